@@ -1,0 +1,244 @@
+"""Build the plain networkx graph from validated records, and read it back by name.
+
+The graph is a ``networkx.MultiDiGraph``. Each node has a ``kind`` (facility, company,
+product, technology, rule) and the fields of its record as plain attributes (lists, dicts,
+``datetime.date``). Each edge has a ``kind`` (supplies, requires, operates, owns, uses);
+edge keys are the kind, except supplies edges, keyed ``supplies:<product>`` because one
+facility may ship several products to the same buyer. ``G.graph["sources"]`` maps source
+ids to source records.
+
+What a facility *needs* (the inputs the queries follow):
+
+- an ordinary facility needs the bill-of-materials inputs of every product it lists
+  (substitute lines excluded), less the products it makes itself;
+- a ``market`` facility needs each product it lists (it passes them through).
+
+A supply edge *carries a needed input* when its product is one the buyer needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from enum import Enum
+from typing import Any
+
+import networkx as nx
+
+from graphmodel.errors import UnknownNodeError
+from graphmodel.schema import (
+    BomLine,
+    Company,
+    Facility,
+    Ownership,
+    Product,
+    Rule,
+    Source,
+    Supply,
+    Technology,
+)
+from graphmodel.vocab import Category, EdgeKind, NodeKind, Stage
+
+__all__ = [
+    "Records",
+    "bill_of_materials",
+    "build_graph",
+    "edges_of",
+    "facilities_making",
+    "get_node",
+    "needed_inputs",
+    "nodes_of",
+    "platforms",
+    "supply_edges",
+    "supply_key",
+]
+
+
+class Records:
+    """The validated records of one dataset, table by table."""
+
+    def __init__(
+        self,
+        *,
+        sources: Iterable[Source] = (),
+        companies: Iterable[Company] = (),
+        ownership: Iterable[Ownership] = (),
+        technologies: Iterable[Technology] = (),
+        products: Iterable[Product] = (),
+        bom: Iterable[BomLine] = (),
+        facilities: Iterable[Facility] = (),
+        supplies: Iterable[Supply] = (),
+        rules: Iterable[Rule] = (),
+        name: str = "dataset",
+    ) -> None:
+        self.sources = list(sources)
+        self.companies = list(companies)
+        self.ownership = list(ownership)
+        self.technologies = list(technologies)
+        self.products = list(products)
+        self.bom = list(bom)
+        self.facilities = list(facilities)
+        self.supplies = list(supplies)
+        self.rules = list(rules)
+        self.name = name
+
+
+def _plain(value: Any) -> Any:
+    """Turn tuples into lists and enums into strings, recursively: plain JSON-like data."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _attrs(record: Any) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in record.model_dump(mode="python").items()}
+
+
+def supply_key(product: str) -> str:
+    """Return the edge key of a supplies edge carrying ``product``."""
+    return f"{EdgeKind.SUPPLIES}:{product}"
+
+
+def build_graph(records: Records) -> nx.MultiDiGraph:
+    """Build the graph from validated records (references are assumed checked).
+
+    Examples
+    --------
+    >>> G = build_graph(Records(
+    ...     sources=[Source(id="s", title="A source")],
+    ...     products=[Product(id="ore", name="Ore", category="ore", unit="kg",
+    ...                       sources=["s"], confidence="documented")],
+    ...     facilities=[Facility(id="m", name="Mine", stage="mine", products=["ore"],
+    ...                          sources=["s"], confidence="documented")]))
+    >>> G.nodes["m"]["kind"], G.nodes["m"]["stage"]
+    ('facility', 'mine')
+    """
+    G = nx.MultiDiGraph(name=records.name)
+    G.graph["sources"] = {s.id: _attrs(s) for s in records.sources}
+
+    node_tables: list[tuple[NodeKind, list[Any]]] = [
+        (NodeKind.COMPANY, records.companies),
+        (NodeKind.TECHNOLOGY, records.technologies),
+        (NodeKind.PRODUCT, records.products),
+        (NodeKind.FACILITY, records.facilities),
+        (NodeKind.RULE, records.rules),
+    ]
+    for kind, table in node_tables:
+        for record in table:
+            G.add_node(record.id, kind=str(kind), **{k: v for k, v in _attrs(record).items()
+                                                      if k != "kind"})
+
+    for own in records.ownership:
+        G.add_edge(own.owner, own.owned, key=f"{EdgeKind.OWNS}",
+                   kind=str(EdgeKind.OWNS), **_attrs(own))
+    for line in records.bom:
+        key = str(EdgeKind.REQUIRES) if line.substitute_for is None else \
+            f"{EdgeKind.REQUIRES}:alt:{line.substitute_for}"
+        G.add_edge(line.product, line.input, key=key, kind=str(EdgeKind.REQUIRES), **_attrs(line))
+    for fac in records.facilities:
+        if fac.company:
+            G.add_edge(fac.company, fac.id, key=str(EdgeKind.OPERATES), kind=str(EdgeKind.OPERATES),
+                       sources=list(fac.sources), confidence=str(fac.confidence))
+        for tech in fac.technologies:
+            G.add_edge(fac.id, tech, key=str(EdgeKind.USES), kind=str(EdgeKind.USES),
+                       sources=list(fac.sources), confidence=str(fac.confidence))
+    for sup in records.supplies:
+        G.add_edge(sup.supplier, sup.buyer, key=supply_key(sup.product),
+                   kind=str(EdgeKind.SUPPLIES), **_attrs(sup))
+    return G
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def nodes_of(G: nx.MultiDiGraph, kind: str) -> list[str]:
+    """Return the ids of all nodes of ``kind``, in insertion order."""
+    return [n for n, k in G.nodes(data="kind") if k == kind]
+
+
+def get_node(G: nx.MultiDiGraph, node: str, kind: str | None = None) -> dict[str, Any]:
+    """Return the attributes of ``node``; raise :class:`UnknownNodeError` with suggestions.
+
+    Examples
+    --------
+    >>> get_node(nx.MultiDiGraph(), "F-53")
+    Traceback (most recent call last):
+    ...
+    graphmodel.errors.UnknownNodeError: no node with id 'F-53'
+    """
+    attrs = G.nodes.get(node)
+    if attrs is None or (kind is not None and attrs.get("kind") != kind):
+        known = nodes_of(G, kind) if kind else list(G.nodes)
+        raise UnknownNodeError(node, known, kind or "node")
+    return dict(attrs)
+
+
+def edges_of(G: nx.MultiDiGraph, kind: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Yield ``(u, v, attrs)`` for every edge of ``kind``."""
+    for u, v, data in G.edges(data=True):
+        if data.get("kind") == kind:
+            yield u, v, data
+
+
+def platforms(G: nx.MultiDiGraph) -> list[str]:
+    """Return the ids of the end products (products of category ``platform``)."""
+    return [n for n, d in G.nodes(data=True)
+            if d.get("kind") == NodeKind.PRODUCT and d.get("category") == Category.PLATFORM]
+
+
+def bill_of_materials(
+    G: nx.MultiDiGraph, product: str, *, substitutes: bool = False
+) -> dict[str, float]:
+    """Return ``{input: qty}`` for one unit of ``product``.
+
+    Substitute lines (``substitute_for`` set) are left out unless ``substitutes`` is true.
+    """
+    bom: dict[str, float] = {}
+    for _, inp, data in G.out_edges(product, data=True):
+        if data.get("kind") != EdgeKind.REQUIRES:
+            continue
+        if data.get("substitute_for") is not None and not substitutes:
+            continue
+        bom[inp] = bom.get(inp, 0.0) + float(data["qty"])
+    return bom
+
+
+def needed_inputs(G: nx.MultiDiGraph, facility: str) -> set[str]:
+    """Return the products ``facility`` must receive from suppliers (see module doc)."""
+    attrs = G.nodes[facility]
+    made = set(attrs.get("products", ()))
+    if attrs.get("stage") == Stage.MARKET:
+        return made
+    needs: set[str] = set()
+    for product in made:
+        if product in G:
+            needs.update(bill_of_materials(G, product))
+    return needs - made
+
+
+def facilities_making(G: nx.MultiDiGraph, product: str) -> list[str]:
+    """Return the non-market facilities that list ``product`` among their products."""
+    return [n for n, d in G.nodes(data=True)
+            if d.get("kind") == NodeKind.FACILITY and product in d.get("products", ())
+            and d.get("stage") != Stage.MARKET]
+
+
+def supply_edges(
+    G: nx.MultiDiGraph, buyer: str, *, needed_only: bool = True
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """Return ``(supplier, product, attrs)`` for the supplies into ``buyer``.
+
+    With ``needed_only`` (the default) only edges carrying a needed input are returned.
+    """
+    needs: Mapping[str, Any] | set[str] = needed_inputs(G, buyer) if needed_only else set()
+    out = []
+    for supplier, _, data in G.in_edges(buyer, data=True):
+        if data.get("kind") != EdgeKind.SUPPLIES:
+            continue
+        if needed_only and data["product"] not in needs:
+            continue
+        out.append((supplier, data["product"], data))
+    return out

@@ -1,0 +1,116 @@
+"""Time slicing and confidence filtering: read-only views of the graph as of a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import networkx as nx
+
+from graphmodel.errors import QueryError
+from graphmodel.vocab import CONFIDENCE_ORDER, Confidence, FacilityStatus, NodeKind
+
+__all__ = ["at", "is_active", "parse_date", "restrict", "today"]
+
+#: Statuses under which a facility without a start date is taken not to run yet.
+_NOT_YET = {FacilityStatus.PLANNED, FacilityStatus.CONSTRUCTION, FacilityStatus.UNCERTAIN}
+
+
+def today() -> dt.date:
+    """Return today's date (the default ``as_of`` of every query)."""
+    return dt.date.today()
+
+
+def parse_date(value: str | dt.date | None) -> dt.date:
+    """Return ``value`` as a date; ``None`` means today. Raise :class:`QueryError` if unreadable.
+
+    Examples
+    --------
+    >>> parse_date("2027-01-01")
+    datetime.date(2027, 1, 1)
+    """
+    if value is None:
+        return today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise QueryError(f"{value!r} is not a date in ISO form (YYYY-MM-DD)") from exc
+
+
+def _in_window(as_of: dt.date, start: Any, end: Any) -> bool:
+    return (start is None or start <= as_of) and (end is None or as_of < end)
+
+
+def is_active(attrs: dict[str, Any], as_of: dt.date) -> bool:
+    """Say whether a node or edge with these attributes exists at ``as_of``.
+
+    Facilities exist from ``online_from`` (inclusive) to ``online_until`` (exclusive);
+    a facility that is closed, or planned with no start date, does not exist. Supply and
+    ownership edges exist from ``start`` to ``end``. Everything else always exists.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> is_active({"kind": "facility", "status": "planned",
+    ...            "online_from": dt.date(2028, 1, 1)}, dt.date(2027, 6, 1))
+    False
+    """
+    if attrs.get("kind") == NodeKind.FACILITY:
+        status = attrs.get("status")
+        start, end = attrs.get("online_from"), attrs.get("online_until")
+        if status == FacilityStatus.CLOSED and end is None:
+            return False
+        if status in _NOT_YET and start is None:
+            return False
+        return _in_window(as_of, start, end)
+    if "start" in attrs or "end" in attrs:
+        return _in_window(as_of, attrs.get("start"), attrs.get("end"))
+    return True
+
+
+def _strong_enough(attrs: dict[str, Any], floor: int) -> bool:
+    level = attrs.get("confidence")
+    return level is None or CONFIDENCE_ORDER.get(level, 0) >= floor
+
+
+def restrict(
+    G: nx.MultiDiGraph,
+    *,
+    as_of: str | dt.date | None = None,
+    min_confidence: str | Confidence | None = None,
+) -> nx.MultiDiGraph:
+    """Return a read-only view of ``G`` as of a date and/or above a confidence floor.
+
+    Nodes and edges outside their date window, or weaker than ``min_confidence``, are
+    absent from the view; edges to absent nodes go with them. Rules and products are
+    never dropped by date (rules carry their own windows).
+    """
+    day = parse_date(as_of) if as_of is not None else None
+    if min_confidence is not None and min_confidence not in CONFIDENCE_ORDER:
+        raise QueryError(f"{min_confidence!r} is not a confidence level "
+                         f"({', '.join(c.value for c in Confidence)})")
+    floor = CONFIDENCE_ORDER[min_confidence] if min_confidence is not None else 0
+
+    def keep_node(n: str) -> bool:
+        attrs = G.nodes[n]
+        if day is not None and not is_active(attrs, day):
+            return False
+        return attrs.get("kind") not in (NodeKind.FACILITY,) or _strong_enough(attrs, floor)
+
+    def keep_edge(u: str, v: str, k: str) -> bool:
+        attrs = G.edges[u, v, k]
+        if day is not None and not is_active(attrs, day):
+            return False
+        return _strong_enough(attrs, floor)
+
+    view: nx.MultiDiGraph = nx.subgraph_view(G, filter_node=keep_node, filter_edge=keep_edge)
+    return view
+
+
+def at(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) -> nx.MultiDiGraph:
+    """Return the view of ``G`` as of ``as_of`` (default today). Shorthand for :func:`restrict`."""
+    return restrict(G, as_of=parse_date(as_of))

@@ -1,0 +1,99 @@
+"""What is in the graph: counts, platforms, and one node with its sources and neighbours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+from pydantic import BaseModel
+
+from graphmodel import facilities_making, get_node, platforms
+from graphmodel.vocab import EdgeKind
+
+__all__ = ["Neighbour", "NodeReport", "describe_node", "list_platforms", "summarize"]
+
+
+def summarize(G: nx.MultiDiGraph) -> pd.DataFrame:
+    """Return counts of nodes and edges by kind, group (stage or category) and confidence.
+
+    Examples
+    --------
+    >>> from loaders import load_dataset
+    >>> table = summarize(load_dataset())
+    >>> int(table.query("element == 'node' and kind == 'product' and group == 'platform'")["count"].sum()) >= 8
+    True
+    """
+    rows: list[dict[str, Any]] = []
+    for _, d in G.nodes(data=True):
+        group = d.get("stage") or d.get("category") or d.get("authority") or ""
+        rows.append({"element": "node", "kind": d.get("kind"), "group": group,
+                     "confidence": d.get("confidence") or ""})
+    for _, _, d in G.edges(data=True):
+        rows.append({"element": "edge", "kind": d.get("kind"), "group": "",
+                     "confidence": d.get("confidence") or ""})
+    frame = pd.DataFrame(rows, columns=["element", "kind", "group", "confidence"])
+    return (frame.groupby(["element", "kind", "group", "confidence"], dropna=False)
+            .size().rename("count").reset_index())
+
+
+def list_platforms(G: nx.MultiDiGraph) -> pd.DataFrame:
+    """Return one row per platform: id, name, unit price, assembling facilities, sources."""
+    rows = []
+    for pid in platforms(G):
+        d = G.nodes[pid]
+        assembly = facilities_making(G, pid)
+        rows.append({"platform": pid, "name": d.get("name"),
+                     "unit_price_usd": d.get("unit_price_usd"),
+                     "assembly": assembly, "confidence": d.get("confidence"),
+                     "sources": d.get("sources", [])})
+    return pd.DataFrame(rows, columns=["platform", "name", "unit_price_usd", "assembly",
+                                       "confidence", "sources"])
+
+
+class Neighbour(BaseModel):
+    """An edge at a node: direction, kind, the node at the other end, and the edge's data."""
+
+    direction: str
+    kind: str
+    node: str
+    name: str | None
+    attributes: dict[str, Any]
+
+
+class NodeReport(BaseModel):
+    """A node with its attributes, resolved sources and neighbours."""
+
+    id: str
+    kind: str
+    attributes: dict[str, Any]
+    sources: list[dict[str, Any]]
+    neighbours: list[Neighbour]
+
+
+def describe_node(G: nx.MultiDiGraph, node: str) -> NodeReport:
+    """Return ``node`` with its sources resolved and its edges listed.
+
+    Raises :class:`graphmodel.UnknownNodeError` (with close matches) for an unknown id.
+    """
+    attrs = get_node(G, node)
+    table = G.graph.get("sources", {})
+    sources = [table.get(s, {"id": s, "title": "(unknown source)"})
+               for s in attrs.get("sources", [])]
+    neighbours: list[Neighbour] = []
+    skip = {"kind", "sources", "confidence"}
+    for u, _, d in G.in_edges(node, data=True):
+        neighbours.append(Neighbour(direction="in", kind=d["kind"], node=u,
+                                    name=G.nodes[u].get("name"),
+                                    attributes={k: v for k, v in d.items() if k not in skip}
+                                    | {"confidence": d.get("confidence")}))
+    for _, v, d in G.out_edges(node, data=True):
+        neighbours.append(Neighbour(direction="out", kind=d["kind"], node=v,
+                                    name=G.nodes[v].get("name"),
+                                    attributes={k: v2 for k, v2 in d.items() if k not in skip}
+                                    | {"confidence": d.get("confidence")}))
+    order = {k.value: i for i, k in enumerate(EdgeKind)}
+    neighbours.sort(key=lambda n: (n.direction, order.get(n.kind, 9), n.node))
+    return NodeReport(id=node, kind=attrs.pop("kind"),
+                      attributes={k: v for k, v in attrs.items() if k != "sources"},
+                      sources=sources, neighbours=neighbours)
