@@ -1,0 +1,192 @@
+"""Predicates that mark facilities: Chinese processing, Chinese ownership, Chinese technology.
+
+A :class:`Predicate` selects a set of facility ids from a graph (usually a time-sliced view,
+so ownership and facilities are read as of a date). Predicates compose with ``|``, ``&`` and
+``~`` into new predicates.
+
+Examples
+--------
+>>> from loaders import load_dataset
+>>> G = load_dataset()
+>>> "cn-separation-pool" in CN_PROCESSING.select(G)
+True
+>>> (CN_PROCESSING | CN_TECHNOLOGY).name
+'cn-processing|cn-technology'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from graphmodel import QueryError
+from graphmodel.vocab import PROCESSING_STAGES, EdgeKind, NodeKind, Stage
+
+__all__ = [
+    "ANY_CN",
+    "CN_MINING",
+    "CN_OWNED",
+    "CN_PROCESSING",
+    "CN_TECHNOLOGY",
+    "PREDICATES",
+    "Predicate",
+    "controlled_companies",
+    "located_in",
+    "owned_by",
+    "predicate",
+    "uses_technology_from",
+]
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A named test of facilities; ``select(G)`` returns the facility ids that match."""
+
+    name: str
+    _select: Callable[[nx.MultiDiGraph], set[str]]
+
+    def select(self, G: nx.MultiDiGraph) -> set[str]:
+        """Return the ids of the facilities of ``G`` that match."""
+        return self._select(G)
+
+    def __or__(self, other: Predicate) -> Predicate:
+        return Predicate(f"{self.name}|{other.name}", lambda G: self.select(G) | other.select(G))
+
+    def __and__(self, other: Predicate) -> Predicate:
+        return Predicate(f"{self.name}&{other.name}", lambda G: self.select(G) & other.select(G))
+
+    def __invert__(self) -> Predicate:
+        return Predicate(f"~{self.name}", lambda G: _facilities(G) - self.select(G))
+
+
+def _facilities(G: nx.MultiDiGraph) -> set[str]:
+    return {n for n, k in G.nodes(data="kind") if k == NodeKind.FACILITY}
+
+
+def located_in(country: str, stages: frozenset[str] | None = None, *,
+               name: str | None = None) -> Predicate:
+    """Facilities in ``country`` at one of ``stages`` (any stage when ``None``).
+
+    Markets count per their own stage: a market node is matched only when ``stages`` is
+    ``None`` or includes ``market``.
+    """
+    def select(G: nx.MultiDiGraph) -> set[str]:
+        return {n for n, d in G.nodes(data=True)
+                if d.get("kind") == NodeKind.FACILITY and d.get("country") == country
+                and (stages is None or d.get("stage") in stages)}
+    label = name or (f"in-{country.lower()}" if stages is None
+                     else f"in-{country.lower()}-{'+'.join(sorted(stages))}")
+    return Predicate(label, select)
+
+
+def controlled_companies(G: nx.MultiDiGraph, country: str, threshold: float = 0.5) -> set[str]:
+    """Return the companies that count as entities of ``country``.
+
+    A company is an entity of ``country`` when it is registered there, or when entities of
+    ``country`` together hold at least ``threshold`` of it (the 50 % affiliate reading of
+    MOFCOM No. 61 §II and the US affiliates rule): holdings of all such entities add up,
+    and a company that is itself controlled counts with its whole holding, not pro rata.
+    Solved as a least fixed point over the ``owns`` edges present in ``G``.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("a", kind="company", country="CN")
+    >>> G.add_node("b", kind="company", country="SG")
+    >>> G.add_node("c", kind="company", country="US")
+    >>> _ = G.add_edge("a", "b", key="owns", kind="owns", share=0.5)
+    >>> _ = G.add_edge("b", "c", key="owns", kind="owns", share=0.5)
+    >>> sorted(controlled_companies(G, "CN"))
+    ['a', 'b', 'c']
+    """
+    companies = {n for n, k in G.nodes(data="kind") if k == NodeKind.COMPANY}
+    controlled = {c for c in companies if G.nodes[c].get("country") == country}
+    holders: dict[str, list[tuple[str, float]]] = {}
+    for u, v, d in G.edges(data=True):
+        if d.get("kind") == EdgeKind.OWNS and v in companies:
+            holders.setdefault(v, []).append((u, float(d.get("share", 0.0))))
+    changed = True
+    while changed:
+        changed = False
+        for company, owners in holders.items():
+            if company in controlled:
+                continue
+            held = sum(share for owner, share in owners if owner in controlled)
+            if held >= threshold - 1e-12:
+                controlled.add(company)
+                changed = True
+    return controlled
+
+
+def owned_by(country: str, threshold: float = 0.5, *, name: str | None = None) -> Predicate:
+    """Facilities whose operator counts as an entity of ``country`` (see :func:`controlled_companies`).
+
+    A facility with no operator but located in ``country`` does not match: ownership is
+    about companies; use :func:`located_in` for location.
+    """
+    def select(G: nx.MultiDiGraph) -> set[str]:
+        controlled = controlled_companies(G, country, threshold)
+        return {n for n, d in G.nodes(data=True)
+                if d.get("kind") == NodeKind.FACILITY and d.get("company") in controlled}
+    return Predicate(name or f"{country.lower()}-owned", select)
+
+
+def uses_technology_from(country: str, stages: frozenset[str] | None = None, *,
+                         name: str | None = None) -> Predicate:
+    """Facilities that run a technology whose ``origin_country`` is ``country``."""
+    def select(G: nx.MultiDiGraph) -> set[str]:
+        out = set()
+        for u, v, d in G.edges(data=True):
+            if d.get("kind") != EdgeKind.USES:
+                continue
+            tech = G.nodes[v]
+            if tech.get("origin_country") == country and (
+                    stages is None or tech.get("stage") in stages):
+                out.add(u)
+        return out
+    return Predicate(name or f"{country.lower()}-technology", select)
+
+
+#: A facility located in China at a processing stage (separation, metal, alloy, magnet,
+#: recycling). Mines and markets count per their own stage: they are not processing.
+CN_PROCESSING = located_in("CN", PROCESSING_STAGES, name="cn-processing")
+#: A facility whose operator is a Chinese entity under the 50 % affiliate reading.
+CN_OWNED = owned_by("CN", name="cn-owned")
+#: A facility that runs a technology of Chinese origin.
+CN_TECHNOLOGY = uses_technology_from("CN", name="cn-technology")
+#: Any of the three.
+ANY_CN = Predicate("any", (CN_PROCESSING | CN_OWNED | CN_TECHNOLOGY).select)
+#: A Chinese mine (mining is not processing, but origin rules read it).
+CN_MINING = located_in("CN", frozenset({Stage.MINE, Stage.CONCENTRATION}), name="cn-mining")
+
+#: Predicates by the names the CLI accepts.
+PREDICATES: dict[str, Predicate] = {
+    p.name: p for p in (CN_PROCESSING, CN_OWNED, CN_TECHNOLOGY, ANY_CN, CN_MINING)
+}
+
+
+def predicate(name: str) -> Predicate:
+    """Return the predicate called ``name``; combine names with ``|`` or ``&``.
+
+    Examples
+    --------
+    >>> predicate("cn-processing|cn-owned").name
+    'cn-processing|cn-owned'
+    """
+    if "|" in name:
+        parts = [predicate(p) for p in name.split("|")]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out | p
+        return out
+    if "&" in name:
+        parts = [predicate(p) for p in name.split("&")]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out & p
+        return out
+    if name not in PREDICATES:
+        raise QueryError(f"unknown predicate {name!r}; choose from {', '.join(PREDICATES)}")
+    return PREDICATES[name]
