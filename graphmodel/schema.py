@@ -51,6 +51,7 @@ __all__ = [
     "Suspension",
     "Technology",
     "Trigger",
+    "dataset_json_schema",
 ]
 
 ELEMENTS: frozenset[str] = frozenset(
@@ -433,3 +434,26 @@ RECORD_MODELS: dict[str, type[_Record]] = {
     "facilities": Facility,
     "supplies": Supply,
 }
+
+
+def dataset_json_schema() -> dict[str, Any]:
+    """Return a JSON Schema of one row of each table, and of ``rules.yaml``.
+
+    The committed copy is ``docs/dataset.schema.json``; a test keeps it current.
+    """
+    tables = {name: model.model_json_schema(mode="validation")
+              for name, model in RECORD_MODELS.items()}
+    tables["rules.yaml"] = {
+        "type": "object",
+        "properties": {"rules": {"type": "array",
+                                 "items": Rule.model_json_schema(mode="validation")}},
+        "required": ["rules"],
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "oretrace dataset",
+        "description": "One row of each CSV table (cells as text or typed values), and rules.yaml.",
+        "type": "object",
+        "properties": tables,
+    }
+

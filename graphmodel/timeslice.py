@@ -85,8 +85,9 @@ def restrict(
 ) -> nx.MultiDiGraph:
     """Return a read-only view of ``G`` as of a date and/or above a confidence floor.
 
-    Nodes and edges outside their date window, or weaker than ``min_confidence``, are
-    absent from the view; edges to absent nodes go with them. Rules and products are
+    Nodes and edges outside their date window are absent from the view, and so are edges
+    weaker than ``min_confidence`` (nodes stay: the floor is about links, so an analyst sees
+    what survives on, say, documented links only); edges to absent nodes go with them. Rules and products are
     never dropped by date (rules carry their own windows).
     """
     day = parse_date(as_of) if as_of is not None else None
@@ -97,9 +98,7 @@ def restrict(
 
     def keep_node(n: str) -> bool:
         attrs = G.nodes[n]
-        if day is not None and not is_active(attrs, day):
-            return False
-        return attrs.get("kind") not in (NodeKind.FACILITY,) or _strong_enough(attrs, floor)
+        return day is None or is_active(attrs, day)
 
     def keep_edge(u: str, v: str, k: str) -> bool:
         attrs = G.edges[u, v, k]

@@ -180,8 +180,8 @@ class _Reader:
             self.problem(fname, 1, 0, f"not valid UTF-8: {exc.reason}")
             return []
         try:
-            node = yaml.compose(text)
-            data = yaml.safe_load(text)
+            node = yaml.compose(text, Loader=_TextDates)
+            data = yaml.load(text, Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             self.problem(fname, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0,
@@ -208,6 +208,16 @@ class _Reader:
                 continue
             rows.append(_Row(rule, fname, line, []))
         return rows
+
+
+class _TextDates(yaml.SafeLoader):
+    """A safe YAML loader that leaves dates as text, so pydantic checks (and locates) them."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _message(err: Any, value: Any) -> str:

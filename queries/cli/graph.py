@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 
 from graphmodel import write_graphml, write_json
+from graphmodel.schema import dataset_json_schema
 from queries.cli import FormatOption, emit, state
 from queries.cli._output import Format
 from queries.inventory import describe_node, list_platforms, summarize
@@ -83,6 +85,11 @@ def register(app: typer.Typer) -> None:
                    "severity": p.severity, "reason": p.reason} for p in problems], out)
         if errors:
             raise typer.Exit(1)
+
+    @app.command()
+    def schema() -> None:
+        """Print the JSON Schema of the dataset format (one row of each table, rules.yaml)."""
+        print(json.dumps(dataset_json_schema(), indent=1, sort_keys=True))
 
     @app.command()
     def export(ctx: typer.Context,

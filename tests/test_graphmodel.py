@@ -1,0 +1,115 @@
+"""The graph model: construction, what a facility needs, time slicing, confidence filtering."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from graphmodel import (
+    QueryError,
+    UnknownNodeError,
+    at,
+    bill_of_materials,
+    get_node,
+    needed_inputs,
+    restrict,
+    supply_edges,
+    weakest,
+)
+from graphmodel.schema import Facility, Product
+from loaders import load_dataset
+
+
+def test_needs_are_bom_inputs_of_the_products(mini_copy: Callable[..., Path]) -> None:
+    G = load_dataset(mini_copy())
+    # jp-mag makes magnet; magnet needs 0.312 kg oxide (bom.csv line 3).
+    assert needed_inputs(G, "jp-mag") == {"oxide"}
+    assert bill_of_materials(G, "magnet") == {"oxide": 0.312}
+    # Mines make ore, which has no inputs.
+    assert needed_inputs(G, "cn-mine") == set()
+
+
+def test_a_facility_does_not_need_what_it_makes_itself(mini_copy: Callable[..., Path]) -> None:
+    # An integrated mine + separator lists ore and oxide: oxide needs ore, made in-house.
+    path = mini_copy("facilities.csv",
+                     lambda ls: [l.replace("cn-sep,CN separator,cn-co,CN,separation,oxide",
+                                           "cn-sep,CN separator,cn-co,CN,separation,ore;oxide")
+                                 for l in ls])
+    G = load_dataset(path)
+    assert needed_inputs(G, "cn-sep") == set()
+
+
+def test_market_nodes_need_what_they_pass_through(mini_copy: Callable[..., Path]) -> None:
+    path = mini_copy("facilities.csv", lambda ls: [
+        *ls, "oxide-market,World oxide market,,,market,oxide,,,,,,,hand,estimated"])
+    G = load_dataset(path)
+    assert needed_inputs(G, "oxide-market") == {"oxide"}
+
+
+def test_supply_edges_carry_only_needed_inputs(mini_copy: Callable[..., Path]) -> None:
+    path = mini_copy("supplies.csv", lambda ls: [*ls, "cn-mine,jp-mag,ore,1,,,hand,illustrative"])
+    G = load_dataset(path)
+    # jp-mag receives ore from cn-mine, but magnets do not need ore: the edge is not followed.
+    assert sorted((s, p) for s, p, _ in supply_edges(G, "jp-mag")) == [
+        ("cn-sep", "oxide"), ("us-sep", "oxide")]
+    assert len(supply_edges(G, "jp-mag", needed_only=False)) == 3
+
+
+def test_time_slicing_follows_facility_and_link_windows(mini_copy: Callable[..., Path]) -> None:
+    G = load_dataset(mini_copy())
+    before, after = at(G, "2026-12-31"), at(G, "2027-01-01")
+    # us-sep is planned with online_from 2027-01-01 (inclusive): absent the day before.
+    assert "us-sep" not in before and "us-sep" in after
+    assert not before.has_edge("us-sep", "jp-mag") and after.has_edge("us-sep", "jp-mag")
+    # The view is read-only and leaves the graph whole.
+    assert "us-sep" in G
+    with pytest.raises(Exception):
+        before.add_node("x")
+
+
+def test_closed_and_undated_planned_facilities_are_absent() -> None:
+    from graphmodel import is_active
+    planned = Facility(id="f", name="F", stage="mine", products=["ore"], status="planned",
+                       sources=["s"], confidence="reported").model_dump()
+    planned["kind"] = "facility"
+    assert not is_active(planned, dt.date(2100, 1, 1))
+    closed = dict(planned, status="closed", online_until=dt.date(2020, 1, 1))
+    assert is_active(closed | {"online_from": None}, dt.date(2019, 12, 31))
+    assert not is_active(closed, dt.date(2020, 1, 1))
+
+
+def test_confidence_floor_drops_weaker_links(mini_copy: Callable[..., Path]) -> None:
+    path = mini_copy("supplies.csv", lambda ls: [l.replace(
+        "cn-sep,jp-mag,oxide,0.6,,,hand,illustrative", "cn-sep,jp-mag,oxide,0.6,,,hand,documented")
+        for l in ls])
+    G = load_dataset(path)
+    view = restrict(G, min_confidence="reported")
+    assert view.has_edge("cn-sep", "jp-mag")
+    assert not view.has_edge("us-sep", "jp-mag")
+    with pytest.raises(QueryError, match="confidence level"):
+        restrict(G, min_confidence="sure")
+
+
+def test_weakest_confidence_orders_levels() -> None:
+    assert weakest(["documented", "reported"]) == "reported"
+    assert weakest(["reported", "illustrative", "estimated"]) == "illustrative"
+
+
+def test_unknown_ids_suggest_close_matches(mini_copy: Callable[..., Path]) -> None:
+    G = load_dataset(mini_copy())
+    with pytest.raises(UnknownNodeError) as info:
+        get_node(G, "missle", kind="product")
+    assert info.value.suggestions[0] == "missile"
+    assert "did you mean 'missile'" in str(info.value)
+
+
+def test_records_accept_csv_text_and_python_values() -> None:
+    a = Product.model_validate({"id": "m", "name": "M", "category": "magnet", "unit": "kg",
+                                "elements": "Sm=0.231", "sources": "s;t",
+                                "confidence": "documented"})
+    b = Product(id="m", name="M", category="magnet", unit="kg", elements={"Sm": 0.231},
+                sources=("s", "t"), confidence="documented")
+    assert a == b
