@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import collections
+import contextlib
 import os
 import shutil
 import signal
@@ -35,8 +36,9 @@ import threading
 import time
 import zipfile
 import zlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, Iterable, Optional, Sequence
+from typing import IO
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -63,7 +65,7 @@ READY_PREFIX = "NEO4J READY "
 LOG_TAIL_LINES = 40
 
 
-# --------------------------------------------------------------------------------------------- build
+# ---------------------------------------------------------------------------------------- build
 
 
 def _source_files() -> Iterable[Path]:
@@ -82,7 +84,7 @@ def _manifest_class_path(jar: Path) -> list[str]:
     unwrapped = text.replace("\r\n", "\n").replace("\n ", "")
     for line in unwrapped.split("\n"):
         if line.startswith("Class-Path:"):
-            return line[len("Class-Path:"):].split()
+            return line[len("Class-Path:") :].split()
     return []
 
 
@@ -107,11 +109,11 @@ class _BuildLock:
     """Inter-process lock so parallel test workers don't run Maven on the same folder at once."""
 
     def __init__(self) -> None:
-        name = "oretrace-neo4j-build-%08x.lock" % zlib.crc32(str(HERE).encode())
+        name = f"oretrace-neo4j-build-{zlib.crc32(str(HERE).encode()):08x}.lock"
         self._path = Path(tempfile.gettempdir()) / name
-        self._fh: Optional[IO[bytes]] = None
+        self._fh: IO[bytes] | None = None
 
-    def __enter__(self) -> "_BuildLock":
+    def __enter__(self) -> _BuildLock:
         try:
             import fcntl
         except ImportError:  # not POSIX: no locking
@@ -139,7 +141,7 @@ def build(quiet: bool = True, force: bool = False, timeout: float = 1800) -> Pat
         mvn = os.environ.get("MVN") or shutil.which("mvn")
         if not mvn:
             raise RuntimeError(
-                "Maven ('mvn') not found on PATH; it is needed once to build %s" % HERE
+                f"Maven ('mvn') not found on PATH; it is needed once to build {HERE}"
             )
         cmd = [mvn, "-q", "-B", "package", "-DskipTests"]
         tail: collections.deque[str] = collections.deque(maxlen=60)
@@ -155,7 +157,7 @@ def build(quiet: bool = True, force: bool = False, timeout: float = 1800) -> Pat
                 errors="replace",
             )
         except OSError as e:
-            raise RuntimeError("could not run %s: %s" % (" ".join(cmd), e)) from e
+            raise RuntimeError(f"could not run {' '.join(cmd)}: {e}") from e
         timer = threading.Timer(timeout, proc.kill)
         timer.daemon = True
         timer.start()
@@ -170,18 +172,18 @@ def build(quiet: bool = True, force: bool = False, timeout: float = 1800) -> Pat
             timer.cancel()
         elapsed = time.monotonic() - started
         if rc != 0 or not JAR.is_file():
-            why = "timed out after %.0f s" % timeout if elapsed >= timeout else "exit code %s" % rc
+            why = f"timed out after {timeout:.0f} s" if elapsed >= timeout else f"exit code {rc}"
+            output = "\n".join(tail) or "(no output)"
             raise RuntimeError(
-                "Maven build of the embedded Neo4j server failed (%s) in %s:\n  %s\n"
-                "--- last lines of Maven output ---\n%s"
-                % (why, HERE, " ".join(cmd), "\n".join(tail) or "(no output)")
+                f"Maven build of the embedded Neo4j server failed ({why}) in {HERE}:\n"
+                f"  {' '.join(cmd)}\n--- last lines of Maven output ---\n{output}"
             )
         # Maven may keep an older jar mtime if nothing changed; make the freshness check stable.
         os.utime(JAR, None)
         return JAR
 
 
-# -------------------------------------------------------------------------------------------- server
+# --------------------------------------------------------------------------------------- server
 
 
 def _java_executable() -> str:
@@ -198,23 +200,28 @@ def _java_executable() -> str:
 
 def _tail(path: Path, n: int = LOG_TAIL_LINES) -> str:
     try:
-        with open(path, "r", encoding="utf-8", errors="replace") as fh:
+        with open(path, encoding="utf-8", errors="replace") as fh:
             return "".join(collections.deque(fh, maxlen=n)).rstrip("\n") or "(log is empty)"
     except OSError as e:
-        return "(could not read log %s: %s)" % (path, e)
+        return f"(could not read log {path}: {e})"
 
 
 # Strong references: a server lives until stop() or interpreter exit, even if the caller drops it.
-_live_servers: "set[Neo4jServer]" = set()
+_live_servers: set[Neo4jServer] = set()
+
+
+def _close_pipes(process: subprocess.Popen[bytes]) -> None:
+    for pipe in (process.stdin, process.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 @atexit.register
 def _stop_leftover_servers() -> None:
     for server in list(_live_servers):
-        try:
+        with contextlib.suppress(Exception):  # best effort at interpreter exit
             server.stop()
-        except Exception:  # pragma: no cover - best effort at interpreter exit
-            pass
 
 
 class Neo4jServer:
@@ -222,12 +229,12 @@ class Neo4jServer:
 
     def __init__(
         self,
-        process: subprocess.Popen,
+        process: subprocess.Popen[bytes],
         uri: str,
         user: str,
         password: str,
         log_path: Path,
-        log_dir_owned: Optional[Path],
+        log_dir_owned: Path | None,
         keep_log: bool,
         stdout_thread: threading.Thread,
     ) -> None:
@@ -261,7 +268,7 @@ class Neo4jServer:
     def is_running(self) -> bool:
         return self.process.poll() is None
 
-    def stop(self, timeout: float = 30) -> Optional[int]:
+    def stop(self, timeout: float = 30) -> int | None:
         """Stop the server: close stdin (clean shutdown), wait, then SIGTERM, then SIGKILL.
 
         Idempotent.  Returns the JVM's exit code (0 after stdin EOF, 143 after SIGTERM).
@@ -286,21 +293,22 @@ class Neo4jServer:
                     proc.kill()
                     proc.wait()
             self._stdout_thread.join(timeout=5)
+            _close_pipes(proc)
             _live_servers.discard(self)
             clean = proc.returncode in (0, 143, -signal.SIGTERM)
             if self._log_dir_owned is not None and clean and not self._keep_log:
                 shutil.rmtree(self._log_dir_owned, ignore_errors=True)
             return proc.returncode
 
-    def __enter__(self) -> "Neo4jServer":
+    def __enter__(self) -> Neo4jServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def __repr__(self) -> str:
-        state = "running" if self.is_running() else "exited %s" % self.process.returncode
-        return "<Neo4jServer %s pid=%s %s>" % (self.uri, self.pid, state)
+        state = "running" if self.is_running() else f"exited {self.process.returncode}"
+        return f"<Neo4jServer {self.uri} pid={self.pid} {state}>"
 
 
 def start(
@@ -308,11 +316,11 @@ def start(
     password: str = DEFAULT_PASSWORD,
     timeout: float = 180,
     *,
-    store: Optional[os.PathLike | str] = None,
+    store: os.PathLike[str] | str | None = None,
     heap: str = "1g",
     pagecache: str = "256m",
     jvm_args: Sequence[str] = (),
-    log_dir: Optional[os.PathLike | str] = None,
+    log_dir: os.PathLike[str] | str | None = None,
     keep_log: bool = False,
     build_if_needed: bool = True,
     quiet_build: bool = True,
@@ -331,11 +339,11 @@ def start(
     if build_if_needed:
         build(quiet=quiet_build)
     elif not JAR.is_file():
-        raise RuntimeError("%s is not built; call build() first" % JAR)
+        raise RuntimeError(f"{JAR} is not built; call build() first")
 
     if log_dir is None:
         log_dir_path = Path(tempfile.mkdtemp(prefix="oretrace-neo4j-log-"))
-        owned: Optional[Path] = log_dir_path
+        owned: Path | None = log_dir_path
     else:
         log_dir_path = Path(log_dir)
         log_dir_path.mkdir(parents=True, exist_ok=True)
@@ -365,25 +373,22 @@ def start(
     env = dict(os.environ)
     env[PASSWORD_ENV] = password
 
-    log_fh = open(log_path, "ab")
-    try:
-        log_fh.write(("$ %s\n" % " ".join(cmd)).encode())
+    # The child keeps its own descriptor of the log; ours is closed right after the spawn.
+    with open(log_path, "ab") as log_fh:
+        log_fh.write(f"$ {' '.join(cmd)}\n".encode())
         log_fh.flush()
-        process = subprocess.Popen(
-            cmd,
-            cwd=str(log_dir_path),
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=log_fh,
-            start_new_session=True,  # Ctrl-C reaches us, and we stop the JVM ourselves
-        )
-    except OSError as e:
-        log_fh.close()
-        raise RuntimeError("could not start java: %s" % e) from e
-    finally:
-        if not log_fh.closed:
-            log_fh.close()  # the child holds its own descriptor
+        try:
+            process = subprocess.Popen(
+                cmd,
+                cwd=str(log_dir_path),
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log_fh,
+                start_new_session=True,  # Ctrl-C reaches us, and we stop the JVM ourselves
+            )
+        except OSError as e:
+            raise RuntimeError(f"could not start java: {e}") from e
 
     ready = threading.Event()
     found: list[str] = []
@@ -391,18 +396,18 @@ def start(
     def pump_stdout() -> None:
         # Read the READY line, then keep draining stdout (into the log) so the pipe never fills.
         assert process.stdout is not None
-        with open(log_path, "ab") as extra:
+        with process.stdout, open(log_path, "ab") as extra:
             for raw in process.stdout:
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 if not ready.is_set() and line.startswith(READY_PREFIX):
-                    found.append(line[len(READY_PREFIX):].strip())
+                    found.append(line[len(READY_PREFIX) :].strip())
                     ready.set()
                 else:
-                    extra.write(("[stdout] %s\n" % line).encode())
+                    extra.write(f"[stdout] {line}\n".encode())
                     extra.flush()
         ready.set()  # EOF: wake the waiter
 
-    thread = threading.Thread(target=pump_stdout, name="neo4j-stdout-%d" % process.pid, daemon=True)
+    thread = threading.Thread(target=pump_stdout, name=f"neo4j-stdout-{process.pid}", daemon=True)
     thread.start()
 
     def fail(reason: str) -> RuntimeError:
@@ -410,26 +415,35 @@ def start(
             process.kill()
         process.wait()
         thread.join(timeout=5)
+        _close_pipes(process)
         return RuntimeError(
-            "embedded Neo4j server %s (exit code %s); log: %s\n--- last %d log lines ---\n%s"
-            % (reason, process.returncode, log_path, LOG_TAIL_LINES, _tail(log_path))
+            f"embedded Neo4j server {reason} (exit code {process.returncode}); log: {log_path}\n"
+            f"--- last {LOG_TAIL_LINES} log lines ---\n{_tail(log_path)}"
         )
 
     deadline = time.monotonic() + timeout
-    while not ready.wait(timeout=0.2):
-        if process.poll() is not None:
-            thread.join(timeout=5)
-            if found:
-                break
+    try:
+        while not ready.wait(timeout=0.2):
+            if process.poll() is not None:
+                thread.join(timeout=5)
+                if found:
+                    break
+                raise fail("exited before it was ready")
+            if time.monotonic() > deadline:
+                raise fail(f"was not ready within {timeout:.0f} s")
+        if not found:
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                raise fail("closed stdout before it was ready") from None
             raise fail("exited before it was ready")
-        if time.monotonic() > deadline:
-            raise fail("was not ready within %.0f s" % timeout)
-    if not found:
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            raise fail("closed stdout before it was ready") from None
-        raise fail("exited before it was ready")
+    except BaseException:  # e.g. Ctrl-C while waiting: never leave the JVM behind
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+            thread.join(timeout=5)
+            _close_pipes(process)
+        raise
 
     return Neo4jServer(
         process=process,
@@ -443,16 +457,20 @@ def start(
     )
 
 
-# ----------------------------------------------------------------------------------------------- CLI
+# ------------------------------------------------------------------------------------------ CLI
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Run an embedded Neo4j 5.26 server (Bolt on 127.0.0.1) in the foreground."
     )
-    parser.add_argument("--port", type=int, default=7687, help="Bolt port (default 7687; 0 = any free)")
+    parser.add_argument(
+        "--port", type=int, default=7687, help="Bolt port (default 7687; 0 = any free port)"
+    )
     parser.add_argument("--password", default=DEFAULT_PASSWORD, help="password of user neo4j")
-    parser.add_argument("--store", help="persistent store directory (default: temporary, deleted on exit)")
+    parser.add_argument(
+        "--store", help="persistent store directory (default: temporary, deleted on exit)"
+    )
     parser.add_argument("--heap", default="1g", help="JVM max heap (default 1g)")
     parser.add_argument("--pagecache", default="256m", help="Neo4j page cache (default 256m)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds to wait for READY")
@@ -464,13 +482,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.rebuild or args.build_only:
             if args.rebuild or needs_build():
-                print("Building %s ..." % HERE, file=sys.stderr, flush=True)
+                print(f"Building {HERE} ...", file=sys.stderr, flush=True)
             build(quiet=not args.verbose, force=args.rebuild)
             if args.build_only:
                 print(JAR)
                 return 0
         elif needs_build():
-            print("Building %s (first run takes a while) ..." % HERE, file=sys.stderr, flush=True)
+            print(f"Building {HERE} (first run takes a while) ...", file=sys.stderr, flush=True)
             build(quiet=not args.verbose)
     except RuntimeError as e:
         print(e, file=sys.stderr)
@@ -498,18 +516,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 130
 
     try:
-        print("Neo4j 5.26 is ready at %s (pid %d)" % (server.uri, server.pid))
-        print("  user: %s  password: %s" % (server.user, server.password))
-        print("  log:  %s" % server.log_path)
+        print(f"Neo4j 5.26 is ready at {server.uri} (pid {server.pid})")
+        print(f"  user: {server.user}  password: {server.password}")
+        print(f"  log:  {server.log_path}")
         print("Point oretrace at it with:")
         for key, value in server.env().items():
-            print("  export %s=%s" % (key, value))
+            print(f"  export {key}={value}")
         print("Press Ctrl-C to stop.", flush=True)
         rc = server.process.wait()
-        print(
-            "Neo4j exited unexpectedly (exit code %s); last log lines:\n%s" % (rc, _tail(server.log_path)),
-            file=sys.stderr,
-        )
+        tail = _tail(server.log_path)
+        print(f"Neo4j exited unexpectedly (exit code {rc}); last log lines:", file=sys.stderr)
+        print(tail, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nStopping ...", file=sys.stderr, flush=True)

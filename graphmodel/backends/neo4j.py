@@ -1,0 +1,400 @@
+"""Neo4j backend: connect, push a graph as one dataset version, and read versions back.
+
+Storage layout (every statement is parameterised; labels and relationship types come only
+from the fixed vocabulary below, never from data):
+
+- every node is ``(:OretraceNode:<Kind> {dataset, version, id, kind, ...attributes})`` with a
+  uniqueness constraint on ``(dataset, version, id)``; sources are ``(:OretraceSource)``;
+- every edge is a relationship ``SUPPLIES | REQUIRES | OPERATES | OWNS | USES`` carrying its
+  attributes and its multigraph key as ``_key``; supplies relationships also carry
+  ``needed`` (the product is one the buyer needs), so native queries follow only those;
+- one ``(:OretraceDataset {name, current})`` node per dataset names the version readers see.
+
+A push writes a *new* version in batches, then switches ``current`` to it in one
+transaction, then deletes the old version. Readers only ever see ``current``, so a push that
+fails or is killed half-way leaves the previous version readable and complete; the next
+push removes the leftovers. Pushing the same graph twice leaves the same graph.
+
+Attributes Neo4j cannot hold as properties are encoded: dicts and lists of dicts as JSON text
+(their names listed in ``_json``), ``None`` values omitted (their names listed in ``_nulls``),
+so that reading back gives exactly the attributes written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from graphmodel.errors import BackendAuthError, BackendError, BackendUnavailable
+from graphmodel.graph import needed_inputs
+from graphmodel.vocab import EdgeKind, NodeKind
+
+__all__ = [
+    "DEFAULT_DATASET",
+    "Neo4jConfig",
+    "PushSummary",
+    "connect",
+    "current_version",
+    "decode_graph_attrs",
+    "decode_properties",
+    "encode_graph_attrs",
+    "encode_properties",
+    "push",
+    "run_read",
+]
+
+DEFAULT_DATASET = "oretrace"
+BATCH = 5_000
+
+NODE_LABELS: dict[str, str] = {
+    NodeKind.FACILITY: "Facility",
+    NodeKind.COMPANY: "Company",
+    NodeKind.PRODUCT: "Product",
+    NodeKind.TECHNOLOGY: "Technology",
+    NodeKind.RULE: "Rule",
+}
+REL_TYPES: dict[str, str] = {
+    EdgeKind.SUPPLIES: "SUPPLIES",
+    EdgeKind.REQUIRES: "REQUIRES",
+    EdgeKind.OPERATES: "OPERATES",
+    EdgeKind.OWNS: "OWNS",
+    EdgeKind.USES: "USES",
+}
+RESERVED = frozenset({"dataset", "version", "id", "_json", "_nulls", "_key", "_seq", "needed"})
+
+
+@dataclass(frozen=True)
+class Neo4jConfig:
+    """Where the server is, configured the Neo4j way (``NEO4J_*`` variables) or explicitly."""
+
+    uri: str = "bolt://127.0.0.1:7687"
+    user: str = "neo4j"
+    password: str = ""
+    database: str | None = None
+
+    @classmethod
+    def from_env(cls, uri: str | None = None, user: str | None = None,
+                 password: str | None = None, database: str | None = None) -> Neo4jConfig:
+        """Explicit values first, then ``NEO4J_URI``/``_USERNAME``/``_PASSWORD``/``_DATABASE``."""
+        return cls(
+            uri=uri or os.environ.get("NEO4J_URI") or cls.uri,
+            user=user or os.environ.get("NEO4J_USERNAME") or cls.user,
+            password=password or os.environ.get("NEO4J_PASSWORD") or "",
+            database=database or os.environ.get("NEO4J_DATABASE") or None,
+        )
+
+
+def _translate(exc: Exception, config: Neo4jConfig) -> BackendError:
+    """Turn a driver exception into a one-line oretrace error that says the fix."""
+    from neo4j import exceptions as nex
+
+    if isinstance(exc, nex.AuthError):
+        return BackendAuthError(
+            f"Neo4j at {config.uri} refused user {config.user!r}: check NEO4J_USERNAME and "
+            "NEO4J_PASSWORD (or --neo4j-user / --neo4j-password)")
+    if isinstance(exc, nex.ServiceUnavailable | OSError):
+        return BackendUnavailable(
+            f"cannot reach Neo4j at {config.uri}: start a server (python "
+            "tools/neo4j-server/launch.py) or point NEO4J_URI at a running one")
+    code = getattr(exc, "code", "") or ""
+    if "DatabaseNotFound" in code:
+        return BackendError(
+            f"database {config.database!r} does not exist on {config.uri}: set NEO4J_DATABASE "
+            "to an existing database (Community edition has only 'neo4j')")
+    if isinstance(exc, nex.ConfigurationError | ValueError):
+        return BackendError(f"bad Neo4j configuration for {config.uri!r}: {exc}")
+    return BackendError(f"Neo4j at {config.uri} failed: {exc}")
+
+
+@contextmanager
+def connect(config: Neo4jConfig | None = None) -> Iterator[Any]:
+    """Open a driver, check the server is reachable and is Neo4j 5.x, and close it after.
+
+    Raises :class:`BackendUnavailable`, :class:`BackendAuthError` or :class:`BackendError`
+    with a one-line fix instead of a driver traceback.
+    """
+    import neo4j
+    from neo4j import exceptions as nex
+
+    config = config or Neo4jConfig.from_env()
+    try:
+        driver = neo4j.GraphDatabase.driver(
+            config.uri, auth=(config.user, config.password), connection_timeout=10,
+            max_transaction_retry_time=5, notifications_min_severity="OFF")
+    except (nex.Neo4jError, nex.DriverError, ValueError) as exc:
+        raise _translate(exc, config) from exc
+    try:
+        try:
+            driver.verify_connectivity()
+            records, _, _ = driver.execute_query(
+                "CALL dbms.components() YIELD name, versions RETURN versions[0] AS v",
+                database_=config.database, routing_=neo4j.RoutingControl.READ)
+        except (nex.Neo4jError, nex.DriverError, OSError) as exc:
+            raise _translate(exc, config) from exc
+        version = str(records[0]["v"]) if records else "unknown"
+        if not version.split(".")[0].isdigit() or int(version.split(".")[0]) < 5:
+            raise BackendError(f"the server at {config.uri} is Neo4j {version}; oretrace needs "
+                               "Neo4j 5.x or later")
+        driver.oretrace_config = config  # type: ignore[attr-defined]
+        yield driver
+    finally:
+        driver.close()
+
+
+def run_read(driver: Any, query: str, **params: Any) -> list[dict[str, Any]]:
+    """Run a parameterised read query; return records as dicts; translate errors."""
+    import neo4j
+    from neo4j import exceptions as nex
+
+    config: Neo4jConfig = getattr(driver, "oretrace_config", Neo4jConfig())
+    try:
+        records, _, _ = driver.execute_query(query, parameters_=params,
+                                             database_=config.database,
+                                             routing_=neo4j.RoutingControl.READ)
+    except (nex.Neo4jError, nex.DriverError, OSError) as exc:
+        raise _translate(exc, config) from exc
+    return [r.data() for r in records]
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def encode_properties(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Return ``attrs`` as Neo4j properties (see module doc for the encoding)."""
+    props: dict[str, Any] = {}
+    as_json: list[str] = []
+    nulls: list[str] = []
+    for key, value in attrs.items():
+        if key in RESERVED:
+            raise BackendError(f"attribute name {key!r} is reserved by the Neo4j backend")
+        if value is None:
+            nulls.append(key)
+        elif isinstance(value, dict) or (isinstance(value, list | tuple) and any(
+                isinstance(v, dict | list | tuple | type(None)) for v in value)):
+            props[key] = json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=True)
+            as_json.append(key)
+        elif isinstance(value, list | tuple) and len({type(v) for v in value}) > 1:
+            props[key] = json.dumps(_jsonable(value), ensure_ascii=False)
+            as_json.append(key)
+        else:
+            props[key] = list(value) if isinstance(value, tuple) else value
+    props["_json"] = as_json
+    props["_nulls"] = nulls
+    return props
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _unjson(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$date"}:
+            return dt.date.fromisoformat(value["$date"])
+        return {k: _unjson(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unjson(v) for v in value]
+    return value
+
+
+def decode_properties(props: dict[str, Any]) -> dict[str, Any]:
+    """Invert :func:`encode_properties` (also drops ``dataset``/``version``/``id``/``_key``)."""
+    as_json = set(props.get("_json") or ())
+    attrs: dict[str, Any] = {}
+    for key, value in props.items():
+        if key in RESERVED:
+            continue
+        if key in as_json:
+            attrs[key] = _unjson(json.loads(value))
+        elif hasattr(value, "to_native"):
+            attrs[key] = value.to_native()
+        else:
+            attrs[key] = value
+    for key in props.get("_nulls") or ():
+        attrs[key] = None
+    return attrs
+
+
+# --------------------------------------------------------------------------- push
+
+
+@dataclass(frozen=True)
+class PushSummary:
+    """What a push wrote."""
+
+    dataset: str
+    version: str
+    nodes: int
+    relationships: int
+    sources: int
+    removed_versions: int
+
+
+_CONSTRAINTS = (
+    "CREATE CONSTRAINT oretrace_node_key IF NOT EXISTS "
+    "FOR (n:OretraceNode) REQUIRE (n.dataset, n.version, n.id) IS UNIQUE",
+    "CREATE CONSTRAINT oretrace_source_key IF NOT EXISTS "
+    "FOR (s:OretraceSource) REQUIRE (s.dataset, s.version, s.id) IS UNIQUE",
+    "CREATE CONSTRAINT oretrace_dataset_name IF NOT EXISTS "
+    "FOR (d:OretraceDataset) REQUIRE d.name IS UNIQUE",
+    "CREATE INDEX oretrace_node_version IF NOT EXISTS FOR (n:OretraceNode) ON (n.dataset, n.version)",
+)
+
+_MERGE_NODES = {
+    kind: (
+        "UNWIND $rows AS row "
+        f"MERGE (n:OretraceNode:{label} {{dataset: $dataset, version: $version, id: row.id}}) "
+        "SET n += row.props"
+    )
+    for kind, label in NODE_LABELS.items()
+}
+_MERGE_SOURCES = (
+    "UNWIND $rows AS row "
+    "MERGE (s:OretraceSource {dataset: $dataset, version: $version, id: row.id}) "
+    "SET s += row.props"
+)
+_MERGE_RELS = {
+    kind: (
+        "UNWIND $rows AS row "
+        "MATCH (a:OretraceNode {dataset: $dataset, version: $version, id: row.u}) "
+        "MATCH (b:OretraceNode {dataset: $dataset, version: $version, id: row.v}) "
+        f"MERGE (a)-[r:{rtype} {{_key: row.k}}]->(b) "
+        "SET r += row.props"
+    )
+    for kind, rtype in REL_TYPES.items()
+}
+_SWITCH = (
+    "MERGE (d:OretraceDataset {name: $dataset}) "
+    "SET d.previous = d.current, d.current = $version, d.pushed_at = datetime(), "
+    "d.graph = $graph, d.nodes = $nodes, d.relationships = $rels"
+)
+_STALE_VERSIONS = (
+    "MATCH (n:OretraceNode {dataset: $dataset}) WHERE n.version <> $keep "
+    "RETURN DISTINCT n.version AS version "
+    "UNION "
+    "MATCH (n:OretraceSource {dataset: $dataset}) WHERE n.version <> $keep "
+    "RETURN DISTINCT n.version AS version"
+)
+_DELETE_VERSION = (
+    "MATCH (n {dataset: $dataset, version: $version}) "
+    "WHERE n:OretraceNode OR n:OretraceSource "
+    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
+)
+
+
+def current_version(driver: Any, dataset: str = DEFAULT_DATASET) -> str | None:
+    """Return the version readers of ``dataset`` see, or ``None`` if none was pushed."""
+    rows = run_read(driver, "MATCH (d:OretraceDataset {name: $dataset}) RETURN d.current AS v",
+                    dataset=dataset)
+    return rows[0]["v"] if rows else None
+
+
+def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict[str, Any]]]:
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def encode_graph_attrs(G: nx.MultiDiGraph) -> str:
+    """Return the graph-level attributes (all but the sources table) as JSON text."""
+    keep = {k: v for k, v in G.graph.items() if k != "sources"}
+    return json.dumps(_jsonable(keep), ensure_ascii=False, sort_keys=True)
+
+
+def decode_graph_attrs(text: str | None) -> dict[str, Any]:
+    """Invert :func:`encode_graph_attrs`."""
+    decoded: dict[str, Any] = _unjson(json.loads(text)) if text else {}
+    return decoded
+
+
+def push(
+    driver: Any,
+    G: nx.MultiDiGraph,
+    *,
+    dataset: str = DEFAULT_DATASET,
+    batch_size: int = BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> PushSummary:
+    """Write ``G`` as a new version of ``dataset``, switch readers to it, drop the old one.
+
+    ``progress`` is called with the number of rows written after each batch.
+    """
+    from neo4j import exceptions as nex
+
+    config: Neo4jConfig = getattr(driver, "oretrace_config", Neo4jConfig())
+    version = uuid.uuid4().hex
+    try:
+        with driver.session(database=config.database) as session:
+            for statement in _CONSTRAINTS:
+                session.run(statement).consume()
+            current = session.run(
+                "MATCH (d:OretraceDataset {name: $dataset}) RETURN d.current AS v",
+                dataset=dataset).single()
+            keep = current["v"] if current else ""
+            removed = _remove_versions(session, dataset, keep)
+
+            def write(query: str, rows: list[dict[str, Any]], **extra: Any) -> None:
+                for chunk in _batches(rows, batch_size):
+                    session.execute_write(
+                        lambda tx, c=chunk: tx.run(query, rows=c, dataset=dataset,
+                                                   version=version, **extra).consume())
+                    if progress is not None:
+                        progress(len(chunk))
+
+            sources = [{"id": sid, "props": encode_properties(
+                            {k: v for k, v in attrs.items() if k != "id"})}
+                       for sid, attrs in G.graph.get("sources", {}).items()]
+            write(_MERGE_SOURCES, sources)
+            by_kind: dict[str, list[dict[str, Any]]] = {k: [] for k in NODE_LABELS}
+            for seq, (n, attrs) in enumerate(G.nodes(data=True)):
+                kind = attrs.get("kind")
+                if kind not in by_kind:
+                    raise BackendError(f"node {n!r} has kind {kind!r}; the Neo4j backend "
+                                       f"stores {', '.join(NODE_LABELS)}")
+                by_kind[kind].append({"id": n, "props": encode_properties(attrs) | {"_seq": seq}})
+            for kind, rows in by_kind.items():
+                write(_MERGE_NODES[kind], rows)
+            rels: dict[str, list[dict[str, Any]]] = {k: [] for k in REL_TYPES}
+            needs: dict[str, set[str]] = {}
+            for seq, (u, v, k, attrs) in enumerate(G.edges(keys=True, data=True)):
+                kind = attrs.get("kind")
+                if kind not in rels:
+                    raise BackendError(f"edge {u!r}->{v!r} has kind {kind!r}")
+                props = encode_properties(attrs) | {"_seq": seq}
+                if kind == EdgeKind.SUPPLIES:
+                    if v not in needs:
+                        needs[v] = needed_inputs(G, v)
+                    props["needed"] = attrs.get("product") in needs[v]
+                rels[kind].append({"u": u, "v": v, "k": k, "props": props})
+            for kind, rows in rels.items():
+                write(_MERGE_RELS[kind], rows)
+            n_rels = sum(len(r) for r in rels.values())
+            session.execute_write(lambda tx: tx.run(
+                _SWITCH, dataset=dataset, version=version, graph=encode_graph_attrs(G),
+                nodes=G.number_of_nodes(), rels=n_rels).consume())
+            removed += _remove_versions(session, dataset, version)
+    except (nex.Neo4jError, nex.DriverError, OSError) as exc:
+        raise _translate(exc, config) from exc
+    return PushSummary(dataset=dataset, version=version, nodes=G.number_of_nodes(),
+                       relationships=n_rels, sources=len(sources), removed_versions=removed)
+
+
+def _remove_versions(session: Any, dataset: str, keep: str) -> int:
+    """Delete every version of ``dataset`` except ``keep``; return how many."""
+    stale = [r["version"] for r in session.run(_STALE_VERSIONS, dataset=dataset, keep=keep)]
+    for version in stale:
+        session.run(_DELETE_VERSION, dataset=dataset, version=version).consume()
+    return len(stale)
