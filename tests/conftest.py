@@ -44,3 +44,36 @@ def mini_copy(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture(autouse=True)
 def _doctest_namespace(doctest_namespace: dict[str, object]) -> None:
     doctest_namespace["nx"] = nx
+
+
+# --------------------------------------------------------------------------- Neo4j
+
+def _launcher():  # type: ignore[no-untyped-def]
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "neo4j-server" / "launch.py"
+    spec = importlib.util.spec_from_file_location("oretrace_neo4j_launch", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def neo4j_server():  # type: ignore[no-untyped-def]
+    """A real embedded Neo4j 5.26 server on 127.0.0.1, built and started once per test run.
+
+    Never skipped: when it cannot start, the tests that need it fail with the server's log.
+    """
+    with _launcher().start(port=0) as server:
+        yield server
+
+
+@pytest.fixture
+def neo4j_config(neo4j_server):  # type: ignore[no-untyped-def]
+    from graphmodel.backends.neo4j import Neo4jConfig
+
+    return Neo4jConfig(uri=neo4j_server.uri, user=neo4j_server.user,
+                       password=neo4j_server.password)

@@ -41,6 +41,7 @@ __all__ = [
     "DEFAULT_DATASET",
     "Neo4jConfig",
     "PushSummary",
+    "check_server_version",
     "connect",
     "current_version",
     "decode_graph_attrs",
@@ -114,6 +115,23 @@ def _translate(exc: Exception, config: Neo4jConfig) -> BackendError:
     return BackendError(f"Neo4j at {config.uri} failed: {exc}")
 
 
+def check_server_version(version: str, uri: str) -> None:
+    """Raise :class:`BackendError` unless ``version`` is Neo4j 5 or later.
+
+    Examples
+    --------
+    >>> check_server_version("5.26.30", "bolt://x")
+    >>> check_server_version("4.4.9", "bolt://x")
+    Traceback (most recent call last):
+    ...
+    graphmodel.errors.BackendError: the server at bolt://x is Neo4j 4.4.9; oretrace needs Neo4j 5.x or later
+    """
+    major = version.split(".")[0]
+    if not major.isdigit() or int(major) < 5:
+        raise BackendError(f"the server at {uri} is Neo4j {version}; oretrace needs "
+                           "Neo4j 5.x or later")
+
+
 @contextmanager
 def connect(config: Neo4jConfig | None = None) -> Iterator[Any]:
     """Open a driver, check the server is reachable and is Neo4j 5.x, and close it after.
@@ -139,10 +157,7 @@ def connect(config: Neo4jConfig | None = None) -> Iterator[Any]:
                 database_=config.database, routing_=neo4j.RoutingControl.READ)
         except (nex.Neo4jError, nex.DriverError, OSError) as exc:
             raise _translate(exc, config) from exc
-        version = str(records[0]["v"]) if records else "unknown"
-        if not version.split(".")[0].isdigit() or int(version.split(".")[0]) < 5:
-            raise BackendError(f"the server at {config.uri} is Neo4j {version}; oretrace needs "
-                               "Neo4j 5.x or later")
+        check_server_version(str(records[0]["v"]) if records else "unknown", config.uri)
         driver.oretrace_config = config  # type: ignore[attr-defined]
         yield driver
     finally:
