@@ -7,6 +7,11 @@ edge keys are the kind, except supplies edges, keyed ``supplies:<product>`` beca
 facility may ship several products to the same buyer. ``G.graph["sources"]`` maps source
 ids to source records.
 
+Edges are kept lean, because a large graph holds millions of them: an edge does not store
+fields whose value is ``None`` (an open ``start``/``end``, no ``substitute_for``), and a
+supplies edge does not repeat its ends (``supplier``, ``buyer``) as attributes. Read
+optional edge fields with ``.get``.
+
 What a facility *needs* (the inputs the queries follow):
 
 - an ordinary facility needs the bill-of-materials inputs of every product it lists
@@ -97,6 +102,22 @@ def _attrs(record: Any) -> dict[str, Any]:
     return {k: _plain(v) for k, v in record.model_dump(mode="python").items()}
 
 
+#: Fields a supplies edge does not store: they are its two ends.
+_SUPPLY_ENDS = frozenset({"supplier", "buyer"})
+
+
+def _edge_attrs(record: Any, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The attributes of an edge record: no ``None`` values, no fields in ``skip``."""
+    return {k: v for k, v in _attrs(record).items() if v is not None and k not in skip}
+
+
+def _put_edge(G: nx.MultiDiGraph, u: str, v: str, key: str, attrs: dict[str, Any]) -> None:
+    """Add edge ``(u, v, key)``; a later row with the same key replaces the earlier one."""
+    if G.has_edge(u, v, key):
+        G[u][v][key].clear()
+    G.add_edge(u, v, key=key, **attrs)
+
+
 def supply_key(product: str) -> str:
     """Return the edge key of a supplies edge carrying ``product``."""
     return f"{EdgeKind.SUPPLIES}:{product}"
@@ -132,12 +153,13 @@ def build_graph(records: Records) -> nx.MultiDiGraph:
                                                       if k not in {"kind", "id"}})
 
     for own in records.ownership:
-        G.add_edge(own.owner, own.owned, key=f"{EdgeKind.OWNS}",
-                   kind=str(EdgeKind.OWNS), **_attrs(own))
+        _put_edge(G, own.owner, own.owned, str(EdgeKind.OWNS),
+                  {"kind": str(EdgeKind.OWNS), **_edge_attrs(own)})
     for line in records.bom:
         key = str(EdgeKind.REQUIRES) if line.substitute_for is None else \
             f"{EdgeKind.REQUIRES}:alt:{line.substitute_for}"
-        G.add_edge(line.product, line.input, key=key, kind=str(EdgeKind.REQUIRES), **_attrs(line))
+        _put_edge(G, line.product, line.input, key,
+                  {"kind": str(EdgeKind.REQUIRES), **_edge_attrs(line)})
     for fac in records.facilities:
         if fac.company:
             G.add_edge(fac.company, fac.id, key=str(EdgeKind.OPERATES), kind=str(EdgeKind.OPERATES),
@@ -146,8 +168,8 @@ def build_graph(records: Records) -> nx.MultiDiGraph:
             G.add_edge(fac.id, tech, key=str(EdgeKind.USES), kind=str(EdgeKind.USES),
                        sources=list(fac.sources), confidence=str(fac.confidence))
     for sup in records.supplies:
-        G.add_edge(sup.supplier, sup.buyer, key=supply_key(sup.product),
-                   kind=str(EdgeKind.SUPPLIES), **_attrs(sup))
+        _put_edge(G, sup.supplier, sup.buyer, supply_key(sup.product),
+                  {"kind": str(EdgeKind.SUPPLIES), **_edge_attrs(sup, _SUPPLY_ENDS)})
     return G
 
 
@@ -206,8 +228,11 @@ def bill_of_materials(
     return bom
 
 
-def needed_inputs(G: nx.MultiDiGraph, facility: str) -> set[str]:
-    """Return the products ``facility`` must receive from suppliers (see module doc)."""
+def needed_inputs(G: nx.MultiDiGraph, facility: str, *, substitutes: bool = False) -> set[str]:
+    """Return the products ``facility`` must receive from suppliers (see module doc).
+
+    With ``substitutes`` the alternative inputs of substitute lines are included too.
+    """
     attrs = G.nodes[facility]
     made = set(attrs.get("products", ()))
     if attrs.get("stage") == Stage.MARKET:
@@ -215,7 +240,7 @@ def needed_inputs(G: nx.MultiDiGraph, facility: str) -> set[str]:
     needs: set[str] = set()
     for product in made:
         if product in G:
-            needs.update(bill_of_materials(G, product))
+            needs.update(bill_of_materials(G, product, substitutes=substitutes))
     return needs - made
 
 

@@ -373,7 +373,7 @@ def _data_gaps(reader: _Reader, G: nx.MultiDiGraph) -> None:
                            severity="warning")
     for r in reader.rows["supplies"]:
         rec = r.record
-        if rec.buyer in G and rec.product not in needed_inputs(G, rec.buyer):
+        if rec.buyer in G and rec.product not in needed_inputs(G, rec.buyer, substitutes=True):
             reader.problem(r.file, r.line, r.col("product"),
                            f"buyer {rec.buyer!r} does not need {rec.product!r} "
                            "(no bill-of-materials line asks for it)", severity="warning")

@@ -146,3 +146,18 @@ def test_time_windows_load_as_dates(mini_copy: Callable[..., Path]) -> None:
     G = load_dataset(mini_copy())
     assert G.nodes["us-sep"]["online_from"] == dt.date(2027, 1, 1)
     assert G.edges["us-sep", "jp-mag", "supplies:oxide"]["share"] == 0.4
+
+
+def test_without_rules_yaml_the_bundled_rules_apply(mini_copy: Callable[..., Path]) -> None:
+    import yaml
+
+    from loaders import bundled_path
+
+    path = mini_copy()
+    (path / "rules.yaml").unlink()
+    G = load_dataset(path)
+    bundled_rules = yaml.safe_load((bundled_path() / "rules.yaml").read_text())["rules"]
+    rules = [n for n, k in G.nodes(data="kind") if k == "rule"]
+    assert sorted(rules) == sorted(r["id"] for r in bundled_rules)
+    # The sources the rules cite come along, so every rule's sources resolve.
+    assert all(s in G.graph["sources"] for r in rules for s in G.nodes[r]["sources"])
