@@ -1,0 +1,551 @@
+"""Exposure: which products reach matching facilities (witness paths), where-used, trace.
+
+Everything here reads the *needed-supply graph* (:func:`supply_graph`): a plain
+``networkx.DiGraph`` over facilities with an edge ``u -> v`` when ``u`` supplies ``v`` a
+product ``v`` needs (``graphmodel.supply_edges``), plus an edge from each facility making a
+target product to that product's node. It is facility-level: a facility's output is taken
+to carry everything it receives, as the feasibility model of DESIGN §3 reads it.
+
+Confidence of a hop ``u -> v``: the weakest of the supply edge and the bill-of-materials
+line that makes its product needed (the strongest such pair when several products flow).
+A witness path's confidence is the weakest over its facilities and hops; an answer's
+``confidence`` is that of its strongest witness, which is exactly the highest
+``min_confidence`` at which the answer still holds.
+
+Examples
+--------
+>>> from loaders import load_dataset
+>>> from queries.predicates import CN_TECHNOLOGY
+>>> G = load_dataset("tests/data/mini")
+>>> [e.paths for e in find_exposed(G, CN_TECHNOLOGY, as_of="2026-06-01")]
+[[['cn-mine', 'cn-sep', 'jp-mag', 'us-comp', 'us-asm', 'missile']]]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from itertools import islice
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+from pydantic import BaseModel
+
+from graphmodel import (
+    CONFIDENCE_ORDER,
+    Confidence,
+    QueryError,
+    UnknownNodeError,
+    nodes_of,
+    parse_date,
+    platforms,
+    restrict,
+    weakest,
+)
+from graphmodel.vocab import Category, EdgeKind, NodeKind, Stage
+from queries.predicates import (
+    ANY_CN,
+    CN_OWNED,
+    CN_PROCESSING,
+    CN_TECHNOLOGY,
+    Predicate,
+    controlled_companies,
+)
+from queries.predicates import predicate as named_predicate
+
+__all__ = [
+    "Dependant",
+    "Exposure",
+    "effective_stage",
+    "find_exposed",
+    "find_where_used",
+    "makers",
+    "path_confidence",
+    "resolve_products",
+    "supply_graph",
+    "trace",
+    "witness_paths",
+]
+
+#: Confidence levels, strongest first.
+_LEVELS: tuple[Confidence, ...] = tuple(
+    sorted(Confidence, key=lambda c: -CONFIDENCE_ORDER[c]))
+
+#: The stage a market node stands for, read from the category of what it pools.
+_CATEGORY_STAGE: dict[str, str] = {
+    Category.ORE: Stage.MINE, Category.CONCENTRATE: Stage.CONCENTRATION,
+    Category.OXIDE: Stage.SEPARATION, Category.METAL: Stage.METAL,
+    Category.ALLOY: Stage.ALLOY, Category.MAGNET: Stage.MAGNET,
+    Category.SCRAP: Stage.RECYCLING, Category.COMPONENT: Stage.COMPONENT,
+    Category.SUBSYSTEM: Stage.SUBSYSTEM, Category.PLATFORM: Stage.ASSEMBLY,
+}
+
+
+class Exposure(BaseModel):
+    """A product whose needed supply reaches facilities matching a predicate."""
+
+    platform: str
+    name: str | None
+    predicate: str
+    as_of: dt.date
+    through: list[str]
+    paths: list[list[str]]
+    path_confidence: list[Confidence]
+    confidence: Confidence
+    sources: list[str]
+
+
+class Dependant(BaseModel):
+    """A product that depends on ``node`` (through the facilities in ``via``)."""
+
+    node: str
+    platform: str
+    name: str | None
+    as_of: dt.date
+    via: list[str]
+    paths: list[list[str]]
+    path_confidence: list[Confidence]
+    confidence: Confidence
+    sources: list[str]
+
+
+# --------------------------------------------------------------------------- the graph
+
+
+def _rank(level: Any) -> int:
+    return CONFIDENCE_ORDER.get(level, CONFIDENCE_ORDER[Confidence.DOCUMENTED])
+
+
+def _needs(G: nx.MultiDiGraph, facility: str) -> dict[str, Confidence]:
+    """Needed inputs of ``facility`` with the strongest confidence of a BOM line asking for each.
+
+    The same set as ``graphmodel.needed_inputs``; a market's pass-through needs rest on no
+    bill-of-materials line and count as documented.
+    """
+    attrs = G.nodes[facility]
+    made = set(attrs.get("products", ()))
+    if attrs.get("stage") == Stage.MARKET:
+        return {p: Confidence.DOCUMENTED for p in made}
+    needs: dict[str, Confidence] = {}
+    for product in made:
+        if product not in G:
+            continue
+        for _, inp, d in G.out_edges(product, data=True):
+            if (d.get("kind") != EdgeKind.REQUIRES or d.get("substitute_for") is not None
+                    or inp in made):
+                continue
+            level = Confidence(d.get("confidence", Confidence.DOCUMENTED))
+            if inp not in needs or _rank(level) > _rank(needs[inp]):
+                needs[inp] = level
+    return needs
+
+
+def makers(G: nx.MultiDiGraph, product: str) -> list[str]:
+    """Facilities making ``product``: the non-market ones, or the markets when there are none."""
+    facilities = [n for n, d in G.nodes(data=True)
+                  if d.get("kind") == NodeKind.FACILITY and product in d.get("products", ())]
+    plants = [f for f in facilities if G.nodes[f].get("stage") != Stage.MARKET]
+    return plants or facilities
+
+
+def supply_graph(G: nx.MultiDiGraph, *, targets: Iterable[str] = ()) -> nx.DiGraph:
+    """Return the facility-level needed-supply graph of ``G`` (see the module docstring).
+
+    Nodes are the facilities of ``G`` (attributes ``confidence``, ``sources``) and the
+    ``targets`` (product ids), each fed by the facilities making it. Edges carry
+    ``products`` (what flows), ``confidence`` and ``sources``. Pass a time-sliced view
+    (``graphmodel.restrict``) to read it as of a date.
+
+    Examples
+    --------
+    >>> from loaders import load_dataset
+    >>> H = supply_graph(load_dataset("tests/data/mini"), targets=["missile"])
+    >>> sorted(H.predecessors("jp-mag")), H.edges["us-asm", "missile"]["products"]
+    (['cn-sep', 'us-sep'], ['missile'])
+    """
+    H = nx.DiGraph()
+    for node, d in G.nodes(data=True):
+        if d.get("kind") == NodeKind.FACILITY:
+            H.add_node(node, confidence=Confidence(d.get("confidence", Confidence.DOCUMENTED)),
+                       sources=list(d.get("sources", [])))
+    for buyer in list(H):
+        needs = _needs(G, buyer)
+        for supplier, _, d in G.in_edges(buyer, data=True):
+            if d.get("kind") != EdgeKind.SUPPLIES or d.get("product") not in needs:
+                continue
+            if supplier not in H:
+                continue
+            level = weakest([d.get("confidence", Confidence.DOCUMENTED), needs[d["product"]]])
+            if H.has_edge(supplier, buyer):
+                hop = H.edges[supplier, buyer]
+                hop["products"] = sorted(set(hop["products"]) | {d["product"]})
+                hop["sources"] = sorted(set(hop["sources"]) | set(d.get("sources", [])))
+                if _rank(level) > _rank(hop["confidence"]):
+                    hop["confidence"] = level
+            else:
+                H.add_edge(supplier, buyer, products=[d["product"]], confidence=level,
+                           sources=sorted(set(d.get("sources", []))))
+    for target in targets:
+        H.add_node(target, confidence=Confidence.DOCUMENTED, sources=[], product=True)
+        for facility in makers(G, target):
+            H.add_edge(facility, target, products=[target], confidence=Confidence.DOCUMENTED,
+                       sources=[])
+    return H
+
+
+def resolve_products(G: nx.MultiDiGraph, products: str | Iterable[str] | None) -> list[str]:
+    """Return the product ids asked for (default: every platform), checking each exists."""
+    if products is None:
+        return platforms(G)
+    wanted = [products] if isinstance(products, str) else list(products)
+    known = nodes_of(G, NodeKind.PRODUCT)
+    for pid in wanted:
+        if G.nodes.get(pid, {}).get("kind") != NodeKind.PRODUCT:
+            raise UnknownNodeError(pid, known, "product")
+    return wanted
+
+
+def _as_predicate(value: Predicate | str) -> Predicate:
+    return named_predicate(value) if isinstance(value, str) else value
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise QueryError(f"the number of witness paths must be at least 1, not {k}")
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def path_confidence(H: nx.DiGraph, path: Sequence[str]) -> Confidence:
+    """The weakest confidence over the facilities and hops of ``path`` in ``H``."""
+    levels = [H.nodes[n]["confidence"] for n in path if not H.nodes[n].get("product")]
+    levels += [H.edges[u, v]["confidence"] for u, v in zip(path, path[1:], strict=False)]
+    return weakest(levels)
+
+
+def _path_sources(H: nx.DiGraph, paths: Iterable[Sequence[str]]) -> list[str]:
+    out: set[str] = set()
+    for path in paths:
+        for n in path:
+            out.update(H.nodes[n].get("sources", []))
+        for u, v in zip(path, path[1:], strict=False):
+            out.update(H.edges[u, v].get("sources", []))
+    return sorted(out)
+
+
+def _start_nodes(H: nx.DiGraph, nodes: set[str]) -> set[str]:
+    """Nodes of the source components of ``H`` restricted to ``nodes``: where supply begins."""
+    sub = H.subgraph(nodes)
+    cond = nx.condensation(sub)
+    return {m for c in cond if cond.in_degree(c) == 0 for m in cond.nodes[c]["members"]}
+
+
+def _k_shortest_through(H: nx.DiGraph, starts: set[str], waypoints: Sequence[set[str]],
+                        target: str, k: int) -> list[list[str]]:
+    """Up to ``k`` fewest-hop walks ``starts`` → ``target`` meeting each waypoint set in order.
+
+    Built on a layered copy of ``H`` whose layer counts the waypoint sets met so far, so
+    ``nx.shortest_simple_paths`` (Yen) never enumerates the full path set.
+    """
+    m = len(waypoints)
+
+    def advance(state: int, node: str) -> int:
+        while state < m and node in waypoints[state]:
+            state += 1
+        return state
+
+    layered = nx.DiGraph()
+    origin = ("", -1)
+    for s in starts:
+        layered.add_edge(origin, (s, advance(0, s)))
+    for u, v in H.edges():
+        for state in range(m + 1):
+            layered.add_edge((u, state), (v, advance(state, v)))
+    goal = (target, m)
+    if goal not in layered or not nx.has_path(layered, origin, goal):
+        return []
+    walks = nx.shortest_simple_paths(layered, origin, goal)
+    return [[node for node, _ in walk[1:]] for walk in islice(walks, k)]
+
+
+def witness_paths(H: nx.DiGraph, target: str, waypoints: Sequence[set[str]], k: int, *,
+                  starts: set[str] | None = None) -> list[tuple[list[str], Confidence]]:
+    """Return up to ``k`` witness paths to ``target`` through ``waypoints``, strongest first.
+
+    For each confidence level, strongest first, the graph keeps only facilities and hops at
+    least that strong, and the fewest-hop paths from where supply begins there (a facility
+    with no supplier left: usually a mine) to ``target`` are added. Without ``starts`` a
+    path begins where supply begins; with ``starts`` it begins at one of them.
+    """
+    found: list[tuple[list[str], Confidence]] = []
+    seen: set[tuple[str, ...]] = set()
+    for level in _LEVELS:
+        floor = CONFIDENCE_ORDER[level]
+        Hl = nx.subgraph_view(
+            H, filter_node=lambda n, f=floor: bool(H.nodes[n].get("product")) or
+            CONFIDENCE_ORDER[H.nodes[n]["confidence"]] >= f,
+            filter_edge=lambda u, v, f=floor: CONFIDENCE_ORDER[H.edges[u, v]["confidence"]] >= f)
+        if target not in Hl:
+            continue
+        upstream = nx.ancestors(Hl, target)
+        begin = (starts & upstream) if starts is not None else _start_nodes(Hl, upstream)
+        if not begin:
+            continue
+        sub = Hl.subgraph(upstream | {target})
+        for path in _k_shortest_through(sub, begin, waypoints, target, k + len(found)):
+            key = tuple(path)
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append((path, path_confidence(H, path)))
+            if len(found) >= k:
+                return found
+    return found
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def find_exposed(
+    G: nx.MultiDiGraph,
+    predicate: Predicate | str = ANY_CN,
+    *,
+    as_of: str | dt.date | None = None,
+    k: int = 3,
+    min_confidence: str | Confidence | None = None,
+    products: str | Iterable[str] | None = None,
+) -> list[Exposure]:
+    """Return every product whose needed supply reaches a facility matching ``predicate``.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    predicate : Predicate or str
+        What to look for: a :class:`queries.predicates.Predicate` or its name
+        (``cn-processing``, ``cn-owned``, ``cn-technology``, ``any``; ``a|b``, ``a&b``).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today).
+    k : int
+        The most witness paths to return per product.
+    min_confidence : str, optional
+        Drop facilities and links weaker than this level first.
+    products : str or list of str, optional
+        The products to test (default every platform).
+
+    Returns
+    -------
+    list of Exposure
+        One per exposed product: ``through`` (matching facilities upstream), ``paths``
+        (start of supply → … → product, strongest first), their confidence, the exposure's
+        ``confidence`` (its strongest path) and the sources the paths rest on.
+
+    Examples
+    --------
+    >>> from loaders import load_dataset
+    >>> G = load_dataset("tests/data/mini")
+    >>> [(e.platform, e.through) for e in find_exposed(G, "cn-processing")]
+    [('missile', ['cn-sep'])]
+    >>> find_exposed(G, "cn-processing", products=["F-53"])
+    Traceback (most recent call last):
+    ...
+    graphmodel.errors.UnknownNodeError: no product with id 'F-53'
+    """
+    _check_k(k)
+    pred = _as_predicate(predicate)
+    day = parse_date(as_of)
+    targets = resolve_products(G, products)
+    V = restrict(G, as_of=day, min_confidence=min_confidence)
+    H = supply_graph(V, targets=targets)
+    matched = pred.select(V)
+    out: list[Exposure] = []
+    for target in targets:
+        through = sorted(nx.ancestors(H, target) & matched)
+        if not through:
+            continue
+        found = witness_paths(H, target, [set(through)], k)
+        paths = [p for p, _ in found]
+        out.append(Exposure(
+            platform=target, name=G.nodes[target].get("name"), predicate=pred.name, as_of=day,
+            through=through, paths=paths, path_confidence=[c for _, c in found],
+            confidence=found[0][1] if found else weakest([H.nodes[t]["confidence"]
+                                                          for t in through]),
+            sources=_path_sources(H, paths)))
+    return out
+
+
+def _facilities_for(G: nx.MultiDiGraph, node: str) -> tuple[list[str], str | None]:
+    """The facilities standing for ``node``, and the product their first hop must carry."""
+    attrs = G.nodes.get(node)
+    if attrs is None:
+        raise UnknownNodeError(node, list(G.nodes), "node")
+    kind = attrs.get("kind")
+    if kind == NodeKind.FACILITY:
+        return [node], None
+    if kind == NodeKind.TECHNOLOGY:
+        return sorted({u for u, _, d in G.in_edges(node, data=True)
+                       if d.get("kind") == EdgeKind.USES}), None
+    if kind == NodeKind.COMPANY:
+        group = _controlled_by(G, node)
+        return sorted(n for n, d in G.nodes(data=True)
+                      if d.get("kind") == NodeKind.FACILITY and d.get("company") in group), None
+    if kind == NodeKind.PRODUCT:
+        return sorted(n for n, d in G.nodes(data=True)
+                      if d.get("kind") == NodeKind.FACILITY
+                      and node in d.get("products", ())), node
+    raise QueryError(f"{node!r} is a {kind}; where-used reads facilities, companies, "
+                     "technologies and products")
+
+
+def _controlled_by(G: nx.MultiDiGraph, company: str) -> set[str]:
+    """``company`` and the companies it controls under the 50 % affiliate reading."""
+    probe = nx.MultiDiGraph()
+    for n, d in G.nodes(data=True):
+        if d.get("kind") == NodeKind.COMPANY:
+            probe.add_node(n, kind=NodeKind.COMPANY, country="@" if n == company else None)
+    for u, v, key, d in G.edges(keys=True, data=True):
+        if d.get("kind") == EdgeKind.OWNS:
+            probe.add_edge(u, v, key=key, kind=EdgeKind.OWNS, share=d.get("share", 0.0))
+    return controlled_companies(probe, "@")
+
+
+def find_where_used(
+    G: nx.MultiDiGraph,
+    node: str,
+    *,
+    as_of: str | dt.date | None = None,
+    k: int = 3,
+    min_confidence: str | Confidence | None = None,
+    products: str | Iterable[str] | None = None,
+) -> list[Dependant]:
+    """Return the platforms (or ``products``) whose needed supply depends on ``node``.
+
+    ``node`` may be a facility; a company (the facilities it or its ≥ 50 %-controlled
+    subsidiaries operate); a technology (the facilities running it); or a product (the
+    facilities making it, whose first hop must carry that product). Paths run from
+    ``node``'s facilities down to the platform, strongest first.
+
+    Examples
+    --------
+    >>> from loaders import load_dataset
+    >>> G = load_dataset("tests/data/mini")
+    >>> [(d.platform, d.via, d.paths) for d in find_where_used(G, "cn-sx", as_of="2026-01-01")]
+    [('missile', ['cn-sep'], [['cn-sep', 'jp-mag', 'us-comp', 'us-asm', 'missile']])]
+    """
+    _check_k(k)
+    day = parse_date(as_of)
+    facilities, carried = _facilities_for(G, node)
+    targets = resolve_products(G, products)
+    V = restrict(G, as_of=day, min_confidence=min_confidence)
+    H = supply_graph(V, targets=targets)
+    via = {f for f in facilities if f in H}
+    if carried is not None:  # a product: only hops carrying it leave its makers
+        drop = [(u, v) for u, v, d in H.out_edges(via, data=True) if carried not in d["products"]]
+        H.remove_edges_from(drop)
+    out: list[Dependant] = []
+    for target in targets:
+        upstream = nx.ancestors(H, target) & via
+        if not upstream:
+            continue
+        found = witness_paths(H, target, [upstream], k, starts=upstream)
+        paths = [p for p, _ in found]
+        out.append(Dependant(
+            node=node, platform=target, name=G.nodes[target].get("name"), as_of=day,
+            via=sorted(upstream), paths=paths, path_confidence=[c for _, c in found],
+            confidence=found[0][1] if found else Confidence.ILLUSTRATIVE,
+            sources=_path_sources(H, paths)))
+    return out
+
+
+def effective_stage(G: nx.MultiDiGraph, facility: str) -> str:
+    """Return ``facility``'s stage; a market stands for the stage of what it pools.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("oxide", kind="product", category="oxide")
+    >>> G.add_node("cn-pool", kind="facility", stage="market", products=["oxide"])
+    >>> effective_stage(G, "cn-pool")
+    'separation'
+    """
+    attrs = G.nodes[facility]
+    stage = str(attrs.get("stage"))
+    if stage == Stage.MARKET:
+        for product in attrs.get("products", ()):
+            category = G.nodes.get(product, {}).get("category")
+            if category in _CATEGORY_STAGE:
+                return str(_CATEGORY_STAGE[category])
+    return stage
+
+
+def _stage_rank(G: nx.MultiDiGraph, facility: str) -> int:
+    order = {s.value: i for i, s in enumerate(Stage)}
+    return order.get(effective_stage(G, facility), len(order))
+
+
+def trace(
+    G: nx.MultiDiGraph,
+    product: str,
+    *,
+    predicate: Predicate | str = ANY_CN,
+    as_of: str | dt.date | None = None,
+    min_confidence: str | Confidence | None = None,
+) -> pd.DataFrame:
+    """Return ``product``'s whole upstream supply tree, one row per needed link, by stage.
+
+    Columns: ``stage``, ``facility``, ``name``, ``country``, ``company``, ``product`` (what
+    it ships), ``buyer``, ``share``, ``depth`` (hops to the product), ``confidence``,
+    ``marks`` (which of cn-processing, cn-owned, cn-technology it matches), ``match``
+    (whether it matches ``predicate``) and ``sources``. Rows run upstream first (mines,
+    then separation … assembly; a market sorts with the stage of what it pools).
+
+    Examples
+    --------
+    >>> from loaders import load_dataset
+    >>> tree = trace(load_dataset("tests/data/mini"), "missile", as_of="2026-01-01")
+    >>> tree[["facility", "buyer", "match"]].values.tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['cn-mine', 'cn-sep', True], ['cn-sep', 'jp-mag', True], ['jp-mag', 'us-comp', False],
+     ['us-comp', 'us-asm', False], ['us-asm', 'missile', False]]
+    """
+    pred = _as_predicate(predicate)
+    day = parse_date(as_of)
+    (target,) = resolve_products(G, [product])
+    V = restrict(G, as_of=day, min_confidence=min_confidence)
+    H = supply_graph(V, targets=[target])
+    upstream = nx.ancestors(H, target)
+    depth = nx.single_target_shortest_path_length(H, target)
+    marks = {p.name: p.select(V) for p in (CN_PROCESSING, CN_OWNED, CN_TECHNOLOGY)}
+    matched = pred.select(V)
+    rows: list[dict[str, Any]] = []
+    for facility in upstream:
+        attrs = V.nodes[facility]
+        for _, buyer, hop in H.out_edges(facility, data=True):
+            if buyer != target and buyer not in upstream:
+                continue
+            for shipped in hop["products"]:
+                share = None
+                if buyer != target:
+                    data = V.get_edge_data(facility, buyer) or {}
+                    share = next((d.get("share") for d in data.values()
+                                  if d.get("kind") == EdgeKind.SUPPLIES
+                                  and d.get("product") == shipped), None)
+                rows.append({
+                    "stage": attrs.get("stage"), "facility": facility, "name": attrs.get("name"),
+                    "country": attrs.get("country"), "company": attrs.get("company"),
+                    "product": shipped, "buyer": buyer, "share": share,
+                    "depth": depth.get(facility),
+                    "confidence": weakest([hop["confidence"], H.nodes[facility]["confidence"]]),
+                    "marks": [name for name, chosen in marks.items() if facility in chosen],
+                    "match": facility in matched,
+                    "sources": sorted(set(attrs.get("sources", [])) | set(hop["sources"])),
+                    "_rank": _stage_rank(V, facility)})
+    columns = ["stage", "facility", "name", "country", "company", "product", "buyer", "share",
+               "depth", "confidence", "marks", "match", "sources"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows).sort_values(["_rank", "depth", "facility", "buyer", "product"],
+                                           ascending=[True, False, True, True, True])
+    return frame[columns].reset_index(drop=True)

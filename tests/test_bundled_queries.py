@@ -1,0 +1,139 @@
+"""Exposure, content and compliance on the bundled dataset, against the documented cases.
+
+Each expectation comes from shared/reference/facts.md, not from running the code:
+
+- F-35, 2022: DCMA told the JPO on 2022-08-19 that the SmCo alloy of the Honeywell
+  turbomachine lube-pump magnet came from China, magnetised in the US, in every F-35 since
+  2003; a US alloy source took over from November 2022 (AMN22, AvWeek22, JT22, ATS22). So as
+  of 2022-08-19 the F-35 passes through the Chinese alloy maker, and from 2022-12-01 not.
+- Tomahawk: its fin actuators use SmCo magnets; samarium metal is 91 % Chinese-refined
+  (NYT25; IEA25's 91 % China share of refining).
+- MOFCOM No. 61 and No. 62 [2025] are suspended by No. 70 from 2025-11-07 to 2026-11-10;
+  No. 18 [2025] is not (FDD-wiki, Hatch). DFARS 252.225-7052 reads magnets melted or
+  produced in a covered country, and from 2027-01-01 also mined, refined or separated there
+  (Crowell24).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import networkx as nx
+import pytest
+
+from graphmodel import UnknownNodeError, restrict
+from queries.compliance import evaluate
+from queries.content import origin_share
+from queries.exposure import find_exposed, find_where_used, supply_graph, trace
+
+CN_ALLOY = "cn-smco-alloy-f35-supplier"
+
+
+def test_f35_passes_through_the_documented_chinese_smco_alloy_in_2022(
+        bundled: nx.MultiDiGraph) -> None:
+    """As of the DCMA disclosure (2022-08-19) the alloy maker is upstream of the F-35, and
+    the witness from it is alloy → magnetiser → Honeywell IPP → final assembly, resting on
+    the DCMA reporting (AMN22)."""
+    (e,) = find_exposed(bundled, "cn-processing", as_of="2022-08-19", products=["F-35"])
+    assert CN_ALLOY in e.through
+    (d,) = find_where_used(bundled, CN_ALLOY, as_of="2022-08-19")
+    assert d.platform == "F-35"
+    assert d.paths[0] == [CN_ALLOY, "f35-ipp-magnet-maker", "honeywell-f35-ipp",
+                          "f35-final-assembly", "F-35"]
+    assert "AMN22" in d.sources
+    H = supply_graph(restrict(bundled, as_of="2022-08-19"))
+    assert H.edges[CN_ALLOY, "f35-ipp-magnet-maker"]["confidence"] == "documented"
+
+
+def test_the_chinese_alloy_path_survives_on_documented_and_reported_evidence_only(
+        bundled: nx.MultiDiGraph) -> None:
+    """Dropping estimated and illustrative links (market shares, placeholders), what is left
+    of the F-35's exposure in 2022 is the disclosed alloy path."""
+    (e,) = find_exposed(bundled, "cn-processing", as_of="2022-08-19", products=["F-35"],
+                        min_confidence="reported")
+    assert e.through == [CN_ALLOY]
+    assert e.confidence == "reported"
+
+
+def test_the_alloy_path_ends_with_the_us_source_in_november_2022(
+        bundled: nx.MultiDiGraph) -> None:
+    exposures = find_exposed(bundled, "cn-processing", as_of="2022-12-01", products=["F-35"])
+    assert all(CN_ALLOY not in e.through for e in exposures)
+    assert find_where_used(bundled, CN_ALLOY, as_of="2022-12-01") == []
+
+
+def test_tomahawk_is_exposed_through_samarium(bundled: nx.MultiDiGraph) -> None:
+    """As of 2025-06-01 (after the April 2025 samarium controls, NYT25): the Tomahawk's
+    exposure runs through China's metal stage into the world samarium-metal market, and 91 %
+    of its samarium is Chinese by mass (IEA25's refining share)."""
+    (e,) = find_exposed(bundled, "cn-processing", as_of="2025-06-01", products=["Tomahawk"])
+    assert "cn-metal-pool" in e.through
+    assert any("world-sm-metal-market" in p for p in e.paths)
+    H = supply_graph(restrict(bundled, as_of="2025-06-01"))
+    assert "sm-metal" in H.edges["cn-metal-pool", "world-sm-metal-market"]["products"]
+    sm = origin_share(bundled, "Tomahawk", element="Sm", as_of="2025-06-01")
+    assert sm.share == pytest.approx(0.91)
+    assert sm.kg_per_unit > 0
+
+
+def test_a_platform_without_chinese_processing_ownership_or_technology_is_not_exposed(
+        bundled: nx.MultiDiGraph) -> None:
+    """No bundled platform is built only from non-Chinese sources (every one draws on a
+    Chinese node somewhere). The nearest is G/ATOR: its one Chinese node is the gallium
+    production pool, a mining-stage node, which is neither processing, nor Chinese-owned
+    (no operator), nor running Chinese technology. So `any` (the three) leaves it out and
+    cn-mining catches it."""
+    tree = trace(bundled, "G-ATOR", as_of="2026-11-24")
+    chinese = tree[tree["country"] == "CN"]
+    assert chinese["stage"].tolist() == ["mine"]
+    assert "G-ATOR" not in {e.platform for e in find_exposed(bundled, "any",
+                                                               as_of="2026-11-24")}
+    assert "G-ATOR" in {e.platform for e in find_exposed(bundled, "cn-mining",
+                                                           as_of="2026-11-24")}
+
+
+def verdicts(G: nx.MultiDiGraph, as_of: str) -> dict[str, str]:
+    return {v.rule: v.verdict.value for v in evaluate(G, "F-35", as_of=as_of)}
+
+
+def test_f35_compliance_differs_inside_and_after_the_no70_suspension(
+        bundled: nx.MultiDiGraph) -> None:
+    """Military end user. On 2025-12-15 (inside No. 70's window) No. 61 and No. 62 are
+    suspended; on 2026-12-15 they bite again: No. 61 denies military end users (the F-35 is
+    made with Chinese separation and metal technology upstream), No. 62 needs a licence.
+    No. 18 was never suspended: licence required on both dates (Chinese samarium)."""
+    inside, after = verdicts(bundled, "2025-12-15"), verdicts(bundled, "2026-12-15")
+    assert (inside["MOFCOM-61-2025"], after["MOFCOM-61-2025"]) == ("suspended", "denied")
+    assert (inside["MOFCOM-62-2025"], after["MOFCOM-62-2025"]) == \
+        ("suspended", "licence-required")
+    assert inside["MOFCOM-18-2025"] == after["MOFCOM-18-2025"] == "licence-required"
+
+
+def test_f35_dfars_2022_alloy_then_compliant_then_2027_separation(
+        bundled: nx.MultiDiGraph) -> None:
+    """2022-08-19: alloy melted in China: non-compliant (the breach the October 2022 waiver
+    covered). 2026-12-15: US alloy, magnets not made in a covered country: compliant.
+    2027-01-01: its samarium is still separated in China: non-compliant."""
+    def dfars(as_of: str) -> tuple[str, str | None, list[str]]:
+        (v,) = evaluate(bundled, "F-35", as_of=as_of, rules=["DFARS-252.225-7052"])
+        return v.verdict.value, v.clause, v.path
+
+    verdict, clause, path = dfars("2022-08-19")
+    assert (verdict, clause) == ("non-compliant", "melted-or-produced")
+    assert path[0] == CN_ALLOY
+    assert dfars("2026-12-15")[:2] == ("compliant", None)
+    verdict, clause, path = dfars("2027-01-01")
+    assert (verdict, clause) == ("non-compliant", "mined-refined-separated")
+    assert "cn-separation-pool" in path
+
+
+@pytest.mark.parametrize("query", [
+    lambda G: find_exposed(G, products=["F-53"]),
+    lambda G: trace(G, "F-53"),
+    lambda G: origin_share(G, "F-53"),
+    lambda G: evaluate(G, "F-53"),
+])
+def test_an_unknown_platform_is_a_clear_error(
+        bundled: nx.MultiDiGraph, query: Callable[[nx.MultiDiGraph], object]) -> None:
+    with pytest.raises(UnknownNodeError, match="no product with id 'F-53'; did you mean 'F-35'"):
+        query(bundled)

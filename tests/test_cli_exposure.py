@@ -1,0 +1,146 @@
+"""The exposure family's commands on the hand-drawn compliance_mini dataset.
+
+compliance_mini is tests/data/mini plus rules.yaml: cn-mine (CN, cn-co) → cn-sep (CN, runs
+Chinese solvent extraction) → jp-mag (JP) → us-comp → us-asm → missile; us-sep (US) joins
+jp-mag's oxide supply with 0.4 from 2027-01-01; cn-sep covers 0.6.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from oretrace.__main__ import main, services
+from queries.cli import make_app
+
+runner = CliRunner()
+app = make_app(services())
+DATA = str(Path(__file__).parent / "data" / "compliance_mini")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["--data", DATA, *args])
+    return result.exit_code, result.output
+
+
+def test_exposed_json_has_platform_through_paths_confidence() -> None:
+    code, out = run("-f", "json", "exposed", "--through", "cn-processing",
+                    "--as-of", "2026-06-01")
+    assert code == 0
+    (row,) = json.loads(out)
+    assert row["platform"] == "missile"
+    assert row["through"] == ["cn-sep"]
+    assert row["paths"] == [["cn-mine", "cn-sep", "jp-mag", "us-comp", "us-asm", "missile"]]
+    assert row["confidence"] == "illustrative"
+
+
+def test_min_confidence_drops_what_rests_on_illustrative_links() -> None:
+    """Every row of the mini dataset is illustrative: above that, nothing is exposed."""
+    code, out = run("-f", "json", "exposed", "--min-confidence", "estimated")
+    assert (code, json.loads(out)) == (0, [])
+    code, out = run("exposed", "--min-confidence", "reported")
+    assert code == 0 and "no platform's supply reaches any" in out
+
+
+def test_where_used_and_trace() -> None:
+    code, out = run("-f", "json", "where-used", "cn-sx", "--as-of", "2026-06-01")
+    assert code == 0
+    assert [(d["platform"], d["via"]) for d in json.loads(out)] == [("missile", ["cn-sep"])]
+    code, out = run("-f", "csv", "trace", "missile", "--as-of", "2026-06-01")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("stage,facility,name,country,company,product,buyer,share")
+    assert [line.split(",")[1] for line in lines[1:]] == \
+        ["cn-mine", "cn-sep", "jp-mag", "us-comp", "us-asm"]
+    code, out = run("trace", "missile", "--as-of", "2026-06-01")
+    assert code == 0 and "◆" in out
+
+
+def test_content_json_has_product_origin_by_share_and_elements() -> None:
+    """2026: jp-mag's oxide is 0.6 from cn-sep, the rest unknown: normalised 100 % Chinese,
+    bounds 60..100 %. Value: 4 × 0.5 kg magnet × 0.312 kg oxide × 70 $ = 43.68 $ per missile."""
+    code, out = run("-f", "json", "content", "missile", "--as-of", "2026-06-01")
+    assert code == 0
+    r = json.loads(out)
+    assert (r["product"], r["origin"], r["by"]) == ("missile", "CN", "mass")
+    assert r["share"] == pytest.approx(1.0)
+    assert (r["share_low"], r["share_high"]) == (pytest.approx(0.6), pytest.approx(1.0))
+    assert r["elements"][0]["element"] == "Nd"
+    code, out = run("-f", "json", "content", "missile", "--by", "value", "--element", "Nd",
+                    "--as-of", "2026-06-01")
+    r = json.loads(out)
+    assert (r["by"], r["element"]) == ("value", "Nd")
+    assert r["value_usd"] == pytest.approx(43.68)
+    assert r["share"] == pytest.approx(43.68 / 1e6)
+
+
+def test_content_without_a_product_lists_kilograms_per_platform() -> None:
+    """4 actuators × 0.5 kg magnet × 0.267 Nd = 0.534 kg Nd per missile."""
+    code, out = run("-f", "json", "content")
+    assert code == 0
+    assert json.loads(out) == [{"product": "missile", "name": "Test missile", "element": "Nd",
+                                "kg_per_unit": pytest.approx(0.534)}]
+
+
+def test_compliance_differs_inside_and_after_the_suspension() -> None:
+    """The missile carries Chinese-technology oxide: the NO61 rule denies it to a military
+    end user when in force (2026-12-15) and is suspended on 2025-12-15."""
+    def verdicts(*extra: str) -> dict[str, str]:
+        code, out = run("-f", "json", "compliance", "missile", *extra)
+        assert code == 0
+        return {v["rule"]: v["verdict"] for v in json.loads(out)}
+
+    assert verdicts("--as-of", "2025-12-15") == {"NO61": "suspended", "DFARS": "compliant"}
+    assert verdicts("--as-of", "2026-12-15") == {"NO61": "denied", "DFARS": "compliant"}
+    assert verdicts("--as-of", "2026-12-15", "--end-user", "civil")["NO61"] == \
+        "licence-required"
+    assert verdicts("--as-of", "2027-01-01")["DFARS"] == "non-compliant"
+
+
+def test_compliance_json_names_rule_clause_evidence_confidence_sources() -> None:
+    code, out = run("-f", "json", "compliance", "missile", "--as-of", "2026-12-15")
+    v = {r["rule"]: r for r in json.loads(out)}["NO61"]
+    assert v["clause"] == "military-technology"
+    assert "cn-sx at cn-sep" in v["evidence"]
+    assert v["path"] == ["cn-mine", "cn-sep", "jp-mag", "us-comp", "us-asm", "missile"]
+    assert (v["confidence"], v["sources"]) == ("illustrative", ["hand"])
+
+
+def test_rules_lists_windows_and_status() -> None:
+    code, out = run("-f", "json", "rules", "--as-of", "2026-11-10")
+    assert code == 0
+    rows = {r["rule"]: r for r in json.loads(out)}
+    assert rows["NO61"]["status"] == "suspended"
+    assert rows["NO61"]["suspensions"] == ["2025-11-07..2026-11-10 by NO70"]
+    assert rows["DFARS"]["status"] == "in-force"
+
+
+@pytest.mark.parametrize("args", [
+    ["exposed", "--as-of", "2026-02-30"],
+    ["trace", "missle"],
+    ["content", "missle"],
+    ["compliance", "missle"],
+    ["where-used", "missle"],
+])
+def test_errors_are_one_line_with_a_suggestion(
+        args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--data", DATA, *args])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    if "missle" in args:
+        assert "did you mean 'missile'" in err
+        assert err.startswith("error: no ")
+    else:
+        assert err == "error: '2026-02-30' is not a date in ISO form (YYYY-MM-DD)"
+
+
+def test_unknown_platform_message_matches_the_issue(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--data", DATA, "compliance", "missle"])
+    assert capsys.readouterr().err.strip() == \
+        "error: no product with id 'missle'; did you mean 'missile'?"
