@@ -78,7 +78,8 @@ class UnknownNodeError(OretraceError, KeyError):
     def __init__(self, node: str, known: Iterable[str] = (), kind: str = "node") -> None:
         self.node = node
         self.suggestions = difflib.get_close_matches(node, list(known), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(map(repr, self.suggestions))}?" if self.suggestions else ""
+        hint = (f"; did you mean {', '.join(map(repr, self.suggestions))}?"
+                if self.suggestions else "")
         self.message = f"no {kind} with id {node!r}{hint}"
         super().__init__(self.message)
 

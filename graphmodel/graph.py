@@ -1,7 +1,8 @@
 """Build the plain networkx graph from validated records, and read it back by name.
 
-The graph is a ``networkx.MultiDiGraph``. Each node is keyed by its record's id and has a ``kind`` (facility,
-company, product, technology, rule) and the other fields of its record as plain attributes (lists, dicts,
+The graph is a ``networkx.MultiDiGraph``. Each node is keyed by its record's id and has a
+``kind`` (facility, company, product, technology, rule) and the other fields of its record
+as plain attributes (lists, dicts,
 ``datetime.date``). Each edge has a ``kind`` (supplies, requires, operates, owns, uses);
 edge keys are the kind, except supplies edges, keyed ``supplies:<product>`` because one
 facility may ship several products to the same buyer. ``G.graph["sources"]`` maps source

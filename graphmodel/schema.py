@@ -402,7 +402,8 @@ class Rule(_Record):
     suspensions: tuple[Suspension, ...] = ()
     scope: RuleScope = RuleScope()
     clauses: tuple[Clause, ...]
-    otherwise: Verdict = Verdict.NOT_APPLICABLE  # verdict when the rule is in force and nothing fires
+    #: the verdict when the rule is in force and no clause fires
+    otherwise: Verdict = Verdict.NOT_APPLICABLE
     exceptions: tuple[str, ...] = ()
     sources: tuple[str, ...]
     confidence: Confidence

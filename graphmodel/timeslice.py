@@ -87,7 +87,8 @@ def restrict(
 
     Nodes and edges outside their date window are absent from the view, and so are edges
     weaker than ``min_confidence`` (nodes stay: the floor is about links, so an analyst sees
-    what survives on, say, documented links only); edges to absent nodes go with them. Rules and products are
+    what survives on, say, documented links only); edges to absent nodes go with them.
+    Rules and products are
     never dropped by date (rules carry their own windows).
     """
     day = parse_date(as_of) if as_of is not None else None

@@ -38,7 +38,7 @@ CONFIDENCE_ORDER: dict[str, int] = {
 }
 
 
-def weakest(levels: "list[str] | tuple[str, ...] | set[str]") -> Confidence:
+def weakest(levels: list[str] | tuple[str, ...] | set[str]) -> Confidence:
     """Return the weakest confidence among ``levels`` (documented when empty).
 
     Examples
@@ -94,7 +94,7 @@ PROCESSING_STAGES: frozenset[str] = frozenset(
 
 
 class TechStage(StrEnum):
-    """The stage a technology serves (MOFCOM No. 61/62 name mining, separation, metal, magnet, recycling)."""
+    """The stage a technology serves (MOFCOM Nos. 61/62 name mining to recycling)."""
 
     MINING = "mining"
     SEPARATION = "separation"

@@ -120,11 +120,11 @@ class _Reader:
             self.problem(fname, 1, 0, f"unreadable header: {exc}")
             return
         missing = [c for c in REQUIRED_COLUMNS[table] if c not in header]
-        for column in missing:
-            self.problem(fname, 1, 0, f"missing required column {column!r}")
+        for name in missing:
+            self.problem(fname, 1, 0, f"missing required column {name!r}")
         duplicated = {h for h in header if header.count(h) > 1}
-        for column in sorted(duplicated):
-            self.problem(fname, 1, header.index(column) + 1, f"column {column!r} appears twice")
+        for name in sorted(duplicated):
+            self.problem(fname, 1, header.index(name) + 1, f"column {name!r} appears twice")
         if missing or duplicated:
             return
         line = 2
@@ -181,7 +181,7 @@ class _Reader:
             return []
         try:
             node = yaml.compose(text, Loader=_TextDates)
-            data = yaml.load(text, Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=_TextDates)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             self.problem(fname, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0,
@@ -264,7 +264,7 @@ def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
     def ids(table: str) -> dict[str, _Row]:
         return {r.record.id: r for r in rows.get(table, [])}
 
-    sources = {}
+    sources: dict[str, _Row] = {}
     for row in rows["sources"]:
         if row.record.id in sources:
             first = sources[row.record.id]

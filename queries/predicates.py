@@ -121,7 +121,7 @@ def controlled_companies(G: nx.MultiDiGraph, country: str, threshold: float = 0.
 
 
 def owned_by(country: str, threshold: float = 0.5, *, name: str | None = None) -> Predicate:
-    """Facilities whose operator counts as an entity of ``country`` (see :func:`controlled_companies`).
+    """Facilities whose operator counts as an entity of ``country`` (:func:`controlled_companies`).
 
     A facility with no operator but located in ``country`` does not match: ownership is
     about companies; use :func:`located_in` for location.

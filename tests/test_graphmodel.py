@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 from graphmodel import (
@@ -35,9 +36,9 @@ def test_needs_are_bom_inputs_of_the_products(mini_copy: Callable[..., Path]) ->
 def test_a_facility_does_not_need_what_it_makes_itself(mini_copy: Callable[..., Path]) -> None:
     # An integrated mine + separator lists ore and oxide: oxide needs ore, made in-house.
     path = mini_copy("facilities.csv",
-                     lambda ls: [l.replace("cn-sep,CN separator,cn-co,CN,separation,oxide",
+                     lambda ls: [line.replace("cn-sep,CN separator,cn-co,CN,separation,oxide",
                                            "cn-sep,CN separator,cn-co,CN,separation,ore;oxide")
-                                 for l in ls])
+                                 for line in ls])
     G = load_dataset(path)
     assert needed_inputs(G, "cn-sep") == set()
 
@@ -66,7 +67,7 @@ def test_time_slicing_follows_facility_and_link_windows(mini_copy: Callable[...,
     assert not before.has_edge("us-sep", "jp-mag") and after.has_edge("us-sep", "jp-mag")
     # The view is read-only and leaves the graph whole.
     assert "us-sep" in G
-    with pytest.raises(Exception):
+    with pytest.raises(nx.NetworkXError, match="Frozen graph"):
         before.add_node("x")
 
 
@@ -82,9 +83,9 @@ def test_closed_and_undated_planned_facilities_are_absent() -> None:
 
 
 def test_confidence_floor_drops_weaker_links(mini_copy: Callable[..., Path]) -> None:
-    path = mini_copy("supplies.csv", lambda ls: [l.replace(
+    path = mini_copy("supplies.csv", lambda ls: [line.replace(
         "cn-sep,jp-mag,oxide,0.6,,,hand,illustrative", "cn-sep,jp-mag,oxide,0.6,,,hand,documented")
-        for l in ls])
+        for line in ls])
     G = load_dataset(path)
     view = restrict(G, min_confidence="reported")
     assert view.has_edge("cn-sep", "jp-mag")

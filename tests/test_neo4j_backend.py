@@ -59,8 +59,8 @@ def test_pushing_twice_leaves_the_same_graph_and_one_version(
         assert_same(G, load(driver, dataset="twice"))
 
 
-NASTY = ["it's", 'say "hi"', "back`tick", "}) DETACH DELETE n //", "x'}) MATCH (m) DETACH DELETE m //",
-         "$param", "{{brace}}", "ünïcødé 稀土", "a\\b"]
+NASTY = ["it's", 'say "hi"', "back`tick", "}) DETACH DELETE n //",
+         "x'}) MATCH (m) DETACH DELETE m //", "$param", "{{brace}}", "ünïcødé 稀土", "a\\b"]
 
 
 def test_injection_strings_are_stored_and_returned_as_data(neo4j_config: Neo4jConfig) -> None:
@@ -125,20 +125,20 @@ def test_a_push_killed_half_way_leaves_the_previous_version_whole(
 
 
 def test_wrong_password_is_one_line_with_the_fix(neo4j_server) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(BackendAuthError, match="NEO4J_PASSWORD"):
-        with connect(Neo4jConfig(uri=neo4j_server.uri, user="neo4j", password="wrong")):
-            pass
+    wrong = Neo4jConfig(uri=neo4j_server.uri, user="neo4j", password="wrong")
+    with pytest.raises(BackendAuthError, match="NEO4J_PASSWORD"), connect(wrong):
+        pass
 
 
 def test_unknown_database_says_so(neo4j_config: Neo4jConfig) -> None:
     cfg = Neo4jConfig(uri=neo4j_config.uri, user=neo4j_config.user,
                       password=neo4j_config.password, database="nosuchdb")
-    with pytest.raises(BackendError, match="database 'nosuchdb' does not exist"):
-        with connect(cfg):
-            pass
+    with pytest.raises(BackendError, match="database 'nosuchdb' does not exist"), connect(cfg):
+        pass
 
 
 def test_unreachable_server_says_how_to_start_one() -> None:
-    with pytest.raises(BackendUnavailable, match="cannot reach Neo4j at bolt://127.0.0.1:9"):
-        with connect(Neo4jConfig(uri="bolt://127.0.0.1:9", user="neo4j", password="x")):
-            pass
+    nowhere = Neo4jConfig(uri="bolt://127.0.0.1:9", user="neo4j", password="x")
+    with pytest.raises(BackendUnavailable, match="cannot reach Neo4j at bolt://127.0.0.1:9"), \
+            connect(nowhere):
+        pass

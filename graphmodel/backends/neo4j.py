@@ -124,7 +124,7 @@ def check_server_version(version: str, uri: str) -> None:
     >>> check_server_version("4.4.9", "bolt://x")
     Traceback (most recent call last):
     ...
-    graphmodel.errors.BackendError: the server at bolt://x is Neo4j 4.4.9; oretrace needs Neo4j 5.x or later
+    graphmodel.errors.BackendError: the server at bolt://x is Neo4j 4.4.9; oretrace needs ...
     """
     major = version.split(".")[0]
     if not major.isdigit() or int(major) < 5:
@@ -266,7 +266,8 @@ _CONSTRAINTS = (
     "FOR (s:OretraceSource) REQUIRE (s.dataset, s.version, s.id) IS UNIQUE",
     "CREATE CONSTRAINT oretrace_dataset_name IF NOT EXISTS "
     "FOR (d:OretraceDataset) REQUIRE d.name IS UNIQUE",
-    "CREATE INDEX oretrace_node_version IF NOT EXISTS FOR (n:OretraceNode) ON (n.dataset, n.version)",
+    "CREATE INDEX oretrace_node_version IF NOT EXISTS "
+    "FOR (n:OretraceNode) ON (n.dataset, n.version)",
 )
 
 _MERGE_NODES = {

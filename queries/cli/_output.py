@@ -78,7 +78,8 @@ def to_frame(data: Any) -> pd.DataFrame:
         frame = pd.DataFrame([to_jsonable(item) for item in data])
     else:
         frame = pd.DataFrame({"value": [to_jsonable(data)]})
-    return frame.apply(lambda col: col.map(_cell))
+    flat: pd.DataFrame = frame.apply(lambda col: col.map(_cell))
+    return flat
 
 
 def emit(data: Any, fmt: Format | str, *, title: str | None = None) -> None:

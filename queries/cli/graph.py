@@ -1,4 +1,4 @@
-"""Commands that describe, validate and export the graph: info, platforms, show, validate, export."""
+"""Commands that describe, validate and export the graph (info, platforms, show, validate, …)."""
 
 from __future__ import annotations
 
