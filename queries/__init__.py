@@ -1,5 +1,74 @@
 """Pure analysis functions of the graph: inventory, exposure, content, compliance, chokepoints."""
 
+from queries.capacity import Shortfall, find_shortfall
+from queries.chokepoints import (
+    Cut,
+    SinglePoints,
+    find_single_points_of_failure,
+    find_smallest_cut,
+    rank_chokepoints,
+)
+from queries.compliance import RuleVerdict, evaluate, list_rules, rule_status
+from queries.concentration import find_concentration
+from queries.content import (
+    ORIGIN_STAGES,
+    RARE_EARTHS,
+    ContentShare,
+    ElementShare,
+    element_content,
+    find_element_content,
+    origin_facilities,
+    origin_share,
+)
+from queries.exposure import (
+    Dependant,
+    Exposure,
+    find_exposed,
+    find_where_used,
+    supply_graph,
+    trace,
+)
+from queries.feasibility import POLICIES, Feasibility, simulate
 from queries.inventory import Neighbour, NodeReport, describe_node, list_platforms, summarize
+from queries.scenarios import ScenarioDiff, ScenarioResult, diff_scenarios, simulate_scenario
 
-__all__ = ["Neighbour", "NodeReport", "describe_node", "list_platforms", "summarize"]
+__all__ = [
+    "ContentShare",
+    "Cut",
+    "Dependant",
+    "ElementShare",
+    "Exposure",
+    "Feasibility",
+    "Neighbour",
+    "NodeReport",
+    "ORIGIN_STAGES",
+    "POLICIES",
+    "RARE_EARTHS",
+    "RuleVerdict",
+    "ScenarioDiff",
+    "ScenarioResult",
+    "Shortfall",
+    "SinglePoints",
+    "describe_node",
+    "diff_scenarios",
+    "element_content",
+    "evaluate",
+    "find_concentration",
+    "find_element_content",
+    "find_exposed",
+    "find_shortfall",
+    "find_single_points_of_failure",
+    "find_smallest_cut",
+    "find_where_used",
+    "list_platforms",
+    "list_rules",
+    "origin_facilities",
+    "origin_share",
+    "rank_chokepoints",
+    "rule_status",
+    "simulate",
+    "simulate_scenario",
+    "summarize",
+    "supply_graph",
+    "trace",
+]

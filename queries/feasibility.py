@@ -1,4 +1,4 @@
-"""Feasibility under failures: which facilities and platforms are still supplied (AND/OR least fixed point).
+"""Feasibility under failures: which facilities and platforms are still supplied (AND/OR).
 
 A facility is *supplied* when it is active at the date, has not failed, and for every input
 it needs at least one supplier of that input is supplied over a link that has not failed
@@ -35,6 +35,7 @@ from graphmodel import (
     restrict,
 )
 from graphmodel.vocab import COUNTRIES, EdgeKind, NodeKind, Stage
+from queries.predicates import located_in
 
 __all__ = [
     "POLICIES",
@@ -47,8 +48,12 @@ __all__ = [
     "Substitution",
     "SupplyNetwork",
     "group_keys",
+    "LEVELS",
+    "MILITARY_END_USERS",
+    "clause_status",
     "military_chain",
     "resolve_failures",
+    "scenario_network",
     "simulate",
     "supplied_mask",
     "supply_network",
@@ -243,7 +248,8 @@ def resolve_failures(G: nx.MultiDiGraph, fail: Iterable[str]) -> dict[str, list[
             kind = G.nodes.get(value, {}).get("kind")
             if kind != NodeKind.FACILITY:
                 known = facilities + (nodes_of(G, NodeKind.COMPANY) if not prefix else [])
-                raise UnknownNodeError(value, known, "facility" if prefix else "facility or company")
+                what = "facility" if prefix else "facility or company"
+                raise UnknownNodeError(value, known, what)
             out[spec] = [value]
         elif prefix == "company":
             if G.nodes.get(value, {}).get("kind") != NodeKind.COMPANY:
@@ -253,7 +259,8 @@ def resolve_failures(G: nx.MultiDiGraph, fail: Iterable[str]) -> dict[str, list[
             code = value.upper()
             if code not in COUNTRIES:
                 raise QueryError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
-            out[spec] = [f for f in facilities if G.nodes[f].get("country") == code]
+            located = located_in(code).select(G)
+            out[spec] = [f for f in facilities if f in located]
         else:
             raise QueryError(f"cannot read failure {spec!r}: use ID, facility:ID, company:ID "
                              "or country:CC")
@@ -298,11 +305,12 @@ class PolicyReport(BaseModel):
 
 @dataclass(frozen=True)
 class Policy:
-    """A named rule-driven failure: ``apply(G_view, as_of, substitutions)`` reports the links it fails."""
+    """A named, rule-driven failure; ``apply(view, as_of, substitutions)`` reports failed links."""
 
     name: str
     description: str
     apply: Callable[[nx.MultiDiGraph, dt.date, bool], PolicyReport]
+    summary: str = ""
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -316,8 +324,10 @@ def clause_status(rule: Mapping[str, Any], clause: Mapping[str, Any],
     """Return ``(in force, reason)`` for ``clause`` of ``rule`` at ``day``.
 
     A clause applies from its ``effective`` date (default: the rule's) until its ``until``
-    (exclusive; default the rule's), outside every suspension window ``[start, end)`` that
-    covers the whole rule or names the clause.
+    (exclusive; default the rule's), outside every suspension that covers the whole rule or
+    names the clause. A suspension runs from ``start`` to ``end`` *inclusive*, as
+    :mod:`queries.compliance` reads them: MOFCOM No. 70 suspends No. 61 "until 10 November
+    2026", so it applies again from 2026-11-11.
     """
     effective = _as_date(clause.get("effective")) or _as_date(rule.get("effective"))
     until = _as_date(clause.get("until")) or _as_date(rule.get("until"))
@@ -330,7 +340,7 @@ def clause_status(rule: Mapping[str, Any], clause: Mapping[str, Any],
         if named and clause.get("id") not in named:
             continue
         start, end = _as_date(s.get("start")), _as_date(s.get("end"))
-        if start is not None and start <= day and (end is None or day < end):
+        if start is not None and start <= day and (end is None or day <= end):
             by = f" by {s['by']}" if s.get("by") else ""
             return False, f"suspended{by} from {start} to {end or 'further notice'}"
     return True, f"in force since {effective}"
@@ -338,12 +348,14 @@ def clause_status(rule: Mapping[str, Any], clause: Mapping[str, Any],
 
 def _contained_elements(G: nx.MultiDiGraph, product: str,
                         memo: dict[str, frozenset[str]]) -> frozenset[str]:
-    """The elements of ``product`` and of everything its bill of materials holds."""
+    """The elements ``product`` contains: its own ``elements`` where it lists them (an oxide
+    does not hold what its ore did), else those of everything its bill of materials holds
+    (a component holds its magnets' elements)."""
     if product in memo:
         return memo[product]
     memo[product] = frozenset()  # cycle guard
     found = set((G.nodes[product].get("elements") or {}) if product in G else ())
-    if product in G:
+    if product in G and not found:
         for _, inp, d in G.out_edges(product, data=True):
             if d.get("kind") == EdgeKind.REQUIRES and d.get("substitute_for") is None:
                 found |= _contained_elements(G, inp, memo)
@@ -358,6 +370,23 @@ def _in_scope(G: nx.MultiDiGraph, product: str, scope: Mapping[str, Any],
     if categories and G.nodes.get(product, {}).get("category") not in categories:
         return False
     return not elements or bool(elements & _contained_elements(G, product, memo))
+
+
+#: End-user tokens of the rules data that name military end users of the platforms.
+MILITARY_END_USERS = frozenset({"military", "us-military"})
+
+
+def _clause_scope(rule: Mapping[str, Any], clause: Mapping[str, Any]) -> dict[str, Any]:
+    """The rule's scope, narrowed to the elements named by the clauses this one requires."""
+    scope = dict(rule.get("scope") or {})
+    elements = set(scope.get("elements") or ())
+    by_id = {c.get("id"): c for c in rule.get("clauses") or ()}
+    for req in clause.get("requires") or ():
+        named = set(((by_id.get(req) or {}).get("trigger") or {}).get("elements") or ())
+        if named:
+            elements = elements & named if elements else named
+    scope["elements"] = sorted(elements)
+    return scope
 
 
 def military_chain(G: nx.MultiDiGraph, *, substitutions: bool = False) -> set[str]:
@@ -399,7 +428,8 @@ def _denies_military(country: str) -> Callable[[nx.MultiDiGraph, dt.date, bool],
                 trigger = clause.get("trigger") or {}
                 if trigger.get("kind") != "end_user" or clause.get("verdict") != "denied":
                     continue
-                if not any("military" in str(u).lower() for u in trigger.get("end_users") or ()):
+                users = {str(u).lower() for u in trigger.get("end_users") or ()}
+                if not MILITARY_END_USERS & users:
                     continue
                 ok, reason = clause_status(d, clause, day)
                 for req in clause.get("requires") or ():
@@ -412,7 +442,7 @@ def _denies_military(country: str) -> Callable[[nx.MultiDiGraph, dt.date, bool],
                                              clause=str(clause.get("id")), in_force=ok,
                                              reason=reason, sources=list(d.get("sources", []))))
                 if ok:
-                    live.append((d | {"id": n}, clause))
+                    live.append((d | {"id": n, "scope": _clause_scope(d, clause)}, clause))
         denied: list[DeniedLink] = []
         if live:
             chain = military_chain(G, substitutions=substitutions)
@@ -453,8 +483,10 @@ POLICY_TEXT = ("{country} denies military end users: where a rule of the data (a
 
 #: Policies by name: each reads the rule nodes of the graph as of the date.
 POLICIES: dict[str, Policy] = {
-    "cn-denies-military": Policy("cn-denies-military", POLICY_TEXT.format(country="CN"),
-                                 _denies_military("CN")),
+    "cn-denies-military": Policy(
+        "cn-denies-military", POLICY_TEXT.format(country="CN"), _denies_military("CN"),
+        summary="Chinese rules denying military end users, where in force and not "
+                "suspended, cut links from China into platforms' supply chains"),
 }
 
 
@@ -512,15 +544,38 @@ def _substitutions_used(net: SupplyNetwork, supplied: Sequence[bool]) -> list[Su
 
 
 def _data_gaps(net: SupplyNetwork) -> list[str]:
-    gaps = [f"{net.facilities[i]} needs {need.product} but nothing supplies it on {net.as_of}"
-            for i, needs in enumerate(net.needs) for need in needs
-            if not need.suppliers and not any(
-                (u, net.facilities[i], need.product) in net.denied
-                for u, _, d in net.view.in_edges(net.facilities[i], data=True)
-                if d.get("kind") == EdgeKind.SUPPLIES)]
+    """Needs that no link carries at the date (before failures and policies), and
+    platforms that nothing assembles."""
+    gaps = []
+    for i, needs in enumerate(net.needs):
+        f = net.facilities[i]
+        carried = {d["product"] for _, _, d in net.view.in_edges(f, data=True)
+                   if d.get("kind") == EdgeKind.SUPPLIES}
+        gaps += [f"{f} needs {need.product} but nothing supplies it on {net.as_of}"
+                 for need in needs
+                 if not carried & {need.product, *need.alternatives}]
     gaps += [f"platform {p}: no facility assembles it on {net.as_of}"
              for p, idx in net.assemblies.items() if not idx]
     return gaps
+
+
+def scenario_network(
+    G: nx.MultiDiGraph,
+    *,
+    fail: Iterable[str] = (),
+    as_of: str | dt.date | None = None,
+    policy: str | Policy | None = None,
+    substitutions: bool = False,
+) -> tuple[SupplyNetwork, frozenset[int], PolicyReport | None]:
+    """Return the compiled network of a scenario, the indices of its failed facilities, and
+    the policy's report (``None`` without a policy). The parts :func:`simulate` stands on."""
+    day = parse_date(as_of)
+    failed_ids = {f for ids in resolve_failures(G, fail).values() for f in ids}
+    chosen = _policy(policy)
+    report = chosen.apply(restrict(G, as_of=day), day, substitutions) if chosen else None
+    denied = {(d.supplier, d.buyer, d.product) for d in report.denied_links} if report else set()
+    net = supply_network(G, as_of=day, substitutions=substitutions, denied=denied)
+    return net, frozenset(net.index[f] for f in failed_ids if f in net.index), report
 
 
 def simulate(
@@ -557,17 +612,14 @@ def simulate(
     >>> set(no_cn.supplied) <= set(base.supplied)
     True
     """
-    day = parse_date(as_of)
     specs = list(fail)
-    failed_ids = sorted({f for ids in resolve_failures(G, specs).values() for f in ids})
-    chosen = _policy(policy)
-    report = chosen.apply(restrict(G, as_of=day), day, substitutions) if chosen else None
-    denied = {(d.supplier, d.buyer, d.product) for d in report.denied_links} if report else set()
-    net = supply_network(G, as_of=day, substitutions=substitutions, denied=denied)
-    ok = supplied_mask(net, (net.index[f] for f in failed_ids if f in net.index))
+    net, failed, report = scenario_network(G, fail=specs, as_of=as_of, policy=policy,
+                                           substitutions=substitutions)
+    ok = supplied_mask(net, failed)
     return Feasibility(
-        as_of=day, fail=specs, failed=failed_ids, policy=report,
-        substitutions_allowed=substitutions,
+        as_of=net.as_of, fail=specs,
+        failed=sorted({f for ids in resolve_failures(G, specs).values() for f in ids}),
+        policy=report, substitutions_allowed=substitutions,
         supplied=sorted(p for p, idx in net.assemblies.items() if any(ok[i] for i in idx)),
         unsupplied=sorted(p for p, idx in net.assemblies.items() if not any(ok[i] for i in idx)),
         supplied_facilities=sorted(f for f, s in zip(net.facilities, ok, strict=True) if s),

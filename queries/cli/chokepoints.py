@@ -1,11 +1,259 @@
-"""Commands of the chokepoints family (filled in by its issue)."""
+"""Commands of the chokepoints family: chokepoints, cut, scenario, concentration, diff."""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated, Any
+
 import typer
+
+from queries.capacity import Shortfall
+from queries.chokepoints import find_smallest_cut, rank_chokepoints
+from queries.cli import FormatOption, emit, state
+from queries.cli._output import Format
+from queries.concentration import find_concentration
+from queries.feasibility import LEVELS, POLICIES
+from queries.scenarios import Blockage, diff_scenarios, simulate_scenario
 
 __all__ = ["register"]
 
+_POLICY_HELP = "Apply rules of the data as failed links, as of the date (see the list above)."
+_POLICIES = "\n\n".join(f"Policy {name}: {p.summary or p.description}."
+                         for name, p in POLICIES.items())
+
+AsOf = Annotated[str | None, typer.Option(
+    "--as-of", metavar="DATE", help="Date (YYYY-MM-DD); default today.")]
+Fail = Annotated[list[str] | None, typer.Option(
+    "--fail", metavar="ID", help="What fails: a facility ID, company:ID or country:CC "
+    "(repeatable).")]
+PolicyOpt = Annotated[str | None, typer.Option("--policy", metavar="NAME", help=_POLICY_HELP)]
+Subs = Annotated[bool, typer.Option(
+    "--substitutions", help="Let substitute inputs (SmCo for NdFeB grades, Dy-lean grades, "
+    "recycled feed, ...) stand in; each one used is flagged.")]
+Level = Annotated[str, typer.Option(
+    "--level", metavar="LEVEL", help=f"Group by {', '.join(LEVELS)}.")]
+
+
+def _check(level: str | None = None, policy: str | None = None) -> None:
+    if level is not None and level not in LEVELS:
+        raise typer.BadParameter(f"choose {', '.join(LEVELS)}", param_hint="--level")
+    if policy is not None and policy not in POLICIES:
+        raise typer.BadParameter(f"choose {', '.join(POLICIES)}", param_hint="--policy")
+
+
+def _figure(lo: float | None, hi: float | None) -> str:
+    if lo is None or hi is None:
+        return "not computable"
+    return f"{lo:,.6g}" if abs(hi - lo) < 1e-9 else f"{lo:,.6g}–{hi:,.6g}"
+
+
+def _pair(value: object) -> str:
+    if isinstance(value, tuple | list) and len(value) == 2:
+        return _figure(value[0], value[1])
+    return "no consumer in the chain"
+
+
+def _blockage(b: Blockage) -> str:
+    if not b.product:
+        return f"{b.facility} {b.cause}" if b.facility else b.cause
+    who = f" ({', '.join(b.suppliers)})" if b.suppliers else ""
+    return f"{b.facility} lacks {b.product}: {b.cause}{who}"
+
+
+def _shortfall_rows(rows: list[Shortfall]) -> list[dict[str, Any]]:
+    """Computable rows; a platform's row only where it differs from all platforms'."""
+    overall = {r.product: (r.demand, r.supply_min, r.supply_max) for r in rows
+               if r.platform is None}
+    rows = [r for r in rows if r.platform is None
+            or overall.get(r.product) != (r.demand, r.supply_min, r.supply_max)]
+    return [{"product": r.product, "platform": r.platform or "(all)", "unit": r.unit,
+             "demand": _figure(r.demand, r.demand),
+             "supply": _figure(r.supply_min, r.supply_max),
+             "shortfall": _figure(r.shortfall_min, r.shortfall_max),
+             "baseline shortfall": _figure(r.baseline_shortfall_min, r.baseline_shortfall_max),
+             "rests on": r.rests_on, "sources": r.sources, "confidence": r.confidence}
+            for r in rows if r.computable]
+
 
 def register(app: typer.Typer) -> None:
-    """Add this family's commands to ``app``."""
+    """Add chokepoints, cut, scenario, concentration and diff to ``app``."""
+
+    @app.command(help="Rank facilities, companies or countries by the platforms their loss "
+                      "alone stops.\n\n" + _POLICIES)
+    def chokepoints(
+        ctx: typer.Context,
+        platform: Annotated[list[str] | None, typer.Option(
+            "--platform", help="Only these platforms (repeatable); default all.")] = None,
+        level: Level = "facility",
+        top: Annotated[int | None, typer.Option("--top", help="Show the first N.")] = None,
+        as_of: AsOf = None,
+        fail: Fail = None,
+        policy: PolicyOpt = None,
+        substitutions: Subs = False,
+        fmt: FormatOption = None,
+    ) -> None:
+        """Rank facilities, companies or countries by the platforms their loss alone stops."""
+        _check(level, policy)
+        st = state(ctx)
+        table = rank_chokepoints(st.graph(), level=level, platforms=platform, as_of=as_of,
+                                 fail=fail or (), policy=policy, substitutions=substitutions,
+                                 top=top)
+        out = st.format(fmt)
+        unsupplied = table.attrs.get("unsupplied", [])
+        if unsupplied:
+            print(f"not supplied in this scenario (no single point applies): "
+                  f"{', '.join(unsupplied)}", file=sys.stderr)
+        if out is Format.TABLE:
+            table = table.drop(columns=["members", "note"])
+        emit(table, out, title=f"Single points of failure by {level}, as of "
+                               f"{table.attrs.get('as_of')}")
+
+    @app.command(help="Find the fewest facilities, companies or countries whose joint loss "
+                      "stops PLATFORM.\n\n" + _POLICIES)
+    def cut(
+        ctx: typer.Context,
+        platform: Annotated[str, typer.Argument(help="Platform id, e.g. F-35.")],
+        level: Level = "facility",
+        protect: Annotated[list[str] | None, typer.Option(
+            "--protect", help="Group that may not be cut (repeatable); default: the "
+            "platform's own assembly (its facility, company or country).")] = None,
+        no_protect: Annotated[bool, typer.Option(
+            "--no-protect", help="Protect nothing, not even the assembly.")] = False,
+        as_of: AsOf = None,
+        fail: Fail = None,
+        policy: PolicyOpt = None,
+        substitutions: Subs = False,
+        fmt: FormatOption = None,
+    ) -> None:
+        """Find the fewest facilities, companies or countries whose joint loss stops PLATFORM."""
+        _check(level, policy)
+        st = state(ctx)
+        shield = () if no_protect else protect
+        result = find_smallest_cut(st.graph(), platform, level=level, protect=shield,
+                                   as_of=as_of, fail=fail or (), policy=policy,
+                                   substitutions=substitutions)
+        emit(result, st.format(fmt), title=f"Smallest cut of {platform} by {level}")
+
+    @app.command(help="Which platforms keep supply when facilities, companies or countries "
+                      "fail, and with what capacity shortfall (t/yr), each figure with its "
+                      "sources.\n\n" + _POLICIES)
+    def scenario(
+        ctx: typer.Context,
+        fail: Fail = None,
+        policy: PolicyOpt = None,
+        as_of: AsOf = None,
+        substitutions: Subs = False,
+        shortfall: Annotated[bool, typer.Option(
+            "--shortfall/--no-shortfall", help="Compute the capacity shortfall.")] = True,
+        per_platform: Annotated[bool, typer.Option(
+            "--per-platform/--all-platforms",
+            help="Shortfall per platform too, or only for all platforms together.")] = True,
+        fmt: FormatOption = None,
+    ) -> None:
+        """Which platforms keep supply when facilities, companies or countries fail, and
+        with what capacity shortfall (t/yr), each figure with its sources."""
+        _check(policy=policy)
+        st = state(ctx)
+        result = simulate_scenario(st.graph(), fail=fail or (), as_of=as_of, policy=policy,
+                                   substitutions=substitutions, shortfall=shortfall,
+                                   per_platform=per_platform)
+        out = st.format(fmt)
+        if out is not Format.TABLE:
+            emit(result if out is Format.JSON else [p.model_dump() for p in result.platforms],
+                 out)
+            return
+        what = ", ".join(result.fail) or "nothing"
+        print(f"Scenario as of {result.as_of}: {what} fails"
+              f"{'; policy ' + result.policy.name if result.policy else ''}"
+              f"{'; substitutions allowed' if result.substitutions_allowed else ''}")
+        if result.policy:
+            print(f"policy: {result.policy.note}")
+        print(f"supplied: {', '.join(result.supplied) or 'none'}")
+        lost = f" (lost in this scenario: {', '.join(result.lost)})" if result.lost else ""
+        print(f"unsupplied: {', '.join(result.unsupplied) or 'none'}{lost}")
+        emit([{"platform": p.platform, "supplied": p.supplied,
+               "without the scenario": p.baseline_supplied,
+               "cut off because": [_blockage(b) for b in p.blocked_by],
+               "sources": sorted({s for b in p.blocked_by for s in b.sources})}
+              for p in result.platforms], out, title="Platforms")
+        if result.substitutions:
+            emit(result.substitutions, out, title="Substitutions used")
+        rows = _shortfall_rows(result.shortfall)
+        if rows:
+            emit(rows, out, title="Capacity shortfall (t/yr, units/yr for counted items)")
+        for r in result.shortfall:
+            if r.computable and r.platform is None and r.note:
+                print(f"{r.product}: {r.note}")
+        missing = sorted({r.product for r in result.shortfall
+                          if not r.computable and r.platform is None})
+        if missing:
+            print(f"shortfall not computable for lack of capacity data: {', '.join(missing)}")
+        if result.data_gaps:
+            print(f"{len(result.data_gaps)} data gap(s); see --format json")
+
+    @app.command()
+    def concentration(
+        ctx: typer.Context,
+        stage: Annotated[str | None, typer.Option("--stage", help="Only this stage.")] = None,
+        product: Annotated[str | None, typer.Option(
+            "--product", help="Only this product.")] = None,
+        as_of: AsOf = None,
+        routes: Annotated[bool, typer.Option(
+            "--routes/--no-routes", help="Count independent non-CN routes.")] = True,
+        fmt: FormatOption = None,
+    ) -> None:
+        """Per stage and product: top country share, HHI, independent non-CN routes."""
+        st = state(ctx)
+        table = find_concentration(st.graph(), stage=stage, product=product, as_of=as_of,
+                                   routes=routes)
+        out = st.format(fmt)
+        if out is Format.TABLE:
+            table = table.drop(columns=["shares"])
+        emit(table, out, title="Concentration by stage and product (capacity shares)")
+
+    @app.command(help="What changes between --as-of and --vs in the same scenario: "
+                      "platforms newly supplied (and what came online on their chains), "
+                      "chokepoints gone or new.\n\n" + _POLICIES)
+    def diff(
+        ctx: typer.Context,
+        vs: Annotated[str, typer.Option("--vs", help="The date to compare with.")],
+        as_of: AsOf = None,
+        fail: Fail = None,
+        policy: PolicyOpt = None,
+        level: Level = "facility",
+        substitutions: Subs = False,
+        shortfall: Annotated[bool, typer.Option(
+            "--shortfall/--no-shortfall", help="Compare capacity shortfalls.")] = True,
+        fmt: FormatOption = None,
+    ) -> None:
+        """What changes between --as-of and --vs in the same scenario: platforms newly
+        supplied (and what came online on their chains), chokepoints gone or new."""
+        _check(level, policy)
+        st = state(ctx)
+        result = diff_scenarios(st.graph(), as_of=as_of, vs=vs, fail=fail or (),
+                                policy=policy, level=level, substitutions=substitutions,
+                                shortfall=shortfall)
+        out = st.format(fmt)
+        if out is not Format.TABLE:
+            emit(result, out)
+            return
+        print(f"{', '.join(result.fail) or 'nothing'} fails; {result.as_of} → {result.vs}")
+        changes = [{"platform": c.platform, "change": c.change,
+                    "because": [f"{e.node}: {e.what}" for e in c.because],
+                    "sources": sorted({s for e in c.because for s in e.sources})}
+                   for c in result.newly_supplied + result.newly_unsupplied]
+        emit(changes or [{"platform": "", "change": "no platform changes supply"}], out,
+             title="Platforms")
+        if result.still_unsupplied:
+            print(f"still unsupplied: {', '.join(result.still_unsupplied)}")
+        emit([{"node": c.node, "change": "gone", "platforms": c.platforms}
+              for c in result.chokepoints_gone]
+             + [{"node": c.node, "change": "new", "platforms": c.platforms}
+                for c in result.chokepoints_new]
+             or [{"node": "", "change": "none"}], out,
+             title=f"Single points of failure by {result.level}")
+        if result.shortfall:
+            emit([{"product": s["product"], "unit": s["unit"],
+                   "before": _pair(s["before"]), "after": _pair(s["after"]),
+                   "sources": s["sources"]} for s in result.shortfall], out,
+                 title="Shortfall changes (all platforms)")

@@ -1,0 +1,158 @@
+"""Concentration: per stage and product, top country share, HHI and independent non-CN routes.
+
+Shares are of the capacity (in the product's flow unit, t/yr for products counted in kg)
+of the facilities active at the date, by the country they are located in; markets (stand-ins
+for unknown links) are left out. Capacities stated on different bases (``t REO/yr``,
+``t NdPr/yr``, ``t/yr HRE feed``) are not added: each row uses the basis holding the most
+capacity (``basis``) and counts the facilities stated otherwise in ``other_basis``.
+The row with product ``*`` sums each facility of the stage once (the published "China mines
+≈70 %, separates ≈90 %, makes > 90 % of magnets" figures are stage-wide).
+HHI is the sum of squared percentage shares (0–10 000).
+
+``non_cn_routes`` counts the independent routes that stay when every facility located in
+China fails: the fewest further facilities whose joint loss would leave no supplied
+non-Chinese producer of the product at the stage (Menger's reading of "independent routes",
+AND-aware: an integer programme, see :func:`queries.chokepoints.solve_cut`). Zero means the
+loss of China alone already leaves none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from graphmodel import QueryError, weakest
+from graphmodel.vocab import Stage
+from queries.capacity import flow_capacity
+from queries.chokepoints import solve_cut
+from queries.feasibility import supplied_mask, supply_network
+
+__all__ = ["find_concentration"]
+
+#: Row label of a whole stage (every product of it).
+ALL_PRODUCTS = "*"
+
+_COLUMNS = ["stage", "product", "unit", "facilities", "with_capacity", "other_basis", "basis",
+            "total_capacity",
+            "top_country", "top_share", "cn_share", "hhi", "shares", "non_cn_routes",
+            "confidence", "sources"]
+
+
+_NOISE = frozenset({"yr", "year", "a", "pa", "per", "y"})
+_TONNES = frozenset({"t", "kt", "kg", "tonne", "tonnes", "tpa", "mt", "ktpa"})
+
+
+def _basis(unit: object) -> tuple[str, ...]:
+    """A capacity unit reduced to what it counts: ``t NdPr/yr`` and ``t/yr NdPr`` agree."""
+    tokens = [t for t in re.split(r"[\s/]+", str(unit or "t/yr").lower()) if t and t not in _NOISE]
+    return tuple(sorted("t" if t in _TONNES else t for t in tokens))
+
+
+def _shares(caps: dict[str, float]) -> dict[str, float]:
+    total = sum(caps.values())
+    if total <= 0:
+        return {}
+    return {c: v / total for c, v in sorted(caps.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def find_concentration(
+    G: nx.MultiDiGraph,
+    *,
+    stage: str | None = None,
+    product: str | None = None,
+    as_of: str | dt.date | None = None,
+    routes: bool = True,
+) -> pd.DataFrame:
+    """Return one row per stage and product (and per stage, product ``*``) with shares.
+
+    Columns: ``stage``, ``product``, ``unit``, ``facilities`` (count), ``with_capacity``,
+    ``total_capacity``, ``top_country``, ``top_share``, ``cn_share``, ``hhi``, ``shares``
+    (country → share), ``non_cn_routes`` (when ``routes``), ``confidence`` (weakest of the
+    facilities counted) and ``sources`` (theirs).
+
+    Examples
+    --------
+    >>> from loaders import load_dataset
+    >>> table = find_concentration(load_dataset(), stage="mine", as_of="2026-11-24")
+    >>> row = table[table["product"] == "*"].iloc[0]
+    >>> str(row["top_country"]), bool(0.6 < row["cn_share"] < 0.8)
+    ('CN', True)
+    """
+    stages = [s.value for s in Stage if s is not Stage.MARKET]
+    if stage is not None and stage not in stages:
+        raise QueryError(f"unknown stage {stage!r}; choose from {', '.join(stages)}")
+    net = supply_network(G, as_of=as_of)
+    view = net.view
+    chinese = [i for i, f in enumerate(net.facilities) if view.nodes[f].get("country") == "CN"]
+    ok_without_cn = supplied_mask(net, chinese) if routes else []
+    groups: dict[tuple[str, str], list[str]] = {}
+    for f in net.facilities:
+        d = view.nodes[f]
+        s = d.get("stage")
+        if s == Stage.MARKET or (stage is not None and s != stage):
+            continue
+        for p in d.get("products", ()):
+            if product is None or p == product:
+                groups.setdefault((s, p), []).append(f)
+        if product is None:
+            groups.setdefault((s, ALL_PRODUCTS), []).append(f)
+    order = {s: i for i, s in enumerate(stages)}
+    rows: list[dict[str, Any]] = []
+    for (s, p), members in sorted(groups.items(),
+                                  key=lambda kv: (order.get(kv[0][0], 99), kv[0][1] != "*",
+                                                  kv[0][1])):
+        unit_of = p if p != ALL_PRODUCTS else None
+        by_basis: dict[tuple[str, ...], dict[str, float]] = {}
+        counted: dict[tuple[str, ...], list[str]] = {}
+        label: dict[tuple[str, ...], str] = {}
+        units: set[str] = set()
+        for f in members:
+            d = view.nodes[f]
+            pu = view.nodes[unit_of if unit_of else d["products"][0]].get("unit")
+            units.add("units/yr" if pu == "each" else "t/yr")
+            cap = flow_capacity(d, pu)
+            if cap is None:
+                continue
+            key = _basis(d.get("capacity_unit"))
+            label.setdefault(key, str(d.get("capacity_unit") or "t/yr"))
+            counted.setdefault(key, []).append(f)
+            country = d.get("country") or "(none)"
+            by_basis.setdefault(key, {})
+            by_basis[key][country] = by_basis[key].get(country, 0.0) + cap
+        main = max(by_basis, key=lambda k: (sum(by_basis[k].values()), k), default=None)
+        caps = by_basis.get(main, {}) if main is not None else {}
+        known = counted.get(main, []) if main is not None else []
+        other = sum(len(v) for k, v in counted.items() if k != main)
+        shares = _shares(caps)
+        top = next(iter(shares), None)
+        unit = units.pop() if len(units) == 1 else "mixed"
+        row: dict[str, Any] = {
+            "stage": s, "product": p, "unit": unit, "facilities": len(members),
+            "with_capacity": len(known), "other_basis": other,
+            "basis": label.get(main, "") if main is not None else "",
+            "total_capacity": round(sum(caps.values()), 3),
+            "top_country": top, "top_share": round(shares[top], 4) if top else None,
+            "cn_share": round(shares.get("CN", 0.0), 4) if shares else None,
+            "hhi": round(sum((100 * v) ** 2 for v in shares.values()), 1) if shares else None,
+            "shares": {c: round(v, 4) for c, v in shares.items()},
+            "non_cn_routes": _routes(net, ok_without_cn, chinese, members) if routes else None,
+            "confidence": weakest([view.nodes[f].get("confidence", "documented")
+                                   for f in known]).value if known else None,
+            "sources": sorted({src for f in known for src in view.nodes[f].get("sources", [])}),
+        }
+        rows.append(row)
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def _routes(net: Any, ok: list[bool], chinese: Iterable[int], members: list[str]) -> int:
+    targets = [net.index[f] for f in members
+               if net.view.nodes[f].get("country") != "CN" and ok[net.index[f]]]
+    if not targets:
+        return 0
+    sol = solve_cut(net, keys=list(net.facilities), targets=targets, failed=chinese)
+    return 0 if sol.cut is None else len(sol.cut)

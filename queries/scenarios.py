@@ -1,0 +1,382 @@
+"""Scenarios: failures, a policy, a date and substitutions together; what changes between dates.
+
+A scenario names what fails (facilities, companies, countries), an optional policy (a rule
+of the data turned into failed links, e.g. ``cn-denies-military``), a date (planned capacity
+counts from its ``online_from``, links from their ``start``) and whether substitutes may
+stand in. :func:`simulate_scenario` answers which platforms keep supply, why the others lose
+it (the root causes, with sources), which substitutions were used, and the capacity
+shortfall; :func:`diff_scenarios` compares one scenario at two dates: platforms newly
+supplied (and the facilities and links that came online on their chains), newly cut off,
+chokepoints gone and new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import networkx as nx
+from pydantic import BaseModel
+
+from graphmodel import parse_date, weakest
+from graphmodel.vocab import EdgeKind
+from queries.capacity import Shortfall, find_shortfall
+from queries.chokepoints import find_single_points_of_failure
+from queries.feasibility import (
+    Policy,
+    PolicyReport,
+    Substitution,
+    SupplyNetwork,
+    scenario_network,
+    simulate,
+    supplied_mask,
+)
+
+__all__ = [
+    "Blockage",
+    "ChokepointChange",
+    "Evidence",
+    "PlatformChange",
+    "PlatformStatus",
+    "ScenarioDiff",
+    "ScenarioResult",
+    "diff_scenarios",
+    "simulate_scenario",
+]
+
+
+class Blockage(BaseModel):
+    """A root cause: a facility that has not failed but lacks an input, and why."""
+
+    facility: str
+    product: str
+    cause: str
+    suppliers: list[str]
+    sources: list[str]
+    confidence: str
+
+
+class PlatformStatus(BaseModel):
+    """One platform in the scenario, against the same date with nothing failed."""
+
+    platform: str
+    supplied: bool
+    baseline_supplied: bool
+    blocked_by: list[Blockage]
+
+
+class ScenarioResult(BaseModel):
+    """What a scenario leaves supplied, why the rest is cut off, and what capacity is missing."""
+
+    as_of: dt.date
+    fail: list[str]
+    failed: list[str]
+    policy: PolicyReport | None
+    substitutions_allowed: bool
+    supplied: list[str]
+    unsupplied: list[str]
+    lost: list[str]
+    platforms: list[PlatformStatus]
+    substitutions: list[Substitution]
+    shortfall: list[Shortfall]
+    data_gaps: list[str]
+
+
+def _sources(G: nx.MultiDiGraph, nodes: Iterable[str]) -> list[str]:
+    return sorted({s for n in nodes for s in G.nodes[n].get("sources", [])})
+
+
+def _blockages(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool],
+               failed: frozenset[int], report: PolicyReport | None,
+               platform: str) -> list[Blockage]:
+    """Walk up from the platform's assemblies through facilities that are cut off, to the
+    needs whose every supplier failed, was denied, or does not exist at the date."""
+    denied = {(d.supplier, d.buyer, d.product): d for d in report.denied_links} if report else {}
+    out: dict[tuple[str, str], Blockage] = {}
+
+    def add(facility: str, product: str, cause: str, suppliers: list[str],
+            evidence: list[str]) -> None:
+        conf = weakest([G.nodes[n].get("confidence", "documented") for n in evidence]).value
+        out.setdefault((facility, product), Blockage(
+            facility=facility, product=product, cause=cause, suppliers=sorted(suppliers),
+            sources=_sources(G, evidence), confidence=conf))
+
+    assemblies = net.assemblies.get(platform, ())
+    if not assemblies:
+        return [Blockage(facility="", product=platform,
+                         cause=f"no facility assembles it on {net.as_of}", suppliers=[],
+                         sources=_sources(G, [platform]),
+                         confidence=G.nodes[platform].get("confidence", "documented"))]
+    seen: set[int] = set()
+    stack = list(assemblies)
+    while stack:
+        i = stack.pop()
+        if i in seen or ok[i]:
+            continue
+        seen.add(i)
+        f = net.facilities[i]
+        if i in failed:
+            add(f, "", "failed in the scenario", [], [f])
+            continue
+        for need in net.needs[i]:
+            if any(ok[u] for u, _ in need.suppliers):
+                continue
+            down = [net.facilities[u] for u, _ in need.suppliers if u in failed]
+            cut_off = [u for u, _ in need.suppliers if u not in failed]
+            refused = [d for (u, b, p), d in denied.items()
+                       if b == f and p in {need.product, *need.alternatives}]
+            if not cut_off:
+                parts = []
+                if down:
+                    parts.append("every supplier failed" if not refused else
+                                 f"supplier(s) failed ({', '.join(down)})")
+                if refused:
+                    rules = sorted({f"{d.rule} ({d.clause})" for d in refused})
+                    parts.append("links denied by " + ", ".join(rules))
+                if not parts:
+                    parts.append(f"no supplier on {net.as_of}")
+                add(f, need.product, " and ".join(parts),
+                    down + [d.supplier for d in refused],
+                    [f, *down, *(d.rule for d in refused)])
+            stack.extend(cut_off)
+    return sorted(out.values(), key=lambda b: (b.facility, b.product))
+
+
+def simulate_scenario(
+    G: nx.MultiDiGraph,
+    *,
+    fail: Iterable[str] = (),
+    as_of: str | dt.date | None = None,
+    policy: str | Policy | None = None,
+    substitutions: bool = False,
+    shortfall: bool = True,
+    per_platform: bool = True,
+) -> ScenarioResult:
+    """Run a scenario: which platforms keep supply, why others lose it, what capacity is missing.
+
+    Parameters
+    ----------
+    fail : iterable of str
+        ``ID``/``facility:ID``, ``company:ID`` or ``country:CC``.
+    as_of : date or ISO string, optional
+        Default today; planned facilities count from ``online_from``, links from ``start``.
+    policy : str, optional
+        A policy name from :data:`queries.feasibility.POLICIES`.
+    substitutions : bool
+        Let substitute inputs stand in; used ones are listed.
+    shortfall, per_platform : bool
+        Compute the capacity shortfall (:func:`queries.capacity.find_shortfall`), for all
+        platforms together and, with ``per_platform``, for each.
+
+    Examples
+    --------
+    >>> from loaders import load_dataset
+    >>> result = simulate_scenario(load_dataset(), fail=["country:CN"], as_of="2026-11-24",
+    ...                            shortfall=False)
+    >>> set(result.lost) <= set(result.unsupplied)
+    True
+    """
+    specs = list(fail)
+    feas = simulate(G, fail=specs, as_of=as_of, policy=policy, substitutions=substitutions)
+    net, failed, report = scenario_network(G, fail=specs, as_of=as_of, policy=policy,
+                                           substitutions=substitutions)
+    ok = supplied_mask(net, failed)
+    baseline = set(simulate(G, as_of=as_of, substitutions=substitutions).supplied)
+    statuses = [PlatformStatus(platform=p, supplied=p in feas.supplied,
+                               baseline_supplied=p in baseline,
+                               blocked_by=[] if p in feas.supplied else
+                               _blockages(G, net, ok, failed, report, p))
+                for p in sorted(net.assemblies)]
+    rows = find_shortfall(G, fail=specs, as_of=as_of, policy=policy,
+                          substitutions=substitutions, per_platform=per_platform) \
+        if shortfall else []
+    return ScenarioResult(
+        as_of=feas.as_of, fail=specs, failed=feas.failed, policy=report,
+        substitutions_allowed=substitutions, supplied=feas.supplied,
+        unsupplied=feas.unsupplied,
+        lost=sorted(p for p in feas.unsupplied if p in baseline),
+        platforms=statuses, substitutions=feas.substitutions, shortfall=rows,
+        data_gaps=feas.data_gaps)
+
+
+# --------------------------------------------------------------------------- diff
+
+
+class Evidence(BaseModel):
+    """A facility or link that differs between the two dates, with its dates and sources."""
+
+    node: str
+    what: str
+    sources: list[str]
+    confidence: str
+
+
+class PlatformChange(BaseModel):
+    """A platform whose supply differs between the two dates, and the changes on its chain."""
+
+    platform: str
+    change: str
+    because: list[Evidence]
+
+
+class ChokepointChange(BaseModel):
+    """A single point of failure present at one date only, with the platforms it stops."""
+
+    node: str
+    platforms: list[str]
+
+
+class ScenarioDiff(BaseModel):
+    """The same scenario at ``as_of`` and at ``vs``: what changed."""
+
+    as_of: dt.date
+    vs: dt.date
+    fail: list[str]
+    policy: str | None
+    level: str
+    newly_supplied: list[PlatformChange]
+    newly_unsupplied: list[PlatformChange]
+    still_unsupplied: list[str]
+    chokepoints_gone: list[ChokepointChange]
+    chokepoints_new: list[ChokepointChange]
+    facilities_online: list[Evidence]
+    facilities_offline: list[Evidence]
+    shortfall: list[dict[str, object]]
+
+
+def _region(net: SupplyNetwork, ok: Sequence[bool], platform: str) -> set[str]:
+    seen: set[int] = set()
+    stack = [i for i in net.assemblies.get(platform, ()) if ok[i]]
+    while stack:
+        i = stack.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        stack.extend(u for need in net.needs[i] for u, _ in need.suppliers if ok[u])
+    return {net.facilities[i] for i in seen}
+
+
+def _links(net: SupplyNetwork) -> dict[tuple[str, str, str], dict[str, object]]:
+    return {(u, v, d["product"]): d for u, v, d in net.view.edges(data=True)
+            if d.get("kind") == EdgeKind.SUPPLIES}
+
+
+def _facility_evidence(G: nx.MultiDiGraph, f: str, went: str) -> Evidence:
+    d = G.nodes[f]
+    window = f"online {d.get('online_from') or '(always)'} to {d.get('online_until') or 'open'}"
+    return Evidence(node=f, what=f"{went}: {d.get('name', f)} ({d.get('country') or '?'}, "
+                                 f"{d.get('stage')}, status {d.get('status')}; {window})",
+                    sources=list(d.get("sources", [])),
+                    confidence=d.get("confidence", "documented"))
+
+
+def diff_scenarios(
+    G: nx.MultiDiGraph,
+    *,
+    as_of: str | dt.date | None = None,
+    vs: str | dt.date,
+    fail: Iterable[str] = (),
+    policy: str | Policy | None = None,
+    substitutions: bool = False,
+    level: str = "facility",
+    shortfall: bool = True,
+) -> ScenarioDiff:
+    """Compare one scenario at ``as_of`` (default today) and at ``vs``.
+
+    ``newly_supplied`` platforms are supplied at ``vs`` but not at ``as_of``; each lists the
+    facilities and links on its supplied chain at ``vs`` that were absent at ``as_of``
+    (planned capacity coming online, links starting). ``chokepoints_gone``/``_new`` compare
+    the single points of failure at ``level``; ``shortfall`` compares the all-platforms
+    shortfall rows whose figures changed.
+
+    Examples
+    --------
+    >>> from loaders import load_dataset
+    >>> d = diff_scenarios(load_dataset(), as_of="2026-11-24", vs="2029-01-01",
+    ...                    fail=["country:CN"], shortfall=False)
+    >>> {c.platform for c in d.newly_supplied}.isdisjoint(d.still_unsupplied)
+    True
+    """
+    a, b = parse_date(as_of), parse_date(vs)
+    specs = list(fail)
+    policy_name = policy.name if isinstance(policy, Policy) else policy
+    nets = {}
+    for day in (a, b):
+        net, failed, report = scenario_network(G, fail=specs, as_of=day, policy=policy,
+                                               substitutions=substitutions)
+        nets[day] = (net, supplied_mask(net, failed), failed, report)
+    (na, oka, _, _), (nb, okb, fb, rb) = nets[a], nets[b]
+    sup_a = {p for p, idx in na.assemblies.items() if any(oka[i] for i in idx)}
+    sup_b = {p for p, idx in nb.assemblies.items() if any(okb[i] for i in idx)}
+    online = sorted(set(nb.facilities) - set(na.facilities))
+    offline = sorted(set(na.facilities) - set(nb.facilities))
+    links_a, links_b = _links(na), _links(nb)
+    newly_supplied = []
+    for p in sorted(sup_b - sup_a):
+        region = _region(nb, okb, p)
+        because = [_facility_evidence(G, f, "online") for f in online if f in region]
+        for key in sorted(set(links_b) - set(links_a)):
+            u, v, prod = key
+            if u in region and v in region:
+                d = links_b[key]
+                start = d.get("start")
+                because.append(Evidence(
+                    node=f"{u} -> {v} ({prod})",
+                    what=f"link starts {start}" if isinstance(start, dt.date) and start > a
+                    else "link of a facility that came online",
+                    sources=list(d.get("sources", [])),  # type: ignore[call-overload]
+                    confidence=str(d.get("confidence", "documented"))))
+        newly_supplied.append(PlatformChange(platform=p, change="newly supplied",
+                                             because=because))
+    newly_unsupplied = [
+        PlatformChange(platform=p, change="newly unsupplied",
+                       because=[Evidence(node=blk.facility or p,
+                                         what=f"lacks {blk.product}: {blk.cause}"
+                                              + (f" ({', '.join(blk.suppliers)})"
+                                                 if blk.suppliers else ""),
+                                         sources=blk.sources, confidence=blk.confidence)
+                                for blk in _blockages(G, nb, okb, fb, rb, p)])
+        for p in sorted(sup_a - sup_b)]
+    crit = {day: {(n, sp.platform)
+                  for sp in find_single_points_of_failure(G, as_of=day, fail=specs,
+                                                          policy=policy, level=level,
+                                                          substitutions=substitutions)
+                  for n in sp.nodes}
+            for day in (a, b)}
+    crit_a, crit_b = crit[a], crit[b]
+    changes: list[dict[str, object]] = []
+    if shortfall:
+        before = {r.product: r for r in find_shortfall(G, fail=specs, as_of=a, policy=policy,
+                                                       substitutions=substitutions,
+                                                       per_platform=False)}
+        after = {r.product: r for r in find_shortfall(G, fail=specs, as_of=b, policy=policy,
+                                                      substitutions=substitutions,
+                                                      per_platform=False)}
+        for prod in sorted(set(before) | set(after)):
+            x, y = before.get(prod), after.get(prod)
+            if _figure(x) != _figure(y):
+                either = x if x is not None else y
+                changes.append({"product": prod, "unit": either.unit if either else "",
+                                "before": _figure(x), "after": _figure(y),
+                                "sources": sorted(set(x.sources if x else [])
+                                                  | set(y.sources if y else []))})
+    return ScenarioDiff(
+        as_of=a, vs=b, fail=specs, policy=policy_name, level=level,
+        newly_supplied=newly_supplied, newly_unsupplied=newly_unsupplied,
+        still_unsupplied=sorted(set(nb.assemblies) - sup_b - (sup_a - sup_b)),
+        chokepoints_gone=_group(crit_a - crit_b), chokepoints_new=_group(crit_b - crit_a),
+        facilities_online=[_facility_evidence(G, f, "online") for f in online],
+        facilities_offline=[_facility_evidence(G, f, "offline") for f in offline],
+        shortfall=changes)
+
+
+def _figure(row: Shortfall | None) -> tuple[float | None, float | None] | None:
+    return None if row is None else (row.shortfall_min, row.shortfall_max)
+
+
+def _group(pairs: set[tuple[str, str]]) -> list[ChokepointChange]:
+    by: dict[str, list[str]] = {}
+    for node, platform in pairs:
+        by.setdefault(node, []).append(platform)
+    return [ChokepointChange(node=n, platforms=sorted(ps)) for n, ps in sorted(by.items())]
+
