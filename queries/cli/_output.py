@@ -47,12 +47,12 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, sep: str = ";") -> Any:
     value = to_jsonable(value)
     if isinstance(value, list):
-        return ";".join(_flat(v) for v in value)
+        return sep.join(_flat(v) for v in value)
     if isinstance(value, dict):
-        return ";".join(f"{k}={_flat(v)}" for k, v in value.items())
+        return sep.join(f"{k}={_flat(v)}" for k, v in value.items())
     return value
 
 
@@ -64,8 +64,12 @@ def _flat(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def to_frame(data: Any) -> pd.DataFrame:
-    """Return a flat DataFrame of ``data`` (a frame, a model, a mapping or a list of them)."""
+def to_frame(data: Any, *, sep: str = ";") -> pd.DataFrame:
+    """Return a flat DataFrame of ``data`` (a frame, a model, a mapping or a list of them).
+
+    List cells are joined with ``sep`` (``;`` for CSV; one item a line in tables); a list
+    of lists, such as witness paths, becomes one ``a > b > c`` path per item.
+    """
     if isinstance(data, pd.DataFrame):
         frame = data
     elif isinstance(data, BaseModel | Mapping):
@@ -78,7 +82,7 @@ def to_frame(data: Any) -> pd.DataFrame:
         frame = pd.DataFrame([to_jsonable(item) for item in data])
     else:
         frame = pd.DataFrame({"value": [to_jsonable(data)]})
-    flat: pd.DataFrame = frame.apply(lambda col: col.map(_cell))
+    flat: pd.DataFrame = frame.apply(lambda col: col.map(lambda v: _cell(v, sep)))
     return flat
 
 
@@ -89,12 +93,12 @@ def emit(data: Any, fmt: Format | str, *, title: str | None = None) -> None:
         json.dump(to_jsonable(data), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return
-    frame = to_frame(data)
+    frame = to_frame(data, sep="\n" if fmt is Format.TABLE else ";")
     if fmt is Format.CSV:
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
         return
     console = Console(width=max(Console().width, 120))
-    table = Table(title=title, show_lines=False)
+    table = Table(title=title, show_lines=True)
     for column in frame.columns:
         table.add_column(str(column), overflow="fold")
     for row in frame.itertuples(index=False):
