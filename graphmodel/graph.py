@@ -5,7 +5,8 @@ The graph is a ``networkx.MultiDiGraph``. Each node is keyed by its record's id 
 as plain attributes (lists, dicts,
 ``datetime.date``). Each edge has a ``kind`` (supplies, requires, operates, owns, uses);
 edge keys are the kind, except supplies edges, keyed ``supplies:<product>`` because one
-facility may ship several products to the same buyer. ``G.graph["sources"]`` maps source
+facility may ship several products to the same buyer; a further date window of the same
+link gets ``#2``, ``#3`` … appended to its key. ``G.graph["sources"]`` maps source
 ids to source records.
 
 Edges are kept lean, because a large graph holds millions of them: an edge does not store
@@ -113,15 +114,25 @@ def _edge_attrs(record: Any, skip: frozenset[str] = frozenset()) -> dict[str, An
 
 
 def _put_edge(G: nx.MultiDiGraph, u: str, v: str, key: str, attrs: dict[str, Any]) -> None:
-    """Add edge ``(u, v, key)``; a later row with the same key replaces the earlier one."""
-    if G.has_edge(u, v, key):
-        G[u][v][key].clear()
-    G.add_edge(u, v, key=key, **attrs)
+    """Add edge ``(u, v, key)``; a further row with the same key (another date window of
+    the same link) is kept beside it under ``key#2``, ``key#3`` …"""
+    n, unique = 1, key
+    while G.has_edge(u, v, unique):
+        n += 1
+        unique = f"{key}#{n}"
+    G.add_edge(u, v, key=unique, **attrs)
 
 
-def supply_key(product: str) -> str:
-    """Return the edge key of a supplies edge carrying ``product``."""
-    return f"{EdgeKind.SUPPLIES}:{product}"
+def supply_key(product: str, n: int = 1) -> str:
+    """Return the edge key of the ``n``-th supplies edge (date window) carrying ``product``.
+
+    Examples
+    --------
+    >>> supply_key("ndpr-oxide"), supply_key("ndpr-oxide", 2)
+    ('supplies:ndpr-oxide', 'supplies:ndpr-oxide#2')
+    """
+    key = f"{EdgeKind.SUPPLIES}:{product}"
+    return key if n == 1 else f"{key}#{n}"
 
 
 def build_graph(records: Records) -> nx.MultiDiGraph:

@@ -85,6 +85,11 @@ class _Reader:
         self.root = root
         self.problems: list[Problem] = []
         self.rows: dict[str, list[_Row]] = {}
+        #: ids of rows that failed their own checks: references to them are not reported
+        #: again as unknown (the row's own error says what is wrong).
+        self.failed_ids: set[str] = set()
+        #: tables that could not be read at all: references into them are not checked.
+        self.unread: set[str] = set()
 
     def problem(self, file: str, line: int, column: int, reason: str, *,
                 severity: str = "error") -> None:
@@ -97,6 +102,7 @@ class _Reader:
         fname = f"{table}.csv"
         path = self.root / fname
         self.rows[table] = []
+        self.unread.add(table)
         if not path.exists():
             if table not in OPTIONAL_TABLES:
                 self.problem(fname, 0, 0, "required file is missing")
@@ -127,6 +133,7 @@ class _Reader:
             self.problem(fname, 1, header.index(name) + 1, f"column {name!r} appears twice")
         if missing or duplicated:
             return
+        self.unread.discard(table)
         line = 2
         while True:
             try:
@@ -135,6 +142,7 @@ class _Reader:
                 break
             except csv.Error as exc:
                 self.problem(fname, reader.line_num, 0, f"unreadable row: {exc}")
+                self.unread.add(table)
                 break
             start, line = line, reader.line_num + 1
             if not any(c.strip() for c in cells):
@@ -151,6 +159,8 @@ class _Reader:
             try:
                 record = model.model_validate(data)
             except pydantic.ValidationError as exc:
+                if data.get("id"):
+                    self.failed_ids.add(data["id"].strip())
                 for err in exc.errors():
                     column = self._column_of(err, header)
                     name = header[column - 1] if column else ""
@@ -290,11 +300,16 @@ def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
     companies, technologies = ids("companies"), ids("technologies")
     products, facilities = ids("products"), ids("facilities")
 
+    table_of = {"company": "companies", "product": "products", "facility": "facilities",
+                "technology": "technologies", "source": "sources"}
+
     def ref(row: _Row, column: str, value: str | None, known: dict[str, Any], what: str) -> bool:
-        if value is not None and value not in known:
-            p(row.file, row.line, row.col(column), f"unknown {what} {value!r}")
-            return False
-        return True
+        if value is None or value in known:
+            return True
+        if value in reader.failed_ids or table_of[what] in reader.unread:
+            return False  # the referenced row or file has its own error already
+        p(row.file, row.line, row.col(column), f"unknown {what} {value!r}")
+        return False
 
     for table in RECORD_MODELS:
         if table == "sources":
@@ -342,6 +357,25 @@ def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
         by_pair[(rec.buyer, rec.product)].append(row)
     for (buyer, product), group in by_pair.items():
         _check_share_sum(reader, buyer, product, group)
+    _check_windows_apart(reader, rows["supplies"],
+                         lambda r: (r.supplier, r.buyer, r.product), "supply link")
+    _check_windows_apart(reader, rows["ownership"], lambda r: (r.owner, r.owned), "holding")
+
+
+def _check_windows_apart(reader: _Reader, rows: list[_Row], link: Any, what: str) -> None:
+    """Rows for the same link are date windows of it: they may not overlap."""
+    seen: dict[Any, list[_Row]] = defaultdict(list)
+    for row in rows:
+        rec = row.record
+        for other in seen[link(rec)]:
+            o = other.record
+            if (rec.start is None or o.end is None or rec.start < o.end) and \
+                    (o.start is None or rec.end is None or o.start < rec.end):
+                reader.problem(row.file, row.line, row.col("start"),
+                               f"same {what} as line {other.line} with an overlapping date "
+                               "window; give each row its own start and end")
+                break
+        seen[link(rec)].append(row)
 
 
 def _check_share_sum(reader: _Reader, buyer: str, product: str, group: list[_Row]) -> None:
@@ -395,8 +429,7 @@ def _read(path: str | Path | None) -> tuple[Records, list[Problem]]:
         rules = reader.read_rules(rules_file)
     elif root.resolve() != bundled_path().resolve():
         rules = _bundled_rules(reader)
-    if not any(p.severity == "error" for p in reader.problems):
-        _cross_check(reader, rules)
+    _cross_check(reader, rules)
     records = Records(name=root.name, rules=[r.record for r in rules],
                       **{t: [r.record for r in reader.rows[t]] for t in RECORD_MODELS})
     if not any(p.severity == "error" for p in reader.problems):
@@ -434,7 +467,15 @@ def validate_dataset(path: str | Path | None = None) -> list[Problem]:
     >>> [str(p) for p in validate_dataset() if p.severity == "error"]
     []
     """
+    if _is_large(path):  # same answer, read column-wise (loaders.fast)
+        from loaders.fast import validate_dataset_fast
+        return validate_dataset_fast(path)
     return _read(path)[1]
+
+
+def _is_large(path: str | Path | None) -> bool:
+    from loaders.fast import is_large
+    return path is not None and Path(path).is_dir() and is_large(path)
 
 
 def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:
@@ -449,6 +490,9 @@ def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:
     >>> G.nodes["F-35"]["category"]
     'platform'
     """
+    if _is_large(path):  # same graph, read column-wise and built lean (loaders.fast)
+        from loaders.fast import load_dataset_fast
+        return load_dataset_fast(path)
     records, problems = _read(path)
     if any(p.severity == "error" for p in problems):
         raise DatasetError(problems)

@@ -161,3 +161,52 @@ def test_without_rules_yaml_the_bundled_rules_apply(mini_copy: Callable[..., Pat
     assert sorted(rules) == sorted(r["id"] for r in bundled_rules)
     # The sources the rules cite come along, so every rule's sources resolve.
     assert all(s in G.graph["sources"] for r in rules for s in G.nodes[r]["sources"])
+
+
+def test_two_date_windows_of_one_link_are_both_kept(mini_copy: Callable[..., Path]) -> None:
+    """cn-sep ships oxide to jp-mag at 0.6 until 2026-01-01 and at 0.5 from then on:
+    both rows must survive as separate edges (a later row must not replace the earlier)."""
+    import datetime as dt
+
+    from graphmodel import at
+
+    path = mini_copy("supplies.csv", lambda ls: [
+        line.replace("cn-sep,jp-mag,oxide,0.6,,,", "cn-sep,jp-mag,oxide,0.6,,2026-01-01,")
+        for line in ls] + ["cn-sep,jp-mag,oxide,0.5,2026-01-01,,hand,illustrative"])
+    G = load_dataset(path)
+    shares = sorted((d["share"], d.get("start")) for _, _, d in
+                    G.edges("cn-sep", data=True) if d["kind"] == "supplies")
+    assert shares == [(0.5, dt.date(2026, 1, 1)), (0.6, None)]
+    def shares_on(day: str) -> list[float]:
+        return [d["share"] for _, _, d in at(G, day).edges("cn-sep", data=True)
+                if d["kind"] == "supplies"]
+
+    assert shares_on("2025-06-01") == [0.6]
+    assert shares_on("2026-06-01") == [0.5]
+
+
+def test_overlapping_windows_of_one_link_are_an_error(mini_copy: Callable[..., Path]) -> None:
+    # The original row (line 4) has no dates; a second row from 2026 overlaps it.
+    path = mini_copy("supplies.csv",
+                     lambda ls: [*ls, "cn-sep,jp-mag,oxide,0.2,2026-01-01,,hand,illustrative"])
+    assert any(e.startswith("supplies.csv:8:5:") and "overlapping date window" in e
+               and "line 4" in e for e in errors_of(path))
+
+
+def test_reference_errors_come_with_row_errors(mini_copy: Callable[..., Path]) -> None:
+    """A bad share and a misspelt buyer in different rows are reported in one pass."""
+    mini_copy("supplies.csv", replace_cell(2, 4, "1.5"))
+    path = mini_copy("supplies.csv", replace_cell(3, 2, "us-sepp"))
+    errors = errors_of(path)
+    assert any(e.startswith("supplies.csv:2:4:") for e in errors)
+    assert any(e.startswith("supplies.csv:3:2:") and "unknown facility 'us-sepp'" in e
+               for e in errors)
+
+
+def test_a_bad_row_is_not_reported_again_as_an_unknown_reference(
+        mini_copy: Callable[..., Path]) -> None:
+    # cn-sep's row has a bad country; supplies naming cn-sep must not add "unknown facility".
+    path = mini_copy("facilities.csv", replace_cell(4, 4, "XX"))
+    errors = errors_of(path)
+    assert any(e.startswith("facilities.csv:4:4:") for e in errors)
+    assert not any("unknown facility 'cn-sep'" in e for e in errors), errors
