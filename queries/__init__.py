@@ -30,6 +30,17 @@ from queries.exposure import (
 )
 from queries.feasibility import POLICIES, Feasibility, simulate
 from queries.inventory import Neighbour, NodeReport, describe_node, list_platforms, summarize
+from queries.plots import (
+    PUBLISHED_SHARES,
+    PublishedShare,
+    find_rule_windows,
+    plot_chokepoints,
+    plot_concentration,
+    plot_exposure_matrix,
+    plot_supply_flow,
+    plot_timeline,
+)
+from queries.report import render_report
 from queries.scenarios import ScenarioDiff, ScenarioResult, diff_scenarios, simulate_scenario
 
 __all__ = [
@@ -43,6 +54,8 @@ __all__ = [
     "NodeReport",
     "ORIGIN_STAGES",
     "POLICIES",
+    "PUBLISHED_SHARES",
+    "PublishedShare",
     "RARE_EARTHS",
     "RuleVerdict",
     "ScenarioDiff",
@@ -56,6 +69,7 @@ __all__ = [
     "find_concentration",
     "find_element_content",
     "find_exposed",
+    "find_rule_windows",
     "find_shortfall",
     "find_single_points_of_failure",
     "find_smallest_cut",
@@ -64,7 +78,13 @@ __all__ = [
     "list_rules",
     "origin_facilities",
     "origin_share",
+    "plot_chokepoints",
+    "plot_concentration",
+    "plot_exposure_matrix",
+    "plot_supply_flow",
+    "plot_timeline",
     "rank_chokepoints",
+    "render_report",
     "rule_status",
     "simulate",
     "simulate_scenario",

@@ -1,11 +1,115 @@
-"""Commands of the report family (filled in by its issue)."""
+"""Commands of the report family: ``plot KIND`` (one figure to a file) and ``report`` (HTML)."""
 
 from __future__ import annotations
 
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from graphmodel import QueryError, parse_date
+from queries.cli import state
+from queries.plots import (
+    plot_chokepoints,
+    plot_concentration,
+    plot_exposure_matrix,
+    plot_supply_flow,
+    plot_timeline,
+)
+from queries.report import render_report
 
 __all__ = ["register"]
 
+#: File types ``plot --out`` writes.
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+class PlotKind(StrEnum):
+    """The figures ``plot`` draws."""
+
+    FLOW = "flow"
+    CONCENTRATION = "concentration"
+    EXPOSURE = "exposure"
+    CHOKEPOINTS = "chokepoints"
+    TIMELINE = "timeline"
+
+
+class Level(StrEnum):
+    """What chokepoints are grouped by."""
+
+    FACILITY = "facility"
+    COMPANY = "company"
+    COUNTRY = "country"
+
+
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", help="Read the network and the rules as of this date (YYYY-MM-DD; default today).")]
+
 
 def register(app: typer.Typer) -> None:
-    """Add this family's commands to ``app``."""
+    """Add plot and report to ``app``."""
+
+    @app.command()
+    def plot(ctx: typer.Context,
+             kind: Annotated[PlotKind, typer.Argument(
+                 metavar="KIND",
+                 help="flow (one platform's supply), concentration, exposure (matrix), "
+                      "chokepoints or timeline.")],
+             out: Annotated[Path, typer.Option(
+                 "--out", "-o", help="Output file: .png, .svg or .pdf.", dir_okay=False)],
+             platform: Annotated[list[str] | None, typer.Option(
+                 "--platform", "-p",
+                 help="Platform (flow: exactly one; exposure, chokepoints: any number; "
+                      "default all).")] = None,
+             as_of: AsOfOption = None,
+             level: Annotated[Level, typer.Option(
+                 "--level", help="chokepoints: facility, company or country.")] = Level.FACILITY,
+             first_year: Annotated[int, typer.Option(
+                 "--from", help="timeline: first year.")] = 2024,
+             last_year: Annotated[int, typer.Option(
+                 "--to", help="timeline: last year.")] = 2030,
+             ) -> None:
+        """Draw one figure and write it to --out (PNG, SVG or PDF)."""
+        if out.suffix.lower() not in FIGURE_SUFFIXES:
+            raise typer.BadParameter(f"write {', '.join(FIGURE_SUFFIXES)}, not {out.name!r}",
+                                     param_hint="--out")
+        day = parse_date(as_of)
+        G = state(ctx).graph()
+        if kind is PlotKind.FLOW:
+            if not platform or len(platform) != 1:
+                raise typer.BadParameter("flow draws one platform: give exactly one --platform",
+                                         param_hint="--platform")
+            fig = plot_supply_flow(G, platform[0], as_of=day)
+        elif kind is PlotKind.CONCENTRATION:
+            fig = plot_concentration(G, as_of=day)
+        elif kind is PlotKind.EXPOSURE:
+            fig = plot_exposure_matrix(G, as_of=day, platforms=platform or None)
+        elif kind is PlotKind.CHOKEPOINTS:
+            fig = plot_chokepoints(G, level=level.value, as_of=day, platforms=platform or None)
+        else:
+            if last_year < first_year:
+                raise QueryError(f"--to {last_year} is before --from {first_year}")
+            fig = plot_timeline(G, years=range(first_year, last_year + 1), as_of=day)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out, format=out.suffix.lower().lstrip("."))
+        print(f"wrote {out} ({kind.value}, as of {day.isoformat()})", file=sys.stderr)
+
+    @app.command()
+    def report(ctx: typer.Context,
+               out: Annotated[Path, typer.Option(
+                   "--out", "-o", help="Output HTML file.", dir_okay=False)],
+               platform: Annotated[list[str] | None, typer.Option(
+                   "--platform", "-p", help="Platform to brief on (repeat; default all).")
+               ] = None,
+               as_of: AsOfOption = None,
+               paths: Annotated[int, typer.Option(
+                   "--paths", "-k", min=1, help="Witness paths per exposure.")] = 3,
+               ) -> None:
+        """Write the planner's briefing: one self-contained HTML page with figures inlined."""
+        day = parse_date(as_of)
+        page = render_report(state(ctx).graph(), platforms=platform or None, as_of=day, k=paths)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(page, encoding="utf-8")
+        print(f"wrote {out} ({len(page) / 1e6:.1f} MB, as of {day.isoformat()})", file=sys.stderr)
