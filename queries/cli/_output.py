@@ -47,10 +47,19 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+#: In tables, a list cell shows at most this many items, then "… +N more" (JSON and CSV
+#: always carry every item).
+TABLE_LIST_ITEMS = 6
+
+
 def _cell(value: Any, sep: str = ";") -> Any:
     value = to_jsonable(value)
     if isinstance(value, list):
-        return sep.join(_flat(v) for v in value)
+        items = [_flat(v) for v in value]
+        if sep == "\n" and len(items) > TABLE_LIST_ITEMS:
+            more = len(items) - (TABLE_LIST_ITEMS - 1)
+            items = [*items[:TABLE_LIST_ITEMS - 1], f"… +{more} more"]
+        return sep.join(items)
     if isinstance(value, dict):
         return sep.join(f"{k}={_flat(v)}" for k, v in value.items())
     return value
