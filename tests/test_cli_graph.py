@@ -71,6 +71,9 @@ def test_export_graphml_and_json(mini_copy: Callable[..., Path], tmp_path: Path)
     assert nx.read_graphml(tmp_path / "oretrace.graphml").number_of_nodes() == 15
     assert run("--data", data, "export", "--to", "json", str(tmp_path / "g.json"))[0] == 0
     assert len(json.loads((tmp_path / "g.json").read_text())["links"]) == 18
+    # A directory that does not exist yet is created, not taken for a file name.
+    assert run("--data", data, "export", "--to", "graphml", str(tmp_path / "new") + "/")[0] == 0
+    assert (tmp_path / "new" / "oretrace.graphml").is_file()
 
 
 def test_schema_is_the_committed_one() -> None:

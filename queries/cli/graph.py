@@ -94,10 +94,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def export(ctx: typer.Context,
                to: Annotated[ExportFormat, typer.Option("--to", help="graphml or json.")],
-               out: Annotated[Path, typer.Argument(help="Output file, or a directory.")]) -> None:
+               out: Annotated[str, typer.Argument(
+                   help="Output file, or a directory (created if missing).")]) -> None:
         """Write the graph as GraphML or node-link JSON (Gephi opens both)."""
         G = state(ctx).graph()
-        if out.is_dir():
-            out = out / f"oretrace.{to.value}"
-        written = write_graphml(G, out) if to is ExportFormat.GRAPHML else write_json(G, out)
+        path = Path(out)
+        if out.endswith(("/", "\\")) or path.is_dir() or not path.suffix:
+            path.mkdir(parents=True, exist_ok=True)
+            path = path / f"oretrace.{to.value}"
+        written = write_graphml(G, path) if to is ExportFormat.GRAPHML else write_json(G, path)
         print(f"wrote {written} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)")
