@@ -12,15 +12,21 @@ fixed point, which is the exact answer under the least-fixed-point feasibility o
 :mod:`queries.feasibility` (every fixed point of the recursion lies inside the true sets,
 and the true sets are a fixed point). Sets are bit masks over the groups.
 
+Markets (stage ``market``: a country or world pool standing in for unknown specific links)
+belong to no group at any level, since losing a pool is not an event; what can be lost are
+its suppliers. So a market has no ``{g(v)}`` term (crit(market) = ⋃_inputs ⋂_suppliers
+crit(u)), and markets are never ranked, reported or cut. Naming a market in ``fail`` still
+fails it, for "what if the pooled market closes".
+
 The smallest cut (the fewest groups whose joint loss stops a platform) is an integer
 programme: binary ``x_g`` (group g fails), continuous ``y_v`` (facility v stopped) and
-``z_vj`` (need j of v unmet), with ``y_v ≤ x_g(v) + Σ_j z_vj``, ``z_vj ≤ y_u`` for every
-supplier u of need j, ``y_assembly = 1``, minimising ``Σ x_g``. Any feasible ``y`` marks
-only facilities that truly stop, so the optimum is exact; HiGHS solves it
-(``scipy.optimize.milp``). Beyond ``max_exact`` facilities, or past the time limit, the
-answer is a lower bound (LP relaxation or the solver's dual bound) and a feasible cut
-(LP rounding, repaired and pruned, checked by a feasibility run). Paths are never
-enumerated.
+``z_vj`` (need j of v unmet), with ``y_v ≤ x_g(v) + Σ_j z_vj`` (no ``x_g(v)`` for a
+market), ``z_vj ≤ y_u`` for every supplier u of need j, ``y_assembly = 1``, minimising
+``Σ x_g``. Any feasible ``y`` marks only facilities that truly stop, so the optimum is
+exact; HiGHS solves it (``scipy.optimize.milp``). Beyond ``max_exact`` facilities, or past
+the time limit, the answer is a lower bound (LP relaxation or the solver's dual bound) and
+a feasible cut (LP rounding, repaired and pruned, checked by a feasibility run). Paths are
+never enumerated.
 """
 
 from __future__ import annotations
@@ -72,8 +78,9 @@ def critical_masks(net: SupplyNetwork, groups: Sequence[int], n_groups: int,
                    supplied: Sequence[bool]) -> list[int]:
     """Return, per facility, the bit mask of groups whose loss alone stops it.
 
-    ``groups[i]`` is the group index of facility ``i``; facilities not ``supplied`` get
-    the full mask (they are stopped whatever fails).
+    ``groups[i]`` is the group index of facility ``i``, negative for a facility in no group
+    (a market: no bit of its own); facilities not ``supplied`` get the full mask (they are
+    stopped whatever fails).
     """
     full = (1 << n_groups) - 1
     n = len(net.facilities)
@@ -89,7 +96,7 @@ def critical_masks(net: SupplyNetwork, groups: Sequence[int], n_groups: int,
                     H.add_edge(u, i)
 
     def compute(i: int) -> int:
-        mask = 1 << groups[i]
+        mask = 1 << groups[i] if groups[i] >= 0 else 0
         for need in net.needs[i]:
             common = full
             for u, _ in need.suppliers:
@@ -114,11 +121,12 @@ def critical_masks(net: SupplyNetwork, groups: Sequence[int], n_groups: int,
     return crit
 
 
-def _groups(net: SupplyNetwork, level: str) -> tuple[list[str], list[int], list[str]]:
+def _groups(net: SupplyNetwork, level: str) -> tuple[list[str | None], list[int], list[str]]:
+    """Group keys, group indices (-1: a market, in no group) and group names."""
     keys = group_keys(net, level)
-    names = sorted(set(keys))
+    names = sorted({k for k in keys if k is not None})
     where = {k: i for i, k in enumerate(names)}
-    return keys, [where[k] for k in keys], names
+    return keys, [-1 if k is None else where[k] for k in keys], names
 
 
 def _decode(mask: int, names: Sequence[str]) -> list[str]:
@@ -317,10 +325,10 @@ def _region(net: SupplyNetwork, supplied: Sequence[bool], targets: Iterable[int]
     return sorted(seen)
 
 
-def _stops(net: SupplyNetwork, failed: Iterable[int], keys: Sequence[str],
+def _stops(net: SupplyNetwork, failed: Iterable[int], keys: Sequence[str | None],
            cut: Iterable[str], targets: Sequence[int]) -> bool:
     chosen = set(cut)
-    down = set(failed) | {i for i, k in enumerate(keys) if k in chosen}
+    down = set(failed) | {i for i, k in enumerate(keys) if k is not None and k in chosen}
     ok = supplied_mask(net, down)
     return not any(ok[t] for t in targets)
 
@@ -328,7 +336,7 @@ def _stops(net: SupplyNetwork, failed: Iterable[int], keys: Sequence[str],
 def solve_cut(
     net: SupplyNetwork,
     *,
-    keys: Sequence[str],
+    keys: Sequence[str | None],
     targets: Sequence[int],
     failed: Iterable[int] = (),
     protected: Iterable[str] = (),
@@ -337,7 +345,8 @@ def solve_cut(
 ) -> CutSolution:
     """Return the fewest group keys whose joint loss stops every facility in ``targets``.
 
-    ``keys[i]`` is the group of facility ``i``; groups in ``protected`` cannot be cut;
+    ``keys[i]`` is the group of facility ``i`` (``None``: in no group, never cut, as a
+    market); groups in ``protected`` cannot be cut;
     ``failed`` facilities are down already. Exact by integer programme when the region
     upstream of the targets has at most ``max_exact`` facilities and HiGHS finishes within
     ``time_limit`` seconds; otherwise a lower bound and a feasible cut.
@@ -348,7 +357,7 @@ def solve_cut(
         return CutSolution(True, (), 0, "already stopped")
     region = _region(net, ok, targets)
     shield = set(protected)
-    cands = sorted({keys[i] for i in region} - shield)
+    cands = sorted({k for k in (keys[i] for i in region) if k is not None} - shield)
     if not cands:
         return CutSolution(True, None, 0, "every group upstream is protected")
     gx = {k: j for j, k in enumerate(cands)}
@@ -366,9 +375,10 @@ def solve_cut(
         rows.append(row)
         cols.append(ry[i])
         vals.append(1.0)
-        if keys[i] in gx:
+        own = keys[i]
+        if own is not None and own in gx:
             rows.append(row)
-            cols.append(gx[keys[i]])
+            cols.append(gx[own])
             vals.append(-1.0)
         for need in net.needs[i]:
             zc = z_first + nz
@@ -436,11 +446,12 @@ def solve_cut(
     return CutSolution(low >= len(best), verified(best), low, method)
 
 
-def _cheapest_kill(net: SupplyNetwork, ok: Sequence[bool], keys: Sequence[str],
+def _cheapest_kill(net: SupplyNetwork, ok: Sequence[bool], keys: Sequence[str | None],
                    region: Sequence[int], targets: Sequence[int],
                    shield: set[str]) -> list[str] | None:
     """A cut from the recursion cost(v) = min(1 for v's own group, min over needs of the sum of
-    the suppliers' costs), shared nodes counted once when the choices are traced back."""
+    the suppliers' costs), shared nodes counted once when the choices are traced back. A
+    market (no group) or a protected group has no "own group" option."""
     inf = float("inf")
     cost = {i: inf for i in region}
     choice: dict[int, int] = {}  # -1: cut v's own group; j: starve need j
@@ -457,7 +468,8 @@ def _cheapest_kill(net: SupplyNetwork, ok: Sequence[bool], keys: Sequence[str],
         for _ in range(len(members) + 1):  # relax until stable (bounded)
             changed = False
             for i in members:
-                best, pick = (1.0, -1) if keys[i] not in shield else (inf, -1)
+                own = keys[i]
+                best, pick = (1.0, -1) if own is not None and own not in shield else (inf, -1)
                 for j, need in enumerate(net.needs[i]):
                     total = sum(cost[u] for u, _ in need.suppliers if ok[u])
                     if total < best:
@@ -478,13 +490,15 @@ def _cheapest_kill(net: SupplyNetwork, ok: Sequence[bool], keys: Sequence[str],
             continue
         seen.add(i)
         if choice[i] == -1:
-            cut.add(keys[i])
+            own = keys[i]
+            assert own is not None
+            cut.add(own)
         else:
             stack.extend(u for u, _ in net.needs[i][choice[i]].suppliers if ok[u])
     return sorted(cut)
 
 
-def _prune(net: SupplyNetwork, failed: Iterable[int], keys: Sequence[str],
+def _prune(net: SupplyNetwork, failed: Iterable[int], keys: Sequence[str | None],
            cut: Sequence[str], targets: Sequence[int]) -> list[str]:
     kept = list(cut)
     for k in reversed(list(cut)):
@@ -547,10 +561,10 @@ def find_smallest_cut(
     keys = group_keys(net, level)
     targets = list(net.assemblies.get(platform, ()))
     if protect is None:
-        shield = sorted({keys[i] for i in targets})
+        shield = sorted({k for k in (keys[i] for i in targets) if k is not None})
     else:
         shield = sorted(set(protect))
-        known = set(keys) | {n for n, k in G.nodes(data="kind")
+        known = {k for k in keys if k is not None} | {n for n, k in G.nodes(data="kind")
                              if k == ("company" if level == "company" else "facility")}
         for k in shield:
             if k not in known and not (level == "country" and k in COUNTRIES):

@@ -12,6 +12,13 @@ the company operates) or ``country:CC`` (every facility located in the country).
 turns a rule of the graph into failed links (see :data:`POLICIES`). Substitutes
 (bill-of-materials lines with ``substitute_for``) are alternatives that count only when
 ``substitutions=True``; the result lists each substitution the answer relies on.
+
+Markets (facilities of stage ``market``) are stand-ins for unknown specific links — a
+country or world pool with country shares — not sites that can be lost. They belong to no
+group at any level (:func:`group_keys` gives ``None``): ``company:ID`` and ``country:CC``
+never fail them, and chokepoint queries never rank or cut them, only their suppliers. A
+market can still be failed by naming it (``ID`` or ``facility:ID``), to ask what happens if
+the pooled market closes.
 """
 
 from __future__ import annotations
@@ -198,19 +205,23 @@ def supplied_mask(net: SupplyNetwork, failed: Iterable[int] = ()) -> list[bool]:
     return supplied
 
 
-def group_keys(net: SupplyNetwork, level: str) -> list[str]:
-    """Return, per facility index, the key of its group at ``level``.
+def group_keys(net: SupplyNetwork, level: str) -> list[str | None]:
+    """Return, per facility index, the key of its group at ``level`` (``None``: no group).
 
     ``facility``: its id; ``company``: its operating company; ``country``: its country code.
     A facility without an operator (or without a country) is a group of its own, keyed
-    ``facility:<id>``.
+    ``facility:<id>``. A market belongs to no group at any level (see the module docstring):
+    its key is ``None``.
     """
     if level not in LEVELS:
         raise QueryError(f"unknown level {level!r}; choose from {', '.join(LEVELS)}")
+    attrs = [net.view.nodes[f] for f in net.facilities]
     if level == "facility":
-        return list(net.facilities)
+        return [None if d.get("stage") == Stage.MARKET else f
+                for f, d in zip(net.facilities, attrs, strict=True)]
     attr = "company" if level == "company" else "country"
-    return [net.view.nodes[f].get(attr) or f"facility:{f}" for f in net.facilities]
+    return [None if d.get("stage") == Stage.MARKET else d.get(attr) or f"facility:{f}"
+            for f, d in zip(net.facilities, attrs, strict=True)]
 
 
 #: The levels at which failures and chokepoints are grouped.
@@ -224,7 +235,8 @@ def resolve_failures(G: nx.MultiDiGraph, fail: Iterable[str]) -> dict[str, list[
     """Return ``{spec: [facility ids]}`` for failure specs ``ID``, ``facility:ID``,
     ``company:ID`` or ``country:CC``.
 
-    A bare ``ID`` may name a facility or a company. Unknown ids raise
+    A bare ``ID`` may name a facility or a company. Markets belong to no company or country:
+    only ``ID`` or ``facility:ID`` fails one. Unknown ids raise
     :class:`graphmodel.UnknownNodeError` (with close matches); an unknown country code or
     prefix raises :class:`graphmodel.QueryError`.
 
@@ -254,13 +266,15 @@ def resolve_failures(G: nx.MultiDiGraph, fail: Iterable[str]) -> dict[str, list[
         elif prefix == "company":
             if G.nodes.get(value, {}).get("kind") != NodeKind.COMPANY:
                 raise UnknownNodeError(value, nodes_of(G, NodeKind.COMPANY), "company")
-            out[spec] = [f for f in facilities if G.nodes[f].get("company") == value]
+            out[spec] = [f for f in facilities if G.nodes[f].get("company") == value
+                         and G.nodes[f].get("stage") != Stage.MARKET]
         elif prefix == "country":
             code = value.upper()
             if code not in COUNTRIES:
                 raise QueryError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
             located = located_in(code).select(G)
-            out[spec] = [f for f in facilities if f in located]
+            out[spec] = [f for f in facilities
+                         if f in located and G.nodes[f].get("stage") != Stage.MARKET]
         else:
             raise QueryError(f"cannot read failure {spec!r}: use ID, facility:ID, company:ID "
                              "or country:CC")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from graphmodel import nodes_of, restrict
 from oretrace.__main__ import services
-from queries.chokepoints import find_single_points_of_failure
+from queries.chokepoints import find_single_points_of_failure, rank_chokepoints
 from queries.cli import make_app
 from queries.concentration import find_concentration
 from queries.feasibility import simulate
@@ -24,12 +24,15 @@ TODAY = "2026-11-24"
 
 def _brute_force(G: nx.MultiDiGraph, level: str, as_of: str, fail: list[str],
                  policy: str | None, substitutions: bool) -> dict[str, set[str]]:
-    """Fail each group alone (on top of the scenario) and re-run feasibility."""
+    """Fail each group alone (on top of the scenario) and re-run feasibility. Markets belong
+    to no group: only real facilities are failed."""
     base = set(simulate(G, fail=fail, as_of=as_of, policy=policy,
                         substitutions=substitutions).supplied)
     groups: dict[str, list[str]] = {}
     for f in nodes_of(restrict(G, as_of=as_of), "facility"):
         d = G.nodes[f]
+        if d.get("stage") == "market":
+            continue
         key = f if level == "facility" else (d.get(level) or f"facility:{f}")
         groups.setdefault(key, []).append(f)
     stops: dict[str, set[str]] = {p: set() for p in base}
@@ -63,6 +66,21 @@ def test_single_points_equal_brute_force_on_the_bundled_data(
     expected = _brute_force(bundled, level, as_of, fail, policy, substitutions)
     assert got == expected
     assert got, "no platform is supplied: the comparison would be empty"
+
+
+@pytest.mark.parametrize("level", ["facility", "company", "country"])
+def test_no_market_is_a_chokepoint_of_the_bundled_data(bundled: nx.MultiDiGraph,
+                                                       level: str) -> None:
+    """Markets stand in for unknown links: e.g. dfars-ndfeb-magnet-market pools eight
+    DFARS-compliant magnet plants; losing the pool is not an event, losing one plant stops
+    nothing. No market is a row (nor ``facility:<market>``) or a member of one."""
+    markets = {f for f in nodes_of(bundled, "facility")
+               if bundled.nodes[f].get("stage") == "market"}
+    assert "dfars-ndfeb-magnet-market" in markets
+    table = rank_chokepoints(bundled, level=level, as_of=TODAY)
+    assert len(table) and "F-35" in {p for ps in table["platforms"] for p in ps}
+    assert not set(table["node"]) & (markets | {f"facility:{m}" for m in markets})
+    assert not markets & {f for ms in table["members"] for f in ms}
 
 
 def test_the_published_concentration_figures(bundled: nx.MultiDiGraph) -> None:

@@ -1,7 +1,18 @@
 """Single points of failure, their ranking and smallest cuts: hand-drawn AND/OR graphs worked
-on paper, and hypothesis-generated random AND/OR graphs (with loops and substitutes) checked
-against brute force (remove each group, re-run a naive feasibility fixed point written here,
-independent of the counters in ``queries.feasibility``).
+on paper, and hypothesis-generated random AND/OR graphs (with loops, substitutes and markets)
+checked against brute force (remove each group, re-run a naive feasibility fixed point written
+here, independent of the counters in ``queries.feasibility``).
+
+Markets (stage ``market``) are pools standing in for unknown links: they belong to no group at
+any level, so the brute force removes only real (non-market) groups, and a market is never
+reported or cut. choke_market::
+
+    mag-jp (JP) ─ndfeb─► mag-mkt (world market) ─ndfeb─► asm-drone (US): drone
+    mag-cn (CN) ─ndfeb─┘                                   ▲
+    mag-jp (JP) ───────────────smco────────────────────────┘
+    ga-cn (CN) ─gallium─► ga-mkt (CN market) ─gallium─► asm-radar (US): radar
+
+drone needs ndfeb-magnet AND smco-magnet; radar needs gallium.
 """
 
 from __future__ import annotations
@@ -12,7 +23,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from graphmodel import QueryError, Records, UnknownNodeError, build_graph
@@ -41,6 +52,15 @@ def cycle() -> nx.MultiDiGraph:
 @pytest.fixture(scope="module")
 def timed() -> nx.MultiDiGraph:
     return load_dataset(DATA / "choke_time")
+
+
+@pytest.fixture(scope="module")
+def market() -> nx.MultiDiGraph:
+    return load_dataset(DATA / "choke_market")
+
+
+def _is_market(G: nx.MultiDiGraph, f: str) -> bool:
+    return bool(G.nodes[f].get("stage") == "market")
 
 
 def _points(G: nx.MultiDiGraph, platform: str, **kw: object) -> set[str]:
@@ -162,6 +182,73 @@ def test_rank_reports_units_and_value_where_build_rates_are_known(
     assert rank_chokepoints(andor, as_of="2026-11-24")["units_per_yr"].isna().all()
 
 
+@pytest.mark.parametrize(("level", "expected"), [
+    ("facility", {"asm-drone", "mag-jp"}),
+    ("company", {"us-co", "jp-co"}),
+    ("country", {"US", "JP"}),
+])
+def test_a_market_with_two_suppliers_is_not_a_single_point(
+        market: nx.MultiDiGraph, level: str, expected: set[str]) -> None:
+    """choke_market, drone. A market has no term of its own:
+    crit(mag-jp) = {mag-jp}, crit(mag-cn) = {mag-cn},
+    crit(mag-mkt) = crit(mag-jp) ∩ crit(mag-cn) = ∅ (no {mag-mkt}),
+    crit(asm-drone) = {asm-drone} ∪ crit(mag-mkt) ∪ crit(mag-jp) = {asm-drone, mag-jp}:
+    the market is not reported, but mag-jp, the only source of smco-magnet, still is.
+    (With the market as a group of its own it would read {asm-drone, mag-mkt, mag-jp}.)
+    Company: {us-co} ∪ ({jp-co} ∩ {cn-co}) ∪ {jp-co}; country: {US} ∪ ({JP} ∩ {CN}) ∪ {JP};
+    no ``facility:mag-mkt`` although the market has neither company nor country."""
+    assert _points(market, "drone", level=level) == expected
+
+
+@pytest.mark.parametrize(("level", "expected"), [
+    ("facility", {"asm-radar", "ga-cn"}),
+    ("company", {"us-co", "cn-co"}),
+    ("country", {"US", "CN"}),
+])
+def test_the_single_supplier_of_a_market_is_the_single_point(
+        market: nx.MultiDiGraph, level: str, expected: set[str]) -> None:
+    """choke_market, radar. crit(ga-cn) = {ga-cn}; crit(ga-mkt) = crit(ga-cn) = {ga-cn};
+    crit(asm-radar) = {asm-radar} ∪ crit(ga-mkt) = {asm-radar, ga-cn}: the supplier, not the
+    market, is the single point. ga-mkt is located in CN but belongs to no group: CN is
+    critical through ga-cn, and no company group ``facility:ga-mkt`` appears."""
+    assert _points(market, "radar", level=level) == expected
+
+
+def test_markets_are_never_ranked(market: nx.MultiDiGraph) -> None:
+    """Facility level: mag-jp and asm-drone stop the drone, ga-cn and asm-radar the radar;
+    country level: US both, JP the drone, CN the radar. No market, no ``facility:`` key."""
+    by_facility = rank_chokepoints(market, level="facility")
+    assert {r["node"]: r["platforms"] for r in by_facility.to_dict("records")} == {
+        "mag-jp": ["drone"], "asm-drone": ["drone"], "ga-cn": ["radar"],
+        "asm-radar": ["radar"]}
+    by_country = rank_chokepoints(market, level="country")
+    assert {r["node"]: r["platforms"] for r in by_country.to_dict("records")} == {
+        "US": ["drone", "radar"], "JP": ["drone"], "CN": ["radar"]}
+    assert by_country.set_index("node").loc["CN", "members"] == ["ga-cn", "mag-cn"]
+
+
+@pytest.mark.parametrize("max_exact", [5000, 0])  # the integer programme, then the LP path
+def test_a_market_is_never_cut(market: nx.MultiDiGraph, max_exact: int) -> None:
+    """Drone: the smallest cut is mag-jp (the market is no candidate). Protect mag-jp too and
+    nothing is left to cut: the market's other supplier mag-cn alone leaves mag-jp's
+    magnets (and smco is mag-jp's alone). Radar: with ga-cn protected, no cut exists —
+    cutting the market would be the only other way, and a market is never cut."""
+    cut = find_smallest_cut(market, "drone", max_exact=max_exact)
+    assert (cut.size, cut.nodes, cut.protected) == (1, ["mag-jp"], ["asm-drone"])
+    for platform, shield in (("drone", ["asm-drone", "mag-jp"]),
+                             ("radar", ["asm-radar", "ga-cn"])):
+        cut = find_smallest_cut(market, platform, protect=shield, max_exact=max_exact)
+        assert (cut.size, cut.nodes) == (None, []), cut
+    cut = find_smallest_cut(market, "radar", level="country", protect=["US"])
+    assert cut.nodes == ["CN"]
+
+
+def test_naming_a_market_still_fails_it(market: nx.MultiDiGraph) -> None:
+    """"What if the pooled market closes": an explicit market id fails the market."""
+    assert simulate(market, fail=["mag-mkt"]).unsupplied == ["drone"]
+    assert simulate(market, fail=["facility:ga-mkt"]).unsupplied == ["radar"]
+
+
 def test_bad_platform_and_level_are_refused(andor: nx.MultiDiGraph) -> None:
     with pytest.raises(UnknownNodeError, match="did you mean 'missile'"):
         find_single_points_of_failure(andor, platforms=["missle"])
@@ -253,6 +340,8 @@ def _brute_force(G: nx.MultiDiGraph, level: str, substitutions: bool) -> dict[st
     attr = {"company": "company", "country": "country"}.get(level)
     groups: dict[str, set[str]] = {}
     for f in facilities:
+        if _is_market(G, f):  # a market belongs to no group
+            continue
         key = f if attr is None else (G.nodes[f].get(attr) or f"facility:{f}")
         groups.setdefault(key, set()).add(f)
     plats = [n for n, d in G.nodes(data=True) if d.get("category") == "platform"]
@@ -313,7 +402,7 @@ def and_or_graphs(draw: st.DrawFn) -> nx.MultiDiGraph:
     facilities: list[Facility] = []
     n_fac = draw(st.integers(2, 9))
     for i in range(n_fac):
-        market = draw(st.integers(0, 5)) == 0
+        market = draw(st.integers(0, 3)) == 0
         made = draw(st.lists(st.sampled_from(prods), min_size=1, max_size=1 if market else 3,
                              unique=True))
         facilities.append(Facility(
@@ -339,6 +428,7 @@ def and_or_graphs(draw: st.DrawFn) -> nx.MultiDiGraph:
     G0 = build_graph(Records(sources=[Source(id=src, title="random")], products=products,
                              bom=bom, facilities=facilities, companies=companies))
     supplies: list[Supply] = []
+    markets = {g.id for g in facilities if g.stage == "market"}
     for fac in facilities:
         made = set(fac.products)
         if fac.stage == "market":
@@ -350,9 +440,14 @@ def and_or_graphs(draw: st.DrawFn) -> nx.MultiDiGraph:
             makers = [g.id for g in facilities if x in g.products and g.id != fac.id]
             if not makers:
                 continue
-            least = draw(st.sampled_from([0, 1, 1, 1]))  # sometimes a data gap
-            for m in draw(st.lists(st.sampled_from(makers), min_size=least, max_size=3,
-                                   unique=True)):
+            pools = [m for m in makers if m in markets]
+            if pools and fac.stage != "market" and draw(st.booleans()):
+                chosen = [draw(st.sampled_from(pools))]  # through a market alone
+            else:
+                least = draw(st.sampled_from([0, 1, 1, 1]))  # sometimes a data gap
+                chosen = draw(st.lists(st.sampled_from(makers), min_size=least, max_size=3,
+                                       unique=True))
+            for m in chosen:
                 supplies.append(Supply(supplier=m, buyer=fac.id, product=x, share=0.5,
                                        sources=[src], confidence="illustrative"))
     if loop:
@@ -396,19 +491,23 @@ def test_single_points_equal_brute_force_on_random_graphs(
 @given(G=and_or_graphs(), level=st.sampled_from(["facility", "country"]))
 def test_smallest_cut_equals_brute_force_on_random_graphs(G: nx.MultiDiGraph,
                                                           level: str) -> None:
-    """Enumerate every set of up to three unprotected groups (the assembly's are protected)
-    and keep the smallest that stops the platform; the integer programme must match it, and
-    the LP-bound path must bracket it."""
+    """Enumerate every set of up to three unprotected groups (the assembly's are protected;
+    markets are in no group) and keep the smallest that stops the platform; the integer
+    programme must match it, and the LP-bound path must bracket it."""
     facilities = [n for n, d in G.nodes(data=True) if d["kind"] == "facility"]
-    key = (lambda f: f) if level == "facility" else \
-        (lambda f: G.nodes[f].get("country") or f"facility:{f}")
+
+    def key(f: str) -> str | None:
+        if _is_market(G, f):
+            return None
+        return f if level == "facility" else G.nodes[f].get("country") or f"facility:{f}"
+
     plat = "P0"
     makers = {f for f in facilities if plat in G.nodes[f]["products"]}
     base = _naive_supplied(G, set(), False)
     if not makers & base:
         return
-    shield = {key(f) for f in makers}
-    candidates = sorted({key(f) for f in facilities} - shield)
+    shield = {k for k in map(key, makers) if k is not None}
+    candidates = sorted({k for k in map(key, facilities) if k is not None} - shield)
     best = None
     for size in range(1, 4):
         for combo in itertools.combinations(candidates, size):
@@ -428,3 +527,28 @@ def test_smallest_cut_equals_brute_force_on_random_graphs(G: nx.MultiDiGraph,
         assert bounded.size is not None and bounded.lower_bound <= cut.size <= bounded.size
         down = {f for f in facilities if key(f) in set(bounded.nodes)}
         assert not makers & _naive_supplied(G, down, False)
+    markets = {m for f in facilities if _is_market(G, f) for m in (f, f"facility:{f}")}
+    assert not markets & set(cut.nodes) and not markets & set(bounded.nodes)
+
+
+def _a_market_alone_stops_a_platform(G: nx.MultiDiGraph) -> bool:
+    """Whether failing some market alone stops a supplied platform: where the old reading
+    (each market a group of its own) and the new one (markets in no group) differ."""
+    facilities = [n for n, d in G.nodes(data=True) if d["kind"] == "facility"]
+    makers = [{f for f in facilities if p in G.nodes[f]["products"]}
+              for p, d in G.nodes(data=True) if d.get("category") == "platform"]
+    base = _naive_supplied(G, set(), False)
+    for m in (f for f in facilities if _is_market(G, f)):
+        after = _naive_supplied(G, {m}, False)
+        if any(ms & base and not ms & after for ms in makers):
+            return True
+    return False
+
+
+def test_the_random_graphs_exercise_markets() -> None:
+    """The generator draws graphs where a market alone would stop a platform, so the
+    brute-force properties above really test that markets are left out (hypothesis.find
+    fails if no such graph turns up)."""
+    G = find(and_or_graphs(), _a_market_alone_stops_a_platform,
+             settings=settings(max_examples=2000, database=None))
+    assert any(_is_market(G, f) for f in G)

@@ -17,6 +17,7 @@ from queries.cli import make_app
 DATA = Path(__file__).parent / "data"
 TIME = str(DATA / "choke_time")
 ANDOR = str(DATA / "choke_andor")
+MARKET = str(DATA / "choke_market")
 runner = CliRunner()
 app = make_app(services())
 
@@ -38,6 +39,25 @@ def test_chokepoints_json_lists_node_level_platforms() -> None:
     assert {r["node"]: r["platforms"] for r in rows} == \
         {"CN": ["missile", "sub"], "US": ["missile", "sub"]}
     assert {r["level"] for r in rows} == {"country"}
+
+
+def test_chokepoints_never_list_markets() -> None:
+    """choke_market (see tests/test_chokepoints.py): the world magnet market and the CN
+    gallium market are in no group; their suppliers are ranked instead."""
+    rows = run_json("--data", MARKET, "-f", "json", "chokepoints", "--level", "country")
+    assert {r["node"]: r["platforms"] for r in rows} == \
+        {"US": ["drone", "radar"], "CN": ["radar"], "JP": ["drone"]}
+    rows = run_json("--data", MARKET, "-f", "json", "chokepoints")
+    assert {r["node"] for r in rows} == {"mag-jp", "asm-drone", "ga-cn", "asm-radar"}
+    out = run_json("--data", MARKET, "-f", "json", "cut", "radar", "--protect", "asm-radar",
+                   "--protect", "ga-cn")
+    assert out["size"] is None
+
+
+def test_the_level_help_says_markets_are_in_no_group() -> None:
+    code, out = run("chokepoints", "--help")
+    text = " ".join(out.replace("│", " ").split())
+    assert code == 0 and "belong to no group at any level" in text
 
 
 def test_chokepoints_top_and_platform_filter() -> None:

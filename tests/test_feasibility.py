@@ -14,6 +14,13 @@ choke_andor (capacities in t/yr)::
 
 mag-jp needs nd-oxide AND dy-oxide; nd-oxide comes from sep-au OR sep-cn; dy-oxide only
 from ref-dy.
+
+choke_market (markets: pools standing in for unknown links)::
+
+    mag-jp (JP) ─ndfeb─► mag-mkt (world market) ─ndfeb─► asm-drone (US): drone
+    mag-cn (CN) ─ndfeb─┘                                   ▲
+    mag-jp (JP) ───────────────smco────────────────────────┘
+    ga-cn (CN) ─gallium─► ga-mkt (CN market) ─gallium─► asm-radar (US): radar
 """
 
 from __future__ import annotations
@@ -53,6 +60,11 @@ def timed() -> nx.MultiDiGraph:
     return load_dataset(DATA / "choke_time")
 
 
+@pytest.fixture(scope="module")
+def market() -> nx.MultiDiGraph:
+    return load_dataset(DATA / "choke_market")
+
+
 @pytest.mark.parametrize(("fail", "supplied"), [
     ([], True),
     (["sep-au"], True),                   # nd-oxide still from sep-cn (OR)
@@ -89,6 +101,25 @@ def test_failure_specs_resolve_to_facilities(andor: nx.MultiDiGraph) -> None:
     assert got["company:jp-co"] == ["mag-jp"]
     assert set(got["us-co"]) == {"act-us", "asm-us"}
     assert got["facility:ref-dy"] == ["ref-dy"]
+
+
+def test_a_market_fails_only_when_named(market: nx.MultiDiGraph) -> None:
+    """Markets belong to no company or country: country:CN fails ga-cn and mag-cn but not
+    the CN gallium market ga-mkt (which is then unsupplied, not failed), and a company that
+    is recorded as a market's operator does not fail it either. Named by id, it fails."""
+    got = resolve_failures(market, ["country:CN", "company:cn-co", "ga-mkt",
+                                    "facility:mag-mkt"])
+    assert set(got["country:CN"]) == set(got["company:cn-co"]) == {"ga-cn", "mag-cn"}
+    assert (got["ga-mkt"], got["facility:mag-mkt"]) == (["ga-mkt"], ["mag-mkt"])
+    result = simulate(market, fail=["country:CN"])
+    assert result.failed == ["ga-cn", "mag-cn"]
+    assert result.unsupplied == ["radar"] and "ga-mkt" in result.unsupplied_facilities
+    H = copy.deepcopy(market)
+    H.nodes["ga-mkt"]["company"] = "cn-co"
+    assert set(resolve_failures(H, ["company:cn-co"])["company:cn-co"]) == {"ga-cn", "mag-cn"}
+    closed = simulate(market, fail=["ga-mkt"])
+    assert (closed.failed, closed.unsupplied) == (["ga-mkt"], ["radar"])
+    assert simulate(market, fail=["facility:mag-mkt"]).unsupplied == ["drone"]
 
 
 def test_unknown_failures_are_refused_with_suggestions(andor: nx.MultiDiGraph) -> None:

@@ -25,13 +25,15 @@ AsOf = Annotated[str | None, typer.Option(
     "--as-of", metavar="DATE", help="Date (YYYY-MM-DD); default today.")]
 Fail = Annotated[list[str] | None, typer.Option(
     "--fail", metavar="ID", help="What fails: a facility ID, company:ID or country:CC "
-    "(repeatable).")]
+    "(repeatable). A market fails only when named by its ID.")]
 PolicyOpt = Annotated[str | None, typer.Option("--policy", metavar="NAME", help=_POLICY_HELP)]
 Subs = Annotated[bool, typer.Option(
     "--substitutions", help="Let substitute inputs (SmCo for NdFeB grades, Dy-lean grades, "
     "recycled feed, ...) stand in; each one used is flagged.")]
 Level = Annotated[str, typer.Option(
-    "--level", metavar="LEVEL", help=f"Group by {', '.join(LEVELS)}.")]
+    "--level", metavar="LEVEL", help=f"Group by {', '.join(LEVELS)}. Markets (pools standing "
+    "in for unknown links) belong to no group at any level: never ranked or cut, their "
+    "suppliers are.")]
 
 
 def _check(level: str | None = None, policy: str | None = None) -> None:
