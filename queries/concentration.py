@@ -30,7 +30,7 @@ from graphmodel import QueryError, weakest
 from graphmodel.vocab import Stage
 from queries.capacity import flow_capacity
 from queries.chokepoints import solve_cut
-from queries.feasibility import supplied_mask, supply_network
+from queries.feasibility import group_keys, supplied_mask, supply_network
 
 __all__ = ["find_concentration"]
 
@@ -154,5 +154,6 @@ def _routes(net: Any, ok: list[bool], chinese: Iterable[int], members: list[str]
                if net.view.nodes[f].get("country") != "CN" and ok[net.index[f]]]
     if not targets:
         return 0
-    sol = solve_cut(net, keys=list(net.facilities), targets=targets, failed=chinese)
+    # Markets are stand-ins, never cut (queries.feasibility.group_keys): count real sites.
+    sol = solve_cut(net, keys=group_keys(net, "facility"), targets=targets, failed=chinese)
     return 0 if sol.cut is None else len(sol.cut)
