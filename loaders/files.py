@@ -467,15 +467,15 @@ def validate_dataset(path: str | Path | None = None) -> list[Problem]:
     >>> [str(p) for p in validate_dataset() if p.severity == "error"]
     []
     """
-    if _is_large(path):  # same answer, read column-wise (loaders.fast)
+    if path is not None and _is_large(path):  # same answer, read column-wise (loaders.fast)
         from loaders.fast import validate_dataset_fast
         return validate_dataset_fast(path)
     return _read(path)[1]
 
 
-def _is_large(path: str | Path | None) -> bool:
+def _is_large(path: str | Path) -> bool:
     from loaders.fast import is_large
-    return path is not None and Path(path).is_dir() and is_large(path)
+    return Path(path).is_dir() and is_large(path)
 
 
 def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:
@@ -490,7 +490,7 @@ def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:
     >>> G.nodes["F-35"]["category"]
     'platform'
     """
-    if _is_large(path):  # same graph, read column-wise and built lean (loaders.fast)
+    if path is not None and _is_large(path):  # same graph, read column-wise (loaders.fast)
         from loaders.fast import load_dataset_fast
         return load_dataset_fast(path)
     records, problems = _read(path)

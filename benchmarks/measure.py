@@ -1,0 +1,91 @@
+"""Timing and memory helpers of the benchmark: medians of repeats, peak resident memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Timing", "load_in_fresh_process", "peak_rss_mb", "reset_peak_rss", "rss_mb",
+           "time_call", "time_once"]
+
+
+class Timing(dict[str, float]):
+    """``median``, ``min`` and ``repeats`` of a timed call, in seconds."""
+
+
+def time_call(fn: Callable[[], Any], *, repeats: int, warmup: int = 1) -> Timing:
+    """Time ``fn`` ``repeats`` times after ``warmup`` untimed calls (median and minimum)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return Timing(median=statistics.median(times), min=min(times), repeats=float(repeats))
+
+
+def time_once(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Run ``fn`` once; return (seconds, its result)."""
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def _status(field: str) -> float:
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, MB (Linux)."""
+    return _status("VmRSS")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process since start or the last reset, MB (Linux)."""
+    return _status("VmHWM")
+
+
+def reset_peak_rss() -> bool:
+    """Reset the peak to the current resident memory (Linux ``clear_refs``); say if it did."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+# VmHWM, not ru_maxrss: a child forked from a big process inherits its ru_maxrss.
+_LOADER = """
+import json, sys, time
+start = time.perf_counter()
+from loaders import load_dataset
+imported = time.perf_counter()
+G = load_dataset(sys.argv[1])
+done = time.perf_counter()
+with open("/proc/self/status", encoding="ascii") as handle:
+    hwm = next(int(line.split()[1]) for line in handle if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": done - imported, "import_seconds": imported - start,
+                  "peak_mb": hwm / 1024, "edges": G.number_of_edges(),
+                  "nodes": G.number_of_nodes()}))
+"""
+
+
+def load_in_fresh_process(path: Path) -> dict[str, Any]:
+    """Load the dataset at ``path`` in a new Python process; its time and peak memory."""
+    out = subprocess.run([sys.executable, "-c", _LOADER, str(path)], check=True,
+                         capture_output=True, text=True, cwd=os.getcwd())
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
