@@ -92,8 +92,9 @@ def test_a_push_killed_half_way_leaves_the_previous_version_whole(
     old = load_dataset(mini_copy())
     with connect(neo4j_config) as driver:
         push(driver, old, dataset="killed")
-    # A second process pushes the bundled graph in small batches and is SIGKILLed after
-    # its third batch is committed.
+    # A second process pushes the bundled graph in batches of 20 rows and is SIGKILLed after
+    # its tenth batch is committed: the 128 sources take 7 batches, so some nodes of the new
+    # version are written too.
     script = textwrap.dedent("""
         import os, signal, sys
         from graphmodel.backends.neo4j import Neo4jConfig, connect, push
@@ -103,7 +104,7 @@ def test_a_push_killed_half_way_leaves_the_previous_version_whole(
         def progress(n):
             global batches
             batches += 1
-            if batches == 3:
+            if batches == 10:
                 os.kill(os.getpid(), signal.SIGKILL)
         with connect(cfg) as driver:
             push(driver, load_dataset(), dataset="killed", batch_size=20, progress=progress)
@@ -114,8 +115,11 @@ def test_a_push_killed_half_way_leaves_the_previous_version_whole(
     assert proc.returncode == -9, proc.stderr
     with connect(neo4j_config) as driver:
         partial = run_read(driver, "MATCH (n:OretraceNode {dataset: $d}) "
-                                   "RETURN count(DISTINCT n.version) AS c", d="killed")
-        assert partial[0]["c"] == 2  # the half-written version is there, but unseen
+                                   "RETURN count(n) AS nodes, count(DISTINCT n.version) AS c",
+                           d="killed")
+        # The half-written version is there (more nodes than the old graph has), but unseen.
+        assert partial[0]["c"] == 2
+        assert partial[0]["nodes"] > old.number_of_nodes()
         assert_same(old, load(driver, dataset="killed"))
         # The next push completes and clears the leftovers.
         push(driver, bundled, dataset="killed")
