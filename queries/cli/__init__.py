@@ -92,7 +92,9 @@ def make_app(services: Services) -> typer.Typer:
         fmt: Annotated[Format, typer.Option(
             "--format", "-f", help="Output format: table, json or csv.")] = Format.TABLE,
         backend: Annotated[str, typer.Option(
-            "--backend", help="networkx (embedded, default) or neo4j.")] = "networkx",
+            "--backend", help="networkx (embedded, default) or neo4j. With neo4j, `exposed` "
+            "and `where-used` run natively on the server; other commands pull the graph "
+            "(`oretrace neo4j push` first).")] = "networkx",
         neo4j_uri: Annotated[str | None, typer.Option(
             "--neo4j-uri", envvar="NEO4J_URI", help="Bolt URI of the Neo4j server.")] = None,
         neo4j_user: Annotated[str | None, typer.Option(

@@ -1,4 +1,8 @@
-"""Commands of the exposure family: exposed, where-used, trace, content, compliance, rules."""
+"""Commands of the exposure family: exposed, where-used, trace, content, compliance, rules.
+
+With ``--backend neo4j``, ``exposed`` and ``where-used`` run natively on the server
+(:mod:`queries.native`); the other commands pull the graph and compute in Python.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,13 @@ import pandas as pd
 import typer
 
 from graphmodel import Confidence, parse_date
-from queries.cli import FormatOption, emit, state
+from graphmodel.backends.neo4j import Neo4jConfig, connect
+from queries.cli import FormatOption, State, emit, state
 from queries.cli._output import Format
 from queries.compliance import evaluate, list_rules
 from queries.content import find_element_content, origin_share
-from queries.exposure import find_exposed, find_where_used, trace
+from queries.exposure import Dependant, Exposure, find_exposed, find_where_used, trace
+from queries.native import find_exposed_native, find_where_used_native
 
 __all__ = ["register"]
 
@@ -72,6 +78,13 @@ def _nothing(message: str, fmt: Format) -> bool:
     return False
 
 
+def _neo4j(st: State) -> Neo4jConfig:
+    """The server of ``--backend neo4j``: the global options, then ``NEO4J_*``."""
+    opts = st.neo4j
+    return Neo4jConfig.from_env(opts.get("uri"), opts.get("user"), opts.get("password"),
+                                opts.get("database"))
+
+
 def register(app: typer.Typer) -> None:
     """Add exposed, where-used, trace, content, compliance and rules to ``app``."""
 
@@ -84,12 +97,21 @@ def register(app: typer.Typer) -> None:
                 paths: PathsOption = 3,
                 min_confidence: MinConfidenceOption = None,
                 fmt: FormatOption = None) -> None:
-        """List the platforms whose needed supply passes through Chinese nodes, with paths."""
+        """List the platforms whose needed supply passes through Chinese nodes, with paths.
+
+        With --backend neo4j it runs natively on the server (Cypher), same answer.
+        """
         st = state(ctx)
         out = st.format(fmt)
         day = parse_date(as_of)
-        found = find_exposed(st.graph(), through.value, as_of=day, k=paths,
-                             min_confidence=min_confidence)
+        found: list[Exposure]
+        if st.backend == "neo4j":
+            with connect(_neo4j(st)) as driver:
+                found = find_exposed_native(driver, through.value, as_of=day, k=paths,
+                                            min_confidence=min_confidence)
+        else:
+            found = find_exposed(st.graph(), through.value, as_of=day, k=paths,
+                                 min_confidence=min_confidence)
         if not found and _nothing(f"no platform's supply reaches {through.value} "
                                   f"as of {day}", out):
             return
@@ -109,12 +131,21 @@ def register(app: typer.Typer) -> None:
                    paths: PathsOption = 3,
                    min_confidence: MinConfidenceOption = None,
                    fmt: FormatOption = None) -> None:
-        """List the platforms that depend on a facility, company, technology or product."""
+        """List the platforms that depend on a facility, company, technology or product.
+
+        With --backend neo4j it runs natively on the server (Cypher), same answer.
+        """
         st = state(ctx)
         out = st.format(fmt)
         day = parse_date(as_of)
-        found = find_where_used(st.graph(), node, as_of=day, k=paths,
-                                min_confidence=min_confidence)
+        found: list[Dependant]
+        if st.backend == "neo4j":
+            with connect(_neo4j(st)) as driver:
+                found = find_where_used_native(driver, node, as_of=day, k=paths,
+                                               min_confidence=min_confidence)
+        else:
+            found = find_where_used(st.graph(), node, as_of=day, k=paths,
+                                    min_confidence=min_confidence)
         if not found and _nothing(f"no platform depends on {node} as of {day}", out):
             return
         if out is Format.JSON:
