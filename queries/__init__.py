@@ -30,6 +30,7 @@ from queries.exposure import (
 )
 from queries.feasibility import POLICIES, Feasibility, simulate
 from queries.inventory import Neighbour, NodeReport, describe_node, list_platforms, summarize
+from queries.native import find_exposed_native, find_matching_native, find_where_used_native
 from queries.plots import (
     PUBLISHED_SHARES,
     PublishedShare,
@@ -69,11 +70,14 @@ __all__ = [
     "find_concentration",
     "find_element_content",
     "find_exposed",
+    "find_exposed_native",
+    "find_matching_native",
     "find_rule_windows",
     "find_shortfall",
     "find_single_points_of_failure",
     "find_smallest_cut",
     "find_where_used",
+    "find_where_used_native",
     "list_platforms",
     "list_rules",
     "origin_facilities",
