@@ -527,6 +527,11 @@ def generate_network(
             fut_sup.append(options[int(rng.integers(0, len(options)))])
     fut_need_a = np.array(fut_need, dtype=np.int64)
     fut_sup_a = np.array(fut_sup, dtype=np.int64)
+    # a planned link must not repeat a (need, supplier) pair that already has a link or a
+    # switch: two open-ended rows of one link would overlap in time
+    have_pairs = np.concatenate([link_need * stride + link_sup, link_need[sw] * stride + new_sup])
+    fresh = ~np.isin(fut_need_a * stride + fut_sup_a, have_pairs)
+    fut_need_a, fut_sup_a = fut_need_a[fresh], fut_sup_a[fresh]
 
     sup_all = np.concatenate([link_sup, new_sup, fut_sup_a])
     need_all = np.concatenate([link_need, link_need[sw], fut_need_a])

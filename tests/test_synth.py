@@ -136,3 +136,10 @@ def test_the_synth_command_writes_a_dataset_and_reports_it(tmp_path: Path) -> No
     assert report["facilities"] == len(lines["facilities"]) - 1 == 250
     assert report["supplies"] == len(lines["supplies"]) - 1
     assert [str(p) for p in validate_dataset(out) if p.severity == "error"] == []
+
+
+def test_planned_links_never_repeat_an_existing_link(tmp_path: Path) -> None:
+    """Seed 11 at 8,000 facilities once drew a planned link for a (need, supplier) pair that
+    a dated switch already used: two open-ended rows of one link, which validation rejects."""
+    write_network(generate_network(8000, seed=11), tmp_path)
+    assert [str(p) for p in validate_dataset(tmp_path) if p.severity == "error"] == []
