@@ -8,6 +8,12 @@ In one process, on one synthetic network (``graphmodel.synth``), this measures:
   to its plain networkx reference (``queries.content``, ``queries.feasibility``,
   remove-and-recheck extrapolated from a sample, and ``queries.chokepoints``' recursion),
   checking on the way that both give the same answers;
+- the same queries through the **public functions** with ``engine="auto"`` (what users
+  get: :func:`queries.content.origin_share`, :func:`queries.feasibility.simulate`,
+  :func:`queries.chokepoints.find_single_points_of_failure`, and
+  :func:`queries.exposure.find_exposed` and ``find_where_used``), the engine auto picked,
+  and the same call with ``engine="plain"`` (``--plain-public``: by default for the roll-up,
+  scenario and single points), with a check that both answer the same;
 - **loading** the million edges (time; peak memory in a fresh process and in this one),
   compiling, ``gc.freeze`` on a networkx traversal, and a **Neo4j push** when ``NEO4J_URI``
   names a server that answers;
@@ -40,6 +46,8 @@ import scipy
 import scipy.sparse as sp
 
 from benchmarks.measure import (
+    Timing,
+    differences,
     load_in_fresh_process,
     peak_rss_mb,
     reset_peak_rss,
@@ -182,7 +190,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     t_ref_roll, plain = time_once(partial(content._mass_shares, cnet, "Nd"))
     diffs = [abs(plain[f][0] - est[cg.index[f]]) for f in plain if plain[f][0] is not None]
     undefined_agree = all(np.isnan(est[cg.index[f]]) == (plain[f][0] is None) for f in plain)
-    roll_agree = undefined_agree and max(diffs, default=0.0) < 1e-9
+    roll_agree = bool(undefined_agree and max(diffs, default=0.0) < 1e-9)
     del cnet, plain
     rows.append({"measure": "roll-up: origin share of Nd, China (mass)",
                  "seconds": roll["median"], "reference_seconds": t_ref_roll,
@@ -282,6 +290,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                              "plain_recursion_agree": rec_agree}
     del fnet
 
+    # ------------------------------------------------------------------ public queries
+    public_agree = _public_queries(G, args, rows, meta, base["median"])
+
     # ------------------------------------------------------------------ networks builds
     rows.append({"measure": "compile (once per graph and date)", "seconds": t_compile,
                  "reference_seconds": t_net,
@@ -306,10 +317,65 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     meta["neo4j"] = _neo4j_push(G, rows)
 
     checks = {"rollup": roll_agree, "scenario": scen_agree, "spof_sample": sample_agree,
-              "spof_plain_recursion": rec_agree}
+              "spof_plain_recursion": rec_agree, **public_agree}
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
     return {"meta": meta, "rows": rows, "agree": checks}
+
+
+def _public_queries(G: nx.MultiDiGraph, args: argparse.Namespace, rows: list[Row],
+                    meta: dict[str, Any], baseline: float) -> dict[str, bool]:
+    """Time the public queries with ``engine="auto"`` (and ``"plain"`` once each)."""
+    from graphmodel import platforms
+    from queries import chokepoints, content, exposure, feasibility
+    from queries.feasibility import ENGINE_RUNS
+
+    platform = sorted(platforms(G))[0]
+    seed = next(n for n, d in G.nodes(data=True)
+                if d.get("kind") == "facility" and d.get("stage") == "separation"
+                and d.get("country") == "CN")
+    # (query, label, call, repeats, whether its plain reference runs by default)
+    calls: list[tuple[str, str, Any, int, bool]] = [
+        ("origin_share", f"public origin_share({platform})",
+         partial(content.origin_share, G, platform, as_of=args.as_of), args.repeats // 3, True),
+        ("simulate", "public simulate(fail=country:CN)",
+         partial(feasibility.simulate, G, fail=["country:CN"], as_of=args.as_of),
+         args.repeats // 3, True),
+        ("find_single_points_of_failure",
+         "public find_single_points_of_failure (all platforms)",
+         partial(chokepoints.find_single_points_of_failure, G, as_of=args.as_of),
+         args.repeats // 3, True),
+        ("find_exposed", "public find_exposed(cn-processing, k=3)",
+         partial(exposure.find_exposed, G, "cn-processing", as_of=args.as_of), 1, False),
+        ("find_where_used", f"public find_where_used({seed}, k=3)",
+         partial(exposure.find_where_used, G, seed, as_of=args.as_of), 1, False),
+    ]
+    agree: dict[str, bool] = {}
+    meta["public"] = {}
+    for query, label, call, repeats, by_default in calls:
+        before = dict(ENGINE_RUNS)
+        t_first, answer = time_once(call)
+        engines = sorted({e for (q, e), v in ENGINE_RUNS.items()
+                          if q == query and v > before.get((q, e), 0)})
+        # a slow call is timed once (its first call); fast ones enough times for a median
+        warm = time_call(call, repeats=max(1, repeats), warmup=0) if t_first < 0.5 else \
+            Timing(median=t_first, min=t_first, repeats=1.0)
+        row: Row = {"measure": f"{label} [auto: {'+'.join(engines)}]",
+                    "seconds": warm["median"], "vs_baseline": warm["median"] / baseline}
+        entry: dict[str, Any] = {"engine": engines, "first_call_seconds": t_first, **warm}
+        plain = args.plain_public == "all" or (args.plain_public == "some" and by_default)
+        if plain:
+            t_plain, reference = time_once(partial(call, engine="plain"))
+            found = differences(reference, answer)
+            agree[f"public_{query}"] = not found
+            row.update({"reference_seconds": t_plain, "speedup": t_plain / warm["median"]})
+            entry.update({"plain_seconds": t_plain, "agree": not found,
+                          "differences": found[:5]})
+        print(f"{label}: {engines} first {t_first:.3f} s, median {warm['median']:.3f} s"
+              + (f", plain {entry['plain_seconds']:.2f} s" if plain else ""), flush=True)
+        rows.append(row)
+        meta["public"][query] = entry
+    return agree
 
 
 def _neo4j_push(G: nx.MultiDiGraph, rows: list[Row]) -> dict[str, Any]:
@@ -349,6 +415,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default="artifacts/benchmark.json",
                         help="where to write the results (default artifacts/benchmark.json)")
     parser.add_argument("--keep", default=None, help="keep the generated dataset in this dir")
+    parser.add_argument("--plain-public", choices=("none", "some", "all"), default="some",
+                        help="also run the public queries with engine='plain' (and check the "
+                             "answers agree): none; some = roll-up, scenario and single "
+                             "points (default); all = exposure and where-used too")
     args = parser.parse_args(argv)
     result = run(args)
     print()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -12,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Timing", "load_in_fresh_process", "peak_rss_mb", "reset_peak_rss", "rss_mb",
-           "time_call", "time_once"]
+__all__ = ["Timing", "differences", "load_in_fresh_process", "peak_rss_mb", "reset_peak_rss",
+           "rss_mb", "time_call", "time_once"]
 
 
 class Timing(dict[str, float]):
@@ -89,3 +90,38 @@ def load_in_fresh_process(path: Path) -> dict[str, Any]:
                          capture_output=True, text=True, cwd=os.getcwd())
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def _plain(x: Any) -> Any:
+    if hasattr(x, "model_dump"):
+        return x.model_dump()
+    if hasattr(x, "to_dict") and hasattr(x, "attrs"):  # a DataFrame
+        return {"rows": x.to_dict("records"), "attrs": dict(x.attrs)}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    return x
+
+
+def differences(a: Any, b: Any, where: str = "") -> list[str]:
+    """Where two query answers differ: exactly, but floats to 1e-9 relative (nan = nan).
+
+    Pydantic results are compared as their dumps, frames as records and attributes.
+    """
+    a, b = _plain(a), _plain(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        if list(a) != list(b):
+            return [f"{where}: keys differ"]
+        return [d for k in a for d in differences(a[k], b[k], f"{where}.{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: {len(a)} items != {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True))
+                for d in differences(x, y, f"{where}[{i}]")]
+    if isinstance(a, float) and isinstance(b, float):
+        if (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
+            return []
+    elif a == b:
+        return []
+    return [f"{where}: {a!r} != {b!r}"]

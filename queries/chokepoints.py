@@ -27,13 +27,18 @@ exact; HiGHS solves it (``scipy.optimize.milp``). Beyond ``max_exact`` facilitie
 the time limit, the answer is a lower bound (LP relaxation or the solver's dual bound) and
 a feasible cut (LP rounding, repaired and pruned, checked by a feasibility run). Paths are
 never enumerated.
+
+:func:`find_single_points_of_failure` and :func:`rank_chokepoints` take ``engine`` (see
+:mod:`queries.feasibility`): on large graphs the recursion runs on the compiled form
+(:func:`graphmodel.compiled.single_points`, the same sets); the smallest cut is always
+solved on the plain network.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,14 +49,17 @@ from pydantic import BaseModel
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_array
 
-from graphmodel import QueryError, UnknownNodeError, weakest
+from graphmodel import QueryError, UnknownNodeError, compiled, restrict, weakest
 from graphmodel import platforms as list_platforms
 from graphmodel.vocab import COUNTRIES, Stage
 from queries.capacity import build_rate
 from queries.feasibility import (
     LEVELS,
+    Engine,
     Policy,
     SupplyNetwork,
+    choose_engine,
+    compiled_scenario,
     group_keys,
     scenario_network,
     supplied_mask,
@@ -133,11 +141,11 @@ def _decode(mask: int, names: Sequence[str]) -> list[str]:
     return [names[b] for b in range(len(names)) if mask >> b & 1]
 
 
-def _platform_ids(G: nx.MultiDiGraph, net: SupplyNetwork,
+def _platform_ids(G: nx.MultiDiGraph, assemblies: Mapping[str, Sequence[int]],
                   chosen: Iterable[str] | None) -> list[str]:
     known = list_platforms(G)
     if chosen is None:
-        return sorted(net.assemblies)
+        return sorted(assemblies)
     out = []
     for p in chosen:
         if p not in known:
@@ -162,18 +170,33 @@ def _order(G: nx.MultiDiGraph, level: str, nodes: Iterable[str]) -> list[str]:
     return sorted(nodes, key=lambda f: (_STAGE_ORDER.get(G.nodes[f].get("stage", ""), 99), f))
 
 
+@dataclass(frozen=True)
+class _Scene:
+    """What the ranking reads of a scenario, from either engine: the facilities active at
+    the date, their group keys at the level, the platforms' assemblies and the dated view."""
+
+    as_of: dt.date
+    facilities: Sequence[str]
+    keys: Sequence[str | None]
+    assemblies: Mapping[str, Sequence[int]]
+    view: nx.MultiDiGraph
+
+
 def _single_points(
     G: nx.MultiDiGraph, *, level: str, platforms: Iterable[str] | None,
     as_of: str | dt.date | None, fail: Iterable[str], policy: str | Policy | None,
-    substitutions: bool,
-) -> tuple[SupplyNetwork, list[SinglePoints]]:
+    substitutions: bool, engine: Engine, query: str,
+) -> tuple[_Scene, list[SinglePoints]]:
     if level not in LEVELS:
         raise QueryError(f"unknown level {level!r}; choose from {', '.join(LEVELS)}")
+    if choose_engine(G, engine, query=query) == "compiled":
+        return _single_points_compiled(G, level=level, platforms=platforms, as_of=as_of,
+                                       fail=fail, policy=policy, substitutions=substitutions)
     net, failed, _ = scenario_network(G, fail=fail, as_of=as_of, policy=policy,
                                       substitutions=substitutions)
-    chosen = _platform_ids(G, net, platforms)
+    chosen = _platform_ids(G, net.assemblies, platforms)
     ok = supplied_mask(net, failed)
-    _, groups, names = _groups(net, level)
+    keys, groups, names = _groups(net, level)
     crit = critical_masks(net, groups, len(names), ok)
     out = []
     for p in chosen:
@@ -187,7 +210,26 @@ def _single_points(
             mask &= crit[i]
         out.append(SinglePoints(platform=p, level=level, as_of=net.as_of, supplied=True,
                                 nodes=_order(G, level, _decode(mask, names))))
-    return net, out
+    return _Scene(net.as_of, net.facilities, keys, net.assemblies, net.view), out
+
+
+def _single_points_compiled(
+    G: nx.MultiDiGraph, *, level: str, platforms: Iterable[str] | None,
+    as_of: str | dt.date | None, fail: Iterable[str], policy: str | Policy | None,
+    substitutions: bool,
+) -> tuple[_Scene, list[SinglePoints]]:
+    """:func:`_single_points` on the compiled form (:mod:`graphmodel.compiled`)."""
+    cg, failed, _, alive = compiled_scenario(G, fail=fail, as_of=as_of, policy=policy,
+                                             substitutions=substitutions)
+    chosen = _platform_ids(G, cg.assemblies, platforms)
+    ok = compiled.supplied_mask(cg, failed=failed, alive=alive)
+    found = compiled.single_points(cg, ok, level=level, platforms=chosen, alive=alive)
+    out = [SinglePoints(platform=p, level=level, as_of=cg.as_of, supplied=found[p] is not None,
+                        nodes=_order(G, level, found[p] or []))
+           for p in chosen]
+    scene = _Scene(cg.as_of, cg.facilities, compiled.group_labels(cg, level), cg.assemblies,
+                   restrict(G, as_of=cg.as_of))
+    return scene, out
 
 
 def find_single_points_of_failure(
@@ -199,13 +241,16 @@ def find_single_points_of_failure(
     fail: Iterable[str] = (),
     policy: str | Policy | None = None,
     substitutions: bool = False,
+    engine: Engine = "auto",
 ) -> list[SinglePoints]:
     """Return, per platform, the facilities, companies or countries whose loss alone stops it.
 
     Exact under AND/OR (see the module docstring). ``fail``, ``policy`` and
     ``substitutions`` set the scenario in which single points are sought (e.g. what else
     stops the F-35 once China is gone). A platform not supplied in the scenario is
-    reported with ``supplied=False`` and no nodes.
+    reported with ``supplied=False`` and no nodes. ``engine``: ``"plain"`` (the networkx
+    recursion, the reference), ``"compiled"`` (:func:`graphmodel.compiled.single_points`)
+    or ``"auto"`` (compiled on large graphs; :func:`queries.feasibility.choose_engine`).
 
     Examples
     --------
@@ -214,9 +259,13 @@ def find_single_points_of_failure(
     ...                                      as_of="2026-11-24")
     >>> sp.supplied, len(sp.nodes) >= 1
     (True, True)
+    >>> find_single_points_of_failure(load_dataset(), platforms=["F-35"], as_of="2026-11-24",
+    ...                               engine="compiled") == [sp]
+    True
     """
     return _single_points(G, level=level, platforms=platforms, as_of=as_of, fail=fail,
-                          policy=policy, substitutions=substitutions)[1]
+                          policy=policy, substitutions=substitutions, engine=engine,
+                          query="find_single_points_of_failure")[1]
 
 
 def _group_label(G: nx.MultiDiGraph, level: str, key: str) -> tuple[str, str, list[str]]:
@@ -242,6 +291,7 @@ def rank_chokepoints(
     policy: str | Policy | None = None,
     substitutions: bool = False,
     top: int | None = None,
+    engine: Engine = "auto",
 ) -> pd.DataFrame:
     """Rank facilities, companies or countries by the platforms their loss alone stops.
 
@@ -251,7 +301,8 @@ def rank_chokepoints(
     stopped and their ``value_usd_per_yr``; ``members`` are the facilities of the group
     on the platforms' chains, ``confidence`` the weakest among them, ``sources`` theirs.
     Sorted by platforms stopped, then value. ``frame.attrs["unsupplied"]`` lists the
-    platforms not supplied in the scenario (no single point applies to them).
+    platforms not supplied in the scenario (no single point applies to them). ``engine`` as
+    in :func:`find_single_points_of_failure`.
 
     Examples
     --------
@@ -260,11 +311,16 @@ def rank_chokepoints(
     >>> list(table.columns[:5])
     ['node', 'level', 'name', 'platforms', 'n_platforms']
     """
-    net, points = _single_points(G, level=level, platforms=platforms, as_of=as_of, fail=fail,
-                                 policy=policy, substitutions=substitutions)
-    keys = group_keys(net, level)
-    rate = {p: build_rate(net.view, p, [net.facilities[i] for i in net.assemblies.get(p, ())])
+    scene, points = _single_points(G, level=level, platforms=platforms, as_of=as_of,
+                                   fail=fail, policy=policy, substitutions=substitutions,
+                                   engine=engine, query="rank_chokepoints")
+    rate = {p: build_rate(scene.view, p,
+                          [scene.facilities[i] for i in scene.assemblies.get(p, ())])
             for p in (sp.platform for sp in points)}
+    grouped: dict[str, list[str]] = {}
+    for f, k in zip(scene.facilities, scene.keys, strict=True):
+        if k is not None:
+            grouped.setdefault(k, []).append(f)
     stops: dict[str, list[str]] = {}
     for sp in points:
         for node in sp.nodes:
@@ -272,7 +328,7 @@ def rank_chokepoints(
     rows: list[dict[str, Any]] = []
     for node, plats in stops.items():
         name, note, sources = _group_label(G, level, node)
-        members = [f for f, k in zip(net.facilities, keys, strict=True) if k == node]
+        members = grouped.get(node, [])
         units = [u for u, _ in (rate[p] for p in plats) if u is not None]
         values = [u * v for u, v in (rate[p] for p in plats) if u is not None and v is not None]
         member_sources = sorted({s for f in members for s in G.nodes[f].get("sources", [])})
@@ -294,7 +350,7 @@ def rank_chokepoints(
                                         "units_per_yr", "value_usd_per_yr", "members",
                                         "confidence", "sources", "note"])
     frame.attrs["unsupplied"] = [sp.platform for sp in points if not sp.supplied]
-    frame.attrs["as_of"] = net.as_of.isoformat()
+    frame.attrs["as_of"] = scene.as_of.isoformat()
     return frame
 
 
@@ -557,7 +613,7 @@ def find_smallest_cut(
         raise QueryError(f"unknown level {level!r}; choose from {', '.join(LEVELS)}")
     net, failed, _ = scenario_network(G, fail=fail, as_of=as_of, policy=policy,
                                       substitutions=substitutions)
-    [platform] = _platform_ids(G, net, [platform])
+    [platform] = _platform_ids(G, net.assemblies, [platform])
     keys = group_keys(net, level)
     targets = list(net.assemblies.get(platform, ()))
     if protect is None:

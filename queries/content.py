@@ -32,7 +32,14 @@ for its oxides; Chinese oxide in a Japanese magnet at the oxide's price): ``qty`
 With one ``element``, only items containing it count (so element values do not add up).
 A by-product a facility makes without a bill of materials (scrap) is valued at its price
 × the facility's origin mass share; an origin item without a price is valued through its
-inputs (a lower bound) and named in ``notes``.
+inputs (a lower bound) and named in ``notes`` (when it is in the product's chain).
+
+**Engines.** :func:`origin_share` takes ``engine`` (see :mod:`queries.feasibility`). The
+compiled engine computes the mass shares on the compiled form
+(:func:`graphmodel.compiled.mass_shares`, bounds included) and the value share, the
+evidence and the notes the plain way on the facilities upstream of the product only (which
+is all they depend on). It reads the network at a date, not above a confidence floor: with
+``min_confidence`` the plain engine answers.
 
 Examples
 --------
@@ -47,7 +54,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 import networkx as nx
@@ -62,6 +69,7 @@ from graphmodel import (
     Confidence,
     QueryError,
     bill_of_materials,
+    compiled,
     needed_inputs,
     parse_date,
     restrict,
@@ -69,7 +77,8 @@ from graphmodel import (
 )
 from graphmodel.schema import ELEMENTS
 from graphmodel.vocab import EdgeKind, NodeKind, Stage
-from queries.exposure import makers, resolve_products, supply_graph
+from queries.exposure import _dated_subgraph, _supply_graph, makers, resolve_products
+from queries.feasibility import Engine, choose_engine
 from queries.predicates import Predicate
 
 __all__ = [
@@ -296,6 +305,31 @@ def _solve(n: int, rows: list[int], cols: list[int], vals: list[float], b: _Vect
     return clipped
 
 
+#: Per facility: (normalised share or ``None`` where untraced, low bound, high bound).
+_Shares = Mapping[str, tuple[float | None, float, float]]
+
+
+class _CompiledShares(Mapping[str, tuple[float | None, float, float]]):
+    """The mass shares of :func:`graphmodel.compiled.mass_shares`, read as :func:`_mass_shares`
+    gives them (``nan`` → ``None``), by facility id."""
+
+    def __init__(self, cg: compiled.CompiledGraph, est: _Vector, low: _Vector,
+                 high: _Vector) -> None:
+        self.index = cg.index
+        self.est, self.low, self.high = est, low, high
+
+    def __getitem__(self, facility: str) -> tuple[float | None, float, float]:
+        i = self.index[facility]
+        est = float(self.est[i])
+        return (None if np.isnan(est) else est), float(self.low[i]), float(self.high[i])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
 def _mass_shares(net: _Network, element: str
                  ) -> dict[str, tuple[float | None, float, float]]:
     """Per facility: (normalised share, low bound, high bound) of ``element`` of origin."""
@@ -364,10 +398,24 @@ def _mass_shares(net: _Network, element: str
     return out
 
 
+def _compiled_mass_shares(cg: compiled.CompiledGraph, origins: set[str],
+                          elements: Iterable[str]) -> dict[str, _Shares]:
+    """:func:`_mass_shares` of each element, on the compiled form."""
+    origin_mask = np.zeros(len(cg.facilities), dtype=bool)
+    origin_mask[cg.facility_index(origins)] = True
+    out: dict[str, _Shares] = {}
+    for e in elements:
+        est, low, high = compiled.mass_shares(cg, origin_mask, e, bounds=True)
+        assert low is not None and high is not None
+        out[e] = _CompiledShares(cg, est, low, high)
+    return out
+
+
 def _value_in(net: _Network, elements: frozenset[str], categories: frozenset[str] | None,
-              mass: dict[str, dict[str, tuple[float | None, float, float]]],
-              notes: set[str]) -> dict[tuple[str, str], float]:
-    """Per (facility, product): dollars of origin items containing ``elements`` in one unit."""
+              mass: Mapping[str, _Shares], notes: set[str],
+              wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Per (facility, product) among ``wanted`` and what they hold: dollars of origin items
+    containing ``elements`` in one unit (notes only for items they hold)."""
 
     def is_item(q: str) -> bool:
         if categories is not None and net.V.nodes[q].get("category") not in categories:
@@ -382,14 +430,15 @@ def _value_in(net: _Network, elements: frozenset[str], categories: frozenset[str
     index = {key: i for i, key in enumerate(keys)}
     b = np.zeros(len(keys))
     deps: dict[int, list[tuple[int, float]]] = {}
+    pending: dict[int, str] = {}
     for (f, q), i in index.items():
         if f in net.origins and is_item(q):
             p_q = price(q)
             if p_q is not None:
                 b[i] = p_q
                 continue
-            notes.add(f"no unit price for {q!r}: its origin value is counted through its "
-                      "inputs (a lower bound)")
+            pending[i] = (f"no unit price for {q!r}: its origin value is counted through its "
+                          "inputs (a lower bound)")
         inputs = {q: 1.0} if net.is_market(f) else net.boms.get(q, {})
         if not inputs:
             if net.needs[f] and is_item(q) and f not in net.origins:
@@ -412,12 +461,24 @@ def _value_in(net: _Network, elements: frozenset[str], categories: frozenset[str
             for u, s in supplied:
                 row.append((index[(u, p)], qty * s / total))
         deps[i] = row
+    # What the wanted keys hold: the keys they depend on, transitively.
+    held = {index[key] for key in wanted if key in index}
+    stack = list(held)
+    while stack:
+        i = stack.pop()
+        for j, _ in deps.get(i, []):
+            if j not in held:
+                held.add(j)
+                stack.append(j)
+    notes.update(text for i, text in pending.items() if i in held)
     # Only nodes that can reach a priced origin item carry value (the least fixed point).
     feeds: dict[int, list[int]] = {}
     for i, row in deps.items():
+        if i not in held:
+            continue
         for j, _ in row:
             feeds.setdefault(j, []).append(i)
-    live = {i for i in range(len(keys)) if b[i] > 0}
+    live = {i for i in held if b[i] > 0}
     stack = list(live)
     while stack:
         j = stack.pop()
@@ -451,6 +512,7 @@ def origin_share(
     min_confidence: str | Confidence | None = None,
     stages: Iterable[str] | None = None,
     categories: Iterable[str] | None = None,
+    engine: Engine = "auto",
 ) -> ContentShare:
     """Return the share of ``product``'s rare-earth content (or ``element``'s) of ``origin``.
 
@@ -477,6 +539,11 @@ def origin_share(
     categories : iterable of str, optional
         Count only origin items of these product categories in the value share (a rule's
         scope, e.g. ``["oxide", "metal", "alloy", "magnet"]``).
+    engine : {"auto", "plain", "compiled"}
+        ``plain``: the networkx implementation (the reference); ``compiled``: mass shares
+        on the compiled form, the rest on the upstream facilities (the same answer, see the
+        module docstring); ``auto`` (default): compiled on large graphs without
+        ``min_confidence``.
 
     Returns
     -------
@@ -509,23 +576,31 @@ def origin_share(
     day = parse_date(as_of)
     (target,) = resolve_products(G, [product])
     V = restrict(G, as_of=day, min_confidence=min_confidence)
+    use = choose_engine(G, engine, query="origin_share",
+                        unsupported=None if min_confidence is None else "min_confidence")
     origins = origin_facilities(V, origin, stages=stages)
-    net = _Network(V, origins)
     producers = makers(V, target)
     if not producers:
         raise QueryError(f"no facility makes {target!r} as of {day}")
+    cg = compiled.compile_graph(G, as_of=day) if use == "compiled" else None
+    if cg is not None:  # the upstream facilities are all the answer depends on
+        up = compiled.upstream_mask(cg, producers)
+        V = _dated_subgraph(G, day, [cg.facilities[i] for i in np.flatnonzero(up).tolist()])
+    net = _Network(V, origins)
     content = net.content[target]
     chosen = asked if asked is not None else sorted(
         e for e, kg in content.items() if e in RARE_EARTHS and kg > 0)
     notes: set[str] = set()
-    mass = {e: _mass_shares(net, e) for e in chosen}
+    mass: dict[str, _Shares] = (_compiled_mass_shares(cg, origins, chosen) if cg is not None
+                                else {e: _mass_shares(net, e) for e in chosen})
 
     def mean(values: list[float]) -> float | None:
         return sum(values) / len(values) if values else None
 
     def value_of(elements: frozenset[str]) -> float:
-        per = _value_in(net, elements, kinds, mass, notes)
-        return sum(per.get((f, target), 0.0) for f in producers) / len(producers)
+        wanted = [(f, target) for f in producers]
+        per = _value_in(net, elements, kinds, mass, notes, wanted)
+        return sum(per.get(key, 0.0) for key in wanted) / len(producers)
 
     price = V.nodes[target].get("unit_price_usd")
     if price is None:
@@ -554,7 +629,7 @@ def origin_share(
     if total_kg == 0:
         notes.add(f"{target!r} holds no {'rare earths' if asked is None else '+'.join(asked)} "
                   "according to its bill of materials")
-    confidence, sources = _evidence(V, target, frozenset(chosen), net.content)
+    confidence, sources = _evidence(V, target, producers, frozenset(chosen), net.content)
     share = mass_share if by == "mass" else value_share
     return ContentShare(
         product=target, name=G.nodes[target].get("name"),
@@ -568,10 +643,10 @@ def origin_share(
         notes=sorted(notes))
 
 
-def _evidence(V: nx.MultiDiGraph, target: str, elements: frozenset[str],
+def _evidence(V: nx.MultiDiGraph, target: str, producers: list[str], elements: frozenset[str],
               content: dict[str, dict[str, float]]) -> tuple[Confidence, list[str]]:
     """Weakest confidence and sources of the upstream facilities and hops carrying ``elements``."""
-    H = supply_graph(V, targets=[target])
+    H = _supply_graph(V, {target: producers})
     upstream = nx.ancestors(H, target) | {target}
     levels: list[str] = []
     sources: set[str] = set()

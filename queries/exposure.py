@@ -10,7 +10,16 @@ Confidence of a hop ``u -> v``: the weakest of the supply edge and the bill-of-m
 line that makes its product needed (the strongest such pair when several products flow).
 A witness path's confidence is the weakest over its facilities and hops; an answer's
 ``confidence`` is that of its strongest witness, which is exactly the highest
-``min_confidence`` at which the answer still holds.
+``min_confidence`` at which the answer still holds. Ties between equally short paths are
+broken by the graph's own order (facilities in the order of ``G``), never by set order, so
+a supply graph built on a part of the facilities gives the same paths as the whole one.
+
+:func:`find_exposed` and :func:`find_where_used` take ``engine`` (see
+:mod:`queries.feasibility`): on large graphs the facilities upstream of each product (or
+downstream of the node) are found on the compiled form (:func:`graphmodel.compiled.upstream_mask`,
+:func:`~graphmodel.compiled.where_used_mask`) and the needed-supply graph, with its witness
+paths, is built on those facilities only. The compiled form reads the network at a date, not
+above a confidence floor: with ``min_confidence`` the plain engine answers.
 
 Examples
 --------
@@ -24,11 +33,12 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -37,6 +47,8 @@ from graphmodel import (
     Confidence,
     QueryError,
     UnknownNodeError,
+    compiled,
+    is_active,
     nodes_of,
     parse_date,
     platforms,
@@ -44,6 +56,7 @@ from graphmodel import (
     weakest,
 )
 from graphmodel.vocab import Category, EdgeKind, NodeKind, Stage
+from queries.feasibility import Engine, choose_engine
 from queries.predicates import (
     ANY_CN,
     CN_OWNED,
@@ -153,8 +166,8 @@ def supply_graph(G: nx.MultiDiGraph, *, targets: Iterable[str] = ()) -> nx.DiGra
     """Return the facility-level needed-supply graph of ``G`` (see the module docstring).
 
     Nodes are the facilities of ``G`` (attributes ``confidence``, ``sources``) and the
-    ``targets`` (product ids), each fed by the facilities making it. Edges carry
-    ``products`` (what flows), ``confidence`` and ``sources``. Pass a time-sliced view
+    ``targets`` (product ids), each fed by the facilities making it (:func:`makers`). Edges
+    carry ``products`` (what flows), ``confidence`` and ``sources``. Pass a time-sliced view
     (``graphmodel.restrict``) to read it as of a date.
 
     Examples
@@ -164,9 +177,21 @@ def supply_graph(G: nx.MultiDiGraph, *, targets: Iterable[str] = ()) -> nx.DiGra
     >>> sorted(H.predecessors("jp-mag")), H.edges["us-asm", "missile"]["products"]
     (['cn-sep', 'us-sep'], ['missile'])
     """
+    return _supply_graph(G, {t: makers(G, t) for t in targets})
+
+
+def _supply_graph(G: nx.MultiDiGraph, targets: Mapping[str, Sequence[str]], *,
+                  day: dt.date | None = None, keep: set[str] | None = None) -> nx.DiGraph:
+    """:func:`supply_graph` with each target fed by the facilities given for it.
+
+    With ``day`` and ``keep``, ``G`` is read as ``restrict(G, as_of=day)`` would show it,
+    with only the facilities in ``keep`` (all active at ``day``): the subgraph of the whole
+    needed-supply graph that they induce, nodes and edges added in the same order, built
+    without view filters.
+    """
     H = nx.DiGraph()
     for node, d in G.nodes(data=True):
-        if d.get("kind") == NodeKind.FACILITY:
+        if d.get("kind") == NodeKind.FACILITY and (keep is None or node in keep):
             H.add_node(node, confidence=Confidence(d.get("confidence", Confidence.DOCUMENTED)),
                        sources=list(d.get("sources", [])))
     for buyer in list(H):
@@ -174,7 +199,7 @@ def supply_graph(G: nx.MultiDiGraph, *, targets: Iterable[str] = ()) -> nx.DiGra
         for supplier, _, d in G.in_edges(buyer, data=True):
             if d.get("kind") != EdgeKind.SUPPLIES or d.get("product") not in needs:
                 continue
-            if supplier not in H:
+            if supplier not in H or (day is not None and not is_active(d, day)):
                 continue
             level = weakest([d.get("confidence", Confidence.DOCUMENTED), needs[d["product"]]])
             if H.has_edge(supplier, buyer):
@@ -186,12 +211,43 @@ def supply_graph(G: nx.MultiDiGraph, *, targets: Iterable[str] = ()) -> nx.DiGra
             else:
                 H.add_edge(supplier, buyer, products=[d["product"]], confidence=level,
                            sources=sorted(set(d.get("sources", []))))
-    for target in targets:
+    for target, facilities in targets.items():
         H.add_node(target, confidence=Confidence.DOCUMENTED, sources=[], product=True)
-        for facility in makers(G, target):
-            H.add_edge(facility, target, products=[target], confidence=Confidence.DOCUMENTED,
-                       sources=[])
+        for facility in facilities:
+            if facility in H:
+                H.add_edge(facility, target, products=[target],
+                           confidence=Confidence.DOCUMENTED, sources=[])
     return H
+
+
+def _dated_subgraph(G: nx.MultiDiGraph, day: dt.date, facilities: Iterable[str]
+                    ) -> nx.MultiDiGraph:
+    """``restrict(G, as_of=day)`` with only ``facilities`` among its facilities, built as a
+    plain graph (reading it costs no view filters). Nodes keep ``G``'s order and each node's
+    incoming edges theirs; attributes are shallow copies. The compiled engines read the
+    facilities that matter on the compiled form and the details on this."""
+    keep = set(facilities)
+    S = nx.MultiDiGraph()
+    S.graph.update(G.graph)
+    S.add_nodes_from((n, d) for n, d in G.nodes(data=True)
+                     if (n in keep if d.get("kind") == NodeKind.FACILITY else is_active(d, day)))
+    pred = G.pred
+    S.add_edges_from((u, v, key, d) for v in S for u, keyed in pred[v].items() if u in S
+                     for key, d in keyed.items() if is_active(d, day))
+    return S
+
+
+def _makers_of(G: nx.MultiDiGraph, products: Iterable[str]) -> dict[str, list[str]]:
+    """:func:`makers` of each product, in one pass over ``G``."""
+    wanted: dict[str, tuple[list[str], list[str]]] = {p: ([], []) for p in products}
+    for n, d in G.nodes(data=True):
+        if d.get("kind") != NodeKind.FACILITY:
+            continue
+        market = d.get("stage") == Stage.MARKET
+        for p in d.get("products", ()):
+            if p in wanted:
+                wanted[p][1 if market else 0].append(n)
+    return {p: plants or pools for p, (plants, pools) in wanted.items()}
 
 
 def resolve_products(G: nx.MultiDiGraph, products: str | Iterable[str] | None) -> list[str]:
@@ -235,19 +291,25 @@ def _path_sources(H: nx.DiGraph, paths: Iterable[Sequence[str]]) -> list[str]:
     return sorted(out)
 
 
-def _start_nodes(H: nx.DiGraph, nodes: set[str]) -> set[str]:
-    """Nodes of the source components of ``H`` restricted to ``nodes``: where supply begins."""
-    sub = H.subgraph(nodes)
+def _start_nodes(H: nx.DiGraph, nodes: set[str], edge_ok: Callable[[Any], bool]) -> set[str]:
+    """Nodes of the source components of ``H`` restricted to ``nodes`` and the hops passing
+    ``edge_ok``: where supply begins."""
+    sub = nx.DiGraph()
+    sub.add_nodes_from(nodes)
+    sub.add_edges_from((u, v) for v in nodes for u, d in H.pred[v].items()
+                       if u in nodes and edge_ok(d))
     cond = nx.condensation(sub)
     return {m for c in cond if cond.in_degree(c) == 0 for m in cond.nodes[c]["members"]}
 
 
-def _k_shortest_through(H: nx.DiGraph, starts: set[str], waypoints: Sequence[set[str]],
-                        target: str, k: int) -> list[list[str]]:
+def _k_shortest_through(nodes: Sequence[str], edges: Iterable[tuple[str, str]],
+                        starts: Sequence[str], waypoints: Sequence[set[str]], target: str,
+                        k: int) -> list[list[str]]:
     """Up to ``k`` fewest-hop walks ``starts`` → ``target`` meeting each waypoint set in order.
 
-    Built on a layered copy of ``H`` whose layer counts the waypoint sets met so far, so
-    ``nx.shortest_simple_paths`` (Yen) never enumerates the full path set.
+    Built on a layered copy of the graph (``nodes``, ``edges``, added in the order given)
+    whose layer counts the waypoint sets met so far, so ``nx.shortest_simple_paths`` (Yen)
+    never enumerates the full path set.
     """
     m = len(waypoints)
 
@@ -260,7 +322,7 @@ def _k_shortest_through(H: nx.DiGraph, starts: set[str], waypoints: Sequence[set
     origin = ("", -1)
     for s in starts:
         layered.add_edge(origin, (s, advance(0, s)))
-    for u, v in H.edges():
+    for u, v in edges:
         for state in range(m + 1):
             layered.add_edge((u, state), (v, advance(state, v)))
     goal = (target, m)
@@ -270,6 +332,22 @@ def _k_shortest_through(H: nx.DiGraph, starts: set[str], waypoints: Sequence[set
     return [[node for node, _ in walk[1:]] for walk in islice(walks, k)]
 
 
+def _search(adjacency: Any, sources: Iterable[str], node_ok: Callable[[str], bool],
+            edge_ok: Callable[[Any], bool]) -> set[str]:
+    """Nodes reached from ``sources`` over ``adjacency`` (``H.succ`` or ``H.pred``) through
+    nodes passing ``node_ok`` and hops passing ``edge_ok``; sources are not included unless
+    reached again."""
+    stack = list(sources)
+    seen: set[str] = set()
+    while stack:
+        u = stack.pop()
+        for v, d in adjacency[u].items():
+            if v not in seen and node_ok(v) and edge_ok(d):
+                seen.add(v)
+                stack.append(v)
+    return seen
+
+
 def witness_paths(H: nx.DiGraph, target: str, waypoints: Sequence[set[str]], k: int, *,
                   starts: set[str] | None = None) -> list[tuple[list[str], Confidence]]:
     """Return up to ``k`` witness paths to ``target`` through ``waypoints``, strongest first.
@@ -277,24 +355,46 @@ def witness_paths(H: nx.DiGraph, target: str, waypoints: Sequence[set[str]], k: 
     For each confidence level, strongest first, the graph keeps only facilities and hops at
     least that strong, and the fewest-hop paths from where supply begins there (a facility
     with no supplier left: usually a mine) to ``target`` are added. Without ``starts`` a
-    path begins where supply begins; with ``starts`` it begins at one of them.
+    path begins where supply begins; with ``starts`` it begins at one of them. The search
+    reads only the facilities on some path from a beginning to ``target``, in ``H``'s node
+    and edge order (ties between equally short paths follow it).
     """
     found: list[tuple[list[str], Confidence]] = []
     seen: set[tuple[str, ...]] = set()
+    if target not in H:
+        return found
+    top = max(CONFIDENCE_ORDER.values())
+    rank = {n: top if d.get("product") else CONFIDENCE_ORDER[d["confidence"]]
+            for n, d in H.nodes(data=True)}
+    position: dict[str, int] | None = None
     for level in _LEVELS:
         floor = CONFIDENCE_ORDER[level]
-        Hl = nx.subgraph_view(
-            H, filter_node=lambda n, f=floor: bool(H.nodes[n].get("product")) or
-            CONFIDENCE_ORDER[H.nodes[n]["confidence"]] >= f,
-            filter_edge=lambda u, v, f=floor: CONFIDENCE_ORDER[H.edges[u, v]["confidence"]] >= f)
-        if target not in Hl:
+        if rank[target] < floor:
             continue
-        upstream = nx.ancestors(Hl, target)
-        begin = (starts & upstream) if starts is not None else _start_nodes(Hl, upstream)
+
+        def node_ok(n: str, f: int = floor) -> bool:
+            return rank[n] >= f
+
+        def edge_ok(d: Any, f: int = floor) -> bool:
+            return bool(CONFIDENCE_ORDER[d["confidence"]] >= f)
+
+        upstream = _search(H.pred, [target], node_ok, edge_ok) - {target}
+        if starts is not None:
+            begin = starts & upstream
+            inside = upstream | {target}
+            keep = begin | _search(H.succ, begin, inside.__contains__, edge_ok)
+        else:
+            begin = _start_nodes(H, upstream, edge_ok)
+            keep = upstream | {target}
         if not begin:
             continue
-        sub = Hl.subgraph(upstream | {target})
-        for path in _k_shortest_through(sub, begin, waypoints, target, k + len(found)):
+        if position is None:
+            position = {n: i for i, n in enumerate(H)}
+        nodes = sorted(keep, key=position.__getitem__)
+        edges = [(u, v) for u in nodes for v, d in H.succ[u].items() if v in keep and edge_ok(d)]
+        ordered = sorted(begin, key=position.__getitem__)
+        for path in _k_shortest_through(nodes, edges, ordered, waypoints, target,
+                                        k + len(found)):
             key = tuple(path)
             if key in seen:
                 continue
@@ -316,6 +416,7 @@ def find_exposed(
     k: int = 3,
     min_confidence: str | Confidence | None = None,
     products: str | Iterable[str] | None = None,
+    engine: Engine = "auto",
 ) -> list[Exposure]:
     """Return every product whose needed supply reaches a facility matching ``predicate``.
 
@@ -334,6 +435,10 @@ def find_exposed(
         Drop facilities and links weaker than this level first.
     products : str or list of str, optional
         The products to test (default every platform).
+    engine : {"auto", "plain", "compiled"}
+        ``plain``: networkx over the whole supply graph (the reference); ``compiled``:
+        reachability on the compiled form, paths on the upstream facilities only (the same
+        answer); ``auto`` (default): compiled on large graphs without ``min_confidence``.
 
     Returns
     -------
@@ -358,11 +463,26 @@ def find_exposed(
     day = parse_date(as_of)
     targets = resolve_products(G, products)
     V = restrict(G, as_of=day, min_confidence=min_confidence)
-    H = supply_graph(V, targets=targets)
+    use = choose_engine(G, engine, query="find_exposed",
+                        unsupported=None if min_confidence is None else "min_confidence")
     matched = pred.select(V)
+    if use == "compiled":
+        cg = compiled.compile_graph(G, as_of=day)
+        fed_by = _makers_of(V, targets)
+        upstream_of: dict[str, set[str]] = {}
+        for target in targets:
+            mask = compiled.upstream_mask(cg, fed_by[target])
+            upstream = {cg.facilities[i] for i in np.flatnonzero(mask).tolist()}
+            if upstream & matched:
+                upstream_of[target] = upstream
+        H = _supply_graph(G, {t: fed_by[t] for t in upstream_of}, day=day,
+                          keep=set().union(*upstream_of.values()))
+    else:
+        H = supply_graph(V, targets=targets)
+        upstream_of = {t: nx.ancestors(H, t) for t in targets}
     out: list[Exposure] = []
     for target in targets:
-        through = sorted(nx.ancestors(H, target) & matched)
+        through = sorted(upstream_of.get(target, set()) & matched)
         if not through:
             continue
         found = witness_paths(H, target, [set(through)], k)
@@ -419,13 +539,16 @@ def find_where_used(
     k: int = 3,
     min_confidence: str | Confidence | None = None,
     products: str | Iterable[str] | None = None,
+    engine: Engine = "auto",
 ) -> list[Dependant]:
     """Return the platforms (or ``products``) whose needed supply depends on ``node``.
 
     ``node`` may be a facility; a company (the facilities it or its ≥ 50 %-controlled
     subsidiaries operate); a technology (the facilities running it); or a product (the
     facilities making it, whose first hop must carry that product). Paths run from
-    ``node``'s facilities down to the platform, strongest first.
+    ``node``'s facilities down to the platform, strongest first. ``engine`` as in
+    :func:`find_exposed` (compiled: the facilities downstream of ``node``'s are found on the
+    compiled form, and paths are sought among them only).
 
     Examples
     --------
@@ -439,13 +562,29 @@ def find_where_used(
     facilities, carried = _facilities_for(G, node)
     targets = resolve_products(G, products)
     V = restrict(G, as_of=day, min_confidence=min_confidence)
-    H = supply_graph(V, targets=targets)
-    via = {f for f in facilities if f in H}
+    use = choose_engine(G, engine, query="find_where_used",
+                        unsupported=None if min_confidence is None else "min_confidence")
+    if use == "compiled":
+        cg = compiled.compile_graph(G, as_of=day)
+        via = {f for f in facilities if f in cg.index}
+        mask = compiled.where_used_mask(cg, via, product=carried)
+        below = {cg.facilities[i] for i in np.flatnonzero(mask).tolist()}
+        fed_by = _makers_of(V, targets)
+        # a maker in ``via`` reaches the target only if its hop carries ``carried``
+        reached = {t: fed_by[t] for t in targets if any(
+            m in below and not (carried is not None and carried != t and m in via)
+            for m in fed_by[t])}
+        H = _supply_graph(G, reached, day=day, keep=below)
+    else:
+        H = supply_graph(V, targets=targets)
+        via = {f for f in facilities if f in H}
     if carried is not None:  # a product: only hops carrying it leave its makers
         drop = [(u, v) for u, v, d in H.out_edges(via, data=True) if carried not in d["products"]]
         H.remove_edges_from(drop)
     out: list[Dependant] = []
     for target in targets:
+        if target not in H:  # compiled: not downstream of ``node`` at all
+            continue
         upstream = nx.ancestors(H, target) & via
         if not upstream:
             continue

@@ -19,21 +19,33 @@ group at any level (:func:`group_keys` gives ``None``): ``company:ID`` and ``cou
 never fail them, and chokepoint queries never rank or cut them, only their suppliers. A
 market can still be failed by naming it (``ID`` or ``facility:ID``), to ask what happens if
 the pooled market closes.
+
+**Engines.** The public queries (:func:`simulate` here, and those of
+:mod:`queries.chokepoints`, :mod:`queries.content` and :mod:`queries.exposure`) take
+``engine``: ``"plain"`` runs the networkx implementation (the reference), ``"compiled"``
+the array form of :mod:`graphmodel.compiled` (one vectorised pass per level, same answers),
+and ``"auto"`` (the default) picks compiled from
+:data:`graphmodel.compiled.COMPILED_MIN_EDGES` graph edges, plain below
+(:func:`choose_engine`). :data:`ENGINE_RUNS` counts which engine answered each query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from graphmodel import (
     QueryError,
     UnknownNodeError,
+    compiled,
     facilities_making,
     needed_inputs,
     nodes_of,
@@ -45,9 +57,12 @@ from graphmodel.vocab import COUNTRIES, EdgeKind, NodeKind, Stage
 from queries.predicates import located_in
 
 __all__ = [
+    "ENGINES",
+    "ENGINE_RUNS",
     "POLICIES",
     "ClauseStatus",
     "DeniedLink",
+    "Engine",
     "Feasibility",
     "Need",
     "Policy",
@@ -57,7 +72,9 @@ __all__ = [
     "group_keys",
     "LEVELS",
     "MILITARY_END_USERS",
+    "choose_engine",
     "clause_status",
+    "compiled_scenario",
     "military_chain",
     "resolve_failures",
     "scenario_network",
@@ -68,6 +85,63 @@ __all__ = [
 
 #: A supply link, as ``(supplier, buyer, product)``.
 Link = tuple[str, str, str]
+
+
+# --------------------------------------------------------------------------- engines
+
+#: Which implementation answers a query: by size (``auto``), networkx, or the array form.
+Engine = Literal["auto", "plain", "compiled"]
+#: The engines a query accepts.
+ENGINES: tuple[str, ...] = ("auto", "plain", "compiled")
+#: How many times each query ran on each engine in this process: ``(query, engine)`` → count.
+ENGINE_RUNS: Counter[tuple[str, str]] = Counter()
+
+
+def choose_engine(
+    G: nx.MultiDiGraph,
+    engine: str = "auto",
+    *,
+    query: str,
+    unsupported: str | None = None,
+) -> Literal["plain", "compiled"]:
+    """Return the engine that answers ``query`` on ``G``, and count it in :data:`ENGINE_RUNS`.
+
+    ``auto`` picks ``compiled`` when ``G`` has at least
+    :data:`graphmodel.compiled.COMPILED_MIN_EDGES` edges and ``plain`` otherwise.
+    ``unsupported`` names an option of this call that the compiled form does not read
+    (e.g. ``min_confidence``): ``auto`` then picks ``plain``, and an explicit ``compiled``
+    raises :class:`graphmodel.QueryError`, as does an unknown engine.
+
+    Examples
+    --------
+    >>> from loaders import load_dataset
+    >>> choose_engine(load_dataset("tests/data/mini"), query="doctest")
+    'plain'
+    >>> choose_engine(load_dataset("tests/data/mini"), "compiled", query="doctest")
+    'compiled'
+    """
+    if engine not in ENGINES:
+        raise QueryError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    chosen: Literal["plain", "compiled"]
+    if engine == "compiled":
+        if unsupported is not None:
+            raise QueryError(f"{query}: the compiled engine does not read {unsupported}; "
+                             "use engine='plain' (or 'auto')")
+        chosen = "compiled"
+    elif engine == "plain" or unsupported is not None:
+        chosen = "plain"
+    else:
+        chosen = "compiled" if _has_edges(G, compiled.COMPILED_MIN_EDGES) else "plain"
+    ENGINE_RUNS[(query, chosen)] += 1
+    return chosen
+
+
+def _has_edges(G: nx.MultiDiGraph, n: int) -> bool:
+    """Whether ``G`` has at least ``n`` edges, counting them only when it must: the linked
+    pairs (one per neighbour, a quick count) are never more than the edges."""
+    if sum(len(nbrs) for _, nbrs in G.adjacency()) >= n:
+        return True
+    return bool(G.number_of_edges() >= n)
 
 
 # --------------------------------------------------------------------------- the network
@@ -599,6 +673,7 @@ def simulate(
     as_of: str | dt.date | None = None,
     policy: str | Policy | None = None,
     substitutions: bool = False,
+    engine: Engine = "auto",
 ) -> Feasibility:
     """Return which platforms and facilities are still supplied when ``fail`` fails.
 
@@ -614,6 +689,10 @@ def simulate(
         A name from :data:`POLICIES`, e.g. ``"cn-denies-military"``.
     substitutions : bool
         Let substitute inputs meet a need; the result lists each one used.
+    engine : {"auto", "plain", "compiled"}
+        ``plain``: the networkx implementation (the reference); ``compiled``: the array
+        form (:mod:`graphmodel.compiled`), the same answer field by field; ``auto``
+        (default): compiled from :data:`graphmodel.compiled.COMPILED_MIN_EDGES` edges.
 
     Examples
     --------
@@ -625,8 +704,13 @@ def simulate(
     >>> no_cn = simulate(G, fail=["country:CN"], as_of="2026-11-24")
     >>> set(no_cn.supplied) <= set(base.supplied)
     True
+    >>> simulate(G, fail=["country:CN"], as_of="2026-11-24", engine="compiled") == no_cn
+    True
     """
     specs = list(fail)
+    if choose_engine(G, engine, query="simulate") == "compiled":
+        return _simulate_compiled(G, specs, as_of=as_of, policy=policy,
+                                  substitutions=substitutions)
     net, failed, report = scenario_network(G, fail=specs, as_of=as_of, policy=policy,
                                            substitutions=substitutions)
     ok = supplied_mask(net, failed)
@@ -640,4 +724,58 @@ def simulate(
         unsupplied_facilities=sorted(f for f, s in zip(net.facilities, ok, strict=True) if not s),
         substitutions=_substitutions_used(net, ok),
         data_gaps=_data_gaps(net),
+    )
+
+
+def compiled_scenario(
+    G: nx.MultiDiGraph,
+    *,
+    fail: Iterable[str] = (),
+    as_of: str | dt.date | None = None,
+    policy: str | Policy | None = None,
+    substitutions: bool = False,
+) -> tuple[compiled.CompiledGraph, list[str], PolicyReport | None,
+           npt.NDArray[np.bool_] | None]:
+    """Return the compiled form of a scenario: the compiled graph, the facilities that fail
+    (every id the specs name, sorted), the policy's report, and the live-link mask with the
+    policy's denied links off (``None`` when none is denied). The compiled counterpart of
+    :func:`scenario_network`.
+
+    Examples
+    --------
+    >>> from loaders import load_dataset
+    >>> cg, failed, report, alive = compiled_scenario(load_dataset("tests/data/mini"),
+    ...                                               fail=["country:CN"], as_of="2026-06-01")
+    >>> failed, report, alive
+    (['cn-mine', 'cn-sep'], None, None)
+    """
+    day = parse_date(as_of)
+    failed = sorted({f for ids in resolve_failures(G, fail).values() for f in ids})
+    chosen = _policy(policy)
+    report = chosen.apply(restrict(G, as_of=day), day, substitutions) if chosen else None
+    cg = compiled.compile_graph(G, as_of=day, substitutions=substitutions)
+    denied = [(d.supplier, d.buyer, d.product) for d in report.denied_links] if report else []
+    alive = cg.link_mask(denied) if denied else None
+    return cg, failed, report, alive
+
+
+def _simulate_compiled(G: nx.MultiDiGraph, specs: list[str], *, as_of: str | dt.date | None,
+                       policy: str | Policy | None, substitutions: bool) -> Feasibility:
+    """:func:`simulate` on the compiled form (:mod:`graphmodel.compiled`)."""
+    cg, failed, report, alive = compiled_scenario(G, fail=specs, as_of=as_of, policy=policy,
+                                                  substitutions=substitutions)
+    ok = compiled.supplied_mask(cg, failed=failed, alive=alive)
+    up = compiled.platform_supplied(cg, ok)
+    live = ok.tolist()
+    return Feasibility(
+        as_of=cg.as_of, fail=specs, failed=failed, policy=report,
+        substitutions_allowed=substitutions,
+        supplied=sorted(p for p, s in up.items() if s),
+        unsupplied=sorted(p for p, s in up.items() if not s),
+        supplied_facilities=sorted(f for f, s in zip(cg.facilities, live, strict=True) if s),
+        unsupplied_facilities=sorted(f for f, s in zip(cg.facilities, live, strict=True)
+                                     if not s),
+        substitutions=[Substitution(facility=f, product=p, substitute=q, suppliers=sups)
+                       for f, p, q, sups in compiled.substitutes_used(cg, ok, alive=alive)],
+        data_gaps=compiled.need_gaps(cg),
     )
