@@ -43,7 +43,7 @@ from graphmodel.schema import (
     Supply,
     Technology,
 )
-from graphmodel.vocab import Category, EdgeKind, NodeKind, Stage
+from graphmodel.vocab import CONFIDENCE_ORDER, Category, Confidence, EdgeKind, NodeKind, Stage
 
 __all__ = [
     "Records",
@@ -52,6 +52,7 @@ __all__ = [
     "edges_of",
     "facilities_making",
     "get_node",
+    "need_confidence",
     "needed_inputs",
     "nodes_of",
     "platforms",
@@ -254,6 +255,33 @@ def needed_inputs(G: nx.MultiDiGraph, facility: str, *, substitutes: bool = Fals
         if product in G:
             needs.update(bill_of_materials(G, product, substitutes=substitutes))
     return needs - made
+
+
+def need_confidence(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
+    """Return the needed inputs of ``facility``, each with the strongest confidence of a
+    bill-of-materials line asking for it.
+
+    The same set as :func:`needed_inputs`. The line's confidence counts because a confidence
+    floor above it drops the line and with it the need; a market's pass-through needs rest
+    on no line and count as documented.
+    """
+    attrs = G.nodes[facility]
+    made = set(attrs.get("products", ()))
+    if attrs.get("stage") == Stage.MARKET:
+        return {p: Confidence.DOCUMENTED.value for p in made}
+    levels: dict[str, str] = {}
+    for product in made:
+        if product not in G:
+            continue
+        for _, inp, d in G.out_edges(product, data=True):
+            if (d.get("kind") != EdgeKind.REQUIRES or d.get("substitute_for") is not None
+                    or inp in made):
+                continue
+            level = str(d.get("confidence", Confidence.DOCUMENTED.value))
+            if inp not in levels or (CONFIDENCE_ORDER.get(level, 0)
+                                     > CONFIDENCE_ORDER.get(levels[inp], 0)):
+                levels[inp] = level
+    return levels
 
 
 def facilities_making(G: nx.MultiDiGraph, product: str) -> list[str]:

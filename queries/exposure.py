@@ -49,6 +49,7 @@ from graphmodel import (
     UnknownNodeError,
     compiled,
     is_active,
+    need_confidence,
     nodes_of,
     parse_date,
     platforms,
@@ -131,27 +132,8 @@ def _rank(level: Any) -> int:
 
 
 def _needs(G: nx.MultiDiGraph, facility: str) -> dict[str, Confidence]:
-    """Needed inputs of ``facility`` with the strongest confidence of a BOM line asking for each.
-
-    The same set as ``graphmodel.needed_inputs``; a market's pass-through needs rest on no
-    bill-of-materials line and count as documented.
-    """
-    attrs = G.nodes[facility]
-    made = set(attrs.get("products", ()))
-    if attrs.get("stage") == Stage.MARKET:
-        return {p: Confidence.DOCUMENTED for p in made}
-    needs: dict[str, Confidence] = {}
-    for product in made:
-        if product not in G:
-            continue
-        for _, inp, d in G.out_edges(product, data=True):
-            if (d.get("kind") != EdgeKind.REQUIRES or d.get("substitute_for") is not None
-                    or inp in made):
-                continue
-            level = Confidence(d.get("confidence", Confidence.DOCUMENTED))
-            if inp not in needs or _rank(level) > _rank(needs[inp]):
-                needs[inp] = level
-    return needs
+    """Needed inputs of ``facility`` with the strongest confidence of a BOM line asking for each."""
+    return {p: Confidence(level) for p, level in need_confidence(G, facility).items()}
 
 
 def makers(G: nx.MultiDiGraph, product: str) -> list[str]:

@@ -38,8 +38,8 @@ from typing import Any
 import networkx as nx
 
 from graphmodel.errors import BackendAuthError, BackendError, BackendUnavailable
-from graphmodel.graph import needed_inputs
-from graphmodel.vocab import CONFIDENCE_ORDER, Confidence, EdgeKind, NodeKind, Stage
+from graphmodel.graph import need_confidence, needed_inputs
+from graphmodel.vocab import Confidence, EdgeKind, NodeKind
 
 __all__ = [
     "DEFAULT_DATASET",
@@ -415,7 +415,7 @@ def push(
                 if kind == EdgeKind.SUPPLIES:
                     if v not in needs:
                         needs[v] = needed_inputs(G, v)
-                        need_levels[v] = _need_levels(G, v)
+                        need_levels[v] = need_confidence(G, v)
                         in_place[v] = {(a, key): i for i, (a, _, key)
                                        in enumerate(G.in_edges(v, keys=True))}
                     props["_in"] = in_place[v][u, k]
@@ -435,31 +435,6 @@ def push(
         raise _translate(exc, config) from exc
     return PushSummary(dataset=dataset, version=version, nodes=G.number_of_nodes(),
                        relationships=n_rels, sources=len(sources), removed_versions=removed)
-
-
-def _need_levels(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
-    """Needed inputs of ``facility`` with the strongest confidence of a line asking for each.
-
-    The confidence of a bill-of-materials line counts, because a floor above it drops the
-    line and with it the need; a market passes its products through on no line (documented).
-    """
-    attrs = G.nodes[facility]
-    made = set(attrs.get("products", ()))
-    if attrs.get("stage") == Stage.MARKET:
-        return {p: Confidence.DOCUMENTED.value for p in made}
-    levels: dict[str, str] = {}
-    for product in made:
-        if product not in G:
-            continue
-        for _, inp, d in G.out_edges(product, data=True):
-            if (d.get("kind") != EdgeKind.REQUIRES or d.get("substitute_for") is not None
-                    or inp in made):
-                continue
-            level = str(d.get("confidence", Confidence.DOCUMENTED.value))
-            if inp not in levels or (CONFIDENCE_ORDER.get(level, 0)
-                                     > CONFIDENCE_ORDER.get(levels[inp], 0)):
-                levels[inp] = level
-    return levels
 
 
 def _remove_versions(session: Any, dataset: str, keep: str) -> int:
