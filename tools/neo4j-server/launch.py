@@ -170,6 +170,8 @@ def build(quiet: bool = True, force: bool = False, timeout: float = 1800) -> Pat
             rc = proc.wait()
         finally:
             timer.cancel()
+            if proc.stdout is not None:
+                proc.stdout.close()  # else a ResourceWarning when the pipe is collected
         elapsed = time.monotonic() - started
         if rc != 0 or not JAR.is_file():
             why = f"timed out after {timeout:.0f} s" if elapsed >= timeout else f"exit code {rc}"
