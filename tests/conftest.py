@@ -21,6 +21,31 @@ def bundled() -> nx.MultiDiGraph:
     return load_dataset()
 
 
+# Hand-drawn AND/OR networks (tests/data/choke_*), answers worked on paper in the tests.
+@pytest.fixture(scope="session")
+def andor() -> nx.MultiDiGraph:
+    """Refineries, magnet plants and a platform where an AND creates a hidden chokepoint."""
+    return load_dataset(DATA / "choke_andor")
+
+
+@pytest.fixture(scope="session")
+def cycle() -> nx.MultiDiGraph:
+    """A recycling loop fed through a substitute input."""
+    return load_dataset(DATA / "choke_cycle")
+
+
+@pytest.fixture(scope="session")
+def timed() -> nx.MultiDiGraph:
+    """A refinery online from 2028-01-01 and a supply link starting 2027-06-01."""
+    return load_dataset(DATA / "choke_time")
+
+
+@pytest.fixture(scope="session")
+def market() -> nx.MultiDiGraph:
+    """Markets with one and with two suppliers."""
+    return load_dataset(DATA / "choke_market")
+
+
 @pytest.fixture
 def mini_copy(tmp_path: Path) -> Callable[..., Path]:
     """Copy the mini dataset to a temporary directory, optionally editing one file's lines.

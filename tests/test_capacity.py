@@ -20,10 +20,6 @@ from queries.capacity import Shortfall, find_shortfall, flow_capacity, unit_conv
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(scope="module")
-def andor() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_andor")
-
 
 def _rows(rows: list[Shortfall], platform: str | None = None) -> dict[str, Shortfall]:
     return {r.product: r for r in rows if r.platform == platform}

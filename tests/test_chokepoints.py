@@ -28,7 +28,6 @@ from hypothesis import strategies as st
 
 from graphmodel import QueryError, Records, UnknownNodeError, build_graph
 from graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
-from loaders import load_dataset
 from queries.chokepoints import (
     find_single_points_of_failure,
     find_smallest_cut,
@@ -39,24 +38,8 @@ from queries.feasibility import simulate
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(scope="module")
-def andor() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_andor")
 
 
-@pytest.fixture(scope="module")
-def cycle() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_cycle")
-
-
-@pytest.fixture(scope="module")
-def timed() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_time")
-
-
-@pytest.fixture(scope="module")
-def market() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_market")
 
 
 def _is_market(G: nx.MultiDiGraph, f: str) -> bool:

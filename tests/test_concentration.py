@@ -17,10 +17,6 @@ from queries.concentration import find_concentration
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(scope="module")
-def andor() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_andor")
-
 
 def _row(table: pd.DataFrame, stage: str, product: str) -> dict[str, object]:
     rows = table[(table["stage"] == stage) & (table["product"] == product)]

@@ -45,24 +45,8 @@ from queries.feasibility import (
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(scope="module")
-def andor() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_andor")
 
 
-@pytest.fixture(scope="module")
-def cycle() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_cycle")
-
-
-@pytest.fixture(scope="module")
-def timed() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_time")
-
-
-@pytest.fixture(scope="module")
-def market() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_market")
 
 
 @pytest.mark.parametrize(("fail", "supplied"), [

@@ -14,7 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
-import pytest
 
 from loaders import load_dataset
 from queries.scenarios import diff_scenarios, simulate_scenario
@@ -22,14 +21,6 @@ from queries.scenarios import diff_scenarios, simulate_scenario
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(scope="module")
-def timed() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_time")
-
-
-@pytest.fixture(scope="module")
-def andor() -> nx.MultiDiGraph:
-    return load_dataset(DATA / "choke_andor")
 
 
 def _causes(result: object, platform: str) -> list[tuple[str, str, str, list[str]]]:
