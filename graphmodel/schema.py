@@ -17,16 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
-
-from graphmodel.vocab import (
+from oretrace.graphmodel.vocab import (
     COUNTRIES,
     Category,
     Confidence,
@@ -34,6 +25,14 @@ from graphmodel.vocab import (
     Stage,
     TechStage,
     Verdict,
+)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
 )
 
 __all__ = [

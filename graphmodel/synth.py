@@ -2,7 +2,7 @@
 
 :func:`generate_network` draws, with numpy only (no Python loop over links), a network of
 ``facilities`` facilities from mines to final assembly, and :func:`write_network` writes it
-as a dataset directory that :func:`loaders.load_dataset` reads. The shape follows what is
+as a dataset directory that :func:`oretrace.loaders.load_dataset` reads. The shape follows what is
 published about the rare-earth chain and what is typical of defence supply bases:
 
 - **stages** as in the bundled data: mine → concentration → separation → metal → alloy →
@@ -44,8 +44,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from graphmodel.errors import QueryError
+from oretrace.graphmodel.errors import QueryError
 
 __all__ = [
     "STAGE_COUNTRY_SHARES",

@@ -34,13 +34,12 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+from oretrace.graphmodel import weakest
+from oretrace.graphmodel.vocab import EdgeKind, Stage
+from oretrace.queries.feasibility import SupplyNetwork, scenario_network, supplied_mask
 from pydantic import BaseModel
 from scipy.optimize import linprog
 from scipy.sparse import coo_array
-
-from graphmodel import weakest
-from graphmodel.vocab import EdgeKind, Stage
-from queries.feasibility import SupplyNetwork, scenario_network, supplied_mask
 
 __all__ = [
     "Shortfall",

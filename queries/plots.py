@@ -49,8 +49,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch, PathPatch, Rectangle
 from matplotlib.path import Path
-
-from graphmodel import (
+from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
     QueryError,
@@ -60,16 +59,16 @@ from graphmodel import (
     parse_date,
     restrict,
 )
-from graphmodel import platforms as platform_ids
-from graphmodel.schema import Rule
-from graphmodel.vocab import NodeKind, Stage
-from queries.chokepoints import rank_chokepoints
-from queries.compliance import evaluate
-from queries.concentration import find_concentration
-from queries.content import RARE_EARTHS
-from queries.exposure import effective_stage, find_exposed, trace
-from queries.feasibility import LEVELS
-from queries.predicates import (
+from oretrace.graphmodel import platforms as platform_ids
+from oretrace.graphmodel.schema import Rule
+from oretrace.graphmodel.vocab import NodeKind, Stage
+from oretrace.queries.chokepoints import rank_chokepoints
+from oretrace.queries.compliance import evaluate
+from oretrace.queries.concentration import find_concentration
+from oretrace.queries.content import RARE_EARTHS
+from oretrace.queries.exposure import effective_stage, find_exposed, trace
+from oretrace.queries.feasibility import LEVELS
+from oretrace.queries.predicates import (
     CN_OWNED,
     CN_PROCESSING,
     CN_TECHNOLOGY,
@@ -314,7 +313,7 @@ def plot_supply_flow(
     Columns are stages (mine, recycling, concentration, separation, metal, alloy, magnet,
     component, subsystem, assembly, then the platform); a market (a stand-in for unknown
     links) sits half a column after the stage of what it pools. One link per supplier–buyer
-    pair of :func:`queries.exposure.trace`, its width the largest supply share it carries
+    pair of :func:`oretrace.queries.exposure.trace`, its width the largest supply share it carries
     (the last hop, assembly → platform, counts as 1). Nodes are filled by country
     (China: :data:`CN_COLOUR`); a facility running Chinese-origin technology has a
     :data:`TAINT_COLOUR` border and a "T" badge, and links downstream of one are drawn in
@@ -473,7 +472,7 @@ def plot_concentration(
 ) -> Figure:
     """Draw country shares of capacity per stage and product, with published reference marks.
 
-    One horizontal bar per row of :func:`queries.concentration.find_concentration` that
+    One horizontal bar per row of :func:`oretrace.queries.concentration.find_concentration` that
     has capacity (the stage as a whole first, ``*``; a product row identical to its
     stage's is left out), stacked by country (China :data:`CN_COLOUR`), the top country and
     its share printed at the end. Each ``published`` figure whose stage and product have a
@@ -607,8 +606,8 @@ def plot_exposure_matrix(
 
     The first three columns say whether the platform's needed supply reaches a facility
     processing in China, a Chinese-owned one, or one running Chinese-origin technology
-    (:func:`queries.exposure.find_exposed`): ``exposed`` or ``clear``. Then one column per
-    rule with its verdict as of the date (:func:`queries.compliance.evaluate`). Every cell
+    (:func:`oretrace.queries.exposure.find_exposed`): ``exposed`` or ``clear``. Then one column per
+    rule with its verdict as of the date (:func:`oretrace.queries.compliance.evaluate`). Every cell
     prints the confidence of the claim; illustrative claims are hatched.
 
     Returns
@@ -716,7 +715,7 @@ def plot_chokepoints(
 ) -> Figure:
     """Draw the nodes whose loss alone stops platforms, ranked by platforms stopped.
 
-    One bar per row of :func:`queries.chokepoints.rank_chokepoints` at ``level``
+    One bar per row of :func:`oretrace.queries.chokepoints.rank_chokepoints` at ``level``
     (facility, company or country), its length the number of platforms stopped; Chinese
     nodes (located in China, or Chinese-controlled companies and their facilities) are
     :data:`CN_COLOUR`. The platforms and the confidence are printed beside each bar.
@@ -855,7 +854,7 @@ def plot_timeline(
     """Draw non-Chinese capacity by stage and year against need, under the rule windows.
 
     For each year, capacity is read on 1 July (planned plants count from their
-    ``online_from``) with :func:`queries.concentration.find_concentration`'s stage-wide
+    ``online_from``) with :func:`oretrace.queries.concentration.find_concentration`'s stage-wide
     row: one bar per year of the capacity located outside China, stacked by country, in
     the stage's reference unit. ``need`` is what that capacity is held against:
     ``"world"`` (default) — the stage's whole capacity that year, China included, i.e.

@@ -20,9 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import networkx as nx
-
-from graphmodel import QueryError
-from graphmodel.vocab import PROCESSING_STAGES, EdgeKind, NodeKind, Stage
+from oretrace.graphmodel import QueryError
+from oretrace.graphmodel.vocab import PROCESSING_STAGES, EdgeKind, NodeKind, Stage
 
 __all__ = [
     "ANY_CN",

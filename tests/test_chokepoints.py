@@ -1,7 +1,7 @@
 """Single points of failure, their ranking and smallest cuts: hand-drawn AND/OR graphs worked
 on paper, and hypothesis-generated random AND/OR graphs (with loops, substitutes and markets)
 checked against brute force (remove each group, re-run a naive feasibility fixed point written
-here, independent of the counters in ``queries.feasibility``).
+here, independent of the counters in ``oretrace.queries.feasibility``).
 
 Markets (stage ``market``) are pools standing in for unknown links: they belong to no group at
 any level, so the brute force removes only real (non-market) groups, and a market is never
@@ -25,15 +25,14 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
-
-from graphmodel import QueryError, Records, UnknownNodeError, build_graph
-from graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
-from queries.chokepoints import (
+from oretrace.graphmodel import QueryError, Records, UnknownNodeError, build_graph
+from oretrace.graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
+from oretrace.queries.chokepoints import (
     find_single_points_of_failure,
     find_smallest_cut,
     rank_chokepoints,
 )
-from queries.feasibility import simulate
+from oretrace.queries.feasibility import simulate
 
 DATA = Path(__file__).parent / "data"
 
