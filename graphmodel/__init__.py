@@ -24,6 +24,7 @@ _HOMES = {
     "OretraceError": "oretrace.graphmodel.errors",
     "Problem": "oretrace.graphmodel.errors",
     "QueryError": "oretrace.graphmodel.errors",
+    "SolverError": "oretrace.graphmodel.errors",
     "Records": "oretrace.graphmodel.graph",
     "Stage": "oretrace.graphmodel.vocab",
     "TechStage": "oretrace.graphmodel.vocab",
@@ -67,6 +68,7 @@ __all__ = [
     "Problem",
     "QueryError",
     "Records",
+    "SolverError",
     "Stage",
     "TechStage",
     "UnknownNodeError",
@@ -103,6 +105,7 @@ if TYPE_CHECKING:  # the same names, statically, for type checkers
         OretraceError,
         Problem,
         QueryError,
+        SolverError,
         UnknownNodeError,
     )
     from oretrace.graphmodel.graph import (

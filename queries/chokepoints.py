@@ -45,7 +45,14 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-from oretrace.graphmodel import QueryError, UnknownNodeError, compiled, restrict, weakest
+from oretrace.graphmodel import (
+    QueryError,
+    SolverError,
+    UnknownNodeError,
+    compiled,
+    restrict,
+    weakest,
+)
 from oretrace.graphmodel import platforms as list_platforms
 from oretrace.graphmodel.vocab import COUNTRIES, Stage
 from oretrace.queries.capacity import build_rate
@@ -484,6 +491,8 @@ def solve_cut(
                  method="highs")
     if lp.status == 2:
         return CutSolution(True, None, 0, "no cut outside the protected groups")
+    if lp.status != 0 or lp.x is None:
+        raise SolverError("linprog (HiGHS)", int(lp.status), str(lp.message))
     low = max(1, math.ceil(float(lp.fun) - 1e-6))
     order = sorted(range(len(cands)), key=lambda j: (-float(lp.x[j]), cands[j]))
     cut = []

@@ -534,3 +534,23 @@ def test_the_random_graphs_exercise_markets() -> None:
     G = find(and_or_graphs(), _a_market_alone_stops_a_platform,
              settings=settings(max_examples=2000, database=None))
     assert any(_is_market(G, f) for f in G)
+
+
+def test_a_failed_linear_programme_is_a_named_error(
+        andor: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the LP bound is used (``max_exact=0``) and HiGHS reports numerical trouble
+    (status 4, here from a fake solver), the query raises SolverError with the solver's
+    status and message, never a TypeError from reading a missing optimum."""
+    import scipy.optimize
+    from oretrace.graphmodel import QueryError, SolverError
+    from oretrace.queries import chokepoints
+
+    def troubled(*args: object, **kwargs: object) -> scipy.optimize.OptimizeResult:
+        return scipy.optimize.OptimizeResult(status=4, x=None, fun=None,
+                                             message="numerical difficulties")
+
+    monkeypatch.setattr(chokepoints, "linprog", troubled)
+    shield = ["asm-us", "act-us", "mag-jp", "ref-dy", "mine-au"]
+    with pytest.raises(SolverError, match=r"status 4\): numerical difficulties") as caught:
+        find_smallest_cut(andor, "missile", as_of="2026-11-24", protect=shield, max_exact=0)
+    assert isinstance(caught.value, QueryError) and caught.value.status == 4
