@@ -36,8 +36,8 @@ Queries on the compiled form, each equal to the plain (networkx) implementation:
 
 Examples
 --------
->>> from loaders import load_dataset
->>> G = load_dataset("tests/data/mini")
+>>> from oretrace.loaders import load_dataset
+>>> G = load_dataset(MINI)
 >>> cg = compile_graph(G, as_of="2027-06-01")
 >>> cg.facilities[:3], cg.n_levels
 (('cn-mine', 'us-mine', 'cn-sep'), 5)
@@ -288,8 +288,8 @@ def compile_graph(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> cg = compile_graph(load_dataset(MINI), as_of="2026-06-01")
     >>> len(cg.facilities), cg.n_links
     (6, 4)
     """
@@ -602,8 +602,8 @@ def supplied_mask(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> cg = compile_graph(load_dataset(MINI), as_of="2026-06-01")
     >>> dict(zip(cg.facilities, supplied_mask(cg, failed=["cn-mine"]).tolist()))["us-asm"]
     False
     """
@@ -628,8 +628,8 @@ def platform_supplied(cg: CompiledGraph, supplied: _Bool) -> dict[str, bool]:
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> cg = compile_graph(load_dataset(MINI), as_of="2026-06-01")
     >>> platform_supplied(cg, supplied_mask(cg, failed=["jp-mag"]))
     {'missile': False}
     """
@@ -684,8 +684,8 @@ def need_gaps(cg: CompiledGraph) -> list[str]:
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> need_gaps(compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01"))
+    >>> from oretrace.loaders import load_dataset
+    >>> need_gaps(compile_graph(load_dataset(MINI), as_of="2026-06-01"))
     []
     """
     m = len(cg.need_facility)
@@ -706,8 +706,8 @@ def upstream_mask(cg: CompiledGraph, targets: Iterable[str]) -> _Bool:
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> cg = compile_graph(load_dataset(MINI), as_of="2026-06-01")
     >>> [f for f, m in zip(cg.facilities, upstream_mask(cg, ["jp-mag"])) if m]
     ['cn-mine', 'cn-sep', 'jp-mag']
     """
@@ -746,8 +746,8 @@ def where_used_mask(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> cg = compile_graph(load_dataset(MINI), as_of="2026-06-01")
     >>> [f for f, m in zip(cg.facilities, where_used_mask(cg, ["cn-sep"])) if m]
     ['cn-sep', 'jp-mag', 'us-comp', 'us-asm']
     """
@@ -1010,8 +1010,8 @@ def mass_shares(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2027-06-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> cg = compile_graph(load_dataset(MINI), as_of="2027-06-01")
     >>> est, _, _ = mass_shares(cg, ["cn-mine", "cn-sep"], "Nd")
     >>> round(float(est[cg.index["jp-mag"]]), 6)
     0.6
@@ -1059,8 +1059,8 @@ def group_labels(cg: CompiledGraph, level: str) -> list[str | None]:
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> cg = compile_graph(load_dataset(MINI), as_of="2026-06-01")
     >>> group_labels(cg, "company")[:4]
     ['cn-co', 'us-co', 'cn-co', 'facility:jp-mag']
     """
@@ -1091,8 +1091,8 @@ def critical_sets(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> cg = compile_graph(load_dataset(MINI), as_of="2026-06-01")
     >>> crit = critical_sets(cg, supplied_mask(cg), range(6), 6)
     >>> sorted(cg.facilities[g] for g in crit[cg.index["us-comp"]])
     ['cn-mine', 'cn-sep', 'jp-mag', 'us-comp']
@@ -1292,8 +1292,8 @@ def single_points(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> cg = compile_graph(load_dataset(MINI), as_of="2026-06-01")
     >>> single_points(cg, supplied_mask(cg), level="country")
     {'missile': ['CN', 'JP', 'US']}
     """

@@ -860,7 +860,7 @@ def validate_dataset_fast(path: str | Path) -> list[Problem]:
 
     Examples
     --------
-    >>> [str(p) for p in validate_dataset_fast("tests/data/mini")]
+    >>> [str(p) for p in validate_dataset_fast(MINI)]
     []
     """
     was = gc.isenabled()
@@ -881,7 +881,7 @@ def load_dataset_fast(path: str | Path) -> nx.MultiDiGraph:
 
     Examples
     --------
-    >>> G = load_dataset_fast("tests/data/mini")
+    >>> G = load_dataset_fast(MINI)
     >>> G.edges["cn-sep", "jp-mag", "supplies:oxide"]["share"]
     0.6
     """

@@ -348,7 +348,7 @@ def find_shortfall(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> rows = find_shortfall(load_dataset(), fail=["country:CN"], as_of="2026-11-24",
     ...                       per_platform=False)
     >>> all(r.platform is None for r in rows)

@@ -260,7 +260,7 @@ def find_single_points_of_failure(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> [sp] = find_single_points_of_failure(load_dataset(), platforms=["F-35"],
     ...                                      as_of="2026-11-24")
     >>> sp.supplied, len(sp.nodes) >= 1
@@ -312,7 +312,7 @@ def rank_chokepoints(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> table = rank_chokepoints(load_dataset(), level="country", as_of="2026-11-24")
     >>> list(table.columns[:5])
     ['node', 'level', 'name', 'platforms', 'n_platforms']
@@ -612,7 +612,7 @@ def find_smallest_cut(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cut = find_smallest_cut(load_dataset(), "F-35", level="country", as_of="2026-11-24")
     >>> cut.exact, cut.size == len(cut.nodes)
     (True, True)

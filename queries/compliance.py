@@ -198,8 +198,8 @@ def list_rules(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/compliance_mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(DATA / "compliance_mini")
     >>> list_rules(G, as_of="2026-11-10")[["rule", "status"]].values.tolist()
     [['NO61', 'suspended'], ['DFARS', 'in-force']]
     """
@@ -555,8 +555,8 @@ def evaluate(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/compliance_mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(DATA / "compliance_mini")
     >>> [(v.rule, v.verdict.value) for v in evaluate(G, "missile", as_of="2025-12-15")]
     [('NO61', 'suspended'), ('DFARS', 'compliant')]
     >>> [(v.rule, v.verdict.value) for v in evaluate(G, "missile", as_of="2026-12-15")]

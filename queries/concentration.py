@@ -76,7 +76,7 @@ def find_concentration(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> table = find_concentration(load_dataset(), stage="mine", as_of="2026-11-24")
     >>> row = table[table["product"] == "*"].iloc[0]
     >>> str(row["top_country"]), bool(0.6 < row["cn_share"] < 0.8)

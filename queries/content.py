@@ -43,8 +43,8 @@ is all they depend on). It reads the network at a date, not above a confidence f
 
 Examples
 --------
->>> from loaders import load_dataset
->>> G = load_dataset("tests/data/mini")
+>>> from oretrace.loaders import load_dataset
+>>> G = load_dataset(MINI)
 >>> r = origin_share(G, "missile", as_of="2026-06-01")
 >>> round(r.share, 6), round(r.kg_per_unit, 6)
 (1.0, 0.534)
@@ -183,8 +183,8 @@ def element_content(G: nx.MultiDiGraph, product: str) -> dict[str, float]:
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> element_content(load_dataset("tests/data/mini"), "actuator")
+    >>> from oretrace.loaders import load_dataset
+    >>> element_content(load_dataset(MINI), "actuator")
     {'Nd': 0.1335}
     """
     (pid,) = resolve_products(G, [product])
@@ -204,8 +204,8 @@ def find_element_content(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> find_element_content(load_dataset("tests/data/mini")).values.tolist()
+    >>> from oretrace.loaders import load_dataset
+    >>> find_element_content(load_dataset(MINI)).values.tolist()
     [['missile', 'Test missile', 'Nd', 0.534]]
     """
     targets = resolve_products(G, products)
@@ -226,10 +226,10 @@ def origin_facilities(G: nx.MultiDiGraph, origin: str | Predicate = "CN", *,
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> sorted(origin_facilities(load_dataset("tests/data/mini"), "CN"))
+    >>> from oretrace.loaders import load_dataset
+    >>> sorted(origin_facilities(load_dataset(MINI), "CN"))
     ['cn-mine', 'cn-sep']
-    >>> sorted(origin_facilities(load_dataset("tests/data/mini"), "CN", stages={"mine"}))
+    >>> sorted(origin_facilities(load_dataset(MINI), "CN", stages={"mine"}))
     ['cn-mine']
     """
     if isinstance(origin, Predicate):
@@ -559,8 +559,8 @@ def origin_share(
     40 % Chinese) and 0.06 kg Dy oxide (300 $/kg, all Chinese):
     ``tests/test_content.py`` builds it; 0.30·0.4·70 + 0.06·300 = 26.4 $ per kg.
 
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
     >>> r = origin_share(G, "magnet", by="value", as_of="2026-06-01")
     >>> round(r.value_usd, 4), round(r.share, 4)
     (21.84, 0.2184)

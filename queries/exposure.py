@@ -24,9 +24,9 @@ above a confidence floor: with ``min_confidence`` the plain engine answers.
 
 Examples
 --------
->>> from loaders import load_dataset
+>>> from oretrace.loaders import load_dataset
 >>> from oretrace.queries.predicates import CN_TECHNOLOGY
->>> G = load_dataset("tests/data/mini")
+>>> G = load_dataset(MINI)
 >>> [e.paths for e in find_exposed(G, CN_TECHNOLOGY, as_of="2026-06-01")]
 [[['cn-mine', 'cn-sep', 'jp-mag', 'us-comp', 'us-asm', 'missile']]]
 """
@@ -154,8 +154,8 @@ def supply_graph(G: nx.MultiDiGraph, *, targets: Iterable[str] = ()) -> nx.DiGra
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> H = supply_graph(load_dataset("tests/data/mini"), targets=["missile"])
+    >>> from oretrace.loaders import load_dataset
+    >>> H = supply_graph(load_dataset(MINI), targets=["missile"])
     >>> sorted(H.predecessors("jp-mag")), H.edges["us-asm", "missile"]["products"]
     (['cn-sep', 'us-sep'], ['missile'])
     """
@@ -431,8 +431,8 @@ def find_exposed(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
     >>> [(e.platform, e.through) for e in find_exposed(G, "cn-processing")]
     [('missile', ['cn-sep'])]
     >>> find_exposed(G, "cn-processing", products=["F-53"])
@@ -534,8 +534,8 @@ def find_where_used(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
     >>> [(d.platform, d.via, d.paths) for d in find_where_used(G, "cn-sx", as_of="2026-01-01")]
     [('missile', ['cn-sep'], [['cn-sep', 'jp-mag', 'us-comp', 'us-asm', 'missile']])]
     """
@@ -624,8 +624,8 @@ def trace(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> tree = trace(load_dataset("tests/data/mini"), "missile", as_of="2026-01-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> tree = trace(load_dataset(MINI), "missile", as_of="2026-01-01")
     >>> tree[["facility", "buyer", "match"]].values.tolist()
     ... # doctest: +NORMALIZE_WHITESPACE
     [['cn-mine', 'cn-sep', True], ['cn-sep', 'jp-mag', True], ['jp-mag', 'us-comp', False],

@@ -114,10 +114,10 @@ def choose_engine(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> choose_engine(load_dataset("tests/data/mini"), query="doctest")
+    >>> from oretrace.loaders import load_dataset
+    >>> choose_engine(load_dataset(MINI), query="doctest")
     'plain'
-    >>> choose_engine(load_dataset("tests/data/mini"), "compiled", query="doctest")
+    >>> choose_engine(load_dataset(MINI), "compiled", query="doctest")
     'compiled'
     """
     if engine not in ENGINES:
@@ -214,7 +214,7 @@ def supply_network(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> net = supply_network(load_dataset(), as_of="2026-11-24")
     >>> all(len(net.assemblies[p]) >= 1 for p in ("F-35", "Tomahawk"))
     True
@@ -316,7 +316,7 @@ def resolve_failures(G: nx.MultiDiGraph, fail: Iterable[str]) -> dict[str, list[
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> "cn-separation-pool" in resolve_failures(load_dataset(), ["country:CN"])["country:CN"]
     True
     """
@@ -696,7 +696,7 @@ def simulate(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> G = load_dataset()
     >>> base = simulate(G, as_of="2026-11-24")
     >>> "F-35" in base.supplied
@@ -743,8 +743,8 @@ def compiled_scenario(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> cg, failed, report, alive = compiled_scenario(load_dataset("tests/data/mini"),
+    >>> from oretrace.loaders import load_dataset
+    >>> cg, failed, report, alive = compiled_scenario(load_dataset(MINI),
     ...                                               fail=["country:CN"], as_of="2026-06-01")
     >>> failed, report, alive
     (['cn-mine', 'cn-sep'], None, None)

@@ -18,7 +18,7 @@ def summarize(G: nx.MultiDiGraph) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> table = summarize(load_dataset())
     >>> platforms = table.query("kind == 'product' and group == 'platform'")
     >>> int(platforms["count"].sum()) >= 8

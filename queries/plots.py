@@ -23,8 +23,8 @@ Artists carry ids (``Artist.get_gid()``, kept as element ids in SVG output): ``n
 
 Examples
 --------
->>> from loaders import load_dataset
->>> G = load_dataset("tests/data/mini")
+>>> from oretrace.loaders import load_dataset
+>>> G = load_dataset(MINI)
 >>> fig = plot_supply_flow(G, "missile", as_of="2026-06-01")
 >>> sorted(p.get_gid() for p in fig.axes[0].patches if p.get_gid().startswith("link:"))
 ... # doctest: +NORMALIZE_WHITESPACE
@@ -338,8 +338,8 @@ def plot_supply_flow(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> fig = plot_supply_flow(load_dataset("tests/data/mini"), "missile", as_of="2026-06-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> fig = plot_supply_flow(load_dataset(MINI), "missile", as_of="2026-06-01")
     >>> node = {p.get_gid(): p for p in fig.axes[0].patches}["node:cn-sep"]
     >>> node.get_facecolor()[:3] == (214 / 255, 39 / 255, 40 / 255)
     True
@@ -492,7 +492,7 @@ def plot_concentration(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> fig = plot_concentration(load_dataset(), as_of="2026-11-24", stages=["separation"])
     >>> bars = {p.get_gid(): p for p in fig.axes[0].patches}
     >>> round(float(bars["bar:separation:*:CN"].get_width()), 2)
@@ -618,8 +618,8 @@ def plot_exposure_matrix(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> fig = plot_exposure_matrix(load_dataset("tests/data/compliance_mini"),
+    >>> from oretrace.loaders import load_dataset
+    >>> fig = plot_exposure_matrix(load_dataset(DATA / "compliance_mini"),
     ...                            as_of="2027-06-01")
     >>> cells = {p.get_gid(): p for p in fig.axes[0].patches}
     >>> sorted(cells)  # doctest: +NORMALIZE_WHITESPACE
@@ -727,8 +727,8 @@ def plot_chokepoints(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> fig = plot_chokepoints(load_dataset("tests/data/mini"), level="country",
+    >>> from oretrace.loaders import load_dataset
+    >>> fig = plot_chokepoints(load_dataset(MINI), level="country",
     ...                        as_of="2026-06-01")
     >>> sorted(p.get_gid() for p in fig.axes[0].patches)
     ['bar:CN', 'bar:JP', 'bar:US']
@@ -787,8 +787,8 @@ def find_rule_windows(G: nx.MultiDiGraph, rules: Iterable[str] | None = None) ->
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> w = find_rule_windows(load_dataset("tests/data/compliance_mini"), ["NO61"])
+    >>> from oretrace.loaders import load_dataset
+    >>> w = find_rule_windows(load_dataset(DATA / "compliance_mini"), ["NO61"])
     >>> [(r["kind"], str(r["start"]), str(r["end"])) for r in w.to_dict(orient="records")]
     [('in force', '2025-12-01', 'None'), ('suspended', '2025-11-07', '2026-11-11')]
     """
@@ -871,8 +871,8 @@ def plot_timeline(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> fig = plot_timeline(load_dataset("tests/data/compliance_mini"), years=[2026, 2027],
+    >>> from oretrace.loaders import load_dataset
+    >>> fig = plot_timeline(load_dataset(DATA / "compliance_mini"), years=[2026, 2027],
     ...                     stages=["separation"], as_of="2026-11-24")
     >>> sorted(p.get_gid() for p in fig.axes[1].patches)
     ['bar:separation:2027:US']

@@ -6,7 +6,7 @@ so ownership and facilities are read as of a date). Predicates compose with ``|`
 
 Examples
 --------
->>> from loaders import load_dataset
+>>> from oretrace.loaders import load_dataset
 >>> G = load_dataset()
 >>> "cn-separation-pool" in CN_PROCESSING.select(G)
 True

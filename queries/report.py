@@ -12,8 +12,8 @@ become links only when they are ``http(s)``.
 
 Examples
 --------
->>> from loaders import load_dataset
->>> page = render_report(load_dataset("tests/data/compliance_mini"), as_of="2027-06-01",
+>>> from oretrace.loaders import load_dataset
+>>> page = render_report(load_dataset(DATA / "compliance_mini"), as_of="2027-06-01",
 ...                      figures=False)
 >>> "<title>oretrace briefing as of 2027-06-01</title>" in page
 True

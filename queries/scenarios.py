@@ -169,7 +169,7 @@ def simulate_scenario(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> result = simulate_scenario(load_dataset(), fail=["country:CN"], as_of="2026-11-24",
     ...                            shortfall=False)
     >>> set(result.lost) <= set(result.unsupplied)
@@ -290,7 +290,7 @@ def diff_scenarios(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> d = diff_scenarios(load_dataset(), as_of="2026-11-24", vs="2029-01-01",
     ...                    fail=["country:CN"], shortfall=False)
     >>> {c.platform for c in d.newly_supplied}.isdisjoint(d.still_unsupplied)

@@ -3,6 +3,11 @@
 The packages install under the one import name ``oretrace`` from folders at the repository
 root, so pytest's ``--doctest-modules`` (which imports files by path) would load them under
 their folder names; this module collects the examples from the imported modules instead.
+
+Examples build their graph inline or load one documented fixture, never a path relative to
+the working directory: ``MINI``, the hand-drawn mini dataset of ``tests/data/mini`` (a
+Chinese and a US mine and separator, a Japanese magnet plant, a US actuator plant and a
+missile assembly), ``DATA``, the folder of the hand-drawn datasets, and ``nx``, networkx.
 """
 
 from __future__ import annotations
@@ -10,11 +15,15 @@ from __future__ import annotations
 import doctest
 import importlib
 import pkgutil
+from pathlib import Path
 
 import networkx as nx
 import pytest
 
 import oretrace
+
+DATA = Path(__file__).parent / "data"
+MINI = DATA / "mini"
 
 
 def _modules() -> list[str]:
@@ -31,8 +40,9 @@ MODULES = _modules()
 
 def test_every_subpackage_is_walked() -> None:
     """A module added under any of the four folders is found (one from each, at least)."""
-    for sub in ("graphmodel.timeslice", "loaders.files", "queries.exposure", "cli.graph"):
-        assert f"oretrace.{sub}" in MODULES
+    for name in ("oretrace.graphmodel.timeslice", "oretrace.loaders.files",
+                 "oretrace.queries.exposure", "oretrace.cli.graph"):
+        assert name in MODULES
     assert oretrace.__name__ in MODULES
 
 
@@ -42,7 +52,7 @@ def test_examples_run(name: str) -> None:
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(
         optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
-    for test in finder.find(module, name, globs={"nx": nx, **vars(module)}):
+    for test in finder.find(module, name, globs={"nx": nx, "MINI": MINI, "DATA": DATA, **vars(module)}):
         if test.examples and test.name.startswith(name):
             runner.run(test, out=lambda s: None)
     result = runner.summarize(verbose=False)
@@ -50,7 +60,7 @@ def test_examples_run(name: str) -> None:
         report: list[str] = []
         runner2 = doctest.DocTestRunner(
             optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
-        for test in finder.find(module, name, globs={"nx": nx, **vars(module)}):
+        for test in finder.find(module, name, globs={"nx": nx, "MINI": MINI, "DATA": DATA, **vars(module)}):
             if test.examples and test.name.startswith(name):
                 runner2.run(test, out=report.append)
         pytest.fail("".join(report), pytrace=False)
