@@ -49,18 +49,11 @@ def test_every_subpackage_is_walked() -> None:
 @pytest.mark.parametrize("name", MODULES)
 def test_examples_run(name: str) -> None:
     module = importlib.import_module(name)
-    finder = doctest.DocTestFinder(exclude_empty=True)
-    runner = doctest.DocTestRunner(
-        optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
-    for test in finder.find(module, name, globs={"nx": nx, "MINI": MINI, "DATA": DATA, **vars(module)}):
-        if test.examples and test.name.startswith(name):
-            runner.run(test, out=lambda s: None)
-    result = runner.summarize(verbose=False)
-    if result.failed:
-        report: list[str] = []
-        runner2 = doctest.DocTestRunner(
-            optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
-        for test in finder.find(module, name, globs={"nx": nx, "MINI": MINI, "DATA": DATA, **vars(module)}):
-            if test.examples and test.name.startswith(name):
-                runner2.run(test, out=report.append)
+    globs = {"nx": nx, "MINI": MINI, "DATA": DATA, **vars(module)}
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    report: list[str] = []
+    for test in doctest.DocTestFinder(exclude_empty=True).find(module, name, globs=globs):
+        if test.examples and test.name.startswith(name):  # not the ones it imports
+            runner.run(test, out=report.append)
+    if runner.summarize(verbose=False).failed:
         pytest.fail("".join(report), pytrace=False)
