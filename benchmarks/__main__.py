@@ -92,7 +92,7 @@ def _print_table(rows: list[Row]) -> None:
 
 def _facilities_per_edge(edges: int, seed: int, suppliers: float) -> int:
     """Facilities giving about ``edges`` supply links, from a small draw of the same shape."""
-    from oretrace.graphmodel.synth import generate_network
+    from oretrace.loaders.synth import generate_network
     probe = generate_network(5000, seed=seed, suppliers=suppliers)
     return max(200, round(edges * 5000 / int(probe.stats["supplies"])))
 
@@ -105,9 +105,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         single_points,
         supplied_mask,
     )
-    from oretrace.graphmodel.synth import generate_network, write_network
     from oretrace.graphmodel.timeslice import restrict
     from oretrace.loaders import load_dataset
+    from oretrace.loaders.synth import generate_network, write_network
     from oretrace.queries import chokepoints, content, feasibility
 
     rows: list[Row] = []

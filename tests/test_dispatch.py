@@ -28,8 +28,8 @@ import networkx as nx
 import pandas as pd
 import pytest
 from oretrace.graphmodel import QueryError, compiled
-from oretrace.graphmodel.synth import generate_network, write_network
 from oretrace.loaders import load_dataset
+from oretrace.loaders.synth import generate_network, write_network
 from oretrace.queries import chokepoints, content, exposure, feasibility
 from oretrace.queries.feasibility import ENGINE_RUNS
 

@@ -10,9 +10,9 @@ import networkx as nx
 import oretrace.loaders.fast as fast
 import pytest
 from oretrace.graphmodel import DatasetError, build_graph
-from oretrace.graphmodel.synth import generate_network, write_network
 from oretrace.loaders import load_dataset, read_records
 from oretrace.loaders.fast import load_dataset_fast, validate_dataset_fast
+from oretrace.loaders.synth import generate_network, write_network
 
 Edit = Callable[[list[str]], list[str]]
 

@@ -360,7 +360,7 @@ def test_bundled_matching_parity(driver: Any, bundled: nx.MultiDiGraph, bundled_
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> nx.MultiDiGraph:
     """A generated industrial base of 8,000 facilities: over 10,000 nodes."""
-    from oretrace.graphmodel.synth import generate_network, write_network
+    from oretrace.loaders.synth import generate_network, write_network
 
     path = write_network(generate_network(8000, seed=5), tmp_path_factory.mktemp("large"))
     G = load_dataset(path)

@@ -8,8 +8,8 @@ import networkx as nx
 import numpy as np
 import pytest
 from oretrace.graphmodel import QueryError, needed_inputs, supply_edges
-from oretrace.graphmodel.synth import generate_network, write_network
 from oretrace.loaders import load_dataset, validate_dataset
+from oretrace.loaders.synth import generate_network, write_network
 
 N = 3000  # facilities: enough for the shares to settle, small enough to validate quickly
 

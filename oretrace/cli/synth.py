@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from oretrace.cli import FormatOption, emit, state
 from oretrace.cli._output import Format
-from oretrace.graphmodel.synth import generate_network, write_network
+from oretrace.loaders.synth import generate_network, write_network
 
 __all__ = ["register", "summary"]
 
