@@ -1,6 +1,6 @@
 """``python -m benchmarks``: oretrace on one generated million-edge network, with ratios.
 
-In one process, on one synthetic network (``oretrace.graphmodel.synth``), this measures:
+In one process, on one synthetic network (``oretrace.loaders.synth``), this measures:
 
 - the **baseline**: one scipy CSR matrix-vector product over the same supply links;
 - the project's **roll-up** (origin share of Nd by mass, ``oretrace.graphmodel.compiled``), AND/OR

@@ -5,7 +5,7 @@ Each wired query (:func:`oretrace.queries.feasibility.simulate`,
 :func:`oretrace.queries.content.origin_share`, :func:`oretrace.queries.exposure.find_exposed` and
 ``find_where_used``) runs with ``engine="plain"`` (the networkx reference) and
 ``engine="compiled"`` (:mod:`oretrace.graphmodel.compiled`) on the bundled data and on a synthetic
-industrial base of 2,200 facilities (:mod:`oretrace.graphmodel.synth`, loaded with
+industrial base of 2,200 facilities (:mod:`oretrace.loaders.synth`, loaded with
 :func:`oretrace.loaders.load_dataset`, above
 :data:`oretrace.graphmodel.compiled.COMPILED_MIN_EDGES` edges),
 over several dates, a country failure, the ``cn-denies-military`` policy, substitutions and
