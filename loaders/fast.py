@@ -28,7 +28,8 @@ import csv
 import ctypes
 import datetime as dt
 import gc
-import re
+import io
+import os
 from array import array
 from collections.abc import Callable, Iterator
 from enum import Enum
@@ -42,7 +43,7 @@ import pydantic
 
 from graphmodel import DatasetError, LoadError, Problem, Records, build_graph
 from graphmodel.graph import _attrs, supply_key
-from graphmodel.schema import RECORD_MODELS
+from graphmodel.schema import RECORD_MODELS, parse_date, parse_id_list, parse_number
 from graphmodel.vocab import (
     COUNTRIES,
     Confidence,
@@ -51,10 +52,12 @@ from graphmodel.vocab import (
     NodeKind,
     Stage,
 )
+from loaders._text import MAX_FILE_BYTES, decode_text, open_dataset_file
 from loaders.files import (
     OPTIONAL_TABLES,
     REQUIRED_COLUMNS,
     _bundled_rules,
+    _check_header,
     _cross_check,
     _message,
     _Reader,
@@ -72,8 +75,6 @@ _BIG_TABLES = ("facilities", "supplies")
 _IntArray = np.ndarray[Any, np.dtype[Any]]
 _Bool = np.ndarray[Any, np.dtype[np.bool_]]
 _BAD = object()  # a cell the plain parser does not accept: the row goes to pydantic
-_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CHUNK = 1 << 13
 
 
@@ -90,8 +91,28 @@ def is_large(path: str | Path | None) -> bool:
 # --------------------------------------------------------------------------- cells
 
 
+def _cell(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` (a cell reader of :mod:`graphmodel.schema`), with ``_BAD`` for its errors."""
+    def read(v: str) -> Any:
+        try:
+            return parse(v)
+        except ValueError:
+            return _BAD
+    return read
+
+
 def _req_str(v: str) -> Any:
     return v if v and v == v.strip() else _BAD
+
+
+def _req_id(v: str) -> Any:
+    return v if v and v == v.strip() else _BAD
+
+
+def _opt_id(v: str) -> Any:
+    if not v.strip():
+        return None
+    return v if v == v.strip() else _BAD
 
 
 def _opt_str(v: str) -> Any:
@@ -115,34 +136,29 @@ def _choice(values: frozenset[str], blank: str | None = None) -> Callable[[str],
 
 
 def _id_list(required: bool) -> Callable[[str], Any]:
+    read = _cell(parse_id_list)
+
     def parse(v: str) -> Any:
-        parts = tuple(p.strip() for p in v.split(";") if p.strip())
+        parts = read(v)
         return _BAD if required and not parts else parts
     return parse
 
 
-def _opt_float(v: str) -> Any:
-    if v == "":
+def _opt_amount(v: str) -> Any:
+    """An optional non-negative number (a capacity); anything else goes to the model."""
+    if not v.strip():
         return None
-    return float(v) if _NUMBER.fullmatch(v) else _BAD
+    x = parse_number(v)
+    return x if x >= 0.0 else _BAD
 
 
-def _share(v: str) -> Any:
-    if not _NUMBER.fullmatch(v):
-        return _BAD
-    x = float(v)
+def _fraction(v: str) -> Any:
+    x = parse_number(v)
     return x if 0.0 <= x <= 1.0 else _BAD
 
 
 def _opt_date(v: str) -> Any:
-    if v == "":
-        return None
-    if not _DATE.fullmatch(v):
-        return _BAD
-    try:
-        return dt.date.fromisoformat(v)
-    except ValueError:
-        return _BAD
+    return None if not v.strip() else parse_date(v)
 
 
 _CONFIDENCE = _choice(frozenset(c.value for c in Confidence))
@@ -150,17 +166,18 @@ _CONFIDENCE = _choice(frozenset(c.value for c in Confidence))
 #: How each column of the big tables is read (a column not named here is an extra: raw text).
 _PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
     "facilities": {
-        "id": _req_str, "name": _req_str, "company": _opt_str, "country": _country,
+        "id": _req_id, "name": _req_str, "company": _opt_id, "country": _country,
         "stage": _choice(frozenset(s.value for s in Stage)), "products": _id_list(True),
-        "capacity": _opt_float, "capacity_unit": _opt_str,
+        "capacity": _cell(_opt_amount), "capacity_unit": _opt_str,
         "status": _choice(frozenset(s.value for s in FacilityStatus),
                           blank=FacilityStatus.OPERATING.value),
-        "online_from": _opt_date, "online_until": _opt_date, "technologies": _id_list(False),
+        "online_from": _cell(_opt_date), "online_until": _cell(_opt_date),
+        "technologies": _id_list(False),
         "sources": _id_list(True), "confidence": _CONFIDENCE,
     },
     "supplies": {
-        "supplier": _req_str, "buyer": _req_str, "product": _req_str, "share": _share,
-        "start": _opt_date, "end": _opt_date, "sources": _id_list(True),
+        "supplier": _req_id, "buyer": _req_id, "product": _req_id, "share": _cell(_fraction),
+        "start": _cell(_opt_date), "end": _cell(_opt_date), "sources": _id_list(True),
         "confidence": _CONFIDENCE,
     },
 }
@@ -207,29 +224,29 @@ def _code_type(distinct: int) -> type[np.integer[Any]]:
 def _read_big(reader: _Reader, table: str) -> _Table | None:
     """Read one big table into codes, with the row-by-row reader's file and row problems."""
     fname = f"{table}.csv"
-    path = reader.root / fname
     reader.unread.add(table)  # until its header is read: references into it not checked
-    if not path.exists():
-        if table not in OPTIONAL_TABLES:
-            reader.problem(fname, 0, 0, "required file is missing")
+    handle = open_dataset_file(reader.root, fname, reader.problem,
+                               required=table not in OPTIONAL_TABLES)
+    if handle is None:
         return None
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        reader.problem(fname, line, column,
-                       f"byte 0x{raw[exc.start]:02x} is not valid UTF-8 (save the file as UTF-8)")
-        return None
-    del raw
-    empty = not text or text.isspace()
-    del text
-    if empty:
-        reader.problem(fname, 1, 0, "file is empty; a header row is required")
-        return None
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return _read_rows(reader, table, fname, csv.reader(handle))
+    with handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            reader.problem(fname, 0, 0, f"is more than the {MAX_FILE_BYTES:,} bytes a "
+                                        "dataset file may have")
+            return None
+        text = decode_text(fname, raw, reader.problem)
+        del raw
+        if text is None:
+            return None
+        empty = not text or text.isspace()
+        del text
+        if empty:
+            reader.problem(fname, 1, 0, "file is empty; a header row is required")
+            return None
+        handle.seek(0)  # read again as text, row by row: no second copy of the file
+        with io.TextIOWrapper(handle, encoding="utf-8-sig", newline="") as lines:
+            return _read_rows(reader, table, fname, csv.reader(lines))
 
 
 def _read_rows(reader: _Reader, table: str, fname: str, rows: Any) -> _Table | None:
@@ -239,13 +256,7 @@ def _read_rows(reader: _Reader, table: str, fname: str, rows: Any) -> _Table | N
     except csv.Error as exc:
         reader.problem(fname, 1, 0, f"unreadable header: {exc}")
         return None
-    missing = [c for c in REQUIRED_COLUMNS[table] if c not in header]
-    for column in missing:
-        reader.problem(fname, 1, 0, f"missing required column {column!r}")
-    duplicated = {h for h in header if header.count(h) > 1}
-    for column in sorted(duplicated):
-        reader.problem(fname, 1, header.index(column) + 1, f"column {column!r} appears twice")
-    if missing or duplicated:
+    if not _check_header(reader, table, fname, header):
         return None
     reader.unread.discard(table)
     out = _Table(table, header)
@@ -346,6 +357,7 @@ def _validate_with_model(reader: _Reader, t: _Table, rows: _IntArray) -> None:
     parsers = _PARSERS[t.name]
     model = RECORD_MODELS[t.name]
     drop: list[int] = []
+    known: dict[str, dict[Any, int]] = {}
     for i in rows.tolist():
         data = {name: t.raw[name][t.codes[name][i]] for name in t.header}
         try:
@@ -366,13 +378,42 @@ def _validate_with_model(reader: _Reader, t: _Table, rows: _IntArray) -> None:
             value = dumped.get(name)
             if name in parsers and isinstance(value, Enum):  # enums as plain text
                 value = value.value
-            t.values[name].append(value)
-            code = len(t.values[name]) - 1
-            if code > np.iinfo(t.codes[name].dtype).max:
-                t.codes[name] = t.codes[name].astype(np.int64)
-            t.codes[name][i] = code
+            t.codes[name] = _code_for(t, name, value, i, known)
     if drop:
         t.keep(np.setdiff1d(np.arange(len(t)), np.array(drop, dtype=np.int64)))
+
+
+def _code_for(t: _Table, name: str, value: Any, row: int,
+              known: dict[str, dict[Any, int]]) -> _IntArray:
+    """Point ``row`` of column ``name`` at ``value``: at the code of an equal value already
+    there (so ``.9`` and ``0.9``, or two spellings of one date, group as one), else at a
+    new code. Returns the column's code array (widened when the codes outgrow it)."""
+    codes = t.codes[name]
+    values = t.values[name]
+    index = known.get(name)
+    if index is None:
+        index = known[name] = {}
+        for c, v in enumerate(values):
+            if v is not _BAD and _hashable(v):
+                index.setdefault(v, c)
+    code = index.get(value) if _hashable(value) else None
+    if code is None:
+        values.append(value)
+        code = len(values) - 1
+        if _hashable(value):
+            index[value] = code
+        if code > np.iinfo(codes.dtype).max:
+            codes = codes.astype(np.int64)
+    codes[row] = code
+    return codes
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _window_reversed(t: _Table, first: str, last: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -452,6 +493,9 @@ def _cross_check_big(reader: _Reader, fac: _Table | None, sup: _Table | None,
     if fac is not None:
         # duplicate ids: against the earlier tables, then within facilities
         first_row: dict[str, int] = {}
+        folded: dict[str, tuple[str, str, int]] = {}
+        for row in seen.values():
+            folded.setdefault(row.record.id.casefold(), (row.record.id, row.file, row.line))
         id_col = fac.col("id")
         for i, rid in enumerate(fac.column("id")):
             if rid in seen:
@@ -465,6 +509,11 @@ def _cross_check_big(reader: _Reader, fac: _Table | None, sup: _Table | None,
                                f"{fac.file}:{first_row[rid]})")
             else:
                 first_row[rid] = int(fac.lines[i])
+                other = folded.setdefault(rid.casefold(), (rid, fac.file, first_row[rid]))
+                if other[0] != rid:
+                    reader.problem(fac.file, int(fac.lines[i]), id_col,
+                                   f"id {rid!r} differs from {other[0]!r} "
+                                   f"({other[1]}:{other[2]}) only in case")
         for rule in rules:
             if rule.record.id in first_row and rule.record.id not in seen:
                 reader.problem(rule.file, rule.line, 0,
@@ -825,7 +874,7 @@ def _read_fast(path: str | Path) -> tuple[nx.MultiDiGraph | None, list[Problem]]
             _validate_rows(reader, t)
     rules_file = root / "rules.yaml"
     rules: list[_Row] = []
-    if rules_file.exists():
+    if os.path.lexists(rules_file):
         rules = reader.read_rules(rules_file)
     elif root.resolve() != bundled_path().resolve():
         rules = _bundled_rules(reader)
