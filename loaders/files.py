@@ -171,12 +171,8 @@ class _Reader:
     def read_rules(self, path: Path) -> list[_Row]:
         fname = path.name if path.parent == self.root else str(path)
         raw = read_file(self.root, fname, self.problem, required=True, path=path)
-        if raw is None:
-            return []
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            self.problem(fname, 1, 0, f"not valid UTF-8: {exc.reason}")
+        text = None if raw is None else decode_text(fname, raw, self.problem)
+        if text is None:
             return []
         try:
             node = yaml.compose(text, Loader=_TextDates)
@@ -446,7 +442,9 @@ def _check_no_cycles(reader: _Reader, rows: list[_Row], tail: str, head: str, wh
                 continue
             reported.add(lines)
             last = max(members, key=lambda r: r.line)
-            path = " -> ".join([cycle[0][0], *(v for _, v in cycle)])
+            at = members.index(last)  # start the path at the row that closes the cycle
+            hops = cycle[at:] + cycle[:at]
+            path = " -> ".join([hops[0][0], *(v for _, v in hops)])
             when = f" from {instant}" if instant else ""
             reader.problem(last.file, last.line, last.col(head), f"{what}: {path}{when}")
 
