@@ -278,7 +278,7 @@ def test_an_unreadable_file_is_located(reader: str, mini_copy: Callable[..., Pat
             raise PermissionError(errno.EACCES, "Permission denied", str(file))
         return real_open(file, flags, *args)
 
-    monkeypatch.setattr(text.os, "open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     assert_located(path, "facilities.csv:0:0", "cannot be read: permission denied")
 
 

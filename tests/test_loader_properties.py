@@ -123,6 +123,25 @@ def test_any_one_cell_edit_loads_or_gives_located_errors(
         _check(path)
 
 
+@pytest.mark.timeout(120)
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), junk=st.one_of(
+    st.binary(min_size=1, max_size=6),
+    st.sampled_from([b"\0", b"\xff", b"\xc3", b'"', b"\r", b"\n\n", b",", b"\xef\xbb\xbf"])))
+def test_any_bytes_inserted_load_or_give_located_errors(data: st.DataObject,
+                                                        junk: bytes) -> None:
+    """The same property when raw bytes (NUL, broken UTF-8, quotes, line ends) are
+    inserted anywhere in any file of the mini dataset, rules.yaml included."""
+    with _copy("mini") as path:
+        files = sorted(p.name for p in path.iterdir())
+        name = data.draw(st.sampled_from(files), label="file")
+        raw = (path / name).read_bytes()
+        at = data.draw(st.integers(0, len(raw)), label="offset")
+        (path / name).write_bytes(raw[:at] + junk + raw[at:])
+        _check(path)
+
+
 def _number_forms(x: float) -> st.SearchStrategy[str]:
     """Ways a user may write the number ``x`` (all read as ``x``)."""
     plain = f"{x:g}"
