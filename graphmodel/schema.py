@@ -584,9 +584,10 @@ STORAGE_NAMES: frozenset[str] = frozenset(
     {"dataset", "version", "id", "_json", "_nulls", "_key", "_seq", "needed", "_need", "_in"}
 )
 
-#: Names an extra column may not have: ``kind``, the storage's own names, and every column
-#: the format defines for a node or edge table (queries read attributes by these names,
-#: so an extra ``kind`` or ``share`` column would change what a row means).
+#: Names an extra column may not have: ``kind``, the storage's own names (and any name
+#: starting with ``_``, kept for storage), and every column the format defines for a node
+#: or edge table (queries read attributes by these names, so an extra ``kind`` or ``share``
+#: column would change what a row means).
 RESERVED_COLUMNS: frozenset[str] = frozenset(
     {"kind"} | STORAGE_NAMES
     | {name for table, model in RECORD_MODELS.items() if table != "sources"
@@ -608,7 +609,7 @@ def column_name_problem(table: str, name: str) -> str | None:
         return "a column has no name (a trailing comma in the header?)"
     if name in RECORD_MODELS[table].model_fields:
         return None
-    if name in RESERVED_COLUMNS:
+    if name in RESERVED_COLUMNS or name.startswith("_"):
         return f"extra column {name!r} is reserved (oretrace gives it a meaning); rename it"
     return None
 

@@ -145,6 +145,9 @@ CASES: list[tuple[str, str, Edit, str, str]] = [
     ("an extra column named like a Neo4j property", "supplies.csv",
      lambda ls: [ls[0] + ",version", *(line + ",v2" for line in ls[1:])],
      "supplies.csv:1:9", "extra column 'version' is reserved"),
+    ("an extra column named like storage", "facilities.csv",
+     lambda ls: [ls[0] + ",_x", *(line + ",1" for line in ls[1:])],
+     "facilities.csv:1:15", "extra column '_x' is reserved"),
     ("an empty column name", "facilities.csv", lambda ls: [line + "," for line in ls],
      "facilities.csv:1:15", "a column has no name"),
 ]
