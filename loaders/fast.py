@@ -54,6 +54,7 @@ from graphmodel.vocab import (
 )
 from loaders._text import MAX_FILE_BYTES, decode_text, open_dataset_file
 from loaders.files import (
+    _NEVER_ONLINE,
     OPTIONAL_TABLES,
     REQUIRED_COLUMNS,
     _bundled_rules,
@@ -416,13 +417,23 @@ def _hashable(value: Any) -> bool:
     return True
 
 
-def _window_reversed(t: _Table, first: str, last: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+def _ordinals(t: _Table, name: str) -> _IntArray:
+    """Each row's date in column ``name`` as a day number (-1: none)."""
+    return np.array([v.toordinal() if isinstance(v, dt.date) else -1
+                     for v in t.values[name]], dtype=np.int64)[t.codes[name]]
+
+
+def _window_reversed(t: _Table, first: str, last: str) -> _Bool:
     """Rows whose ``last`` date is before their ``first`` date."""
-    def ordinals(name: str) -> _IntArray:
-        return np.array([v.toordinal() if isinstance(v, dt.date) else -1
-                         for v in t.values[name]], dtype=np.int64)[t.codes[name]]
-    lo, hi = ordinals(first), ordinals(last)
+    lo, hi = _ordinals(t, first), _ordinals(t, last)
     return (lo >= 0) & (hi >= 0) & (hi < lo)
+
+
+def _window_empty(t: _Table, first: str, last: str) -> _Bool:
+    """Rows whose ``last`` date equals their ``first`` date (an empty window)."""
+    lo, hi = _ordinals(t, first), _ordinals(t, last)
+    empty: _Bool = (lo >= 0) & np.equal(hi, lo)
+    return empty
 
 
 # --------------------------------------------------------------------------- cross checks
@@ -529,6 +540,12 @@ def _cross_check_big(reader: _Reader, fac: _Table | None, sup: _Table | None,
         _emit_per_code(reader, fac, "technologies", fac.codes["technologies"],
                        _unknown_refs(reader, fac, "technologies", technologies, "technology",
                                      listed=True))
+        col = fac.col("online_until")
+        for i in np.flatnonzero(_window_empty(fac, "online_from", "online_until")).tolist():
+            reader.problem(fac.file, int(fac.lines[i]), col, _NEVER_ONLINE.format(
+                id=fac.values["id"][fac.codes["id"][i]],
+                date=fac.values["online_from"][fac.codes["online_from"][i]]),
+                severity="warning")
     if sup is None:
         return
     facilities = set(last_products)

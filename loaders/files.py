@@ -269,6 +269,8 @@ def _walk(node: Any, loc: Iterable[Any]) -> Any:
 # --------------------------------------------------------------------------- cross checks
 
 _NODE_TABLES = ("companies", "technologies", "products", "facilities")
+_NEVER_ONLINE = ("facility {id!r} exists at no date: online_until equals online_from "
+                 "({date}), and online_until is exclusive")
 
 
 def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
@@ -343,6 +345,10 @@ def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
             ref(row, "products", pid, products, "product")
         for tid in row.record.technologies:
             ref(row, "technologies", tid, technologies, "technology")
+        if row.record.online_from is not None and \
+                row.record.online_from == row.record.online_until:
+            p(row.file, row.line, row.col("online_until"), _NEVER_ONLINE.format(
+                id=row.record.id, date=row.record.online_from), severity="warning")
 
     bom_seen: dict[tuple[str, str, str | None], _Row] = {}
     for row in rows["bom"]:

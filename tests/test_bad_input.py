@@ -210,6 +210,18 @@ def test_every_problem_is_reported_together(reader: str, mini_copy: Callable[...
             "supplies.csv:3:5"} <= locations
 
 
+def test_a_facility_online_for_no_time_is_a_warning(
+        reader: str, mini_copy: Callable[..., Path]) -> None:
+    """us-sep (facilities.csv line 5) comes online 2027-01-01; closing it that same day
+    (online_until, column 11, is exclusive) leaves it existing at no date: it still loads
+    (the data may mean it), but with a located warning."""
+    path = mini_copy("facilities.csv", cell(5, 11, "2027-01-01"))
+    problems = [str(p) for p in validate_dataset(path)]
+    assert "facilities.csv:5:11: warning: facility 'us-sep' exists at no date: online_until " \
+           "equals online_from (2027-01-01), and online_until is exclusive" in problems
+    assert load_dataset(path).nodes["us-sep"]["online_until"].isoformat() == "2027-01-01"
+
+
 def test_extra_columns_with_free_names_are_kept(mini_copy: Callable[..., Path]) -> None:
     path = mini_copy("supplies.csv",
                      lambda ls: [ls[0] + ",notes", *(line + ",see memo" for line in ls[1:])])
