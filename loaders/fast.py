@@ -53,6 +53,7 @@ from graphmodel.vocab import (
     Stage,
 )
 from loaders._text import MAX_FILE_BYTES, decode_text, open_dataset_file
+from loaders._windows import first_excess, overlapping
 from loaders.files import (
     _NEVER_ONLINE,
     OPTIONAL_TABLES,
@@ -600,18 +601,12 @@ def _check_windows_apart(reader: _Reader, sup: _Table) -> None:
     for i in order[repeated].tolist():
         groups.setdefault(int(link[i]), []).append(i)
     for members in groups.values():
-        earlier: list[tuple[Any, Any, int]] = []
-        for i in sorted(members):
-            start = starts[sup.codes["start"][i]]
-            end = ends[sup.codes["end"][i]]
-            for o_start, o_end, o_line in earlier:
-                if (start is None or o_end is None or start < o_end) and \
-                        (o_start is None or end is None or o_start < end):
-                    reader.problem(sup.file, int(sup.lines[i]), col,
-                                   f"same supply link as line {o_line} with an overlapping "
-                                   "date window; give each row its own start and end")
-                    break
-            earlier.append((start, end, int(sup.lines[i])))
+        members.sort()  # file order
+        windows = [(starts[sup.codes["start"][i]], ends[sup.codes["end"][i]]) for i in members]
+        for a, b in overlapping(windows):
+            reader.problem(sup.file, int(sup.lines[members[a]]), col,
+                           f"same supply link as line {int(sup.lines[members[b]])} with an "
+                           "overlapping date window; give each row its own start and end")
 
 
 def _check_share_sums(reader: _Reader, sup: _Table) -> None:
@@ -628,35 +623,25 @@ def _check_share_sums(reader: _Reader, sup: _Table) -> None:
         sup.codes["start"]]
     dated = np.zeros(len(groups), dtype=bool)
     dated[group[has_start]] = True
-    # groups without start dates: the only instant is "always", every row is active
     total = np.bincount(group, weights=share, minlength=len(groups))
-    last_line = np.zeros(len(groups), dtype=np.int64)
-    np.maximum.at(last_line, group, sup.lines)
-    row_of_line = {int(line): i for i, line in enumerate(sup.lines.tolist())}
     share_col = sup.col("share")
-    for g in np.flatnonzero(~dated & (total > 1.0 + 1e-9)).tolist():
-        i = row_of_line[int(last_line[g])]
-        _share_problem(reader, sup, i, share_col, float(total[g]), None)
-    # dated groups: the row-by-row rule, instant by instant
-    if not dated.any():
+    # groups without start dates: the only instant is "always", every row is active;
+    # a total near the limit is summed again exactly, as the row-by-row reader sums it
+    near = ~dated & (total > 1.0 - 1e-6)
+    if not near.any() and not dated.any():
         return
     order = np.argsort(group, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(groups)))])
     starts, ends = sup.values["start"], sup.values["end"]
-    for g in np.flatnonzero(dated).tolist():
+    for g in np.flatnonzero(dated | near).tolist():
         members = order[bounds[g]:bounds[g + 1]].tolist()
-        recs = [(starts[sup.codes["start"][i]], ends[sup.codes["end"][i]], float(share[i]),
-                 int(sup.lines[i]), i) for i in members]
-        instants = {r[0] for r in recs}
-        for instant in sorted(instants, key=lambda d: (d is not None, d)):
-            active = [r for r in recs
-                      if (r[0] is None or (instant is not None and r[0] <= instant))
-                      and (r[1] is None or instant is None or instant < r[1])]
-            value = sum(r[2] for r in active)
-            if value > 1.0 + 1e-9:
-                last = max(active, key=lambda r: r[3])
-                _share_problem(reader, sup, last[4], share_col, value, instant)
-                break
+        excess = first_excess(
+            [(starts[sup.codes["start"][i]], ends[sup.codes["end"][i]]) for i in members],
+            [float(share[i]) for i in members])
+        if excess is not None:
+            instant, value, active = excess
+            last = max((members[a] for a in active), key=lambda i: int(sup.lines[i]))
+            _share_problem(reader, sup, last, share_col, value, instant)
 
 
 def _share_problem(reader: _Reader, sup: _Table, i: int, column: int, total: float,
@@ -811,6 +796,7 @@ def _add_supplies(G: nx.MultiDiGraph, t: _Table) -> None:
     names = ("supplier", "buyer", "product", "share", "start", "end", "sources", "confidence")
     extra_cols = [(c, t.values[c]) for c in extras]
     succ, pred = _adjacency(G)
+    windows: dict[tuple[str, str, str], int] = {}  # the last n of a link's key#n
     # the codes in blocks, each freed once built: the graph grows as the table shrinks
     step = 1 << 16
     blocks = [{c: t.codes[c][lo:lo + step].copy() for c in t.codes}
@@ -845,9 +831,7 @@ def _add_supplies(G: nx.MultiDiGraph, t: _Table) -> None:
             if keydict is None:
                 out[v] = pred[v][u] = {key: data}
             elif key in keydict:  # another date window of the same link: key#2, key#3 ...
-                n = 2
-                while f"{key}#{n}" in keydict:
-                    n += 1
+                n = windows[(u, v, key)] = windows.get((u, v, key), 1) + 1
                 keydict[f"{key}#{n}"] = data
             else:
                 keydict[key] = data
@@ -872,7 +856,8 @@ def _adjacency(G: nx.MultiDiGraph) -> tuple[Any, Any]:
 # --------------------------------------------------------------------------- public API
 
 
-def _read_fast(path: str | Path) -> tuple[nx.MultiDiGraph | None, list[Problem]]:
+def _read_fast(path: str | Path, *, build: bool = True
+               ) -> tuple[nx.MultiDiGraph | None, list[Problem]]:
     root = Path(path)
     if not root.is_dir():
         raise LoadError(f"{root}: not a directory (a dataset is a directory of CSV files)")
@@ -904,8 +889,9 @@ def _read_fast(path: str | Path) -> tuple[nx.MultiDiGraph | None, list[Problem]]
     _cross_check_big(reader, fac, sup, rules)
     if not failed() and fac is not None and sup is not None:
         _data_gaps_big(reader, fac, sup)
-        _release_free_memory()
-        G = _build(reader, fac, sup, rules)
+        if build:
+            _release_free_memory()
+            G = _build(reader, fac, sup, rules)
     problems = sorted(reader.problems, key=lambda q: (q.file, q.line, q.column))
     return (None if failed() else G), problems
 
@@ -932,7 +918,7 @@ def validate_dataset_fast(path: str | Path) -> list[Problem]:
     was = gc.isenabled()
     gc.disable()
     try:
-        return _read_fast(path)[1]
+        return _read_fast(path, build=False)[1]
     finally:
         if was:
             gc.enable()

@@ -29,6 +29,7 @@ from graphmodel import (
 )
 from graphmodel.schema import RECORD_MODELS, Rule, column_name_problem
 from loaders._text import decode_text, read_file
+from loaders._windows import first_excess, overlapping
 
 __all__ = [
     "OPTIONAL_TABLES",
@@ -384,18 +385,17 @@ def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
 
 def _check_windows_apart(reader: _Reader, rows: list[_Row], link: Any, what: str) -> None:
     """Rows for the same link are date windows of it: they may not overlap."""
-    seen: dict[Any, list[_Row]] = defaultdict(list)
+    groups: dict[Any, list[_Row]] = defaultdict(list)
     for row in rows:
-        rec = row.record
-        for other in seen[link(rec)]:
-            o = other.record
-            if (rec.start is None or o.end is None or rec.start < o.end) and \
-                    (o.start is None or rec.end is None or o.start < rec.end):
-                reader.problem(row.file, row.line, row.col("start"),
-                               f"same {what} as line {other.line} with an overlapping date "
-                               "window; give each row its own start and end")
-                break
-        seen[link(rec)].append(row)
+        groups[link(row.record)].append(row)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        for i, j in overlapping([(r.record.start, r.record.end) for r in group]):
+            row = group[i]
+            reader.problem(row.file, row.line, row.col("start"),
+                           f"same {what} as line {group[j].line} with an overlapping date "
+                           "window; give each row its own start and end")
 
 
 def _instants(rows: list[_Row]) -> list[Any]:
@@ -412,15 +412,14 @@ def _active(rows: list[_Row], instant: Any) -> list[_Row]:
 def _check_share_sum(reader: _Reader, group: list[_Row], what: str) -> None:
     """Shares of one whole (a buyer's need of a product, a company's equity) add up to at
     most 1 at every date; reported once, at the last row active when it first exceeds 1."""
-    for instant in _instants(group):
-        active = _active(group, instant)
-        total = sum(r.record.share for r in active)
-        if total > 1.0 + 1e-9:
-            last = max(active, key=lambda r: r.line)
-            when = f" from {instant}" if instant else ""
-            reader.problem(last.file, last.line, last.col("share"),
-                           f"{what} add up to {total:.4g}{when}, above 1")
-            return
+    excess = first_excess([(r.record.start, r.record.end) for r in group],
+                          [r.record.share for r in group])
+    if excess is not None:
+        instant, total, active = excess
+        last = max((group[i] for i in active), key=lambda r: r.line)
+        when = f" from {instant}" if instant else ""
+        reader.problem(last.file, last.line, last.col("share"),
+                       f"{what} add up to {total:.4g}{when}, above 1")
 
 
 def _check_no_cycles(reader: _Reader, rows: list[_Row], tail: str, head: str, what: str, *,
