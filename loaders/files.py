@@ -429,6 +429,15 @@ def _check_no_cycles(reader: _Reader, rows: list[_Row], tail: str, head: str, wh
     Each cycle is reported once, at the row that closes it (the last in the file), in the
     ``head`` column, naming the ids around it. Self-loops are the rows' own errors.
     """
+    def ends(r: _Row) -> tuple[str, str]:
+        return getattr(r.record, tail), getattr(r.record, head)
+
+    # a cycle at some date is a cycle of all the rows: keep only rows inside one (usually none)
+    union = nx.DiGraph([ends(r) for r in rows])
+    looped = {n: i for i, c in enumerate(nx.strongly_connected_components(union)) if len(c) > 1
+              for n in c}
+    rows = [r for r in rows
+            if ends(r)[0] in looped and looped[ends(r)[0]] == looped.get(ends(r)[1])]
     reported: set[frozenset[int]] = set()
     for instant in _instants(rows) if dated else [None]:
         active = _active(rows, instant) if dated else rows
