@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from graphmodel import Problem
-from loaders import validate_dataset
-from loaders.fast import validate_dataset_fast
+from oretrace.graphmodel import Problem
+from oretrace.loaders import validate_dataset
+from oretrace.loaders.fast import validate_dataset_fast
 
 MINI = Path(__file__).parents[1] / "tests" / "data" / "mini"
 

@@ -30,9 +30,8 @@ from enum import Enum
 from typing import Any
 
 import networkx as nx
-
-from graphmodel.errors import UnknownNodeError
-from graphmodel.schema import (
+from oretrace.graphmodel.errors import UnknownNodeError
+from oretrace.graphmodel.schema import (
     BomLine,
     Company,
     Facility,
@@ -43,7 +42,14 @@ from graphmodel.schema import (
     Supply,
     Technology,
 )
-from graphmodel.vocab import CONFIDENCE_ORDER, Category, Confidence, EdgeKind, NodeKind, Stage
+from oretrace.graphmodel.vocab import (
+    CONFIDENCE_ORDER,
+    Category,
+    Confidence,
+    EdgeKind,
+    NodeKind,
+    Stage,
+)
 
 __all__ = [
     "Records",
@@ -206,7 +212,7 @@ def get_node(G: nx.MultiDiGraph, node: str, kind: str | None = None) -> dict[str
     >>> get_node(nx.MultiDiGraph(), "F-53")
     Traceback (most recent call last):
     ...
-    graphmodel.errors.UnknownNodeError: no node with id 'F-53'
+    oretrace.graphmodel.errors.UnknownNodeError: no node with id 'F-53'
     """
     attrs = G.nodes.get(node)
     if attrs is None or (kind is not None and attrs.get("kind") != kind):

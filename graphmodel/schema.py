@@ -19,6 +19,15 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
+from oretrace.graphmodel.vocab import (
+    COUNTRIES,
+    Category,
+    Confidence,
+    FacilityStatus,
+    Stage,
+    TechStage,
+    Verdict,
+)
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -27,16 +36,6 @@ from pydantic import (
     ValidationInfo,
     field_validator,
     model_validator,
-)
-
-from graphmodel.vocab import (
-    COUNTRIES,
-    Category,
-    Confidence,
-    FacilityStatus,
-    Stage,
-    TechStage,
-    Verdict,
 )
 
 __all__ = [
@@ -80,7 +79,7 @@ def _blank_to_none(value: Any) -> Any:
 # --------------------------------------------------------------------------- cells
 #
 # Each kind of cell is read by one small function, used by the models below and by the
-# large-table reader (loaders.fast) alike, so both read every cell the same way.
+# large-table reader (oretrace.loaders.fast) alike, so both read every cell the same way.
 
 _NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NOT_FINITE = frozenset({"nan", "inf", "infinity"})
@@ -579,7 +578,7 @@ RECORD_MODELS: dict[str, type[_Record]] = {
 
 
 #: Property names the Neo4j backend stores beside a node's or edge's attributes
-#: (``graphmodel.backends.neo4j.RESERVED`` must stay within these).
+#: (``oretrace.graphmodel.backends.neo4j.RESERVED`` must stay within these).
 STORAGE_NAMES: frozenset[str] = frozenset(
     {"dataset", "version", "id", "_json", "_nulls", "_key", "_seq", "needed", "_need", "_in"}
 )

@@ -1,6 +1,6 @@
 """Fast loading of large datasets: columnar reading, checks over distinct values, lean building.
 
-:func:`load_dataset` of :mod:`loaders.files` sends a dataset here when its
+:func:`load_dataset` of :mod:`oretrace.loaders.files` sends a dataset here when its
 ``facilities.csv`` and ``supplies.csv`` together exceed :data:`FAST_MIN_BYTES`. The answer
 is the same as the row-by-row path — the same graph, the same problems, each as
 ``file:line:column: reason`` with the same wording — only faster and leaner:
@@ -40,11 +40,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pydantic
-
-from graphmodel import DatasetError, LoadError, Problem, Records, build_graph
-from graphmodel.graph import _attrs, supply_key
-from graphmodel.schema import RECORD_MODELS, parse_date, parse_id_list, parse_number
-from graphmodel.vocab import (
+from oretrace.graphmodel import DatasetError, LoadError, Problem, Records, build_graph
+from oretrace.graphmodel.graph import _attrs, supply_key
+from oretrace.graphmodel.schema import RECORD_MODELS, parse_date, parse_id_list, parse_number
+from oretrace.graphmodel.vocab import (
     COUNTRIES,
     Confidence,
     EdgeKind,
@@ -52,9 +51,9 @@ from graphmodel.vocab import (
     NodeKind,
     Stage,
 )
-from loaders._text import MAX_FILE_BYTES, decode_text, open_dataset_file
-from loaders._windows import first_excess, overlapping
-from loaders.files import (
+from oretrace.loaders._text import MAX_FILE_BYTES, decode_text, open_dataset_file
+from oretrace.loaders._windows import first_excess, overlapping
+from oretrace.loaders.files import (
     _NEVER_ONLINE,
     OPTIONAL_TABLES,
     REQUIRED_COLUMNS,
@@ -94,7 +93,8 @@ def is_large(path: str | Path | None) -> bool:
 
 
 def _cell(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """``parse`` (a cell reader of :mod:`graphmodel.schema`), with ``_BAD`` for its errors."""
+    """``parse`` (a cell reader of :mod:`oretrace.graphmodel.schema`), with ``_BAD`` for its
+    errors."""
     def read(v: str) -> Any:
         try:
             return parse(v)
@@ -659,7 +659,8 @@ def _share_problem(reader: _Reader, sup: _Table, i: int, column: int, total: flo
 
 def _needs_by_products(reader: _Reader, fac: _Table, *, substitutes: bool
                        ) -> tuple[list[frozenset[str]], _IntArray]:
-    """What each facility needs (``graphmodel.needed_inputs``, with or without the inputs of
+    """What each facility needs (``oretrace.graphmodel.needed_inputs``, with or without the inputs
+    of
     substitute lines), as one set per distinct (products, market) pair, and the pair index
     of each facility row."""
     bom: dict[str, set[str]] = {}
@@ -927,7 +928,7 @@ def validate_dataset_fast(path: str | Path) -> list[Problem]:
 def load_dataset_fast(path: str | Path) -> nx.MultiDiGraph:
     """Load the dataset at ``path`` as ``load_dataset`` does, by the fast path.
 
-    Raises :class:`graphmodel.DatasetError` listing every bad row when anything is wrong.
+    Raises :class:`oretrace.graphmodel.DatasetError` listing every bad row when anything is wrong.
     Garbage collection is paused while loading; afterwards every object alive is frozen
     (``gc.freeze()``), so later collections skip the graph.
 

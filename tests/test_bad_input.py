@@ -22,20 +22,19 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import oretrace.loaders._text as text
+import oretrace.loaders.fast as fast
 import pytest
-
-import loaders._text as text
-import loaders.fast as fast
-from graphmodel import DatasetError
-from graphmodel.schema import RESERVED_COLUMNS, STORAGE_NAMES
-from loaders import load_dataset, validate_dataset
+from oretrace.graphmodel import DatasetError
+from oretrace.graphmodel.schema import RESERVED_COLUMNS, STORAGE_NAMES
+from oretrace.loaders import load_dataset, validate_dataset
 
 Edit = Callable[[list[str]], list[str]]
 
 
 @pytest.fixture(params=["rows", "fast"])
 def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Which reader validates: ``fast`` sends even the mini dataset to loaders.fast."""
+    """Which reader validates: ``fast`` sends even the mini dataset to oretrace.loaders.fast."""
     if request.param == "fast":
         monkeypatch.setattr(fast, "FAST_MIN_BYTES", 1)
     return str(request.param)
@@ -231,7 +230,7 @@ def test_extra_columns_with_free_names_are_kept(mini_copy: Callable[..., Path]) 
 
 def test_the_neo4j_backend_reserves_only_names_validation_reserves() -> None:
     """validate refuses every name the push would refuse (so no push fails on it later)."""
-    from graphmodel.backends.neo4j import RESERVED
+    from oretrace.graphmodel.backends.neo4j import RESERVED
 
     assert RESERVED <= STORAGE_NAMES <= RESERVED_COLUMNS
     assert "kind" in RESERVED_COLUMNS

@@ -7,7 +7,7 @@ Two properties, checked by hypothesis on the hand-drawn datasets:
    reserved names, control characters, arbitrary unicode. Loading then either succeeds or
    raises :class:`DatasetError` whose every error is one line, ``file:line:column: reason``
    with a file of the dataset; never another exception, and within a time bound.
-2. **Agreement** (issue 17, item 4): the large-table reader (``loaders.fast``) and the
+2. **Agreement** (issue 17, item 4): the large-table reader (``oretrace.loaders.fast``) and the
    row-by-row reader give the same problems and the same graph — in particular for shares
    written ``.9``, ``5e-1``, ``+0.5`` or padded, which once escaped the share-sum and
    overlapping-window checks of the large-table reader.
@@ -29,10 +29,9 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from graphmodel import DatasetError, build_graph
-from loaders import read_records
-from loaders.fast import load_dataset_fast, validate_dataset_fast
+from oretrace.graphmodel import DatasetError, build_graph
+from oretrace.loaders import read_records
+from oretrace.loaders.fast import load_dataset_fast, validate_dataset_fast
 
 DATA = Path(__file__).parent / "data"
 BASES = ("mini", "compliance_mini", "choke_time")

@@ -11,8 +11,7 @@ import datetime as dt
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from loaders._windows import first_excess, overlapping
+from oretrace.loaders._windows import first_excess, overlapping
 
 Window = tuple[dt.date | None, dt.date | None]
 DAYS = [None, dt.date(2025, 1, 1), dt.date(2026, 1, 1), dt.date(2026, 7, 1), dt.date(2027, 1, 1)]
