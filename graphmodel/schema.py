@@ -15,6 +15,8 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from typing import Annotated, Any, Literal
 
 from oretrace.graphmodel.vocab import (
@@ -31,6 +33,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -43,6 +46,8 @@ __all__ = [
     "Ownership",
     "Product",
     "RECORD_MODELS",
+    "RESERVED_COLUMNS",
+    "STORAGE_NAMES",
     "Rule",
     "RuleScope",
     "Source",
@@ -50,7 +55,12 @@ __all__ = [
     "Suspension",
     "Technology",
     "Trigger",
+    "column_name_problem",
     "dataset_json_schema",
+    "parse_date",
+    "parse_id",
+    "parse_id_list",
+    "parse_number",
 ]
 
 ELEMENTS: frozenset[str] = frozenset(
@@ -66,12 +76,131 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-def _split_list(value: Any) -> Any:
+# --------------------------------------------------------------------------- cells
+#
+# Each kind of cell is read by one small function, used by the models below and by the
+# large-table reader (oretrace.loaders.fast) alike, so both read every cell the same way.
+
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NOT_FINITE = frozenset({"nan", "inf", "infinity"})
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_number(value: Any) -> float:
+    """Read one numeric cell: a finite decimal number, spaces around it allowed.
+
+    The one place a number is read (a ``lo..hi`` range reader belongs here too).
+
+    Examples
+    --------
+    >>> [parse_number(v) for v in ["0.9", ".9", " 5e-1 ", "+0.5", 2]]
+    [0.9, 0.9, 0.5, 0.5, 2.0]
+    >>> parse_number("1e309")
+    Traceback (most recent call last):
+    ...
+    ValueError: '1e309' is not a finite number
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower().lstrip("+-") in _NOT_FINITE:
+            raise ValueError(f"{value!r} is not a finite number")
+        if not _NUMBER_TEXT.fullmatch(text):
+            raise ValueError(f"{value!r} is not a number (write it like 0.25 or 2.5e3)")
+        number = float(text)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError(f"{value!r} is not a finite number") from None
+    else:
+        raise ValueError(f"{value!r} is not a number")
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def parse_date(value: Any) -> dt.date:
+    """Read one date cell: ISO ``YYYY-MM-DD`` and nothing else (spaces around allowed).
+
+    Examples
+    --------
+    >>> parse_date("2027-01-01")
+    datetime.date(2027, 1, 1)
+    >>> parse_date("1798761600")
+    Traceback (most recent call last):
+    ...
+    ValueError: '1798761600' is not a date written YYYY-MM-DD
+    """
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"{value!r} has a time of day; a date is written YYYY-MM-DD")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DATE_TEXT.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a calendar date ({exc})") from None
+    raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+
+
+def parse_id(value: Any) -> Any:
+    """Check one identifier: ids are matched exactly, so no spaces around one.
+
+    Examples
+    --------
+    >>> parse_id("cn-mine")
+    'cn-mine'
+    >>> parse_id(" cn-mine")
+    Traceback (most recent call last):
+    ...
+    ValueError: id ' cn-mine' has spaces around it (ids are matched exactly)
+    """
+    if isinstance(value, str) and value != value.strip():
+        raise ValueError(f"id {value!r} has spaces around it (ids are matched exactly)")
+    return value
+
+
+def parse_id_list(value: Any) -> tuple[str, ...]:
+    """Read one list-of-ids cell (``a;b``): each id exact, none twice; empty items skipped.
+
+    Examples
+    --------
+    >>> parse_id_list("ore;oxide;")
+    ('ore', 'oxide')
+    >>> parse_id_list("ore;ore")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'ore' is listed twice
+    """
     if value is None:
         return ()
     if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(";") if part.strip())
-    return value
+        items = [part for part in value.split(";") if part.strip()]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError(f"{value!r} is not a list of ids")
+    seen: set[Any] = set()
+    for item in items:
+        parse_id(item)
+        if item in seen:
+            raise ValueError(f"{item!r} is listed twice")
+        seen.add(item)
+    return tuple(items)
+
+
+def _opt_number(value: Any) -> float | None:
+    value = _blank_to_none(value)
+    return None if value is None else parse_number(value)
+
+
+def _opt_date(value: Any) -> dt.date | None:
+    value = _blank_to_none(value)
+    return None if value is None else parse_date(value)
+
+
+def _opt_id(value: Any) -> Any:
+    return parse_id(_blank_to_none(value))
 
 
 def _parse_bool(value: Any) -> Any:
@@ -97,15 +226,20 @@ def _parse_elements(value: Any) -> Any:
             symbol, sep, number = part.partition("=")
             if not sep:
                 raise ValueError(f"element fraction {part.strip()!r} is not of the form Nd=0.267")
-            fractions[symbol.strip()] = number.strip()
+            if symbol.strip() in fractions:
+                raise ValueError(f"element {symbol.strip()!r} is listed twice")
+            fractions[symbol.strip()] = number
         return fractions
     return value
 
 
-Optional = Annotated[Any, BeforeValidator(_blank_to_none)]
-IdList = Annotated[tuple[str, ...], BeforeValidator(_split_list)]
-OptDate = Annotated[dt.date | None, BeforeValidator(_blank_to_none)]
-OptFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
+Number = Annotated[float, BeforeValidator(parse_number)]
+Id = Annotated[str, BeforeValidator(parse_id), Field(min_length=1)]
+IdList = Annotated[tuple[str, ...], BeforeValidator(parse_id_list)]
+OptId = Annotated[str | None, BeforeValidator(_opt_id)]
+IsoDate = Annotated[dt.date, BeforeValidator(parse_date)]
+OptDate = Annotated[dt.date | None, BeforeValidator(_opt_date)]
+OptFloat = Annotated[float | None, BeforeValidator(_opt_number)]
 OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
 OptBool = Annotated[bool | None, BeforeValidator(_parse_bool)]
 
@@ -142,7 +276,7 @@ class _Sourced(_Record):
 class Source(_Record):
     """A document that figures and links are drawn from."""
 
-    id: str = Field(min_length=1)
+    id: Id
     title: str = Field(min_length=1)
     publisher: OptStr = None
     date: OptDate = None
@@ -152,7 +286,7 @@ class Source(_Record):
 class Company(_Sourced):
     """An operator or owner of facilities."""
 
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     country: Country = None
     state_owned: OptBool = None
@@ -164,11 +298,18 @@ class Company(_Sourced):
 class Ownership(_Sourced):
     """``owner`` holds ``share`` of ``owned`` between ``start`` and ``end``."""
 
-    owner: str = Field(min_length=1)
-    owned: str = Field(min_length=1)
-    share: float
+    owner: Id
+    owned: Id
+    share: Number
     start: OptDate = None
     end: OptDate = None
+
+    @field_validator("owned")
+    @classmethod
+    def company_does_not_own_itself(cls, value: str, info: ValidationInfo) -> str:
+        if value == info.data.get("owner"):
+            raise ValueError(f"company {value!r} owns itself")
+        return value
 
     @field_validator("share")
     @classmethod
@@ -187,7 +328,7 @@ class Ownership(_Sourced):
 class Technology(_Sourced):
     """A process know-how a facility runs."""
 
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     stage: TechStage
     origin_country: Country = None
@@ -198,10 +339,10 @@ class Technology(_Sourced):
 class Product(_Sourced):
     """A material or part type, with its element mass fractions and unit price."""
 
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     category: Category
-    elements: Annotated[dict[str, float], BeforeValidator(_parse_elements)] = Field(
+    elements: Annotated[dict[str, Number], BeforeValidator(_parse_elements)] = Field(
         default_factory=dict
     )
     unit: Literal["kg", "each"]
@@ -238,10 +379,10 @@ class BomLine(_Sourced):
     only scenarios that allow substitution use them.
     """
 
-    product: str = Field(min_length=1)
-    input: str = Field(min_length=1)
-    qty: float
-    substitute_for: OptStr = None
+    product: Id
+    input: Id
+    qty: Number
+    substitute_for: OptId = None
 
     @field_validator("qty")
     @classmethod
@@ -254,9 +395,9 @@ class BomLine(_Sourced):
 class Facility(_Sourced):
     """A site that produces something, or a market standing in for unknown links."""
 
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
-    company: OptStr = None
+    company: OptId = None
     country: Country = None
     stage: Stage
     products: IdList
@@ -300,10 +441,10 @@ class Facility(_Sourced):
 class Supply(_Sourced):
     """``supplier`` ships ``product`` to ``buyer``, covering ``share`` of the buyer's need."""
 
-    supplier: str = Field(min_length=1)
-    buyer: str = Field(min_length=1)
-    product: str = Field(min_length=1)
-    share: float
+    supplier: Id
+    buyer: Id
+    product: Id
+    share: Number
     start: OptDate = None
     end: OptDate = None
 
@@ -434,6 +575,42 @@ RECORD_MODELS: dict[str, type[_Record]] = {
     "facilities": Facility,
     "supplies": Supply,
 }
+
+
+#: Property names the Neo4j backend stores beside a node's or edge's attributes
+#: (``oretrace.graphmodel.backends.neo4j.RESERVED`` must stay within these).
+STORAGE_NAMES: frozenset[str] = frozenset(
+    {"dataset", "version", "id", "_json", "_nulls", "_key", "_seq", "needed", "_need", "_in"}
+)
+
+#: Names an extra column may not have: ``kind``, the storage's own names (and any name
+#: starting with ``_``, kept for storage), and every column the format defines for a node
+#: or edge table (queries read attributes by these names, so an extra ``kind`` or ``share``
+#: column would change what a row means).
+RESERVED_COLUMNS: frozenset[str] = frozenset(
+    {"kind"} | STORAGE_NAMES
+    | {name for table, model in RECORD_MODELS.items() if table != "sources"
+       for name in model.model_fields}
+)
+
+
+def column_name_problem(table: str, name: str) -> str | None:
+    """Say what is wrong with a column ``name`` in ``table``'s header, if anything.
+
+    Examples
+    --------
+    >>> column_name_problem("supplies", "share") is None, column_name_problem("supplies", "notes")
+    (True, None)
+    >>> column_name_problem("supplies", "kind")
+    "extra column 'kind' is reserved (oretrace gives it a meaning); rename it"
+    """
+    if not name:
+        return "a column has no name (a trailing comma in the header?)"
+    if name in RECORD_MODELS[table].model_fields:
+        return None
+    if name in RESERVED_COLUMNS or name.startswith("_"):
+        return f"extra column {name!r} is reserved (oretrace gives it a meaning); rename it"
+    return None
 
 
 def dataset_json_schema() -> dict[str, Any]:
