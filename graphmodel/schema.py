@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from graphmodel.ranges import split_ranges
 from graphmodel.vocab import (
     COUNTRIES,
     Category,
@@ -124,6 +125,11 @@ class _Record(BaseModel):
     """Common configuration: frozen, extra columns kept as attributes."""
 
     model_config = ConfigDict(frozen=True, extra="allow", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def a_ranged_cell_reads_as_its_midpoint(cls, data: Any) -> Any:
+        return split_ranges(cls, data)  # lo..hi cells, both ends checked (graphmodel.ranges)
 
 
 class _Sourced(_Record):
