@@ -711,6 +711,8 @@ def _node_attrs(t: _Table) -> Iterator[tuple[str, dict[str, Any]]]:
         attrs: dict[str, Any] = {"kind": kind}
         for c in names:
             v = columns[c][i]
+            if v is None and c in extras:  # a range column (capacity_lo …) on a point row
+                continue
             attrs[c] = list(v) if c in listed else v
         yield fid, attrs
 
