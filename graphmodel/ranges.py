@@ -15,7 +15,7 @@ Examples
 (8.0, 20.0)
 >>> parse_range("0.25") is None
 True
->>> from graphmodel.schema import BomLine
+>>> from oretrace.graphmodel.schema import BomLine
 >>> line = BomLine.model_validate({"product": "F-35", "input": "ndfeb", "qty": "8..20",
 ...     "sources": "Adamas26", "confidence": "reported"})
 >>> line.qty, line.qty_lo, line.qty_hi

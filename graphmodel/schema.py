@@ -17,17 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
-
-from graphmodel.ranges import split_ranges
-from graphmodel.vocab import (
+from oretrace.graphmodel.ranges import split_ranges
+from oretrace.graphmodel.vocab import (
     COUNTRIES,
     Category,
     Confidence,
@@ -35,6 +26,14 @@ from graphmodel.vocab import (
     Stage,
     TechStage,
     Verdict,
+)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
 )
 
 __all__ = [
@@ -129,7 +128,8 @@ class _Record(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def a_ranged_cell_reads_as_its_midpoint(cls, data: Any) -> Any:
-        return split_ranges(cls, data)  # lo..hi cells, both ends checked (graphmodel.ranges)
+        # lo..hi cells, both ends checked (oretrace.graphmodel.ranges)
+        return split_ranges(cls, data)
 
 
 class _Sourced(_Record):

@@ -1,6 +1,6 @@
 """Fast loading of large datasets: columnar reading, checks over distinct values, lean building.
 
-:func:`load_dataset` of :mod:`loaders.files` sends a dataset here when its
+:func:`load_dataset` of :mod:`oretrace.loaders.files` sends a dataset here when its
 ``facilities.csv`` and ``supplies.csv`` together exceed :data:`FAST_MIN_BYTES`. The answer
 is the same as the row-by-row path — the same graph, the same problems, each as
 ``file:line:column: reason`` with the same wording — only faster and leaner:
@@ -39,12 +39,11 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pydantic
-
-from graphmodel import DatasetError, LoadError, Problem, Records, build_graph
-from graphmodel.graph import _attrs, supply_key
-from graphmodel.ranges import SEPARATOR
-from graphmodel.schema import RECORD_MODELS
-from graphmodel.vocab import (
+from oretrace.graphmodel import DatasetError, LoadError, Problem, Records, build_graph
+from oretrace.graphmodel.graph import _attrs, supply_key
+from oretrace.graphmodel.ranges import SEPARATOR
+from oretrace.graphmodel.schema import RECORD_MODELS
+from oretrace.graphmodel.vocab import (
     COUNTRIES,
     Confidence,
     EdgeKind,
@@ -52,7 +51,7 @@ from graphmodel.vocab import (
     NodeKind,
     Stage,
 )
-from loaders.files import (
+from oretrace.loaders.files import (
     OPTIONAL_TABLES,
     REQUIRED_COLUMNS,
     _bundled_rules,
@@ -345,7 +344,7 @@ def _validate_rows(reader: _Reader, t: _Table) -> None:
 
 
 def _add_range_columns(t: _Table) -> set[str]:
-    """A column holding ``lo..hi`` cells (:mod:`graphmodel.ranges`) gets ``<name>_lo`` and
+    """A column holding ``lo..hi`` cells (:mod:`oretrace.graphmodel.ranges`) gets ``<name>_lo`` and
     ``<name>_hi`` columns beside it, filled by the model from the rows it validates (the
     plain parser sends every ranged cell there): the ends land on the graph as extras."""
     added: set[str] = set()
@@ -627,7 +626,8 @@ def _share_problem(reader: _Reader, sup: _Table, i: int, column: int, total: flo
 
 def _needs_by_products(reader: _Reader, fac: _Table, *, substitutes: bool
                        ) -> tuple[list[frozenset[str]], _IntArray]:
-    """What each facility needs (``graphmodel.needed_inputs``, with or without the inputs of
+    """What each facility needs (``oretrace.graphmodel.needed_inputs``, with or without the inputs
+    of
     substitute lines), as one set per distinct (products, market) pair, and the pair index
     of each facility row."""
     bom: dict[str, set[str]] = {}
@@ -897,7 +897,7 @@ def validate_dataset_fast(path: str | Path) -> list[Problem]:
 def load_dataset_fast(path: str | Path) -> nx.MultiDiGraph:
     """Load the dataset at ``path`` as ``load_dataset`` does, by the fast path.
 
-    Raises :class:`graphmodel.DatasetError` listing every bad row when anything is wrong.
+    Raises :class:`oretrace.graphmodel.DatasetError` listing every bad row when anything is wrong.
     Garbage collection is paused while loading; afterwards every object alive is frozen
     (``gc.freeze()``), so later collections skip the graph.
 

@@ -17,8 +17,7 @@ from typing import Any
 import networkx as nx
 import pydantic
 import yaml
-
-from graphmodel import (
+from oretrace.graphmodel import (
     DatasetError,
     LoadError,
     Problem,
@@ -26,7 +25,7 @@ from graphmodel import (
     build_graph,
     needed_inputs,
 )
-from graphmodel.schema import RECORD_MODELS, Rule
+from oretrace.graphmodel.schema import RECORD_MODELS, Rule
 
 __all__ = [
     "OPTIONAL_TABLES",
@@ -60,7 +59,7 @@ OPTIONAL_TABLES = frozenset({"companies", "ownership", "technologies"})
 
 def bundled_path() -> Path:
     """Return the directory of the dataset shipped with oretrace."""
-    return Path(str(resources.files("loaders") / "bundled"))
+    return Path(str(resources.files("oretrace.loaders") / "bundled"))
 
 
 class _Row:
@@ -432,7 +431,7 @@ def _read(path: str | Path | None) -> tuple[Records, list[Problem]]:
 def _read_tables(root: Path) -> tuple[_Reader, list[_Row]]:
     """The rows of every table and the rules of the dataset at ``root``, checked row by row
     (an overlay, with a ``dataset.yaml`` manifest, merged over the dataset it extends)."""
-    from loaders.overlay import MANIFEST, read_overlay
+    from oretrace.loaders.overlay import MANIFEST, read_overlay
     if (root / MANIFEST).is_file():
         return read_overlay(root)
     reader = _Reader(root)
@@ -477,22 +476,23 @@ def validate_dataset(path: str | Path | None = None) -> list[Problem]:
     >>> [str(p) for p in validate_dataset() if p.severity == "error"]
     []
     """
-    if path is not None and _is_large(path):  # same answer, read column-wise (loaders.fast)
-        from loaders.fast import validate_dataset_fast
+    # same answer, read column-wise (oretrace.loaders.fast)
+    if path is not None and _is_large(path):
+        from oretrace.loaders.fast import validate_dataset_fast
         return validate_dataset_fast(path)
     return _read(path)[1]
 
 
 def _is_large(path: str | Path) -> bool:
-    from loaders.fast import is_large
-    from loaders.overlay import MANIFEST
+    from oretrace.loaders.fast import is_large
+    from oretrace.loaders.overlay import MANIFEST
     return Path(path).is_dir() and not (Path(path) / MANIFEST).exists() and is_large(path)
 
 
 def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:
     """Load the dataset at ``path`` (default: the bundled one) as a validated graph.
 
-    Raises :class:`graphmodel.DatasetError` listing every bad row when anything is wrong;
+    Raises :class:`oretrace.graphmodel.DatasetError` listing every bad row when anything is wrong;
     warnings (data gaps) are kept in ``G.graph["warnings"]``.
 
     Examples
@@ -501,8 +501,8 @@ def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:
     >>> G.nodes["F-35"]["category"]
     'platform'
     """
-    if path is not None and _is_large(path):  # same graph, read column-wise (loaders.fast)
-        from loaders.fast import load_dataset_fast
+    if path is not None and _is_large(path):  # same graph, read column-wise (oretrace.loaders.fast)
+        from oretrace.loaders.fast import load_dataset_fast
         return load_dataset_fast(path)
     records, problems = _read(path)
     if any(p.severity == "error" for p in problems):

@@ -30,7 +30,7 @@ one, ``../base/supplies.csv``).
 Examples
 --------
 >>> import tempfile, pathlib
->>> from loaders import load_dataset
+>>> from oretrace.loaders import load_dataset
 >>> root = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (root / "dataset.yaml").write_text("extends: bundled\\n")
 >>> _ = (root / "products.csv").write_text(
@@ -48,10 +48,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from graphmodel import Problem
-from graphmodel.schema import RECORD_MODELS
-from loaders.files import _Reader, _Row, _TextDates, bundled_path
+from oretrace.graphmodel import Problem
+from oretrace.graphmodel.schema import RECORD_MODELS
+from oretrace.loaders.files import _Reader, _Row, _TextDates, bundled_path
 
 __all__ = ["MANIFEST", "read_overlay", "row_key"]
 
@@ -134,9 +133,9 @@ def read_overlay(root: Path, _seen: frozenset[Path] = frozenset()
     """Read the overlay at ``root`` merged over the dataset its manifest extends.
 
     Returns the merged rows (in a reader holding every problem found so far) and rules,
-    ready for the cross-table checks of :mod:`loaders.files`.
+    ready for the cross-table checks of :mod:`oretrace.loaders.files`.
     """
-    from loaders.files import _read_tables
+    from oretrace.loaders.files import _read_tables
 
     reader = _Reader(root)
     seen = _seen | {root.resolve()}

@@ -1,7 +1,7 @@
 """Compliance: the export-control and procurement rules as data, and their verdicts as of a date.
 
 Rules are the ``rule`` nodes of the graph (``rules.yaml``, fields of
-:class:`graphmodel.schema.Rule`). :func:`evaluate` reads each against one product:
+:class:`oretrace.graphmodel.schema.Rule`). :func:`evaluate` reads each against one product:
 
 1. **In force.** ``effective`` is the first day a rule (or clause) applies; ``until`` the
    first day it no longer does (exclusive, like every ``end`` and ``online_until`` of the
@@ -21,9 +21,9 @@ Rules are the ``rule`` nodes of the graph (``rules.yaml``, fields of
    ``suspended``, with what it would have said in the evidence; a rule that would not bite
    anyway keeps its ``otherwise`` verdict, with the suspension noted.
 
-Triggers (``graphmodel.schema.Trigger``):
+Triggers (``oretrace.graphmodel.schema.Trigger``):
 
-- ``origin_value_share`` — the value share (:func:`queries.content.origin_share`) of
+- ``origin_value_share`` — the value share (:func:`oretrace.queries.content.origin_share`) of
   ``origin`` rare-earth items containing the trigger's (else the scope's) elements, of the
   scope's categories, is at least ``threshold``: MOFCOM No. 61's 0.1 % test.
 - ``origin_content`` — the mass share of some such element of ``origin`` exceeds
@@ -54,9 +54,7 @@ from typing import Any
 
 import networkx as nx
 import pandas as pd
-from pydantic import BaseModel
-
-from graphmodel import (
+from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
     QueryError,
@@ -67,15 +65,16 @@ from graphmodel import (
     restrict,
     weakest,
 )
-from graphmodel.schema import Clause, Rule, RuleScope, Trigger
-from graphmodel.vocab import EdgeKind, NodeKind, Stage
-from queries.content import RARE_EARTHS, ContentShare, _content_table, origin_share
-from queries.exposure import (
+from oretrace.graphmodel.schema import Clause, Rule, RuleScope, Trigger
+from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
+from oretrace.queries.content import RARE_EARTHS, ContentShare, _content_table, origin_share
+from oretrace.queries.exposure import (
     effective_stage,
     resolve_products,
     supply_graph,
     witness_paths,
 )
+from pydantic import BaseModel
 
 __all__ = [
     "END_USERS",
@@ -199,8 +198,8 @@ def list_rules(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/compliance_mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(DATA / "compliance_mini")
     >>> list_rules(G, as_of="2026-11-10")[["rule", "status"]].values.tolist()
     [['NO61', 'suspended'], ['DFARS', 'in-force']]
     """
@@ -556,8 +555,8 @@ def evaluate(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/compliance_mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(DATA / "compliance_mini")
     >>> [(v.rule, v.verdict.value) for v in evaluate(G, "missile", as_of="2025-12-15")]
     [('NO61', 'suspended'), ('DFARS', 'compliant')]
     >>> [(v.rule, v.verdict.value) for v in evaluate(G, "missile", as_of="2026-12-15")]

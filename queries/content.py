@@ -9,7 +9,7 @@ a rare-earth item is made: mined, concentrated, separated, reduced to metal, all
 into a magnet, recycled, or pooled in that country's market (``ORIGIN_STAGES``) — the
 reading of "China-origin rare-earth items" in MOFCOM No. 61 and of a Chinese mine or
 separation plant in DESIGN §3. Pass ``stages`` to narrow it (``{"mine"}``: mined there) or
-any :class:`~queries.predicates.Predicate` as ``origin``.
+any :class:`~oretrace.queries.predicates.Predicate` as ``origin``.
 
 **Mass share** (DESIGN §3). For each element, the share of it leaving a facility that is of
 origin is the supply-share-weighted mean of its suppliers' shares, inputs weighted by how
@@ -34,16 +34,16 @@ A by-product a facility makes without a bill of materials (scrap) is valued at i
 × the facility's origin mass share; an origin item without a price is valued through its
 inputs (a lower bound) and named in ``notes`` (when it is in the product's chain).
 
-**Engines.** :func:`origin_share` takes ``engine`` (see :mod:`queries.feasibility`). The
+**Engines.** :func:`origin_share` takes ``engine`` (see :mod:`oretrace.queries.feasibility`). The
 compiled engine computes the mass shares on the compiled form
-(:func:`graphmodel.compiled.mass_shares`, bounds included) and the value share, the
+(:func:`oretrace.graphmodel.compiled.mass_shares`, bounds included) and the value share, the
 evidence and the notes the plain way on the facilities upstream of the product only (which
 is all they depend on). It reads the network at a date, not above a confidence floor: with
 ``min_confidence`` the plain engine answers.
 
 Examples
 --------
->>> from loaders import load_dataset
+>>> from oretrace.loaders import load_dataset
 >>> G = load_dataset("tests/data/mini")
 >>> r = origin_share(G, "missile", as_of="2026-06-01")
 >>> round(r.share, 6), round(r.kg_per_unit, 6)
@@ -62,9 +62,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from pydantic import BaseModel
-
-from graphmodel import (
+from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
     QueryError,
@@ -75,12 +73,13 @@ from graphmodel import (
     restrict,
     weakest,
 )
-from graphmodel.ranges import range_of
-from graphmodel.schema import ELEMENTS
-from graphmodel.vocab import EdgeKind, NodeKind, Stage
-from queries.exposure import _dated_subgraph, _supply_graph, makers, resolve_products
-from queries.feasibility import Engine, choose_engine
-from queries.predicates import Predicate
+from oretrace.graphmodel.ranges import range_of
+from oretrace.graphmodel.schema import ELEMENTS
+from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
+from oretrace.queries.exposure import _dated_subgraph, _supply_graph, makers, resolve_products
+from oretrace.queries.feasibility import Engine, choose_engine
+from oretrace.queries.predicates import Predicate
+from pydantic import BaseModel
 
 __all__ = [
     "ORIGIN_STAGES",
@@ -220,7 +219,7 @@ def element_content(G: nx.MultiDiGraph, product: str) -> dict[str, float]:
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> element_content(load_dataset("tests/data/mini"), "actuator")
     {'Nd': 0.1335}
     """
@@ -241,7 +240,7 @@ def find_element_content(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> find_element_content(load_dataset("tests/data/mini")).values.tolist()
     [['missile', 'Test missile', 'Nd', 0.534]]
     """
@@ -263,7 +262,7 @@ def origin_facilities(G: nx.MultiDiGraph, origin: str | Predicate = "CN", *,
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> sorted(origin_facilities(load_dataset("tests/data/mini"), "CN"))
     ['cn-mine', 'cn-sep']
     >>> sorted(origin_facilities(load_dataset("tests/data/mini"), "CN", stages={"mine"}))
@@ -312,7 +311,7 @@ class _Network:
         among the opaque inputs by quantity; a market, or a plant making only opaque
         products (a cracking plant), passes it through. So the origin of an element
         survives the steps before its first declared fraction (the mined origin of the Nd
-        in an oxide). :func:`graphmodel.compiled.mass_shares` applies the same rule.
+        in an oxide). :func:`oretrace.graphmodel.compiled.mass_shares` applies the same rule.
         """
         weights: dict[str, float] = {}
         opaque: dict[str, float] = {}
@@ -372,7 +371,8 @@ _Shares = Mapping[str, tuple[float | None, float, float]]
 
 
 class _CompiledShares(Mapping[str, tuple[float | None, float, float]]):
-    """The mass shares of :func:`graphmodel.compiled.mass_shares`, read as :func:`_mass_shares`
+    """The mass shares of :func:`oretrace.graphmodel.compiled.mass_shares`, read as
+    :func:`_mass_shares`
     gives them (``nan`` → ``None``), by facility id."""
 
     def __init__(self, cg: compiled.CompiledGraph, est: _Vector, low: _Vector,
@@ -621,7 +621,7 @@ def origin_share(
     40 % Chinese) and 0.06 kg Dy oxide (300 $/kg, all Chinese):
     ``tests/test_content.py`` builds it; 0.30·0.4·70 + 0.06·300 = 26.4 $ per kg.
 
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> G = load_dataset("tests/data/mini")
     >>> r = origin_share(G, "magnet", by="value", as_of="2026-06-01")
     >>> round(r.value_usd, 4), round(r.share, 4)

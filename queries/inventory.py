@@ -6,10 +6,9 @@ from typing import Any
 
 import networkx as nx
 import pandas as pd
+from oretrace.graphmodel import facilities_making, get_node, platforms
+from oretrace.graphmodel.vocab import EdgeKind
 from pydantic import BaseModel
-
-from graphmodel import facilities_making, get_node, platforms
-from graphmodel.vocab import EdgeKind
 
 __all__ = ["Neighbour", "NodeReport", "describe_node", "list_platforms", "summarize"]
 
@@ -19,7 +18,7 @@ def summarize(G: nx.MultiDiGraph) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> table = summarize(load_dataset())
     >>> platforms = table.query("kind == 'product' and group == 'platform'")
     >>> int(platforms["count"].sum()) >= 8
@@ -75,7 +74,7 @@ class NodeReport(BaseModel):
 def describe_node(G: nx.MultiDiGraph, node: str) -> NodeReport:
     """Return ``node`` with its sources resolved and its edges listed.
 
-    Raises :class:`graphmodel.UnknownNodeError` (with close matches) for an unknown id.
+    Raises :class:`oretrace.graphmodel.UnknownNodeError` (with close matches) for an unknown id.
     """
     attrs = get_node(G, node)
     table = G.graph.get("sources", {})

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-
-from queries.content import origin_share
-from queries.exposure import find_where_used
-from queries.predicates import Predicate
+from oretrace.queries.content import origin_share
+from oretrace.queries.exposure import find_where_used
+from oretrace.queries.predicates import Predicate
 
 TODAY = "2026-12-02"
 HRE_MINES = {"cn-south-ion-clay", "kachin-ion-clay"}

@@ -9,14 +9,13 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from oretrace.graphmodel import nodes_of, restrict
+from oretrace.queries.chokepoints import find_single_points_of_failure, rank_chokepoints
+from oretrace.queries.feasibility import simulate
+from oretrace.queries.scenarios import diff_scenarios
 from typer.testing import CliRunner
 
-from graphmodel import nodes_of, restrict
-from oretrace.__main__ import services
-from queries.chokepoints import find_single_points_of_failure, rank_chokepoints
-from queries.cli import make_app
-from queries.feasibility import simulate
-from queries.scenarios import diff_scenarios
+from oretrace.cli import make_app
 
 TODAY = "2026-11-24"
 
@@ -111,7 +110,7 @@ def test_the_policy_reads_the_suspensions_of_the_rules(
 
 
 def _scenario(*args: str) -> Any:
-    result = CliRunner().invoke(make_app(services()),
+    result = CliRunner().invoke(make_app(),
                                 ["-f", "json", "scenario", "--fail", "country:CN", *args])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-
-from graphmodel import (
+from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     at,
     facilities_making,
@@ -19,7 +18,7 @@ from graphmodel import (
     supply_edges,
     write_json,
 )
-from loaders import bundled_path, load_dataset, validate_dataset
+from oretrace.loaders import bundled_path, load_dataset, validate_dataset
 
 FACTS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "facts.md"
 PLATFORMS = {"F-35", "Tomahawk", "Virginia", "Columbia", "DDG-51", "JDAM", "MQ-9", "G-ATOR"}

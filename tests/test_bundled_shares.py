@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-
-from queries.concentration import find_concentration
+from oretrace.queries.concentration import find_concentration
 
 TODAY = "2026-12-02"
 

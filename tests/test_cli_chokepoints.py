@@ -11,15 +11,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from oretrace.__main__ import main, services
-from queries.cli import make_app
+from oretrace.cli import main, make_app
 
 DATA = Path(__file__).parent / "data"
 TIME = str(DATA / "choke_time")
 ANDOR = str(DATA / "choke_andor")
 MARKET = str(DATA / "choke_market")
 runner = CliRunner()
-app = make_app(services())
+app = make_app()
 
 
 def run(*args: str) -> tuple[int, str]:

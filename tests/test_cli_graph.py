@@ -10,11 +10,10 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
-from oretrace.__main__ import main, services
-from queries.cli import make_app
+from oretrace.cli import main, make_app
 
 runner = CliRunner()
-app = make_app(services())
+app = make_app()
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -6,12 +6,11 @@ from typing import Any
 
 import networkx as nx
 import pytest
-
-from graphmodel import QueryError, Records, UnknownNodeError, build_graph
-from graphmodel.schema import BomLine, Facility, Product, Rule, Source, Supply, Technology
-from queries.compliance import evaluate, list_rules
-from queries.content import origin_share
-from queries.predicates import CN_TECHNOLOGY
+from oretrace.graphmodel import QueryError, Records, UnknownNodeError, build_graph
+from oretrace.graphmodel.schema import BomLine, Facility, Product, Rule, Source, Supply, Technology
+from oretrace.queries.compliance import evaluate, list_rules
+from oretrace.queries.content import origin_share
+from oretrace.queries.predicates import CN_TECHNOLOGY
 
 CITE = {"sources": ["hand"], "confidence": "documented"}
 COVERED = ["CN", "RU", "IR", "KP"]

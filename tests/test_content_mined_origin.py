@@ -20,9 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from loaders import load_dataset
-from queries.content import origin_share
+from oretrace.loaders import load_dataset
+from oretrace.queries.content import origin_share
 
 
 def opaque_ore(lines: list[str]) -> list[str]:

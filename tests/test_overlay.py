@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from graphmodel import DatasetError
-from loaders import load_dataset, validate_dataset
-from queries.chokepoints import find_single_points_of_failure
-from queries.compliance import evaluate
-from queries.concentration import find_concentration
-from queries.content import origin_share
-from queries.exposure import find_exposed, find_where_used, trace
+from oretrace.graphmodel import DatasetError
+from oretrace.loaders import load_dataset, validate_dataset
+from oretrace.queries.chokepoints import find_single_points_of_failure
+from oretrace.queries.compliance import evaluate
+from oretrace.queries.concentration import find_concentration
+from oretrace.queries.content import origin_share
+from oretrace.queries.exposure import find_exposed, find_where_used, trace
 
 MANIFEST = "extends: bundled\nname: rafale\n"
 #: One new platform, its assembly and its one magnet line; the products table lists its

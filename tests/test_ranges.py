@@ -6,10 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from graphmodel.ranges import parse_range, range_of
-from loaders import load_dataset, validate_dataset
-from loaders.fast import load_dataset_fast, validate_dataset_fast
+from oretrace.graphmodel.ranges import parse_range, range_of
+from oretrace.loaders import load_dataset, validate_dataset
+from oretrace.loaders.fast import load_dataset_fast, validate_dataset_fast
 
 
 def set_cell(line_no: int, column: int, value: str) -> Callable[[list[str]], list[str]]:

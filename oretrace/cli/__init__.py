@@ -1,44 +1,33 @@
 """The ``oretrace`` command line: global options, graph loading, and the command families.
 
-The CLI is built by :func:`make_app` from :class:`Services` (how to load a dataset, how to
-validate one), so that ``queries`` stays free of ``loaders``: the ``oretrace`` package wires
-the two together. Each command family lives in its own module with a ``register(app)``.
+The CLI is a layer over the library: it imports :mod:`oretrace.loaders` and
+:mod:`oretrace.queries`, never the reverse. Each command family lives in its own module of
+this package with a ``register(app)``; the modules are imported statically below, and each
+imports the heavy parts of the library (pandas, scipy, matplotlib) inside the commands that
+need them, so that ``oretrace --help`` starts fast.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-import networkx as nx
 import typer
 
-from graphmodel import Problem
-from queries.cli._output import Format, emit
+from oretrace.cli._output import Format, emit
 
-__all__ = ["COMMAND_MODULES", "FormatOption", "Services", "State", "emit", "make_app", "state"]
+if TYPE_CHECKING:
+    import networkx as nx
 
-#: Modules of ``queries.cli`` whose ``register(app)`` adds commands, in help order.
-COMMAND_MODULES = ("graph", "exposure", "chokepoints", "neo4j", "report", "synth")
-
-
-@dataclass
-class Services:
-    """What the CLI needs from outside ``queries``: loading and validating datasets."""
-
-    load: Callable[[Path | None], nx.MultiDiGraph]
-    validate: Callable[[Path | None], list[Problem]]
-    extras: dict[str, Callable[..., Any]] = field(default_factory=dict)
+__all__ = ["FormatOption", "State", "emit", "main", "make_app", "state"]
 
 
 @dataclass
 class State:
     """Global options of one invocation, and the graph, loaded once on first use."""
 
-    services: Services
     data: Path | None = None
     fmt: Format = Format.TABLE
     backend: str = "networkx"
@@ -46,12 +35,16 @@ class State:
     _graph: nx.MultiDiGraph | None = None
 
     def graph(self) -> nx.MultiDiGraph:
-        """Return the dataset's graph (from ``--data`` or the bundled dataset)."""
+        """Return the dataset's graph (from ``--data``, Neo4j, or the bundled dataset)."""
         if self._graph is None:
-            if self.backend == "neo4j" and "load_neo4j" in self.services.extras:
-                self._graph = self.services.extras["load_neo4j"](**self.neo4j)
+            if self.backend == "neo4j":
+                from oretrace.loaders.neo4j import load_from_neo4j
+                o = self.neo4j
+                self._graph = load_from_neo4j(o.get("uri"), o.get("user"), o.get("password"),
+                                              o.get("database"))
             else:
-                self._graph = self.services.load(self.data)
+                from oretrace.loaders import load_dataset
+                self._graph = load_dataset(self.data)
         return self._graph
 
     def format(self, override: Format | None) -> Format:
@@ -72,7 +65,7 @@ def state(ctx: typer.Context) -> State:
     return obj
 
 
-def make_app(services: Services) -> typer.Typer:
+def make_app() -> typer.Typer:
     """Build the ``oretrace`` Typer application."""
     app = typer.Typer(
         name="oretrace",
@@ -106,11 +99,23 @@ def make_app(services: Services) -> typer.Typer:
     ) -> None:
         if backend not in {"networkx", "neo4j"}:
             raise typer.BadParameter("choose networkx or neo4j", param_hint="--backend")
-        ctx.obj = State(services=services, data=data, fmt=fmt, backend=backend,
+        ctx.obj = State(data=data, fmt=fmt, backend=backend,
                         neo4j={"uri": neo4j_uri, "user": neo4j_user,
                                "password": neo4j_password, "database": neo4j_database})
 
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"queries.cli.{name}")
+    from oretrace.cli import chokepoints, exposure, graph, neo4j, report, synth
+
+    for module in (graph, exposure, chokepoints, neo4j, report, synth):  # in help order
         module.register(app)
     return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; turn oretrace errors into one readable message and exit status 2."""
+    from oretrace.graphmodel.errors import OretraceError
+
+    try:
+        make_app()(args=argv, standalone_mode=True)
+    except OretraceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -7,8 +7,14 @@ from typing import Annotated
 import typer
 from tqdm import tqdm
 
-from graphmodel.backends.neo4j import DEFAULT_DATASET, Neo4jConfig, connect, current_version, push
-from queries.cli import FormatOption, emit, state
+from oretrace.cli import FormatOption, emit, state
+from oretrace.graphmodel.backends.neo4j import (
+    DEFAULT_DATASET,
+    Neo4jConfig,
+    connect,
+    current_version,
+    push,
+)
 
 __all__ = ["register"]
 
@@ -35,7 +41,9 @@ def register(app: typer.Typer) -> None:
         Readers keep seeing the previous version until the new one is complete.
         """
         st = state(ctx)
-        G = st.services.load(st.data)
+        from oretrace.loaders import load_dataset
+
+        G = load_dataset(st.data)
         total = G.number_of_nodes() + G.number_of_edges() + len(G.graph.get("sources", {}))
         with connect(config(ctx)) as driver, tqdm(total=total, unit="row", desc="push",
                                                   disable=None) as bar:

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
-from queries.capacity import Shortfall
-from queries.chokepoints import find_smallest_cut, rank_chokepoints
-from queries.cli import FormatOption, emit, state
-from queries.cli._output import Format
-from queries.concentration import find_concentration
-from queries.feasibility import LEVELS, POLICIES
-from queries.scenarios import Blockage, diff_scenarios, simulate_scenario
+from oretrace.cli import FormatOption, emit, state
+from oretrace.cli._output import Format
+from oretrace.queries.capacity import Shortfall
+from oretrace.queries.chokepoints import find_smallest_cut, rank_chokepoints
+from oretrace.queries.concentration import find_concentration
+from oretrace.queries.feasibility import LEVELS, POLICIES
+from oretrace.queries.scenarios import Blockage, diff_scenarios, simulate_scenario
 
 __all__ = ["register"]
 

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 import typer
 from tqdm import tqdm
 
-from graphmodel.synth import generate_network, write_network
-from queries.cli import FormatOption, emit, state
-from queries.cli._output import Format
+from oretrace.cli import FormatOption, emit, state
+from oretrace.cli._output import Format
+from oretrace.loaders.synth import generate_network, write_network
 
 __all__ = ["register", "summary"]
 

@@ -10,11 +10,11 @@ from typing import Annotated
 
 import typer
 
-from graphmodel import write_graphml, write_json
-from graphmodel.schema import dataset_json_schema
-from queries.cli import FormatOption, emit, state
-from queries.cli._output import Format
-from queries.inventory import describe_node, list_platforms, summarize
+from oretrace.cli import FormatOption, emit, state
+from oretrace.cli._output import Format
+from oretrace.graphmodel import write_graphml, write_json
+from oretrace.graphmodel.schema import dataset_json_schema
+from oretrace.queries.inventory import describe_node, list_platforms, summarize
 
 __all__ = ["register"]
 
@@ -71,7 +71,9 @@ def register(app: typer.Typer) -> None:
         """Check every row of a dataset; print file:line:column: reason; exit 1 on errors."""
         st = state(ctx)
         target = directory if directory is not None else st.data
-        problems = st.services.validate(target)
+        from oretrace.loaders import validate_dataset
+
+        problems = validate_dataset(target)
         errors = [p for p in problems if p.severity == "error"]
         out = st.format(fmt)
         if out is Format.TABLE:

@@ -9,16 +9,16 @@ from typing import Annotated
 
 import typer
 
-from graphmodel import QueryError, parse_date
-from queries.cli import state
-from queries.plots import (
+from oretrace.cli import state
+from oretrace.graphmodel import QueryError, parse_date
+from oretrace.queries.plots import (
     plot_chokepoints,
     plot_concentration,
     plot_exposure_matrix,
     plot_supply_flow,
     plot_timeline,
 )
-from queries.report import render_report
+from oretrace.queries.report import render_report
 
 __all__ = ["register"]
 
