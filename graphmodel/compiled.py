@@ -828,6 +828,7 @@ def _rollup(cg: CompiledGraph, element: str) -> _Rollup:
     pk = np.where(cg.need_product >= 0, kg[np.maximum(cg.need_product, 0)], 0.0)
     pk = np.where(pk > 0, pk, 0.0)
     weight = np.where(qty * pk > 0, qty * pk, 0.0)
+    weight = _opaque_weights(cg, kg, qty, pk, weight)
     total = np.bincount(cg.need_facility, weights=weight, minlength=n)
     has_intake = total > 0
     w_link = weight[cg.link_need]
@@ -847,6 +848,53 @@ def _rollup(cg: CompiledGraph, element: str) -> _Rollup:
                   missing=missing, traced0=traced0, all_traced=all_traced,
                   est=est, low=low)
     cg._cache[("rollup", element)] = out
+    return out
+
+
+def _opaque_products(cg: CompiledGraph) -> _Bool:
+    """Per product code: no element fractions of its own nor from any input (a concentrate;
+    ``oretrace.queries.content``'s opaque products)."""
+    cached = cg._cache.get("opaque")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    memo: dict[int, bool] = {}
+
+    def opaque(q: int) -> bool:
+        if q not in memo:
+            memo[q] = False  # a loop through the bill of materials is not opaque
+            memo[q] = not cg.content[cg.products[q]] and all(
+                opaque(i) for i in cg.bom.get(q, {}))
+        return memo[q]
+
+    out = np.array([opaque(q) for q in range(len(cg.products))], dtype=bool)
+    cg._cache["opaque"] = out
+    return out
+
+
+def _opaque_weights(cg: CompiledGraph, kg: _Float, qty: _Float, pk: _Float,
+                    weight: _Float) -> _Float:
+    """Need weights with the opaque inputs' share of the element (``oretrace.queries.content``'s
+    ``intake``): the rest of what the buyer makes, by quantity; passed through by a market
+    or a plant making only opaque products."""
+    op = _opaque_products(cg)
+    n = len(cg.facilities)
+    prod = np.maximum(cg.need_product, 0)
+    is_op = (cg.need_product >= 0) & op[prod] & (pk <= 0) & (qty > 0)
+    if not is_op.any():
+        return weight
+    made = np.array([sum(float(kg[q]) for q in cg.fac_products[f] if not op[q])
+                     for f in range(n)])
+    only_op = np.array([all(op[q] for q in cg.fac_products[f]) for f in range(n)])
+    known = np.bincount(cg.need_facility, weights=weight, minlength=n)
+    op_qty = np.bincount(cg.need_facility, weights=np.where(is_op, qty, 0.0), minlength=n)
+    fac = cg.need_facility
+    rest = made - known
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(rest[fac] > 1e-12, rest[fac] * qty / np.where(op_qty[fac] > 0,
+                                                                       op_qty[fac], 1.0),
+                         np.where(only_op[fac] & (known[fac] <= 0), qty, 0.0))
+    share = np.where(cg.market[fac], qty, share)
+    out: _Float = np.where(is_op, share, weight)
     return out
 
 

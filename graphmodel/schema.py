@@ -19,6 +19,7 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
+from oretrace.graphmodel.ranges import split_ranges
 from oretrace.graphmodel.vocab import (
     COUNTRIES,
     Category,
@@ -257,6 +258,12 @@ class _Record(BaseModel):
     """Common configuration: frozen, extra columns kept as attributes."""
 
     model_config = ConfigDict(frozen=True, extra="allow", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def a_ranged_cell_reads_as_its_midpoint(cls, data: Any) -> Any:
+        # lo..hi cells, both ends checked (oretrace.graphmodel.ranges)
+        return split_ranges(cls, data)
 
 
 class _Sourced(_Record):

@@ -42,6 +42,7 @@ import numpy as np
 import pydantic
 from oretrace.graphmodel import DatasetError, LoadError, Problem, Records, build_graph
 from oretrace.graphmodel.graph import _attrs, supply_key
+from oretrace.graphmodel.ranges import SEPARATOR
 from oretrace.graphmodel.schema import RECORD_MODELS, parse_date, parse_id_list, parse_number
 from oretrace.graphmodel.vocab import (
     COUNTRIES,
@@ -328,6 +329,7 @@ def _validate_rows(reader: _Reader, t: _Table) -> None:
     pointing at pydantic's values.
     """
     parsers = _PARSERS[t.name]
+    ends = _add_range_columns(t)
     suspicious = np.zeros(len(t), dtype=bool)
     for name in t.header:
         parse = parsers.get(name)
@@ -351,7 +353,24 @@ def _validate_rows(reader: _Reader, t: _Table) -> None:
         _validate_with_model(reader, t, np.flatnonzero(suspicious))
     # no row refers to an unparsed value any more (re-pointed or dropped): forget them
     for name in t.header:
-        t.values[name] = [None if v is _BAD else v for v in t.values[name]]
+        t.values[name] = [None if v is _BAD or (name in ends and v == "") else v
+                          for v in t.values[name]]
+
+
+def _add_range_columns(t: _Table) -> set[str]:
+    """A column holding ``lo..hi`` cells (:mod:`oretrace.graphmodel.ranges`) gets ``<name>_lo`` and
+    ``<name>_hi`` columns beside it, filled by the model from the rows it validates (the
+    plain parser sends every ranged cell there): the ends land on the graph as extras."""
+    added: set[str] = set()
+    for name in ("capacity", "share"):
+        if name in t.raw and any(SEPARATOR in v for v in t.raw[name]):
+            for end in (f"{name}_lo", f"{name}_hi"):
+                if end not in t.header:
+                    t.header.append(end)
+                    t.raw[end] = [""]
+                    t.codes[end] = np.zeros(len(t), dtype=np.int32)
+                    added.add(end)
+    return added
 
 
 def _validate_with_model(reader: _Reader, t: _Table, rows: _IntArray) -> None:
@@ -744,6 +763,8 @@ def _node_attrs(t: _Table) -> Iterator[tuple[str, dict[str, Any]]]:
         attrs: dict[str, Any] = {"kind": kind}
         for c in names:
             v = columns[c][i]
+            if v is None and c in extras:  # a range column (capacity_lo …) on a point row
+                continue
             attrs[c] = list(v) if c in listed else v
         yield fid, attrs
 
@@ -818,7 +839,8 @@ def _add_supplies(G: nx.MultiDiGraph, t: _Table) -> None:
             if end[en] is not None:
                 data["end"] = end[en]
             for (c, values), codes in zip(extra_cols, extra_codes, strict=True):
-                data[c] = values[codes[i]]
+                if values[codes[i]] is not None:  # as build_graph: no None on an edge
+                    data[c] = values[codes[i]]
             u, v, key = supplier[a], buyer[b], keys[p]
             if succ is None:
                 n, unique = 1, key

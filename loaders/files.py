@@ -499,6 +499,21 @@ def _read(path: str | Path | None) -> tuple[Records, list[Problem]]:
     root = Path(path) if path is not None else bundled_path()
     if not root.is_dir():
         raise LoadError(f"{root}: not a directory (a dataset is a directory of CSV files)")
+    reader, rules = _read_tables(root)
+    _cross_check(reader, rules)
+    records = Records(name=root.name, rules=[r.record for r in rules],
+                      **{t: [r.record for r in reader.rows[t]] for t in RECORD_MODELS})
+    if not any(p.severity == "error" for p in reader.problems):
+        _data_gaps(reader, build_graph(records))
+    return records, sorted(reader.problems, key=lambda q: (q.file, q.line, q.column))
+
+
+def _read_tables(root: Path) -> tuple[_Reader, list[_Row]]:
+    """The rows of every table and the rules of the dataset at ``root``, checked row by row
+    (an overlay, with a ``dataset.yaml`` manifest, merged over the dataset it extends)."""
+    from oretrace.loaders.overlay import MANIFEST, read_overlay
+    if (root / MANIFEST).is_file():
+        return read_overlay(root)
     reader = _Reader(root)
     for table in RECORD_MODELS:
         reader.read_table(table)
@@ -508,12 +523,7 @@ def _read(path: str | Path | None) -> tuple[Records, list[Problem]]:
         rules = reader.read_rules(rules_file)
     elif root.resolve() != bundled_path().resolve():
         rules = _bundled_rules(reader)
-    _cross_check(reader, rules)
-    records = Records(name=root.name, rules=[r.record for r in rules],
-                      **{t: [r.record for r in reader.rows[t]] for t in RECORD_MODELS})
-    if not any(p.severity == "error" for p in reader.problems):
-        _data_gaps(reader, build_graph(records))
-    return records, sorted(reader.problems, key=lambda q: (q.file, q.line, q.column))
+    return reader, rules
 
 
 def _bundled_rules(reader: _Reader) -> list[_Row]:
@@ -555,7 +565,8 @@ def validate_dataset(path: str | Path | None = None) -> list[Problem]:
 
 def _is_large(path: str | Path) -> bool:
     from oretrace.loaders.fast import is_large
-    return Path(path).is_dir() and is_large(path)
+    from oretrace.loaders.overlay import MANIFEST
+    return Path(path).is_dir() and not (Path(path) / MANIFEST).exists() and is_large(path)
 
 
 def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:

@@ -73,6 +73,7 @@ from oretrace.graphmodel import (
     restrict,
     weakest,
 )
+from oretrace.graphmodel.ranges import range_of
 from oretrace.graphmodel.schema import ELEMENTS
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
 from oretrace.queries.exposure import _dated_subgraph, _supply_graph, makers, resolve_products
@@ -118,8 +119,28 @@ class ElementShare(BaseModel):
     value_share: float | None
 
 
+class RangedLine(BaseModel):
+    """A bill-of-materials line whose quantity is a range (``lo..hi``), with what each end
+    reads (columns ``low_reading`` and ``high_reading`` of ``bom.csv``)."""
+
+    product: str
+    input: str
+    qty: float
+    qty_low: float
+    qty_high: float
+    low_reading: str | None
+    high_reading: str | None
+    sources: list[str]
+    confidence: Confidence
+
+
 class ContentShare(BaseModel):
-    """The share of a product's rare-earth content (or one element's) of an origin."""
+    """The share of a product's rare-earth content (or one element's) of an origin.
+
+    ``kg_per_unit`` reads each ranged quantity at its midpoint; ``kg_per_unit_low`` and
+    ``kg_per_unit_high`` read every one at its low or high end, and ``ranges`` lists the
+    ranged lines that hold the elements, with the reading each end stands for.
+    """
 
     product: str
     name: str | None
@@ -132,6 +153,9 @@ class ContentShare(BaseModel):
     share_high: float | None
     coverage: float | None
     kg_per_unit: float
+    kg_per_unit_low: float
+    kg_per_unit_high: float
+    ranges: list[RangedLine]
     mass_share: float | None
     value_usd: float
     value_share: float | None
@@ -176,6 +200,18 @@ def _content_table(G: nx.MultiDiGraph) -> dict[str, dict[str, float]]:
         if kind == NodeKind.PRODUCT:
             content(n)
     return table
+
+
+def _is_opaque(G: nx.MultiDiGraph, product: str, memo: dict[str, bool]) -> bool:
+    """Whether ``product`` declares no element fractions (counted in kg) and every input of
+    its bill of materials is opaque too: its composition is unknown, not empty."""
+    if product not in memo:
+        attrs = G.nodes[product]
+        memo[product] = False  # a loop through the bill of materials is not opaque
+        declared = attrs.get("elements") if attrs.get("unit") == "kg" else None
+        memo[product] = not declared and all(
+            inp in G and _is_opaque(G, inp, memo) for inp in bill_of_materials(G, product))
+    return memo[product]
 
 
 def element_content(G: nx.MultiDiGraph, product: str) -> dict[str, float]:
@@ -262,22 +298,48 @@ class _Network:
             self.suppliers[f] = by_input
         self.boms = {q: bill_of_materials(V, q) for q in {q for qs in self.products.values()
                                                           for q in qs}}
+        self._opaque: dict[str, bool] = {}
 
     def is_market(self, f: str) -> bool:
         return bool(self.V.nodes[f].get("stage") == Stage.MARKET)
 
     def intake(self, f: str, element: str) -> dict[str, float]:
-        """Kilograms of ``element`` each needed input brings (per unit of each product)."""
+        """Kilograms of ``element`` each needed input brings (per unit of each product).
+
+        An *opaque* input (a concentrate that declares no element fractions) carries the
+        element its buyer makes and its other inputs do not explain: the rest is shared
+        among the opaque inputs by quantity; a market, or a plant making only opaque
+        products (a cracking plant), passes it through. So the origin of an element
+        survives the steps before its first declared fraction (the mined origin of the Nd
+        in an oxide). :func:`oretrace.graphmodel.compiled.mass_shares` applies the same rule.
+        """
         weights: dict[str, float] = {}
+        opaque: dict[str, float] = {}
         for p in self.needs[f]:
             kg = self.content.get(p, {}).get(element, 0.0)
-            if kg <= 0:
-                continue
             qty = 1.0 if self.is_market(f) else sum(
                 self.boms[q].get(p, 0.0) for q in self.products[f])
-            if qty * kg > 0:
+            if kg > 0 and qty * kg > 0:
                 weights[p] = qty * kg
+            elif kg <= 0 and qty > 0 and self.opaque(p):
+                opaque[p] = qty
+        if not opaque:
+            return weights
+        if self.is_market(f):
+            return {**weights, **opaque}
+        made = sum(self.content.get(q, {}).get(element, 0.0)
+                   for q in self.products[f] if not self.opaque(q))
+        rest = made - sum(weights.values())
+        if rest > _EPS:
+            total = sum(opaque.values())
+            return {**weights, **{p: rest * q / total for p, q in opaque.items()}}
+        if not weights and all(self.opaque(q) for q in self.products[f]):
+            return dict(opaque)
         return weights
+
+    def opaque(self, product: str) -> bool:
+        """A product with no element fractions of its own nor from any input (a concentrate)."""
+        return product in self.V and _is_opaque(self.V, product, self._opaque)
 
 
 _Vector = np.ndarray[Any, np.dtype[np.float64]]
@@ -630,6 +692,7 @@ def origin_share(
         notes.add(f"{target!r} holds no {'rare earths' if asked is None else '+'.join(asked)} "
                   "according to its bill of materials")
     confidence, sources = _evidence(V, target, producers, frozenset(chosen), net.content)
+    bounds = _content_bounds(V, target, frozenset(chosen))
     share = mass_share if by == "mass" else value_share
     return ContentShare(
         product=target, name=G.nodes[target].get("name"),
@@ -637,10 +700,47 @@ def origin_share(
         element=None if asked is None else "+".join(asked), as_of=day, share=share,
         share_low=low if by == "mass" else None, share_high=high if by == "mass" else None,
         coverage=None if low is None or high is None else 1.0 - (high - low),
-        kg_per_unit=total_kg, mass_share=mass_share, value_usd=value_usd,
+        kg_per_unit=total_kg, kg_per_unit_low=bounds[0], kg_per_unit_high=bounds[1],
+        ranges=bounds[2], mass_share=mass_share, value_usd=value_usd,
         value_share=value_share, unit_price_usd=None if price is None else float(price),
         elements=rows, makers=sorted(producers), confidence=confidence, sources=sources,
         notes=sorted(notes))
+
+
+def _content_bounds(G: nx.MultiDiGraph, target: str, elements: frozenset[str]
+                    ) -> tuple[float, float, list[RangedLine]]:
+    """Kilograms of ``elements`` in one unit of ``target`` with every ranged quantity at its
+    low end, and at its high end; and the ranged lines that hold any of them."""
+    memo: dict[tuple[str, int], float] = {}
+    lines: dict[tuple[str, str], RangedLine] = {}
+
+    def kg(product: str, end: int) -> float:
+        key = (product, end)
+        if key not in memo:
+            memo[key] = 0.0  # a loop contributes nothing more (content raises on loops)
+            attrs = G.nodes[product]
+            declared = attrs.get("elements") or {}
+            if declared and attrs.get("unit") == "kg":
+                memo[key] = sum(float(f) for e, f in declared.items() if e in elements)
+            else:
+                total = 0.0
+                for _, inp, d in G.out_edges(product, data=True):
+                    if d.get("kind") != EdgeKind.REQUIRES or d.get("substitute_for") is not None:
+                        continue
+                    ends = range_of(d, "qty")
+                    qty = float(d["qty"]) if ends is None else ends[end]
+                    held = kg(inp, end)
+                    total += qty * held
+                    if ends is not None and held > 0:
+                        lines[(product, inp)] = RangedLine(
+                            product=product, input=inp, qty=float(d["qty"]), qty_low=ends[0],
+                            qty_high=ends[1], low_reading=d.get("low_reading"),
+                            high_reading=d.get("high_reading"), sources=list(d["sources"]),
+                            confidence=d["confidence"])
+                memo[key] = total
+        return memo[key]
+
+    return kg(target, 0), kg(target, 1), [lines[k] for k in sorted(lines)]
 
 
 def _evidence(V: nx.MultiDiGraph, target: str, producers: list[str], elements: frozenset[str],

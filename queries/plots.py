@@ -496,7 +496,7 @@ def plot_concentration(
     >>> fig = plot_concentration(load_dataset(), as_of="2026-11-24", stages=["separation"])
     >>> bars = {p.get_gid(): p for p in fig.axes[0].patches}
     >>> round(float(bars["bar:separation:*:CN"].get_width()), 2)
-    0.91
+    0.93
     """
     day = parse_date(as_of)
     table = find_concentration(G, as_of=day, routes=False)

@@ -260,6 +260,44 @@ def kg_of(V: nx.MultiDiGraph, p: str, e: str) -> float:
                if d2["kind"] == "requires" and d2.get("substitute_for") is None)
 
 
+def opaque_of(V: nx.MultiDiGraph, p: str) -> bool:
+    """No element fractions (counted in kg) of its own nor from any bill-of-materials input."""
+    d = V.nodes[p]
+    if d.get("elements") and d.get("unit") == "kg":
+        return False
+    inputs = [q for _, q, d2 in V.out_edges(p, data=True)
+              if d2["kind"] == "requires" and d2.get("substitute_for") is None]
+    return all(q != p and opaque_of(V, q) for q in inputs)
+
+
+def intake_of(V: nx.MultiDiGraph, f: str, e: str) -> dict[str, float]:
+    """Kilograms of ``e`` each needed input of ``f`` brings; an opaque input (unknown
+    composition) carries what ``f`` makes that its other inputs do not explain, split by
+    quantity, or passes everything through a market or an all-opaque maker."""
+    d = V.nodes[f]
+    weights: dict[str, float] = {}
+    opaque: dict[str, float] = {}
+    for p in needed_inputs(V, f):
+        q = 1.0 if d["stage"] == "market" else sum(
+            d2["qty"] for m in d["products"] for _, i, d2 in V.out_edges(m, data=True)
+            if i == p and d2["kind"] == "requires" and d2.get("substitute_for") is None)
+        if q * kg_of(V, p, e) > 0:
+            weights[p] = q * kg_of(V, p, e)
+        elif q > 0 and kg_of(V, p, e) <= 0 and opaque_of(V, p):
+            opaque[p] = q
+    if not opaque:
+        return weights
+    if d["stage"] == "market":
+        return {**weights, **opaque}
+    made = sum(kg_of(V, m, e) for m in d["products"] if m in V and not opaque_of(V, m))
+    rest = made - sum(weights.values())
+    if rest > 1e-12:
+        return {**weights, **{p: rest * q / sum(opaque.values()) for p, q in opaque.items()}}
+    if not weights and all(opaque_of(V, m) for m in d["products"] if m in V):
+        return opaque
+    return weights
+
+
 def iterated_shares(V: nx.MultiDiGraph, origins: set[str], e: str
                     ) -> dict[str, tuple[float | None, float, float]]:
     """Mass shares by value iteration on the rules of DESIGN §3 / ``oretrace.queries.content``:
@@ -269,14 +307,7 @@ def iterated_shares(V: nx.MultiDiGraph, origins: set[str], e: str
     intake: dict[str, dict[str, float]] = {}
     sups: dict[str, dict[str, list[tuple[str, float]]]] = {}
     for f in facs:
-        d = V.nodes[f]
-        weights = {}
-        for p in needed_inputs(V, f):
-            q = 1.0 if d["stage"] == "market" else sum(
-                d2["qty"] for m in d["products"] for _, i, d2 in V.out_edges(m, data=True)
-                if i == p and d2["kind"] == "requires" and d2.get("substitute_for") is None)
-            if q * kg_of(V, p, e) > 0:
-                weights[p] = q * kg_of(V, p, e)
+        weights = intake_of(V, f, e)
         intake[f] = weights
         sups[f] = {p: [(u, d2["share"]) for u, _, d2 in V.in_edges(f, data=True)
                        if d2["kind"] == "supplies" and d2["product"] == p and d2["share"] > 0]

@@ -207,6 +207,8 @@ def register(app: typer.Typer) -> None:
               "bounds": f"{_pct(result.share_low)} .. {_pct(result.share_high)}"
               if result.share_low is not None else "",
               "coverage": _pct(result.coverage), "kg_per_unit": f"{result.kg_per_unit:.4g}",
+              "kg_range": f"{result.kg_per_unit_low:.4g} .. {result.kg_per_unit_high:.4g}"
+              if result.ranges else "",
               "origin_value_usd": f"{result.value_usd:,.2f}",
               "value_share": _pct(result.value_share), "confidence": result.confidence},
              out, title=f"{result.product}: {result.origin}-origin content as of {day}")
@@ -216,6 +218,12 @@ def register(app: typer.Typer) -> None:
                             "origin_value_usd": f"{r.value_usd:,.2f}",
                             "value_share": _pct(r.value_share)} for r in result.elements]),
              out, title="By element (value: origin items containing the element)")
+        if result.ranges:
+            emit(pd.DataFrame([{"line": f"{r.product} <- {r.input}", "qty": f"{r.qty:.4g}",
+                                "low": f"{r.qty_low:.4g}", "low_reading": r.low_reading or "",
+                                "high": f"{r.qty_high:.4g}", "high_reading": r.high_reading or "",
+                                "confidence": r.confidence} for r in result.ranges]),
+                 out, title="Ranged quantities (content uses the midpoint; kg_range the ends)")
         for note in result.notes:
             print(f"note: {note}", file=sys.stderr)
 
