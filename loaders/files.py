@@ -59,7 +59,7 @@ OPTIONAL_TABLES = frozenset({"companies", "ownership", "technologies"})
 
 def bundled_path() -> Path:
     """Return the directory of the dataset shipped with oretrace."""
-    return Path(str(resources.files("loaders") / "bundled"))
+    return Path(str(resources.files("oretrace.loaders") / "bundled"))
 
 
 class _Row:

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import matplotlib as mpl
 import matplotlib.dates as mdates
 import networkx as nx
 import pandas as pd
@@ -49,6 +50,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch, PathPatch, Rectangle
 from matplotlib.path import Path
+from matplotlib.text import Text
 from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
@@ -231,8 +233,23 @@ def _text_colour(fill: str) -> str:
     return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 140 else "black"
 
 
+class _LiteralFigure(Figure):
+    """A figure whose every text is drawn as written: data strings are never mathtext.
+
+    An id or name holding ``$...$`` would otherwise be parsed as TeX when the figure is
+    drawn (and a bad command, ``$\\nosuchcmd$``, fails the whole drawing). Tick labels
+    made during drawing are covered too.
+    """
+
+    def draw(self, renderer: Any) -> None:
+        with mpl.rc_context({"text.parse_math": False}):
+            for text in self.findobj(Text):
+                cast(Text, text).set_parse_math(False)
+            super().draw(renderer)
+
+
 def _new_figure(width: float, height: float) -> Figure:
-    return Figure(figsize=(width, height), layout="constrained", dpi=100)
+    return _LiteralFigure(figsize=(width, height), layout="constrained", dpi=100)
 
 
 def _short_rule(G: nx.MultiDiGraph, rid: str) -> str:

@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from tqdm import tqdm
 
 from oretrace.cli import FormatOption, emit, state
 from oretrace.cli._output import Format
-from oretrace.graphmodel.synth import generate_network, write_network
 
 __all__ = ["register", "summary"]
 
@@ -64,6 +62,10 @@ def register(app: typer.Typer) -> None:
         heavy-tailed supplier popularity, single sourcing, tier-skipping links, recycling
         loops and dated links; load it with ``oretrace --data DIR ...``.
         """
+        from tqdm import tqdm
+
+        from oretrace.graphmodel.synth import generate_network, write_network
+
         with tqdm(total=8, unit="table", desc="synth", disable=None) as bar:
             bar.set_postfix_str("drawing")
             net = generate_network(facilities, seed=seed, suppliers=suppliers,
