@@ -22,7 +22,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,8 +33,8 @@ from oretrace.graphmodel.errors import OretraceError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Format", "OutputError", "check_writable", "clean", "echo", "emit", "neutralise_formula", "say", "to_frame",
-           "to_jsonable"]
+__all__ = ["Format", "OutputError", "check_writable", "clean", "echo", "emit",
+           "neutralise_formula", "say", "to_frame", "to_jsonable", "writing"]
 
 
 class Format(StrEnum):
@@ -58,17 +59,18 @@ class OutputError(OretraceError):
     """Raised when the command line cannot write an output file where it was asked to."""
 
 
-def check_writable(path: Path) -> None:
-    """Raise :class:`OutputError` unless ``path`` can be created or overwritten as a file.
+def check_writable(path: Path, *, directory: bool = False) -> None:
+    """Raise :class:`OutputError` unless ``path`` can be written (a file, or a ``directory``).
 
     Checked before a command computes anything: the nearest existing folder on the way
     must be a writable directory (missing folders below it are created later), and
-    ``path`` itself, if it exists, a writable regular file (or a device such as
-    ``/dev/null``). A disk that fills up while writing is still reported when it happens.
+    ``path`` itself, if it exists, a writable file (or device, such as ``/dev/null``) or,
+    for a ``directory``, a directory. A disk that fills up while writing is still
+    reported when it happens (:func:`writing`).
     """
-    if path.is_dir():
-        raise OutputError(f"{path}: is a directory; give a file name")
     if path.exists():
+        if directory != path.is_dir():
+            raise OutputError(f"{path}: is {'not ' if directory else ''}a directory")
         if not os.access(path, os.W_OK):
             raise OutputError(f"{path}: cannot write here (permission denied)")
         return
@@ -79,6 +81,16 @@ def check_writable(path: Path) -> None:
         raise OutputError(f"{path}: {parent} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"{path}: cannot create it in {parent} (permission denied)")
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn a file system error while writing ``path`` into :class:`OutputError` naming it."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else path
+        raise OutputError(f"{where}: cannot write: {exc.strerror or exc}") from exc
 
 
 def clean(text: str) -> str:

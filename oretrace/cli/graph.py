@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from oretrace.cli import FormatOption, emit, state
-from oretrace.cli._output import Format, say
+from oretrace.cli._output import Format, say, writing
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -182,8 +182,11 @@ def register(app: typer.Typer) -> None:
 
         G = state(ctx).graph()
         path = Path(out)
-        if out.endswith(("/", "\\")) or path.is_dir() or not path.suffix:
-            path.mkdir(parents=True, exist_ok=True)
-            path = path / f"oretrace.{to.value}"
-        written = write_graphml(G, path) if to is ExportFormat.GRAPHML else write_json(G, path)
-        say(f"wrote {written} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)", err=False)
+        with writing(path):
+            if out.endswith(("/", "\\")) or path.is_dir() or not (path.suffix or path.exists()):
+                path.mkdir(parents=True, exist_ok=True)
+                path = path / f"oretrace.{to.value}"
+            written = (write_graphml(G, path) if to is ExportFormat.GRAPHML
+                       else write_json(G, path))
+        say(f"wrote {written} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)",
+            err=False)

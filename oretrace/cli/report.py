@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from oretrace.cli import state
-from oretrace.cli._output import check_writable, say
+from oretrace.cli._output import check_writable, say, writing
 
 __all__ = ["register"]
 
@@ -96,8 +96,9 @@ def register(app: typer.Typer) -> None:
             if last_year < first_year:
                 raise QueryError(f"--to {last_year} is before --from {first_year}")
             fig = plot_timeline(G, years=range(first_year, last_year + 1), as_of=day)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, format=out.suffix.lower().lstrip("."))
+        with writing(out):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(out, format=out.suffix.lower().lstrip("."))
         say(f"wrote {out} ({kind.value}, as of {day.isoformat()})")
 
     @app.command()
@@ -118,6 +119,7 @@ def register(app: typer.Typer) -> None:
         check_writable(out)
         day = parse_date(as_of)
         page = render_report(state(ctx).graph(), platforms=platform or None, as_of=day, k=paths)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(page, encoding="utf-8")
+        with writing(out):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(page, encoding="utf-8")
         say(f"wrote {out} ({len(page) / 1e6:.1f} MB, as of {day.isoformat()})")
