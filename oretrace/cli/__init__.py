@@ -101,6 +101,9 @@ def make_app() -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        # Plain (click) help and usage errors: typer's Rich help imports rich.markdown,
+        # markdown-it and pygments, about 0.2 s of the 0.5 s that `oretrace --help` may take.
+        rich_markup_mode=None,
     )
 
     @app.callback()
