@@ -12,6 +12,9 @@ test holds whatever the loader may come to refuse:
   ``@SUM(1+1)`` (spreadsheet formulas);
 - us-mine is named ``US<ESC>]0;pwned<BEL>mine<ESC>[31m`` (an OSC title-setting sequence and
   a CSI colour sequence) and us-asm's id ends with an OSC sequence;
+- the platform missile is named ``<img src=x onerror=alert(1)>``, the source ``hand`` is titled
+  ``<script>alert(1)</script>`` with the address ``javascript:alert(1)``, and the platform
+  also cites a source ``web`` at an ``https`` address (for the HTML report);
 - jp-mag becomes ``jp$\\nosuchcmd{x}$mag`` (matplotlib mathtext with an unknown command)
   and us-comp gets a ``[link=…]`` in its id.
 
@@ -47,6 +50,9 @@ SEP_ID = "cn-sep[/x]"
 MINE_ID = "=cn-mine"
 ASM_ID = "us-asm\x1b]0;pwned\x07"
 COMP_ID = "us-comp[link=https://evil.example]x[/link]"
+HTML_NAME = "<img src=x onerror=alert(1)>"
+SCRIPT = "<script>alert(1)</script>"
+WEB = "https://example.org/a?b=1&c=2"
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +60,11 @@ def hostile_graph() -> nx.MultiDiGraph:
     """The mini dataset's graph with the hostile names and ids of the module docstring."""
     G = load_dataset(MINI)
     for node, name in [("cn-sep", LINK), ("us-sep", CLOSING), ("cn-mine", FORMULA),
-                       ("us-mine", ESCAPES), ("us-co", AT_FORMULA)]:
+                       ("us-mine", ESCAPES), ("us-co", AT_FORMULA), ("missile", HTML_NAME)]:
         G.nodes[node]["name"] = name
+    G.graph["sources"]["hand"].update(title=SCRIPT, url="javascript:alert(1)")
+    G.graph["sources"]["web"] = {"id": "web", "title": "A web page", "url": WEB}
+    G.nodes["missile"]["sources"] = ["hand", "web"]
     relabelled: nx.MultiDiGraph = nx.relabel_nodes(
         G, {"cn-sep": SEP_ID, "jp-mag": MATH_ID, "cn-mine": MINE_ID, "us-asm": ASM_ID,
             "us-comp": COMP_ID})
@@ -206,6 +215,22 @@ def test_svg_keeps_the_dollar_id_as_text(hostile: str, tmp_path: Path,
                             "--out", str(out), "--as-of", "2026-06-01"], capsys)
     assert code == 0, err
     assert "$\\nosuchcmd{x}$" in out.read_text(encoding="utf-8")
+
+
+def test_report_escapes_data_and_links_only_http(
+        hostile: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 16 item 7: the HTML report shows every data string as text (``<`` as ``&lt;``)
+    and makes a source address a link only when it is http(s)."""
+    out = tmp_path / "r.html"
+    code, _, err = run(["--data", hostile, "report", "--out", str(out),
+                        "--as-of", "2026-06-01"], capsys)
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    assert SCRIPT not in page and HTML_NAME not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "javascript:" not in page
+    assert 'href="https://example.org/a?b=1&amp;c=2"' in page
 
 
 # --------------------------------------------------------------------------- unwritable
