@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> None:
     except RecursionError:
         if os.environ.get("ORETRACE_DEBUG"):
             raise
-        _fail("input nested too deeply to read (recursion limit reached)")
+        _fail("the input nests too deeply to process (Python's recursion limit): a deeply "
+              "nested rules.yaml, or a very long chain in the data")
     except Exception as exc:  # the last line of defence: no traceback reaches a user
         if os.environ.get("ORETRACE_DEBUG"):
             raise
