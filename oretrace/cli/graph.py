@@ -6,7 +6,7 @@ import csv
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,70 +14,51 @@ from oretrace.cli import FormatOption, emit, state
 from oretrace.cli._output import Format, say, writing
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from oretrace.graphmodel.errors import Problem
 
 __all__ = ["register"]
-
-#: The file each kind of node or edge is read from (for locating a column).
-_FILE_OF_KIND = {"facility": "facilities.csv", "company": "companies.csv",
-                 "product": "products.csv", "technology": "technologies.csv",
-                 "rule": "rules.yaml", "supplies": "supplies.csv", "requires": "bom.csv",
-                 "owns": "ownership.csv", "operates": "facilities.csv",
-                 "uses": "facilities.csv", "source": "sources.csv"}
-
-
-def _column(root: Path, file: str, name: str) -> int:
-    """1-based column of ``name`` in the header of ``root/file``; 0 when not found."""
-    try:
-        with (root / file).open(encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError):
-        return 0
-    return next((i for i, h in enumerate(header, 1) if h == name), 0)
-
-
-def push_problems(G: nx.MultiDiGraph, root: Path) -> list[Problem]:
-    """What ``oretrace neo4j push`` would refuse in a loaded dataset, located.
-
-    Two things: a column whose name the Neo4j backend reserves for its own properties
-    (``version``, ``dataset``, ``_json``, …), and a column with an empty name (Neo4j has no
-    empty property name). Each is an error at ``file:1:column`` of the header.
-    """
-    from oretrace.graphmodel.backends.neo4j import RESERVED
-    from oretrace.graphmodel.errors import Problem
-
-    found: dict[tuple[str, str], str] = {}
-
-    def check(kind: Any, attrs: dict[str, Any], skip: frozenset[str] = frozenset()) -> None:
-        for key in attrs:
-            if key in skip:
-                continue
-            if key in RESERVED:
-                why = f"column name {key!r} is reserved by the Neo4j backend; rename it"
-            elif not str(key).strip():
-                why = "a column has an empty name; name it or remove it"
-            else:
-                continue
-            found.setdefault((_FILE_OF_KIND.get(str(kind), "dataset"), str(key)), why)
-
-    for _, attrs in G.nodes(data=True):
-        check(attrs.get("kind"), attrs)
-    for _, _, attrs in G.edges(data=True):
-        check(attrs.get("kind"), attrs)
-    for attrs in G.graph.get("sources", {}).values():
-        check("source", attrs, frozenset({"id"}))
-    return [Problem(file, 1, _column(root, file, key), reason + " (oretrace neo4j push "
-                    "would refuse the dataset)")
-            for (file, key), reason in sorted(found.items())]
-
 
 class ExportFormat(StrEnum):
     """Graph file formats ``export`` writes."""
 
     GRAPHML = "graphml"
     JSON = "json"
+
+
+#: Tables whose ``id`` column is the key of their rows (not stored as a property).
+_KEYED_TABLES = frozenset({"facilities.csv", "companies.csv", "products.csv",
+                           "technologies.csv", "sources.csv"})
+
+
+def push_problems(root: Path) -> list[Problem]:
+    """What ``oretrace neo4j push`` would refuse in a dataset's tables, located.
+
+    Read from the header of every ``*.csv`` of ``root`` (cheap, whatever the size): a column
+    whose name the Neo4j backend reserves for its own properties (``version``, ``dataset``,
+    ``_json``, …; ``id`` is allowed where it is the key of the table's rows), and a column
+    with an empty name (Neo4j has no empty property name). Each is an error at
+    ``file:1:column``. Unreadable files are left to the dataset's own validation.
+    """
+    from oretrace.graphmodel.backends.neo4j import RESERVED
+    from oretrace.graphmodel.errors import Problem
+
+    found: list[Problem] = []
+    for path in sorted(root.glob("*.csv")):
+        try:
+            with path.open(encoding="utf-8", newline="") as handle:
+                header = next(csv.reader(handle), [])
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
+        for column, name in enumerate(header, 1):
+            if not name.strip():
+                why = "a column has an empty name; name it or remove it"
+            elif name in RESERVED and not (name == "id" and path.name in _KEYED_TABLES):
+                why = f"column name {name!r} is reserved by the Neo4j backend; rename it"
+            else:
+                continue
+            found.append(Problem(path.name, 1, column,
+                                 why + " (oretrace neo4j push would refuse the dataset)"))
+    return found
 
 
 def register(app: typer.Typer) -> None:
@@ -143,14 +124,12 @@ def register(app: typer.Typer) -> None:
                      file_okay=False)] = None,
                  fmt: FormatOption = None) -> None:
         """Check every row of a dataset; print file:line:column: reason; exit 1 on errors."""
-        from oretrace.loaders import bundled_path, load_dataset, validate_dataset
+        from oretrace.loaders import bundled_path, validate_dataset
 
         st = state(ctx)
         target = directory if directory is not None else st.data
         problems = validate_dataset(target)
-        if not any(p.severity == "error" for p in problems):
-            problems += push_problems(load_dataset(target),
-                                      target if target is not None else bundled_path())
+        problems += push_problems(target if target is not None else bundled_path())
         errors = [p for p in problems if p.severity == "error"]
         out = st.format(fmt)
         if out is Format.TABLE:
