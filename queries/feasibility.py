@@ -53,6 +53,7 @@ from oretrace.graphmodel import (
     restrict,
 )
 from oretrace.graphmodel.vocab import COUNTRIES, EdgeKind, NodeKind, Stage
+from oretrace.queries._vocab import LEVELS, POLICY_SUMMARIES, POLICY_TEXT
 from oretrace.queries.predicates import located_in
 from pydantic import BaseModel, Field
 
@@ -296,10 +297,6 @@ def group_keys(net: SupplyNetwork, level: str) -> list[str | None]:
     attr = "company" if level == "company" else "country"
     return [None if d.get("stage") == Stage.MARKET else d.get(attr) or f"facility:{f}"
             for f, d in zip(net.facilities, attrs, strict=True)]
-
-
-#: The levels at which failures and chokepoints are grouped.
-LEVELS = ("facility", "company", "country")
 
 
 # --------------------------------------------------------------------------- failures
@@ -563,18 +560,11 @@ def _denies_military(country: str) -> Callable[[nx.MultiDiGraph, dt.date, bool],
     return apply
 
 
-POLICY_TEXT = ("{country} denies military end users: where a rule of the data (an export "
-               "control of {country} with a clause denying military end users) is in force "
-               "and not suspended at the date, every supply link from a facility located in "
-               "{country} to a facility outside {country} in the supply chain of a platform "
-               "fails, for products within the rule's scope")
-
 #: Policies by name: each reads the rule nodes of the graph as of the date.
 POLICIES: dict[str, Policy] = {
     "cn-denies-military": Policy(
         "cn-denies-military", POLICY_TEXT.format(country="CN"), _denies_military("CN"),
-        summary="Chinese rules denying military end users, where in force and not "
-                "suspended, cut links from China into platforms' supply chains"),
+        summary=POLICY_SUMMARIES["cn-denies-military"]),
 }
 
 

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import matplotlib as mpl
 import matplotlib.dates as mdates
 import networkx as nx
 import pandas as pd
@@ -49,6 +50,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch, PathPatch, Rectangle
 from matplotlib.path import Path
+from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter, FuncFormatter
 from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
@@ -231,8 +234,48 @@ def _text_colour(fill: str) -> str:
     return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 140 else "black"
 
 
+#: Control characters (C0 but tab and newline, DEL, C1), drawn as U+FFFD.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class _LiteralFigure(Figure):
+    """A figure whose every text is drawn as written: data strings are never mathtext.
+
+    An id or name holding ``$...$`` would otherwise be parsed as TeX when the figure is
+    drawn (and a bad command, ``$\\nosuchcmd$``, fails the whole drawing). Tick labels
+    made during drawing are covered too. Control characters, which no font draws, are
+    shown as U+FFFD.
+    """
+
+    def draw(self, renderer: Any) -> None:
+        with mpl.rc_context({"text.parse_math": False}):
+            for text in self.findobj(Text):
+                text.set_parse_math(False)
+                shown = text.get_text()
+                if _CONTROL.search(shown):  # no glyph to draw (and a warning quoting it raw)
+                    text.set_text(_CONTROL.sub("\ufffd", shown))
+            for ax in self.axes:  # tick labels are set from their formatter while drawing
+                for axis in (ax.xaxis, ax.yaxis):
+                    for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
+                        if isinstance(formatter, FuncFormatter) and not hasattr(
+                                formatter.func, "_drawable"):
+                            formatter.func = _drawable_labels(formatter.func)
+                        elif isinstance(formatter, FixedFormatter):
+                            formatter.seq = [_CONTROL.sub("\ufffd", str(label))
+                                             for label in formatter.seq]
+            super().draw(renderer)
+
+
+def _drawable_labels(func: Callable[..., Any]) -> Callable[..., str]:
+    """``func``'s tick labels with control characters shown as U+FFFD."""
+    def label(x: Any, pos: Any = None) -> str:
+        return _CONTROL.sub("\ufffd", str(func(x, pos)))
+    label._drawable = True  # type: ignore[attr-defined]
+    return label
+
+
 def _new_figure(width: float, height: float) -> Figure:
-    return Figure(figsize=(width, height), layout="constrained", dpi=100)
+    return _LiteralFigure(figsize=(width, height), layout="constrained", dpi=100)
 
 
 def _short_rule(G: nx.MultiDiGraph, rid: str) -> str:

@@ -148,3 +148,21 @@ def test_unknown_ids_are_one_line_errors(capsys: pytest.CaptureFixture[str]) -> 
     err = capsys.readouterr().err
     assert err.startswith("error: no facility or company with id 'sep-ua'; did you mean")
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("top", ["-1", "-3", "0"])
+def test_top_must_be_positive(top: str) -> None:
+    """Reliability report C11: ``--top -1`` printed all rows but the last (a Python slice)."""
+    code, _ = run("--data", TIME, "chokepoints", "--top", top)
+    assert code == 2
+
+
+def test_concentration_checks_the_product(capsys: pytest.CaptureFixture[str]) -> None:
+    """Reliability report C05: an unknown --product answered an empty table, exit 0.
+    choke_time's products.csv has ``magnet``, one edit away from ``magnt``."""
+    with pytest.raises(SystemExit) as info:
+        main(["--data", TIME, "concentration", "--product", "magnt"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert err.startswith("error: no product with id 'magnt'; did you mean 'magnet'")
+    assert len(err.strip().splitlines()) == 1

@@ -143,3 +143,91 @@ def test_unknown_platform_message_matches_the_issue(capsys: pytest.CaptureFixtur
         main(["--data", DATA, "compliance", "missle"])
     assert capsys.readouterr().err.strip() == \
         "error: no product with id 'missle'; did you mean 'missile'?"
+
+
+def test_content_csv_carries_the_headline_and_the_elements() -> None:
+    """Reliability report C03: -f csv printed only the element rows. One table now: the
+    product's row (share 100 %, bounds 60..100 %, coverage 60 %: cn-sep's 0.6 of jp-mag's
+    oxide is the only known origin in 2026, as in the JSON test above; confidence and sources
+    from the all-illustrative "hand" rows), then Nd's row (4 × 0.5 kg × 0.267 = 0.534 kg)."""
+    import csv
+    import io
+
+    code, out = run("-f", "csv", "content", "missile", "--as-of", "2026-06-01")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["row"] for r in rows] == ["product", "element"]
+    head, nd = rows
+    assert (head["product"], head["origin"], head["by"]) == ("missile", "CN", "mass")
+    assert [float(head[k]) for k in ("share", "share_low", "share_high", "coverage")] == \
+        pytest.approx([1.0, 0.6, 1.0, 0.6])
+    assert (head["confidence"], head["sources"]) == ("illustrative", "hand")
+    assert (nd["element"], float(nd["kg_per_unit"])) == ("Nd", pytest.approx(0.534))
+    assert nd["product"] == "missile"
+
+
+@pytest.mark.parametrize("args", [
+    ["content", "missile", "--origin", "ZZ"],
+    ["content", "missile", "--origin", "China"],
+    ["compliance", "missile", "--destination", "ZZ"],
+])
+def test_unknown_countries_are_refused(args: list[str]) -> None:
+    """Reliability report C05: these answered with exit 0. ZZ is user-assigned in ISO 3166-1,
+    never a country; "China" is a name, not a code."""
+    code, out = run(*args)
+    assert code == 2
+    words = " ".join(out.replace("│", " ").split())  # the usage box wraps long lines
+    assert "is not an ISO 3166-1 alpha-2 country code" in words
+
+
+def test_neo4j_dataset_names_what_the_server_backend_reads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reliability report N12: --backend neo4j always read the dataset named ``oretrace``.
+    The queries and the loader are replaced by recorders: what is checked is the name the
+    command line hands them (no server needed)."""
+    import contextlib
+
+    import networkx as nx
+    from oretrace.graphmodel.backends import neo4j as backend
+    from oretrace.loaders import neo4j as reader
+    from oretrace.queries import native
+
+    seen: list[tuple[str, str]] = []
+
+    @contextlib.contextmanager
+    def connect(config: object) -> object:
+        yield object()
+
+    def exposed(driver: object, predicate: str, *, dataset: str, **_: object) -> list[object]:
+        seen.append(("exposed", dataset))
+        return []
+
+    def used(driver: object, node: str, *, dataset: str, **_: object) -> list[object]:
+        seen.append(("where-used", dataset))
+        return []
+
+    def load(driver: object, *, dataset: str) -> nx.MultiDiGraph:
+        seen.append(("load", dataset))
+        return nx.MultiDiGraph()
+
+    monkeypatch.setattr(backend, "connect", connect)
+    monkeypatch.setattr(native, "find_exposed_native", exposed)
+    monkeypatch.setattr(native, "find_where_used_native", used)
+    monkeypatch.setattr(reader, "load", load)
+    base = ["--backend", "neo4j", "--neo4j-uri", "bolt://127.0.0.1:1"]
+    for args in (["exposed"], ["where-used", "x"], ["info"]):
+        assert runner.invoke(app, [*base, "--neo4j-dataset", "synth", *args]).exit_code == 0
+    assert runner.invoke(app, [*base, "exposed"]).exit_code == 0
+    assert seen == [("exposed", "synth"), ("where-used", "synth"), ("load", "synth"),
+                    ("exposed", "oretrace")]
+
+
+def test_a_non_bolt_uri_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """Reliability report D9: ``NEO4J_URI=http://…`` ended in ModuleNotFoundError (aiohttp):
+    oretrace speaks Bolt only."""
+    with pytest.raises(SystemExit) as info:
+        main(["--backend", "neo4j", "--neo4j-uri", "http://127.0.0.1:7474", "exposed"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert err.startswith("error: Neo4j URI 'http://127.0.0.1:7474' is not a Bolt URI")
+    assert len(err.strip().splitlines()) == 1
