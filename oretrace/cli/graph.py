@@ -67,11 +67,11 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def info(ctx: typer.Context, fmt: FormatOption = None) -> None:
         """Count nodes and edges by kind, stage or category, and confidence."""
-        from oretrace.queries.inventory import summarize
+        from oretrace.queries.inventory import count_rows  # the summary, without pandas
 
         st = state(ctx)
         G = st.graph()
-        emit(summarize(G), st.format(fmt),
+        emit(count_rows(G), st.format(fmt),
              title=f"{G.graph.get('dataset', 'dataset')}: {G.number_of_nodes()} nodes, "
                    f"{G.number_of_edges()} edges")
 
