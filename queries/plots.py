@@ -61,6 +61,7 @@ from graphmodel import (
     restrict,
 )
 from graphmodel import platforms as platform_ids
+from graphmodel.rules import suspensions
 from graphmodel.schema import Rule
 from graphmodel.vocab import NodeKind, Stage
 from queries.chokepoints import rank_chokepoints
@@ -814,7 +815,7 @@ def find_rule_windows(G: nx.MultiDiGraph, rules: Iterable[str] | None = None) ->
             rows.append({"rule": rid, "label": label, "kind": "in force", "start": start,
                          "end": end, "clauses": clauses, "by": None,
                          "sources": list(rule.sources)})
-        for s in rule.suspensions:
+        for s in suspensions(rule):
             what = ", ".join(s.clauses) if s.clauses else ""
             rows.append({
                 "rule": rid, "kind": "suspended", "start": s.start,
