@@ -288,7 +288,8 @@ def _procurement(ctx: _Context, rule: Rule, platform: str, assume: str
         items = {q for u, v in zip(path, path[1:], strict=False)
                  for q in ctx.H.edges[u, v].get("products", [])}
         for w in rule.waivers:
-            if w.end_item == platform and (w.start is None or w.start <= day <= w.through):
+            if w.end_item == platform and (w.start is None or w.start <= day) \
+                    and day <= w.through:
                 return answer(Verdict.WAIVED,
                               f"{evidence}; waived by {w.id}"
                               + (f" ({w.by}" + (f", {w.granted}" if w.granted else "") + ")"

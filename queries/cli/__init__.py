@@ -22,7 +22,7 @@ from queries.cli._output import Format, emit
 __all__ = ["COMMAND_MODULES", "FormatOption", "Services", "State", "emit", "make_app", "state"]
 
 #: Modules of ``queries.cli`` whose ``register(app)`` adds commands, in help order.
-COMMAND_MODULES = ("graph", "exposure", "chokepoints", "neo4j", "report", "synth")
+COMMAND_MODULES = ("graph", "exposure", "compliance", "chokepoints", "neo4j", "report", "synth")
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Commands of the exposure family: exposed, where-used, trace, content, compliance, rules.
+"""Commands of the exposure family: exposed, where-used, trace, content.
 
 With ``--backend neo4j``, ``exposed`` and ``where-used`` run natively on the server
 (:mod:`queries.native`); the other commands pull the graph and compute in Python.
@@ -17,7 +17,6 @@ from graphmodel import Confidence, parse_date
 from graphmodel.backends.neo4j import Neo4jConfig, connect
 from queries.cli import FormatOption, State, emit, state
 from queries.cli._output import Format
-from queries.compliance import evaluate, list_rules
 from queries.content import find_element_content, origin_share
 from queries.exposure import Dependant, Exposure, find_exposed, find_where_used, trace
 from queries.native import find_exposed_native, find_where_used_native
@@ -51,13 +50,6 @@ class By(StrEnum):
     VALUE = "value"
 
 
-class EndUser(StrEnum):
-    """Who a product is for."""
-
-    MILITARY = "military"
-    CIVIL = "civil"
-
-
 def _pct(x: float | None) -> str:
     return "" if x is None else f"{x * 100:.4g} %"
 
@@ -86,7 +78,7 @@ def _neo4j(st: State) -> Neo4jConfig:
 
 
 def register(app: typer.Typer) -> None:
-    """Add exposed, where-used, trace, content, compliance and rules to ``app``."""
+    """Add exposed, where-used, trace and content to ``app``."""
 
     @app.command()
     def exposed(ctx: typer.Context,
@@ -218,45 +210,3 @@ def register(app: typer.Typer) -> None:
              out, title="By element (value: origin items containing the element)")
         for note in result.notes:
             print(f"note: {note}", file=sys.stderr)
-
-    @app.command()
-    def compliance(ctx: typer.Context,
-                   product: Annotated[str, typer.Argument(help="A platform or product id.")],
-                   as_of: AsOfOption = None,
-                   end_user: Annotated[EndUser, typer.Option(
-                       "--end-user", help="military or civil.")] = EndUser.MILITARY,
-                   destination: Annotated[str, typer.Option(
-                       "--destination", help="Destination country (ISO code).")] = "US",
-                   min_confidence: MinConfidenceOption = None,
-                   fmt: FormatOption = None) -> None:
-        """What each export-control and procurement rule says of a product, as of a date."""
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        verdicts = evaluate(st.graph(), product, as_of=day, end_user=end_user.value,
-                            destination=destination, min_confidence=min_confidence)
-        if out is Format.JSON:
-            emit(verdicts, out)
-            return
-        emit(pd.DataFrame([{"rule": v.rule, "verdict": v.verdict, "clause": v.clause,
-                            "evidence": v.evidence, "path": " > ".join(v.path),
-                            "confidence": v.confidence, "sources": v.sources}
-                           for v in verdicts],
-                          columns=["rule", "verdict", "clause", "evidence", "path",
-                                   "confidence", "sources"]),
-             out, title=f"{product}: rules as of {day}, end user {end_user.value}")
-
-    @app.command()
-    def rules(ctx: typer.Context,
-              as_of: AsOfOption = None,
-              min_confidence: MinConfidenceOption = None,
-              fmt: FormatOption = None) -> None:
-        """List the rules with their windows, suspensions and status as of a date."""
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        table = list_rules(st.graph(), as_of=day, min_confidence=min_confidence)
-        if out is Format.TABLE:
-            table = table[["rule", "instrument", "effective", "until", "suspensions", "status",
-                           "elements", "confidence"]]
-        emit(table, out, title=f"Rules as of {day} (suspension ends inclusive)")
