@@ -7,7 +7,18 @@ functions for notebooks. The work itself lives in ``graphmodel``, ``loaders`` an
 
 from graphmodel import at, get_node, platforms, restrict
 from loaders import bundled_path, load_dataset, validate_dataset
+from queries.compliance import (
+    Compliance,
+    ProcurementVerdict,
+    TechnologyFlag,
+    check_compliance,
+    procurement_verdicts,
+    technology_flags,
+)
+from queries.shipments import ShipmentVerdict, find_shipments, shipment_verdicts
 
-__all__ = ["at", "bundled_path", "get_node", "load_dataset", "platforms", "restrict",
-           "validate_dataset"]
+__all__ = ["Compliance", "ProcurementVerdict", "ShipmentVerdict", "TechnologyFlag", "at",
+           "bundled_path", "check_compliance", "find_shipments", "get_node", "load_dataset",
+           "platforms", "procurement_verdicts", "restrict", "shipment_verdicts",
+           "technology_flags", "validate_dataset"]
 __version__ = "0.1.0"

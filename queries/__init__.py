@@ -8,7 +8,18 @@ from queries.chokepoints import (
     find_smallest_cut,
     rank_chokepoints,
 )
-from queries.compliance import RuleVerdict, evaluate, list_rules, rule_status
+from queries.compliance import (
+    Compliance,
+    ProcurementVerdict,
+    RuleVerdict,
+    TechnologyFlag,
+    check_compliance,
+    evaluate,
+    list_rules,
+    procurement_verdicts,
+    rule_status,
+    technology_flags,
+)
 from queries.concentration import find_concentration
 from queries.content import (
     ORIGIN_STAGES,
@@ -43,8 +54,16 @@ from queries.plots import (
 )
 from queries.report import render_report
 from queries.scenarios import ScenarioDiff, ScenarioResult, diff_scenarios, simulate_scenario
+from queries.shipments import (
+    Shipment,
+    ShipmentVerdict,
+    find_shipments,
+    list_shipments,
+    shipment_verdicts,
+)
 
 __all__ = [
+    "Compliance",
     "ContentShare",
     "Cut",
     "Dependant",
@@ -56,13 +75,18 @@ __all__ = [
     "ORIGIN_STAGES",
     "POLICIES",
     "PUBLISHED_SHARES",
+    "ProcurementVerdict",
     "PublishedShare",
     "RARE_EARTHS",
     "RuleVerdict",
     "ScenarioDiff",
     "ScenarioResult",
+    "Shipment",
+    "ShipmentVerdict",
     "Shortfall",
     "SinglePoints",
+    "TechnologyFlag",
+    "check_compliance",
     "describe_node",
     "diff_scenarios",
     "element_content",
@@ -73,6 +97,7 @@ __all__ = [
     "find_exposed_native",
     "find_matching_native",
     "find_rule_windows",
+    "find_shipments",
     "find_shortfall",
     "find_single_points_of_failure",
     "find_smallest_cut",
@@ -80,6 +105,7 @@ __all__ = [
     "find_where_used_native",
     "list_platforms",
     "list_rules",
+    "list_shipments",
     "origin_facilities",
     "origin_share",
     "plot_chokepoints",
@@ -87,12 +113,15 @@ __all__ = [
     "plot_exposure_matrix",
     "plot_supply_flow",
     "plot_timeline",
+    "procurement_verdicts",
     "rank_chokepoints",
     "render_report",
     "rule_status",
+    "shipment_verdicts",
     "simulate",
     "simulate_scenario",
     "summarize",
     "supply_graph",
+    "technology_flags",
     "trace",
 ]

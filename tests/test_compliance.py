@@ -21,7 +21,16 @@ import pytest
 
 from graphmodel import QueryError, Records, UnknownNodeError, build_graph
 from graphmodel.rules import Rule
-from graphmodel.schema import BomLine, Company, Facility, Ownership, Product, Source, Supply, Technology
+from graphmodel.schema import (
+    BomLine,
+    Company,
+    Facility,
+    Ownership,
+    Product,
+    Source,
+    Supply,
+    Technology,
+)
 from queries.compliance import check_compliance, evaluate, list_rules, procurement_verdicts
 from queries.shipments import find_shipments, list_shipments, shipment_verdicts
 
@@ -103,13 +112,14 @@ AFTER = "2026-12-15"  # No. 61 applies again (assumed: its status is recorded to
 
 def graph(*records: Any, rules: list[Rule] | None = None) -> nx.MultiDiGraph:
     tables: dict[str, list[Any]] = {}
-    names = {Product: "products", BomLine: "bom", Facility: "facilities", Supply: "supplies",
-             Technology: "technologies", Company: "companies", Ownership: "ownership"}
+    names: dict[type, str] = {
+        Product: "products", BomLine: "bom", Facility: "facilities", Supply: "supplies",
+        Technology: "technologies", Company: "companies", Ownership: "ownership"}
     for r in records:
         tables.setdefault(names[type(r)], []).append(r)
     return build_graph(Records(sources=[Source(id="hand", title="Hand-drawn")],
                                rules=rules if rules is not None else [NO18, NO61, NO62, DFARS],
-                               **tables))
+                               **tables))  # type: ignore[arg-type]
 
 
 def network(dy: float = 0.1, *, end_user: str = "military", extra: tuple[Any, ...] = (),

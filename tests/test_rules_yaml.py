@@ -80,16 +80,17 @@ def test_bad_rules_are_located(mini_copy: Callable[..., Path], text: str, where:
 
 
 def test_status_events_out_of_order_are_located(mini_copy: Callable[..., Path]) -> None:
-    """The second event (line 11: 6 spaces, "- {" at 7-9, "event: resumed, " at 10-25,
+    """The second event (line 12: 6 spaces, "- {" at 7-9, "event: resumed, " at 10-25,
     "date: " at 26-31: the date at column 32) is dated before the first."""
     text = BASE.replace("    clauses:\n", """\
     status:
-      - {event: suspended, date: 2025-06-01, until: 2025-09-01, sources: [hand], confidence: documented}
+      - {event: suspended, date: 2025-06-01, until: 2025-09-01, sources: [hand],
+         confidence: documented}
       - {event: resumed, date: 2025-05-01, sources: [hand], confidence: documented}
     clauses:
 """)
     found = errors(mini_copy, text)
-    assert any(e.startswith("rules.yaml:11:32:") and "date order" in e for e in found), found
+    assert any(e.startswith("rules.yaml:12:32:") and "date order" in e for e in found), found
 
 
 def test_a_waiver_naming_an_unknown_product_is_located(mini_copy: Callable[..., Path]) -> None:
