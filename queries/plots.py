@@ -123,11 +123,15 @@ VERDICT_COLOURS: dict[str, str] = {
     Verdict.CASE_BY_CASE: "#fcbba1",
     Verdict.SUSPENDED: "#bdbdbd",
     Verdict.COMPLIANT: "#a1d99b",
+    Verdict.WAIVED: "#fdd0a2",
+    Verdict.SHIPMENTS_DENIED: "#a50f15",
+    Verdict.SHIPMENTS_LICENSED: "#fc9272",
+    Verdict.FACILITIES_FLAGGED: "#fee0d2",
     Verdict.NOT_APPLICABLE: "#f0f0f0",
     "exposed": "#ef3b2c",
     "clear": "#a1d99b",
 }
-_DARK_CELLS = {Verdict.DENIED, Verdict.NON_COMPLIANT, "exposed"}
+_DARK_CELLS = {Verdict.DENIED, Verdict.NON_COMPLIANT, Verdict.SHIPMENTS_DENIED, "exposed"}
 
 #: Line style of a supply link by the confidence of what it rests on.
 _LINESTYLE: dict[str, Any] = {
