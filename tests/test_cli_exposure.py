@@ -8,6 +8,7 @@ jp-mag's oxide supply with 0.4 from 2027-01-01; cn-sep covers 0.6.
 from __future__ import annotations
 
 import json
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -91,22 +92,22 @@ def test_compliance_differs_inside_and_after_the_suspension() -> None:
     window suspends it; on 2026-12-15 it applies again, on an assumed status (NO61's status is
     recorded to 2026-11-10). DFARS: compliant until 2027 (magnet made in Japan); from
     2027-01-01 the oxide is separated in China: non-compliant."""
-    def answer(*extra: str) -> dict[str, object]:
+    def answer(*extra: str) -> dict[str, Any]:
         code, out = run("-f", "json", "compliance", "missile", *extra)
         assert code == 0
-        data: dict[str, object] = json.loads(out)
+        data: dict[str, Any] = json.loads(out)
         return data
 
     inside, after = answer("--as-of", "2025-12-15"), answer("--as-of", "2026-12-15")
-    [row] = inside["shipments"]  # type: ignore[misc]
+    [row] = inside["shipments"]
     assert (row["supplier"], row["verdict"], row["status"]) == \
         ("jp-mag", "denied", "suspended")
-    [row] = after["shipments"]  # type: ignore[misc]
+    [row] = after["shipments"]
     assert (row["verdict"], row["status"]) == ("denied", "assumed-in-force")
     assert (inside["supplied_if_denied_stop"], after["supplied_if_denied_stop"]) == (True, False)
-    [dfars] = after["procurement"]  # type: ignore[misc]
+    [dfars] = after["procurement"]
     assert dfars["verdict"] == "compliant"
-    [dfars] = answer("--as-of", "2027-01-01")["procurement"]  # type: ignore[misc]
+    [dfars] = answer("--as-of", "2027-01-01")["procurement"]
     assert (dfars["verdict"], dfars["clause"]) == ("non-compliant", "mined-refined-separated")
 
 

@@ -75,7 +75,7 @@ def test_json_carries_the_issue_field_names(command: str) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     rows = data if command == "shipments" else data["shipments"]
-    assert rows and SHIPMENT_FIELDS <= set(rows[0])
+    assert rows and set(rows[0]) >= SHIPMENT_FIELDS
     if command == "compliance":
         assert {"supplied_if_denied_stop", "supplied_if_licences_refused",
                 "lose_supply_if_denied_stop", "lose_supply_if_licences_refused",
