@@ -8,8 +8,8 @@ jp-mag's oxide supply with 0.4 from 2027-01-01; cn-sep covers 0.6.
 from __future__ import annotations
 
 import json
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
