@@ -156,14 +156,20 @@ class _Context:
                  min_confidence: str | Confidence | None, end_user: str | None,
                  destination: str | None) -> None:
         self.day = day
-        self.V = restrict(G, as_of=day, min_confidence=min_confidence)
+        # a materialised copy: the filtered view re-tests every node and edge it is asked for
+        self.V = restrict(G, as_of=day, min_confidence=min_confidence).copy()
         self.targets = targets
         self.H = supply_graph(self.V, targets=targets)
-        self.every = supply_graph(self.V, targets=platforms(self.V))
+        every = platforms(self.V)
+        self.every = self.H if set(every) == set(targets) else supply_graph(self.V,
+                                                                            targets=every)
         self.content = _content_table(self.V)
         self.override = (end_user, destination)
         self._fed: dict[str, set[str]] = {}
         self._up: dict[str, set[str]] = {}
+        self._weakest: dict[str, Confidence] | None = None
+        self._taint: dict[tuple[str, tuple[str, ...]],
+                          dict[str, tuple[str, str, Confidence, list[str]]]] = {}
         self._value: dict[tuple[str, tuple[str, ...], tuple[str, ...]],
                           dict[tuple[str, str], float]] = {}
         self.listed = _listed_companies(self.V)
@@ -185,10 +191,13 @@ class _Context:
 
     def fed(self, buyer: str) -> set[str]:
         """The platforms ``buyer``'s output feeds (as of the date)."""
-        if buyer not in self._fed:
-            down = nx.descendants(self.every, buyer) if buyer in self.every else set()
-            self._fed[buyer] = {n for n in down if self.every.nodes[n].get("product")}
-        return self._fed[buyer]
+        if not self._fed:
+            self._fed[""] = set()
+            for n, d in self.every.nodes(data=True):
+                if d.get("product"):
+                    for f in nx.ancestors(self.every, n):
+                        self._fed.setdefault(f, set()).add(n)
+        return self._fed.get(buyer, set())
 
     def holds(self, product: str, elements: Iterable[str]) -> list[str]:
         held = self.content.get(product, {})
@@ -221,16 +230,26 @@ class _Context:
         return self._value[key].get((supplier, product), 0.0) / float(price)
 
     def weakest_upstream(self, f: str) -> tuple[Confidence, list[str]]:
-        """The weakest confidence and the sources of ``f``'s needed supply, ``f`` included."""
-        up = self.upstream(f)
-        levels: list[str] = [self.H.nodes[f]["confidence"]]
-        cited: set[str] = set(self.H.nodes[f]["sources"])
-        for u, v, d in self.H.edges(data=True):
-            if u in up and v in up:
-                levels += [d["confidence"], self.H.nodes[u]["confidence"]]
-                cited.update(d["sources"])
-                cited.update(self.H.nodes[u]["sources"])
-        return weakest(levels), sorted(cited)
+        """The weakest confidence on ``f``'s needed supply, ``f`` included (one forward sweep
+        per confidence level, from the facilities and hops at that level), and the sources
+        of ``f`` itself."""
+        if self._weakest is None:
+            self._weakest = {}
+            for level in (Confidence.ILLUSTRATIVE, Confidence.ESTIMATED, Confidence.REPORTED):
+                seeds = {n for n, d in self.H.nodes(data=True) if d["confidence"] == level}
+                seeds |= {v for _, v, d in self.H.edges(data=True) if d["confidence"] == level}
+                stack = list(seeds)
+                reached = set(seeds)
+                while stack:
+                    u = stack.pop()
+                    for v in self.H.successors(u):
+                        if v not in reached:
+                            reached.add(v)
+                            stack.append(v)
+                for n in reached:
+                    self._weakest.setdefault(n, level)
+        level = self._weakest.get(f, Confidence.DOCUMENTED)
+        return level, sorted(self.H.nodes[f]["sources"]) if f in self.H else []
 
     # -- shipments -------------------------------------------------------------------
 
@@ -303,6 +322,27 @@ class _Context:
                                 sorted(set(d.get("sources", [])) | set(t.get("sources", [])))))
         return out
 
+    def tainted(self, origin: str, stages: tuple[str, ...]
+                ) -> dict[str, tuple[str, str, Confidence, list[str]]]:
+        """For each facility, a facility at or upstream of it (outside ``origin``) running
+        ``origin`` know-how of ``stages``: one forward sweep on the needed-supply graph."""
+        key = (origin, stages)
+        if key not in self._taint:
+            seeds: dict[str, tuple[str, str, Confidence, list[str]]] = {}
+            for f, tech, level, cited in self.technology(
+                    [n for n in self.H if not self.H.nodes[n].get("product")], origin, stages):
+                seeds.setdefault(f, (f, tech, level, cited))
+            found = dict(seeds)
+            stack = list(seeds)
+            while stack:
+                u = stack.pop()
+                for v in self.H.successors(u):
+                    if v not in found:
+                        found[v] = found[u]
+                        stack.append(v)
+            self._taint[key] = found
+        return self._taint[key]
+
     def test(self, rule: Rule, clause: Clause, s: Shipment) -> _Finding | None:
         """The finding of an export or extraterritorial clause on ``s`` (None: no bite)."""
         trig = clause.trigger
@@ -330,12 +370,11 @@ class _Context:
             return _Finding(f"{trig.origin}-origin value share of {s.product} from {s.supplier} "
                             f"{share * 100:.3g} % ≥ {trig.threshold * 100:.3g} % "
                             f"({share * price:,.2f} $ of {price:,.2f} $)", share, level, cited)
-        found = self.technology(self.upstream(s.supplier), trig.origin, trig.stages)
-        if not found:
+        hit = self.tainted(trig.origin, tuple(trig.stages)).get(s.supplier)
+        if hit is None:
             return None
-        f, tech, level, cited = found[0]
-        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        return _Finding(f"made with {trig.origin}-origin technology {tech} at {f}{more}",
+        f, tech, level, cited = hit
+        return _Finding(f"made with {trig.origin}-origin technology {tech} at {f}",
                         None, level, cited)
 
     def end_use(self, clause: Clause, s: Shipment) -> str | None:
@@ -388,10 +427,14 @@ def _status(time: RuleTime) -> str:
     return f"assumed-{word}" if time.assumed else word
 
 
-def _verdicts_on(ctx: _Context, rule: Rule, s: Shipment, assume: Assumption
+def _times(rule: Rule, day: dt.date, assume: Assumption) -> dict[str, RuleTime]:
+    by_id = {c.id: c for c in rule.clauses}
+    return {c.id: clause_applies(rule, c, day, assume, by_id) for c in rule.clauses}
+
+
+def _verdicts_on(ctx: _Context, rule: Rule, s: Shipment, times: dict[str, RuleTime]
                  ) -> ShipmentVerdict | None:
     by_id = {c.id: c for c in rule.clauses}
-    times = {c.id: clause_applies(rule, c, ctx.day, assume, by_id) for c in rule.clauses}
     live = {cid for cid, t in times.items() if t.status not in ("not-yet", "ended")}
     found: dict[str, _Finding] = {}
     for c in rule.clauses:
@@ -476,10 +519,11 @@ def shipment_verdicts(
     how = _check(assume)
     targets = resolve_products(G, [platform] if isinstance(platform, str) else platform)
     ctx = _context(G, targets, as_of, min_confidence, end_user, destination)
+    times = {rule.id: _times(rule, ctx.day, how) for rule in chosen}
     out = []
     for s in ctx.shipments():
         for rule in chosen:
-            row = _verdicts_on(ctx, rule, s, how)
+            row = _verdicts_on(ctx, rule, s, times[rule.id])
             if row is not None:
                 out.append(row)
     return out
