@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-
-from graphmodel.errors import LoadError
+from oretrace.graphmodel.errors import LoadError
 
 __all__ = ["from_node_link", "read_json", "to_graphml_ready", "to_node_link", "write_graphml",
            "write_json"]

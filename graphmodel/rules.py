@@ -45,6 +45,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+from oretrace.graphmodel.timeslice import parse_date
+from oretrace.graphmodel.vocab import (
+    COUNTRIES,
+    Category,
+    Confidence,
+    Stage,
+    TechStage,
+    Verdict,
+    weakest,
+)
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -54,9 +64,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
-from graphmodel.timeslice import parse_date
-from graphmodel.vocab import COUNTRIES, Category, Confidence, Stage, TechStage, Verdict, weakest
 
 __all__ = [
     "ASSUMPTIONS",

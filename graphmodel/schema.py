@@ -17,6 +17,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
+from oretrace.graphmodel.rules import Clause, Rule, RuleScope, Suspension, Trigger
+from oretrace.graphmodel.vocab import (
+    COUNTRIES,
+    Category,
+    Confidence,
+    FacilityStatus,
+    Stage,
+    TechStage,
+)
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -24,16 +33,6 @@ from pydantic import (
     Field,
     field_validator,
     model_validator,
-)
-
-from graphmodel.rules import Clause, Rule, RuleScope, Suspension, Trigger
-from graphmodel.vocab import (
-    COUNTRIES,
-    Category,
-    Confidence,
-    FacilityStatus,
-    Stage,
-    TechStage,
 )
 
 __all__ = [
@@ -340,7 +339,7 @@ class Supply(_Sourced):
 
 
 # --------------------------------------------------------------------------- rules
-# The rule records live in graphmodel.rules (with rule time); re-exported here.
+# The rule records live in oretrace.graphmodel.rules (with rule time); re-exported here.
 
 #: The CSV tables of a dataset, in load order, with the model of each row.
 RECORD_MODELS: dict[str, type[_Record]] = {

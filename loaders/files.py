@@ -15,8 +15,7 @@ from typing import Any
 
 import networkx as nx
 import pydantic
-
-from graphmodel import (
+from oretrace.graphmodel import (
     DatasetError,
     LoadError,
     Problem,
@@ -24,8 +23,8 @@ from graphmodel import (
     build_graph,
     needed_inputs,
 )
-from graphmodel.schema import RECORD_MODELS
-from loaders.rules_yaml import read_rules_file
+from oretrace.graphmodel.schema import RECORD_MODELS
+from oretrace.loaders.rules_yaml import read_rules_file
 
 __all__ = [
     "OPTIONAL_TABLES",
@@ -59,7 +58,7 @@ OPTIONAL_TABLES = frozenset({"companies", "ownership", "technologies"})
 
 def bundled_path() -> Path:
     """Return the directory of the dataset shipped with oretrace."""
-    return Path(str(resources.files("loaders") / "bundled"))
+    return Path(str(resources.files("oretrace.loaders") / "bundled"))
 
 
 class _Row:
@@ -182,7 +181,7 @@ class _Reader:
     # -- rules.yaml ------------------------------------------------------------------
 
     def read_rules(self, path: Path) -> list[_Row]:
-        """Read rules.yaml strictly (:mod:`loaders.rules_yaml`); waivers are checked
+        """Read rules.yaml strictly (:mod:`oretrace.loaders.rules_yaml`); waivers are checked
         against this dataset's products when its products table was read."""
         fname = path.name if path.parent == self.root else str(path)
         products = None
@@ -408,21 +407,22 @@ def validate_dataset(path: str | Path | None = None) -> list[Problem]:
     >>> [str(p) for p in validate_dataset() if p.severity == "error"]
     []
     """
-    if path is not None and _is_large(path):  # same answer, read column-wise (loaders.fast)
-        from loaders.fast import validate_dataset_fast
+    # same answer, read column-wise (oretrace.loaders.fast)
+    if path is not None and _is_large(path):
+        from oretrace.loaders.fast import validate_dataset_fast
         return validate_dataset_fast(path)
     return _read(path)[1]
 
 
 def _is_large(path: str | Path) -> bool:
-    from loaders.fast import is_large
+    from oretrace.loaders.fast import is_large
     return Path(path).is_dir() and is_large(path)
 
 
 def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:
     """Load the dataset at ``path`` (default: the bundled one) as a validated graph.
 
-    Raises :class:`graphmodel.DatasetError` listing every bad row when anything is wrong;
+    Raises :class:`oretrace.graphmodel.DatasetError` listing every bad row when anything is wrong;
     warnings (data gaps) are kept in ``G.graph["warnings"]``.
 
     Examples
@@ -431,8 +431,8 @@ def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:
     >>> G.nodes["F-35"]["category"]
     'platform'
     """
-    if path is not None and _is_large(path):  # same graph, read column-wise (loaders.fast)
-        from loaders.fast import load_dataset_fast
+    if path is not None and _is_large(path):  # same graph, read column-wise (oretrace.loaders.fast)
+        from oretrace.loaders.fast import load_dataset_fast
         return load_dataset_fast(path)
     records, problems = _read(path)
     if any(p.severity == "error" for p in problems):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import networkx as nx
-
-from graphmodel import LoadError
-from graphmodel.backends.neo4j import (
+from oretrace.graphmodel import LoadError
+from oretrace.graphmodel.backends.neo4j import (
     DEFAULT_DATASET,
     Neo4jConfig,
     connect,
@@ -38,7 +37,7 @@ _META = "MATCH (d:OretraceDataset {name: $dataset}) RETURN d.graph AS graph"
 def load(driver: Any, *, dataset: str = DEFAULT_DATASET) -> nx.MultiDiGraph:
     """Return the current version of ``dataset`` as a graph equal to the one pushed.
 
-    Raises :class:`graphmodel.LoadError` when nothing was pushed under that name.
+    Raises :class:`oretrace.graphmodel.LoadError` when nothing was pushed under that name.
     """
     version = current_version(driver, dataset)
     if version is None:

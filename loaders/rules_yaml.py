@@ -1,7 +1,7 @@
 """Read ``rules.yaml`` strictly: every problem located as ``file:line:column: reason``.
 
 The file is a mapping with one key, ``rules``: a list of rule records
-(:class:`graphmodel.rules.Rule`). Refused, each with the line and column of the offending
+(:class:`oretrace.graphmodel.rules.Rule`). Refused, each with the line and column of the offending
 node: a key no record has (a typo such as ``suspension:``), a key given twice in one
 mapping, two rules with one id, YAML anchors and aliases (so no input can expand into a
 huge document), a file over :data:`MAX_BYTES`, codes outside the vocabulary (countries,
@@ -20,9 +20,8 @@ from typing import Any
 
 import pydantic
 import yaml
-
-from graphmodel import Problem
-from graphmodel.rules import (
+from oretrace.graphmodel import Problem
+from oretrace.graphmodel.rules import (
     Clause,
     Rule,
     RuleException,

@@ -1,13 +1,14 @@
 """oretrace: map the rare-earth supply network from mines to weapon systems.
 
-This package is the composition root: it wires :mod:`loaders` (files, Neo4j) and
-:mod:`queries` (pure analysis) together for the command line and re-exports the most used
-functions for notebooks. The work itself lives in ``graphmodel``, ``loaders`` and ``queries``.
+This package is the composition root: it wires :mod:`oretrace.loaders` (files, Neo4j) and
+:mod:`oretrace.queries` (pure analysis) together for the command line and re-exports the most used
+functions for notebooks. The work itself lives in ``oretrace.graphmodel``, ``oretrace.loaders`` and
+``oretrace.queries``.
 """
 
-from graphmodel import at, get_node, platforms, restrict
-from loaders import bundled_path, load_dataset, validate_dataset
-from queries.compliance import (
+from oretrace.graphmodel import at, get_node, platforms, restrict
+from oretrace.loaders import bundled_path, load_dataset, validate_dataset
+from oretrace.queries.compliance import (
     Compliance,
     ProcurementVerdict,
     TechnologyFlag,
@@ -15,7 +16,7 @@ from queries.compliance import (
     procurement_verdicts,
     technology_flags,
 )
-from queries.shipments import ShipmentVerdict, find_shipments, shipment_verdicts
+from oretrace.queries.shipments import ShipmentVerdict, find_shipments, shipment_verdicts
 
 __all__ = ["Compliance", "ProcurementVerdict", "ShipmentVerdict", "TechnologyFlag", "at",
            "bundled_path", "check_compliance", "find_shipments", "get_node", "load_dataset",

@@ -1,6 +1,6 @@
 """Compliance: what the rules say of a platform's supply as of a date (DESIGN §3b).
 
-Export controls license *shipments*, not platforms (:mod:`queries.shipments`). A
+Export controls license *shipments*, not platforms (:mod:`oretrace.queries.shipments`). A
 platform's answer, :func:`check_compliance`, is:
 
 (a) every shipment on its needed supply that needs a licence or would be denied, with rule,
@@ -19,7 +19,7 @@ platform's answer, :func:`check_compliance`, is:
 **Procurement.** A procurement rule reads the platform when it is delivered to one of the
 rule's ``scope.delivered_to`` countries (a platform with no recorded ``delivered_to`` is
 read as delivered). A clause fires when a facility at one of its stages (facility stages,
-or the statute's words, :data:`graphmodel.rules.STAGE_WORDS`; a market counts as the stage
+or the statute's words, :data:`oretrace.graphmodel.rules.STAGE_WORDS`; a market counts as the stage
 of what it pools) in one of its countries feeds a scope item (a magnet holding Nd or Sm) on
 the platform's needed supply. A firing rule is ``waived`` when a waiver for the platform
 covers the date (``start`` .. ``through``, inclusive), ``compliant`` with the exception
@@ -41,9 +41,7 @@ from typing import Any
 
 import networkx as nx
 import pandas as pd
-from pydantic import BaseModel
-
-from graphmodel import (
+from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
     QueryError,
@@ -51,7 +49,7 @@ from graphmodel import (
     parse_date,
     weakest,
 )
-from graphmodel.rules import (
+from oretrace.graphmodel.rules import (
     STAGE_WORDS,
     Rule,
     clause_applies,
@@ -60,9 +58,9 @@ from graphmodel.rules import (
     rule_time,
     suspensions,
 )
-from queries.exposure import effective_stage, resolve_products, witness_paths
-from queries.feasibility import supplied_mask, supply_network
-from queries.shipments import (
+from oretrace.queries.exposure import effective_stage, resolve_products, witness_paths
+from oretrace.queries.feasibility import supplied_mask, supply_network
+from oretrace.queries.shipments import (
     ShipmentVerdict,
     _check,
     _Context,
@@ -70,6 +68,7 @@ from queries.shipments import (
     _rules,
     shipment_verdicts,
 )
+from pydantic import BaseModel
 
 __all__ = [
     "END_USERS",
@@ -192,7 +191,7 @@ def list_rules(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> G = load_dataset("tests/data/compliance_mini")
     >>> list_rules(G, as_of="2026-11-10")[["rule", "status"]].values.tolist()
     [['NO61', 'suspended'], ['NO18', 'in-force'], ['DFARS', 'in-force']]
@@ -318,7 +317,7 @@ def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> G = load_dataset("tests/data/compliance_mini")
     >>> [(v.rule, v.verdict.value) for v in procurement_verdicts(G, "missile",
     ...                                                          as_of="2027-06-01")]
@@ -391,7 +390,7 @@ def check_compliance(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> G = load_dataset("tests/data/compliance_mini")
     >>> c = check_compliance(G, "missile", as_of="2026-12-15")
     >>> c.by_verdict, c.supplied_if_denied_stop, c.lose_supply_if_denied_stop
@@ -448,7 +447,7 @@ def evaluate(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> G = load_dataset("tests/data/compliance_mini")
     >>> [(v.rule, v.verdict.value) for v in evaluate(G, "missile", as_of="2025-12-15")]
     [('NO61', 'suspended'), ('NO18', 'not-applicable'), ('DFARS', 'compliant')]

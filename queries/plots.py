@@ -23,7 +23,7 @@ Artists carry ids (``Artist.get_gid()``, kept as element ids in SVG output): ``n
 
 Examples
 --------
->>> from loaders import load_dataset
+>>> from oretrace.loaders import load_dataset
 >>> G = load_dataset("tests/data/mini")
 >>> fig = plot_supply_flow(G, "missile", as_of="2026-06-01")
 >>> sorted(p.get_gid() for p in fig.axes[0].patches if p.get_gid().startswith("link:"))
@@ -49,8 +49,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch, PathPatch, Rectangle
 from matplotlib.path import Path
-
-from graphmodel import (
+from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
     QueryError,
@@ -60,17 +59,17 @@ from graphmodel import (
     parse_date,
     restrict,
 )
-from graphmodel import platforms as platform_ids
-from graphmodel.rules import suspensions
-from graphmodel.schema import Rule
-from graphmodel.vocab import NodeKind, Stage
-from queries.chokepoints import rank_chokepoints
-from queries.compliance import evaluate
-from queries.concentration import find_concentration
-from queries.content import RARE_EARTHS
-from queries.exposure import effective_stage, find_exposed, trace
-from queries.feasibility import LEVELS
-from queries.predicates import (
+from oretrace.graphmodel import platforms as platform_ids
+from oretrace.graphmodel.rules import suspensions
+from oretrace.graphmodel.schema import Rule
+from oretrace.graphmodel.vocab import NodeKind, Stage
+from oretrace.queries.chokepoints import rank_chokepoints
+from oretrace.queries.compliance import evaluate
+from oretrace.queries.concentration import find_concentration
+from oretrace.queries.content import RARE_EARTHS
+from oretrace.queries.exposure import effective_stage, find_exposed, trace
+from oretrace.queries.feasibility import LEVELS
+from oretrace.queries.predicates import (
     CN_OWNED,
     CN_PROCESSING,
     CN_TECHNOLOGY,
@@ -319,7 +318,7 @@ def plot_supply_flow(
     Columns are stages (mine, recycling, concentration, separation, metal, alloy, magnet,
     component, subsystem, assembly, then the platform); a market (a stand-in for unknown
     links) sits half a column after the stage of what it pools. One link per supplier–buyer
-    pair of :func:`queries.exposure.trace`, its width the largest supply share it carries
+    pair of :func:`oretrace.queries.exposure.trace`, its width the largest supply share it carries
     (the last hop, assembly → platform, counts as 1). Nodes are filled by country
     (China: :data:`CN_COLOUR`); a facility running Chinese-origin technology has a
     :data:`TAINT_COLOUR` border and a "T" badge, and links downstream of one are drawn in
@@ -344,7 +343,7 @@ def plot_supply_flow(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> fig = plot_supply_flow(load_dataset("tests/data/mini"), "missile", as_of="2026-06-01")
     >>> node = {p.get_gid(): p for p in fig.axes[0].patches}["node:cn-sep"]
     >>> node.get_facecolor()[:3] == (214 / 255, 39 / 255, 40 / 255)
@@ -478,7 +477,7 @@ def plot_concentration(
 ) -> Figure:
     """Draw country shares of capacity per stage and product, with published reference marks.
 
-    One horizontal bar per row of :func:`queries.concentration.find_concentration` that
+    One horizontal bar per row of :func:`oretrace.queries.concentration.find_concentration` that
     has capacity (the stage as a whole first, ``*``; a product row identical to its
     stage's is left out), stacked by country (China :data:`CN_COLOUR`), the top country and
     its share printed at the end. Each ``published`` figure whose stage and product have a
@@ -498,7 +497,7 @@ def plot_concentration(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> fig = plot_concentration(load_dataset(), as_of="2026-11-24", stages=["separation"])
     >>> bars = {p.get_gid(): p for p in fig.axes[0].patches}
     >>> round(float(bars["bar:separation:*:CN"].get_width()), 2)
@@ -612,8 +611,8 @@ def plot_exposure_matrix(
 
     The first three columns say whether the platform's needed supply reaches a facility
     processing in China, a Chinese-owned one, or one running Chinese-origin technology
-    (:func:`queries.exposure.find_exposed`): ``exposed`` or ``clear``. Then one column per
-    rule with its verdict as of the date (:func:`queries.compliance.evaluate`). Every cell
+    (:func:`oretrace.queries.exposure.find_exposed`): ``exposed`` or ``clear``. Then one column per
+    rule with its verdict as of the date (:func:`oretrace.queries.compliance.evaluate`). Every cell
     prints the confidence of the claim; illustrative claims are hatched.
 
     Returns
@@ -624,7 +623,7 @@ def plot_exposure_matrix(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> fig = plot_exposure_matrix(load_dataset("tests/data/compliance_mini"),
     ...                            as_of="2027-06-01")
     >>> cells = {p.get_gid(): p for p in fig.axes[0].patches}
@@ -721,7 +720,7 @@ def plot_chokepoints(
 ) -> Figure:
     """Draw the nodes whose loss alone stops platforms, ranked by platforms stopped.
 
-    One bar per row of :func:`queries.chokepoints.rank_chokepoints` at ``level``
+    One bar per row of :func:`oretrace.queries.chokepoints.rank_chokepoints` at ``level``
     (facility, company or country), its length the number of platforms stopped; Chinese
     nodes (located in China, or Chinese-controlled companies and their facilities) are
     :data:`CN_COLOUR`. The platforms and the confidence are printed beside each bar.
@@ -733,7 +732,7 @@ def plot_chokepoints(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> fig = plot_chokepoints(load_dataset("tests/data/mini"), level="country",
     ...                        as_of="2026-06-01")
     >>> sorted(p.get_gid() for p in fig.axes[0].patches)
@@ -793,7 +792,7 @@ def find_rule_windows(G: nx.MultiDiGraph, rules: Iterable[str] | None = None) ->
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> w = find_rule_windows(load_dataset("tests/data/compliance_mini"), ["NO61"])
     >>> [(r["kind"], str(r["start"]), str(r["end"])) for r in w.to_dict(orient="records")]
     [('in force', '2025-12-01', 'None'), ('suspended', '2025-11-07', '2026-11-11')]
@@ -860,7 +859,7 @@ def plot_timeline(
     """Draw non-Chinese capacity by stage and year against need, under the rule windows.
 
     For each year, capacity is read on 1 July (planned plants count from their
-    ``online_from``) with :func:`queries.concentration.find_concentration`'s stage-wide
+    ``online_from``) with :func:`oretrace.queries.concentration.find_concentration`'s stage-wide
     row: one bar per year of the capacity located outside China, stacked by country, in
     the stage's reference unit. ``need`` is what that capacity is held against:
     ``"world"`` (default) — the stage's whole capacity that year, China included, i.e.
@@ -877,7 +876,7 @@ def plot_timeline(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> fig = plot_timeline(load_dataset("tests/data/compliance_mini"), years=[2026, 2027],
     ...                     stages=["separation"], as_of="2026-11-24")
     >>> sorted(p.get_gid() for p in fig.axes[1].patches)

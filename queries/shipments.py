@@ -28,7 +28,8 @@ Each rule's clauses are read on each shipment (:func:`shipment_verdicts`):
 A rule gives one row per shipment it bites on: the most severe verdict among its clauses
 that apply (denied > licence-required > case-by-case), with ``status`` ``in-force`` or
 ``assumed-in-force``; when every biting clause is suspended, the most severe of them with
-``status`` ``suspended`` / ``assumed-suspended`` (:func:`graphmodel.rules.rule_time`). A row
+``status`` ``suspended`` / ``assumed-suspended`` (:func:`oretrace.graphmodel.rules.rule_time`). A
+row
 resting on an assumed status carries at most ``estimated`` confidence.
 """
 
@@ -40,9 +41,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 import pandas as pd
-from pydantic import BaseModel
-
-from graphmodel import (
+from oretrace.graphmodel import (
     Confidence,
     QueryError,
     UnknownNodeError,
@@ -52,7 +51,7 @@ from graphmodel import (
     restrict,
     weakest,
 )
-from graphmodel.rules import (
+from oretrace.graphmodel.rules import (
     ASSUMPTIONS,
     Assumption,
     Clause,
@@ -61,8 +60,8 @@ from graphmodel.rules import (
     clause_applies,
     rule_from_node,
 )
-from graphmodel.vocab import EdgeKind, NodeKind, Stage, Verdict
-from queries.content import (
+from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage, Verdict
+from oretrace.queries.content import (
     RARE_EARTHS,
     _content_table,
     _mass_shares,
@@ -70,7 +69,8 @@ from queries.content import (
     _value_in,
     origin_facilities,
 )
-from queries.exposure import resolve_products, supply_graph
+from oretrace.queries.exposure import resolve_products, supply_graph
+from pydantic import BaseModel
 
 __all__ = [
     "SHIPMENT_COLUMNS",
@@ -489,7 +489,7 @@ def list_shipments(G: nx.MultiDiGraph, platform: str | Iterable[str], *,
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> G = load_dataset("tests/data/compliance_mini")
     >>> [(s.supplier, s.buyer, s.from_country, s.to_country)
     ...  for s in list_shipments(G, "missile", as_of="2026-12-15")]
@@ -549,7 +549,8 @@ def find_shipments(
     as_of : date or ISO str, optional
         The date (default today): the network, the rules and their status then.
     assume : {"lapsed", "extended"}
-        How to read a rule's status after its ``known_until`` (see :mod:`graphmodel.rules`).
+        How to read a rule's status after its ``known_until`` (see
+        :mod:`oretrace.graphmodel.rules`).
     rules : str or list of str, optional
         The rule ids to read (default all).
     min_confidence : str, optional
@@ -564,7 +565,7 @@ def find_shipments(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> G = load_dataset("tests/data/compliance_mini")
     >>> find_shipments(G, "missile", as_of="2026-12-15")[["supplier", "rule", "verdict",
     ...                                                    "status"]].values.tolist()

@@ -20,11 +20,10 @@ from collections.abc import Callable
 
 import networkx as nx
 import pytest
-
-from graphmodel import UnknownNodeError, restrict
-from queries.compliance import evaluate
-from queries.content import origin_share
-from queries.exposure import find_exposed, find_where_used, supply_graph, trace
+from oretrace.graphmodel import UnknownNodeError, restrict
+from oretrace.queries.compliance import evaluate
+from oretrace.queries.content import origin_share
+from oretrace.queries.exposure import find_exposed, find_where_used, supply_graph, trace
 
 CN_ALLOY = "cn-smco-alloy-f35-supplier"
 

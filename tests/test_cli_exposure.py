@@ -14,11 +14,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from oretrace.__main__ import main, services
-from queries.cli import make_app
+from oretrace.cli import main, make_app
 
 runner = CliRunner()
-app = make_app(services())
+app = make_app()
 DATA = str(Path(__file__).parent / "data" / "compliance_mini")
 
 

@@ -3,8 +3,9 @@
 Property tests draw small random networks that always hold a recycling loop, and check the
 compiled queries against two references each: a definitional oracle written here (a naive
 fixed point, remove-and-recheck, value iteration, ``nx.descendants``) and the project's
-plain implementation (:mod:`queries.feasibility`, :mod:`queries.chokepoints`,
-:mod:`queries.content`, :mod:`queries.exposure`). Hand-drawn cases pin the loop semantics.
+plain implementation (:mod:`oretrace.queries.feasibility`, :mod:`oretrace.queries.chokepoints`,
+:mod:`oretrace.queries.content`, :mod:`oretrace.queries.exposure`). Hand-drawn cases pin the loop
+semantics.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from graphmodel import QueryError, Records, build_graph, needed_inputs, restrict
-from graphmodel.compiled import (
+from oretrace.graphmodel import QueryError, Records, build_graph, needed_inputs, restrict
+from oretrace.graphmodel.compiled import (
     compile_graph,
     critical_sets,
     group_labels,
@@ -34,8 +34,8 @@ from graphmodel.compiled import (
     upstream_mask,
     where_used_mask,
 )
-from graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
-from queries import chokepoints, content, exposure, feasibility
+from oretrace.graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
+from oretrace.queries import chokepoints, content, exposure, feasibility
 
 DAY = dt.date(2026, 6, 1)
 ELEMENTS = ("Nd", "Dy")
@@ -260,23 +260,54 @@ def kg_of(V: nx.MultiDiGraph, p: str, e: str) -> float:
                if d2["kind"] == "requires" and d2.get("substitute_for") is None)
 
 
+def opaque_of(V: nx.MultiDiGraph, p: str) -> bool:
+    """No element fractions (counted in kg) of its own nor from any bill-of-materials input."""
+    d = V.nodes[p]
+    if d.get("elements") and d.get("unit") == "kg":
+        return False
+    inputs = [q for _, q, d2 in V.out_edges(p, data=True)
+              if d2["kind"] == "requires" and d2.get("substitute_for") is None]
+    return all(q != p and opaque_of(V, q) for q in inputs)
+
+
+def intake_of(V: nx.MultiDiGraph, f: str, e: str) -> dict[str, float]:
+    """Kilograms of ``e`` each needed input of ``f`` brings; an opaque input (unknown
+    composition) carries what ``f`` makes that its other inputs do not explain, split by
+    quantity, or passes everything through a market or an all-opaque maker."""
+    d = V.nodes[f]
+    weights: dict[str, float] = {}
+    opaque: dict[str, float] = {}
+    for p in needed_inputs(V, f):
+        q = 1.0 if d["stage"] == "market" else sum(
+            d2["qty"] for m in d["products"] for _, i, d2 in V.out_edges(m, data=True)
+            if i == p and d2["kind"] == "requires" and d2.get("substitute_for") is None)
+        if q * kg_of(V, p, e) > 0:
+            weights[p] = q * kg_of(V, p, e)
+        elif q > 0 and kg_of(V, p, e) <= 0 and opaque_of(V, p):
+            opaque[p] = q
+    if not opaque:
+        return weights
+    if d["stage"] == "market":
+        return {**weights, **opaque}
+    made = sum(kg_of(V, m, e) for m in d["products"] if m in V and not opaque_of(V, m))
+    rest = made - sum(weights.values())
+    if rest > 1e-12:
+        return {**weights, **{p: rest * q / sum(opaque.values()) for p, q in opaque.items()}}
+    if not weights and all(opaque_of(V, m) for m in d["products"] if m in V):
+        return opaque
+    return weights
+
+
 def iterated_shares(V: nx.MultiDiGraph, origins: set[str], e: str
                     ) -> dict[str, tuple[float | None, float, float]]:
-    """Mass shares by value iteration on the rules of DESIGN §3 / ``queries.content``:
+    """Mass shares by value iteration on the rules of DESIGN §3 / ``oretrace.queries.content``:
     origin 1; no element coming in 0; otherwise the weighted mean over traced suppliers
     (normalised), with low/high bounds counting untraced or uncovered supply as 0 or 1."""
     facs = facilities_of(V)
     intake: dict[str, dict[str, float]] = {}
     sups: dict[str, dict[str, list[tuple[str, float]]]] = {}
     for f in facs:
-        d = V.nodes[f]
-        weights = {}
-        for p in needed_inputs(V, f):
-            q = 1.0 if d["stage"] == "market" else sum(
-                d2["qty"] for m in d["products"] for _, i, d2 in V.out_edges(m, data=True)
-                if i == p and d2["kind"] == "requires" and d2.get("substitute_for") is None)
-            if q * kg_of(V, p, e) > 0:
-                weights[p] = q * kg_of(V, p, e)
+        weights = intake_of(V, f, e)
         intake[f] = weights
         sups[f] = {p: [(u, d2["share"]) for u, _, d2 in V.in_edges(f, data=True)
                        if d2["kind"] == "supplies" and d2["product"] == p and d2["share"] > 0]
@@ -366,7 +397,7 @@ def test_single_points_are_those_of_remove_and_recheck(G: nx.MultiDiGraph, level
 @SETTINGS
 @given(networks(), st.sampled_from(["facility", "company", "country"]))
 def test_critical_sets_are_those_of_the_plain_recursion(G: nx.MultiDiGraph, level: str) -> None:
-    """Per facility, against ``queries.chokepoints.critical_masks`` (Python bit masks)."""
+    """Per facility, against ``oretrace.queries.chokepoints.critical_masks`` (Python bit masks)."""
     cg = compile_graph(G, as_of=DAY)
     net = feasibility.supply_network(G, as_of=DAY)
     ok = feasibility.supplied_mask(net)
@@ -444,7 +475,7 @@ def test_where_used_is_the_descendants_over_needed_links(
 @given(networks(), st.data())
 def test_substitutions_and_gaps_are_those_simulate_reports(
         G: nx.MultiDiGraph, data: st.DataObject) -> None:
-    """What ``queries.feasibility.simulate`` lists, from the compiled form: the pieces a
+    """What ``oretrace.queries.feasibility.simulate`` lists, from the compiled form: the pieces a
     compiled ``simulate`` is built from."""
     V = live_view(G)
     failed = data.draw(st.lists(st.sampled_from(facilities_of(V)), max_size=2))

@@ -18,10 +18,9 @@ from typing import Any
 
 import networkx as nx
 import pytest
-
-from graphmodel import QueryError, Records, UnknownNodeError, build_graph
-from graphmodel.rules import Rule
-from graphmodel.schema import (
+from oretrace.graphmodel import QueryError, Records, UnknownNodeError, build_graph
+from oretrace.graphmodel.rules import Rule
+from oretrace.graphmodel.schema import (
     BomLine,
     Company,
     Facility,
@@ -31,8 +30,8 @@ from graphmodel.schema import (
     Supply,
     Technology,
 )
-from queries.compliance import check_compliance, evaluate, list_rules, procurement_verdicts
-from queries.shipments import find_shipments, list_shipments, shipment_verdicts
+from oretrace.queries.compliance import check_compliance, evaluate, list_rules, procurement_verdicts
+from oretrace.queries.shipments import find_shipments, list_shipments, shipment_verdicts
 
 CITE = {"sources": ["hand"], "confidence": "documented"}
 STATUS = {"sources": ["hand"], "confidence": "documented"}

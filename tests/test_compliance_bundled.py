@@ -14,13 +14,12 @@ import json
 
 import networkx as nx
 import pytest
+from oretrace.graphmodel import platforms
+from oretrace.queries.compliance import evaluate, procurement_verdicts
+from oretrace.queries.shipments import shipment_verdicts
 from typer.testing import CliRunner
 
-from graphmodel import platforms
-from oretrace.__main__ import services
-from queries.cli import make_app
-from queries.compliance import evaluate, procurement_verdicts
-from queries.shipments import shipment_verdicts
+from oretrace.cli import make_app
 
 TODAY = "2026-12-02"
 SHIPMENT_FIELDS = {"supplier", "buyer", "product", "from_country", "to_country", "rule",
@@ -70,7 +69,7 @@ def test_the_f35_in_2013_is_waived_under_the_2009_rule(bundled: nx.MultiDiGraph)
 
 @pytest.mark.parametrize("command", ["shipments", "compliance"])
 def test_json_carries_the_issue_field_names(command: str) -> None:
-    result = CliRunner().invoke(make_app(services()),
+    result = CliRunner().invoke(make_app(),
                                 ["--format", "json", command, "F-35", "--as-of", TODAY])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

@@ -31,10 +31,9 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-
-from graphmodel import QueryError, UnknownNodeError
-from loaders import load_dataset
-from queries.feasibility import (
+from oretrace.graphmodel import QueryError, UnknownNodeError
+from oretrace.loaders import load_dataset
+from oretrace.queries.feasibility import (
     POLICIES,
     clause_status,
     military_chain,
@@ -242,7 +241,7 @@ def test_a_required_condition_narrows_the_denial(andor: nx.MultiDiGraph) -> None
 
 
 def test_clause_status_reads_rule_and_clause_windows() -> None:
-    """Status events (graphmodel.rules): the suspension names only b and ends inclusive."""
+    """Status events (oretrace.graphmodel.rules): the suspension names only b and ends inclusive."""
     def clause(cid: str, **kw: object) -> dict[str, object]:
         return {"id": cid, "kind": "export", "text": "t", "verdict": "licence-required",
                 "trigger": {"kind": "origin_content"}, **kw}
@@ -264,8 +263,8 @@ def test_clause_status_reads_rule_and_clause_windows() -> None:
 def test_clause_status_agrees_with_the_compliance_reading_of_rules(
         bundled: nx.MultiDiGraph) -> None:
     """Whole-rule suspensions and dates: a clause without its own dates or clause-named
-    suspensions is in force exactly when queries.compliance.rule_status says in-force."""
-    from queries.compliance import rule_status
+    suspensions is in force exactly when oretrace.queries.compliance.rule_status says in-force."""
+    from oretrace.queries.compliance import rule_status
     days = [dt.date(2024, 1, 1), dt.date(2025, 11, 7), dt.date(2026, 11, 10),
             dt.date(2026, 11, 11), dt.date(2026, 11, 27), dt.date(2026, 11, 28)]
     checked = 0

@@ -28,10 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matplotlib.colors import to_hex, to_rgba
 from matplotlib.figure import Figure
-
-from graphmodel import QueryError, UnknownNodeError
-from loaders import load_dataset
-from queries.plots import (
+from oretrace.graphmodel import QueryError, UnknownNodeError
+from oretrace.loaders import load_dataset
+from oretrace.queries.plots import (
     CN_COLOUR,
     PLOTS,
     TAINT_COLOUR,

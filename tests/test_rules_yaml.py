@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from loaders import validate_dataset
+from oretrace.loaders import validate_dataset
 
 BASE = """\
 rules:

@@ -36,10 +36,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-
-from graphmodel.errors import BackendAuthError, BackendError, BackendUnavailable
-from graphmodel.graph import need_confidence, needed_inputs
-from graphmodel.vocab import Confidence, EdgeKind, NodeKind
+from oretrace.graphmodel.errors import BackendAuthError, BackendError, BackendUnavailable
+from oretrace.graphmodel.graph import need_confidence, needed_inputs
+from oretrace.graphmodel.vocab import Confidence, EdgeKind, NodeKind
 
 __all__ = [
     "DEFAULT_DATASET",
@@ -133,7 +132,8 @@ def check_server_version(version: str, uri: str) -> None:
     >>> check_server_version("4.4.9", "bolt://x")
     Traceback (most recent call last):
     ...
-    graphmodel.errors.BackendError: the server at bolt://x is Neo4j 4.4.9; oretrace needs ...
+    oretrace.graphmodel.errors.BackendError: the server at bolt://x is Neo4j 4.4.9; oretrace needs
+    ...
     """
     major = version.split(".")[0]
     if not major.isdigit() or int(major) < 5:

@@ -1,7 +1,8 @@
 """The ``oretrace`` command line: global options, graph loading, and the command families.
 
 The CLI is built by :func:`make_app` from :class:`Services` (how to load a dataset, how to
-validate one), so that ``queries`` stays free of ``loaders``: the ``oretrace`` package wires
+validate one), so that ``oretrace.queries`` stays free of ``oretrace.loaders``: the ``oretrace``
+package wires
 the two together. Each command family lives in its own module with a ``register(app)``.
 """
 
@@ -16,18 +17,18 @@ from typing import Annotated, Any
 import networkx as nx
 import typer
 
-from graphmodel import Problem
-from queries.cli._output import Format, emit
+from oretrace.cli._output import Format, emit
+from oretrace.graphmodel import Problem
 
 __all__ = ["COMMAND_MODULES", "FormatOption", "Services", "State", "emit", "make_app", "state"]
 
-#: Modules of ``queries.cli`` whose ``register(app)`` adds commands, in help order.
+#: Modules of ``oretrace.cli`` whose ``register(app)`` adds commands, in help order.
 COMMAND_MODULES = ("graph", "exposure", "compliance", "chokepoints", "neo4j", "report", "synth")
 
 
 @dataclass
 class Services:
-    """What the CLI needs from outside ``queries``: loading and validating datasets."""
+    """What the CLI needs from outside ``oretrace.queries``: loading and validating datasets."""
 
     load: Callable[[Path | None], nx.MultiDiGraph]
     validate: Callable[[Path | None], list[Problem]]
@@ -111,6 +112,6 @@ def make_app(services: Services) -> typer.Typer:
                                "password": neo4j_password, "database": neo4j_database})
 
     for name in COMMAND_MODULES:
-        module = importlib.import_module(f"queries.cli.{name}")
+        module = importlib.import_module(f"oretrace.cli.{name}")
         module.register(app)
     return app

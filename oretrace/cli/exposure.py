@@ -1,7 +1,7 @@
 """Commands of the exposure family: exposed, where-used, trace, content.
 
 With ``--backend neo4j``, ``exposed`` and ``where-used`` run natively on the server
-(:mod:`queries.native`); the other commands pull the graph and compute in Python.
+(:mod:`oretrace.queries.native`); the other commands pull the graph and compute in Python.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from graphmodel import Confidence, parse_date
-from graphmodel.backends.neo4j import Neo4jConfig, connect
-from queries.cli import FormatOption, State, emit, state
-from queries.cli._output import Format
-from queries.content import find_element_content, origin_share
-from queries.exposure import Dependant, Exposure, find_exposed, find_where_used, trace
-from queries.native import find_exposed_native, find_where_used_native
+from oretrace.cli import FormatOption, State, emit, state
+from oretrace.cli._output import Format
+from oretrace.graphmodel import Confidence, parse_date
+from oretrace.graphmodel.backends.neo4j import Neo4jConfig, connect
+from oretrace.queries.content import find_element_content, origin_share
+from oretrace.queries.exposure import Dependant, Exposure, find_exposed, find_where_used, trace
+from oretrace.queries.native import find_exposed_native, find_where_used_native
 
 __all__ = ["register"]
 

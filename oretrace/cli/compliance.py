@@ -8,11 +8,11 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from graphmodel import Confidence, parse_date
-from queries.cli import FormatOption, emit, state
-from queries.cli._output import Format
-from queries.compliance import check_compliance, list_rules
-from queries.shipments import SHIPMENT_COLUMNS, shipment_verdicts
+from oretrace.cli import FormatOption, emit, state
+from oretrace.cli._output import Format
+from oretrace.graphmodel import Confidence, parse_date
+from oretrace.queries.compliance import check_compliance, list_rules
+from oretrace.queries.shipments import SHIPMENT_COLUMNS, shipment_verdicts
 
 __all__ = ["register"]
 
