@@ -15,7 +15,7 @@ __all__ = ["from_node_link", "read_json", "to_graphml_ready", "to_node_link", "w
 
 #: Attribute names that hold ISO dates.
 DATE_FIELDS = frozenset({"date", "start", "end", "online_from", "online_until", "announced",
-                         "effective", "until"})
+                         "effective", "until", "known_until", "granted", "through"})
 
 
 def _encode(value: Any) -> Any:

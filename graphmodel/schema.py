@@ -20,6 +20,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from oretrace.graphmodel.ranges import split_ranges
+from oretrace.graphmodel.rules import Clause, Rule, RuleScope, Suspension, Trigger
 from oretrace.graphmodel.vocab import (
     COUNTRIES,
     Category,
@@ -27,7 +28,6 @@ from oretrace.graphmodel.vocab import (
     FacilityStatus,
     Stage,
     TechStage,
-    Verdict,
 )
 from pydantic import (
     BaseModel,
@@ -354,6 +354,17 @@ class Product(_Sourced):
     )
     unit: Literal["kg", "each"]
     unit_price_usd: OptFloat = None
+    #: platforms: who uses it (``military``, ``civil``) and where it is delivered
+    end_user: Annotated[Literal["military", "civil"] | None,
+                        BeforeValidator(_blank_to_none)] = None
+    delivered_to: IdList = ()
+
+    @field_validator("delivered_to")
+    @classmethod
+    def delivered_to_are_country_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for code in value:
+            _check_country(code)
+        return value
 
     @field_validator("elements")
     @classmethod
@@ -476,100 +487,7 @@ class Supply(_Sourced):
 
 
 # --------------------------------------------------------------------------- rules
-
-
-class Suspension(_Record):
-    """A window during which a rule (or some of its clauses) does not apply."""
-
-    start: dt.date
-    end: dt.date | None = None
-    by: str | None = None
-    clauses: tuple[str, ...] = ()  # empty: the whole rule is suspended
-    sources: tuple[str, ...] = ()
-
-    @model_validator(mode="after")
-    def end_is_not_before_start(self) -> Suspension:
-        if self.end and self.end < self.start:
-            raise ValueError(f"suspension end {self.end} is before start {self.start}")
-        return self
-
-
-TriggerKind = Literal[
-    "origin_value_share",  # value share of `origin` rare-earth items >= threshold
-    "origin_content",  # contains any `elements` of `origin` (mass share > threshold, default 0)
-    "origin_technology",  # made with a technology of `origin` at one of `stages`
-    "stage_in_countries",  # an upstream facility at one of `stages` sits in `countries`
-    "end_user",  # the end user is one of `end_users`
-]
-
-
-class Trigger(_Record):
-    """The test a clause applies; which fields matter depends on ``kind``."""
-
-    kind: TriggerKind
-    origin: str | None = None
-    threshold: float = 0.0
-    elements: tuple[str, ...] = ()
-    stages: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    end_users: tuple[str, ...] = ()
-
-
-class Clause(_Record):
-    """One clause of a rule: when its trigger fires, it gives its verdict."""
-
-    id: str
-    text: str
-    trigger: Trigger
-    verdict: Verdict
-    effective: dt.date | None = None  # defaults to the rule's
-    until: dt.date | None = None
-    requires: tuple[str, ...] = ()  # ids of clauses that must also fire (e.g. end user AND scope)
-
-
-class RuleScope(_Record):
-    """What a rule covers: items containing these elements, of these categories."""
-
-    elements: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    technology_stages: tuple[str, ...] = ()
-    exporting_countries: tuple[str, ...] = ()  # where the controlled export leaves from
-
-
-class Rule(_Record):
-    """An export-control or procurement rule, as data (DESIGN.md §4)."""
-
-    id: str = Field(min_length=1)
-    name: str
-    authority: str
-    instrument: str
-    announced: dt.date | None = None
-    effective: dt.date
-    until: dt.date | None = None
-    suspensions: tuple[Suspension, ...] = ()
-    scope: RuleScope = RuleScope()
-    clauses: tuple[Clause, ...]
-    #: the verdict when the rule is in force and no clause fires
-    otherwise: Verdict = Verdict.NOT_APPLICABLE
-    exceptions: tuple[str, ...] = ()
-    sources: tuple[str, ...]
-    confidence: Confidence
-    notes: str | None = None
-
-    @field_validator("sources")
-    @classmethod
-    def cites_at_least_one_source(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value:
-            raise ValueError("at least one source id is required")
-        return value
-
-    @model_validator(mode="after")
-    def clause_ids_are_unique(self) -> Rule:
-        ids = [c.id for c in self.clauses]
-        if len(ids) != len(set(ids)):
-            raise ValueError(f"rule {self.id}: clause ids repeat: {ids}")
-        return self
-
+# The rule records live in oretrace.graphmodel.rules (with rule time); re-exported here.
 
 #: The CSV tables of a dataset, in load order, with the model of each row.
 RECORD_MODELS: dict[str, type[_Record]] = {

@@ -17,7 +17,6 @@ from typing import Any
 
 import networkx as nx
 import pydantic
-import yaml
 from oretrace.graphmodel import (
     DatasetError,
     LoadError,
@@ -26,9 +25,10 @@ from oretrace.graphmodel import (
     build_graph,
     needed_inputs,
 )
-from oretrace.graphmodel.schema import RECORD_MODELS, Rule, column_name_problem
+from oretrace.graphmodel.schema import RECORD_MODELS, column_name_problem
 from oretrace.loaders._text import decode_text, read_file
 from oretrace.loaders._windows import first_excess, overlapping
+from oretrace.loaders.rules_yaml import read_rules_file
 
 __all__ = [
     "OPTIONAL_TABLES",
@@ -169,50 +169,15 @@ class _Reader:
     # -- rules.yaml ------------------------------------------------------------------
 
     def read_rules(self, path: Path) -> list[_Row]:
+        """Read rules.yaml strictly (:mod:`oretrace.loaders.rules_yaml`); waivers are checked
+        against this dataset's products when its products table was read."""
         fname = path.name if path.parent == self.root else str(path)
-        raw = read_file(self.root, fname, self.problem, required=True, path=path)
-        text = None if raw is None else decode_text(fname, raw, self.problem)
-        if text is None:
-            return []
-        try:
-            node = yaml.compose(text, Loader=_TextDates)
-            data = yaml.load(text, Loader=_TextDates)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            self.problem(fname, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0,
-                         f"not valid YAML: {getattr(exc, 'problem', exc)}")
-            return []
-        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-            self.problem(fname, 1, 0, "expected a mapping with a list under the key 'rules'")
-            return []
-        items = _mapping_get(node, "rules")
-        rows: list[_Row] = []
-        for i, item in enumerate(data["rules"]):
-            item_node = items.value[i] if items is not None else None
-            line = item_node.start_mark.line + 1 if item_node is not None else 0
-            try:
-                rule = Rule.model_validate(item)
-            except pydantic.ValidationError as exc:
-                for err in exc.errors():
-                    target = _walk(item_node, err.get("loc") or ())
-                    mark = target.start_mark if target is not None else None
-                    where = ".".join(str(p) for p in err.get("loc") or ())
-                    self.problem(fname, mark.line + 1 if mark else line,
-                                 mark.column + 1 if mark else 0,
-                                 f"rule #{i + 1}{' ' + where if where else ''}: {err['msg']}")
-                continue
-            rows.append(_Row(rule, fname, line, []))
-        return rows
-
-
-class _TextDates(yaml.SafeLoader):
-    """A safe YAML loader that leaves dates as text, so pydantic checks (and locates) them."""
-
-
-_TextDates.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+        products = None
+        if "products" in self.rows and "products" not in self.unread:
+            products = {r.record.id for r in self.rows["products"]} | self.failed_ids
+        rules, problems = read_rules_file(path, fname, products=products)
+        self.problems.extend(problems)
+        return [_Row(rule, fname, line, []) for rule, line in rules]
 
 
 def _check_header(reader: _Reader, table: str, fname: str, header: list[str]) -> bool:
@@ -242,28 +207,6 @@ def _message(err: Any, value: Any) -> str:
     if err.get("type", "").startswith(("float", "date", "bool", "int")):
         return f"{value!r}: {msg[0].lower()}{msg[1:]}"
     return msg
-
-
-def _mapping_get(node: Any, key: str) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if getattr(k, "value", None) == key:
-                return v
-    return None
-
-
-def _walk(node: Any, loc: Iterable[Any]) -> Any:
-    for part in loc:
-        if node is None:
-            return None
-        if isinstance(part, int) and isinstance(node, yaml.SequenceNode):
-            node = node.value[part] if part < len(node.value) else None
-        else:
-            child = _mapping_get(node, str(part))
-            if child is None:
-                return node
-            node = child
-    return node
 
 
 # --------------------------------------------------------------------------- cross checks

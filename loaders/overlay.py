@@ -50,7 +50,8 @@ from typing import Any
 import yaml
 from oretrace.graphmodel import Problem
 from oretrace.graphmodel.schema import RECORD_MODELS
-from oretrace.loaders.files import _Reader, _Row, _TextDates, bundled_path
+from oretrace.loaders.files import _Reader, _Row, bundled_path
+from oretrace.loaders.rules_yaml import _StrictLoader
 
 __all__ = ["MANIFEST", "read_overlay", "row_key"]
 
@@ -79,8 +80,8 @@ def _manifest(root: Path, reader: _Reader) -> Path | None:
     path = root / MANIFEST
     try:
         text = path.read_bytes().decode("utf-8-sig")
-        node = yaml.compose(text, Loader=_TextDates)
-        data = yaml.load(text, Loader=_TextDates)
+        node = yaml.compose(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=_StrictLoader)
     except UnicodeDecodeError as exc:
         reader.problem(MANIFEST, 1, 0, f"not valid UTF-8: {exc.reason}")
         return None

@@ -14,9 +14,11 @@ LEVELS = ("facility", "company", "country")
 #: What the ``{country}-denies-military`` policies do, in full.
 POLICY_TEXT = ("{country} denies military end users: where a rule of the data (an export "
                "control of {country} with a clause denying military end users) is in force "
-               "and not suspended at the date, every supply link from a facility located in "
-               "{country} to a facility outside {country} in the supply chain of a platform "
-               "fails, for products within the rule's scope")
+               "and not suspended at the date, every shipment on a platform's needed supply "
+               "that the rule denies to a military end use stops (the shipment evaluation of "
+               "`oretrace shipments`: from {country}, or from abroad under an "
+               "extraterritorial clause); a shipment through a market cuts its supplier's "
+               "link into the market")
 
 #: Each policy of :data:`oretrace.queries.feasibility.POLICIES` by name, in one sentence.
 POLICY_SUMMARIES: dict[str, str] = {

@@ -405,73 +405,33 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def clause_status(rule: Mapping[str, Any], clause: Mapping[str, Any],
-                  day: dt.date) -> tuple[bool, str]:
-    """Return ``(in force, reason)`` for ``clause`` of ``rule`` at ``day``.
+                  day: dt.date, *, assume: str = "lapsed") -> tuple[bool, str]:
+    """Return ``(in force, reason)`` for ``clause`` of ``rule`` (a rule node's attributes) at
+    ``day``: :func:`oretrace.graphmodel.rules.rule_time`, the one reading of rule time.
 
     A clause applies from its ``effective`` date (default: the rule's) until its ``until``
-    (exclusive; default the rule's), outside every suspension that covers the whole rule or
-    names the clause. A suspension runs from ``start`` to ``end`` *inclusive*, as
-    :mod:`oretrace.queries.compliance` reads them: MOFCOM No. 70 suspends No. 61 "until 10 November
-    2026", so it applies again from 2026-11-11.
+    (exclusive), outside every suspension that covers the whole rule or names the clause;
+    a suspension runs to its ``until`` *inclusive* (MOFCOM No. 70 suspends No. 61 "until 10
+    November 2026", so it applies again from 2026-11-11, under the ``lapsed`` assumption).
     """
-    effective = _as_date(clause.get("effective")) or _as_date(rule.get("effective"))
-    until = _as_date(clause.get("until")) or _as_date(rule.get("until"))
-    if effective is not None and day < effective:
-        return False, f"not yet in force (effective {effective})"
-    if until is not None and day >= until:
-        return False, f"no longer in force (until {until})"
-    for s in rule.get("suspensions") or ():
-        named = s.get("clauses") or ()
-        if named and clause.get("id") not in named:
-            continue
-        start, end = _as_date(s.get("start")), _as_date(s.get("end"))
-        if start is not None and start <= day and (end is None or day <= end):
-            by = f" by {s['by']}" if s.get("by") else ""
-            return False, f"suspended{by} from {start} to {end or 'further notice'}"
-    return True, f"in force since {effective}"
+    from oretrace.graphmodel.rules import Clause, Rule, rule_time
 
-
-def _contained_elements(G: nx.MultiDiGraph, product: str,
-                        memo: dict[str, frozenset[str]]) -> frozenset[str]:
-    """The elements ``product`` contains: its own ``elements`` where it lists them (an oxide
-    does not hold what its ore did), else those of everything its bill of materials holds
-    (a component holds its magnets' elements)."""
-    if product in memo:
-        return memo[product]
-    memo[product] = frozenset()  # cycle guard
-    found = set((G.nodes[product].get("elements") or {}) if product in G else ())
-    if product in G and not found:
-        for _, inp, d in G.out_edges(product, data=True):
-            if d.get("kind") == EdgeKind.REQUIRES and d.get("substitute_for") is None:
-                found |= _contained_elements(G, inp, memo)
-    memo[product] = frozenset(found)
-    return memo[product]
-
-
-def _in_scope(G: nx.MultiDiGraph, product: str, scope: Mapping[str, Any],
-              memo: dict[str, frozenset[str]]) -> bool:
-    elements = set(scope.get("elements") or ())
-    categories = set(scope.get("categories") or ())
-    if categories and G.nodes.get(product, {}).get("category") not in categories:
-        return False
-    return not elements or bool(elements & _contained_elements(G, product, memo))
+    data = {"id": "rule", "name": "rule", "authority": "", "instrument": "",
+            "sources": ["-"], "confidence": "documented",
+            "clauses": [{"id": "x", "kind": "export", "text": "", "verdict": "licence-required",
+                         "trigger": {"kind": "origin_content"}}]}
+    data.update({k: v for k, v in rule.items() if k != "kind"})
+    r = Rule.model_validate(data)
+    known = next((c for c in r.clauses if c.id == clause.get("id")), None)
+    c = known or Clause.model_validate(
+        {"kind": "export", "text": "", "verdict": "licence-required",
+         "trigger": {"kind": "origin_content"}, **dict(clause)})
+    time = rule_time(r, day, assume=assume, clause=c)  # type: ignore[arg-type]
+    return time.applies, time.reason
 
 
 #: End-user tokens of the rules data that name military end users of the platforms.
-MILITARY_END_USERS = frozenset({"military", "us-military"})
-
-
-def _clause_scope(rule: Mapping[str, Any], clause: Mapping[str, Any]) -> dict[str, Any]:
-    """The rule's scope, narrowed to the elements named by the clauses this one requires."""
-    scope = dict(rule.get("scope") or {})
-    elements = set(scope.get("elements") or ())
-    by_id = {c.get("id"): c for c in rule.get("clauses") or ()}
-    for req in clause.get("requires") or ():
-        named = set(((by_id.get(req) or {}).get("trigger") or {}).get("elements") or ())
-        if named:
-            elements = elements & named if elements else named
-    scope["elements"] = sorted(elements)
-    return scope
+MILITARY_END_USERS = frozenset({"military"})
 
 
 def military_chain(G: nx.MultiDiGraph, *, substitutions: bool = False) -> set[str]:
@@ -499,63 +459,55 @@ def military_chain(G: nx.MultiDiGraph, *, substitutions: bool = False) -> set[st
 
 def _denies_military(country: str) -> Callable[[nx.MultiDiGraph, dt.date, bool], PolicyReport]:
     def apply(G: nx.MultiDiGraph, day: dt.date, substitutions: bool) -> PolicyReport:
+        # One code path with `oretrace shipments`: the shipments of every platform's supply
+        # that a rule of `country` denies to a military end use (oretrace.queries.shipments).
+        from oretrace.graphmodel.rules import clause_applies, rule_from_node
+        from oretrace.queries.shipments import shipment_verdicts
+
         statuses: list[ClauseStatus] = []
-        live: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = []
-        for n, d in G.nodes(data=True):
-            if d.get("kind") != NodeKind.RULE:
+        ours: list[str] = []
+        for n in nodes_of(G, NodeKind.RULE):
+            rule = rule_from_node(G.nodes[n], n)
+            origins = {c.trigger.origin for c in rule.clauses
+                       if c.kind in ("export", "extraterritorial")}
+            if country not in origins:
                 continue
-            exporting = set((d.get("scope") or {}).get("exporting_countries") or ())
-            authority = f"{d.get('authority', '')} {d.get('instrument', '')}"
-            if not (country in exporting or (not exporting and country == "CN"
-                                              and "MOFCOM" in authority)):
-                continue
-            for clause in d.get("clauses") or ():
-                trigger = clause.get("trigger") or {}
-                if trigger.get("kind") != "end_user" or clause.get("verdict") != "denied":
+            by_id = {c.id: c for c in rule.clauses}
+            for clause in rule.clauses:
+                if clause.kind != "end-user" or clause.verdict != "denied" or \
+                        not MILITARY_END_USERS & set(clause.trigger.end_users):
                     continue
-                users = {str(u).lower() for u in trigger.get("end_users") or ()}
-                if not MILITARY_END_USERS & users:
-                    continue
-                ok, reason = clause_status(d, clause, day)
-                for req in clause.get("requires") or ():
-                    other = next((c for c in d.get("clauses") or () if c.get("id") == req), None)
-                    if ok and other is not None:
-                        req_ok, req_reason = clause_status(d, other, day)
-                        if not req_ok:
-                            ok, reason = False, f"required clause {req} {req_reason}"
-                statuses.append(ClauseStatus(rule=n, instrument=str(d.get("instrument", n)),
-                                             clause=str(clause.get("id")), in_force=ok,
-                                             reason=reason, sources=list(d.get("sources", []))))
-                if ok:
-                    live.append((d | {"id": n, "scope": _clause_scope(d, clause)}, clause))
-        denied: list[DeniedLink] = []
-        if live:
-            chain = military_chain(G, substitutions=substitutions)
-            memo: dict[str, frozenset[str]] = {}
-            for u, v, d in G.edges(data=True):
-                if d.get("kind") != EdgeKind.SUPPLIES or v not in chain:
-                    continue
-                if G.nodes[u].get("country") != country or G.nodes[v].get("country") == country:
-                    continue
-                for rule, clause in live:
-                    if _in_scope(G, d["product"], rule.get("scope") or {}, memo):
-                        denied.append(DeniedLink(supplier=u, buyer=v, product=d["product"],
-                                                 rule=str(rule["id"]), clause=str(clause["id"])))
-                        break
+                time = clause_applies(rule, clause, day, "lapsed", by_id)
+                statuses.append(ClauseStatus(rule=n, instrument=rule.instrument,
+                                             clause=clause.id, in_force=time.applies,
+                                             reason=time.reason, sources=list(rule.sources)))
+                if n not in ours:
+                    ours.append(n)
+        live = [s for s in statuses if s.in_force]
+        denied: dict[Link, DeniedLink] = {}
+        targets = platforms(restrict(G, as_of=day))
+        if live and targets:
+            rules = sorted({s.rule for s in live})
+            for row in shipment_verdicts(G, targets, as_of=day, rules=rules):
+                if row.applies and row.verdict == "denied" and row.end_use in \
+                        MILITARY_END_USERS and row.link not in denied:
+                    u, v, p = row.link
+                    denied[row.link] = DeniedLink(supplier=u, buyer=v, product=p,
+                                                  rule=row.rule, clause=row.clause)
         if not statuses:
             note = f"no rule in the data denies military end users for exports from {country}"
         elif not live:
             note = (f"no rule denying military end users is in force on {day}: "
                     + "; ".join(f"{s.instrument} {s.clause} {s.reason}" for s in statuses))
         else:
-            note = (f"{len(denied)} link(s) from {country} into the military supply chain fail "
-                    "under " + ", ".join(sorted({f"{s.instrument} {s.clause}"
-                                                 for s in statuses if s.in_force})))
+            note = (f"{len(denied)} link(s) carrying shipments that {country} denies to military "
+                    "end users fail under " + ", ".join(sorted({f"{s.instrument} {s.clause}"
+                                                               for s in live})))
         return PolicyReport(name=f"{country.lower()}-denies-military",
                             description=POLICY_TEXT.format(country=country), as_of=day,
                             in_force=bool(live), clauses=statuses,
-                            denied_links=sorted(denied, key=lambda x: (x.supplier, x.buyer,
-                                                                      x.product)),
+                            denied_links=sorted(denied.values(), key=lambda x: (
+                                x.supplier, x.buyer, x.product)),
                             note=note)
     return apply
 

@@ -63,6 +63,7 @@ from oretrace.graphmodel import (
     restrict,
 )
 from oretrace.graphmodel import platforms as platform_ids
+from oretrace.graphmodel.rules import suspensions
 from oretrace.graphmodel.schema import Rule
 from oretrace.graphmodel.vocab import NodeKind, Stage
 from oretrace.queries.chokepoints import rank_chokepoints
@@ -124,11 +125,15 @@ VERDICT_COLOURS: dict[str, str] = {
     Verdict.CASE_BY_CASE: "#fcbba1",
     Verdict.SUSPENDED: "#bdbdbd",
     Verdict.COMPLIANT: "#a1d99b",
+    Verdict.WAIVED: "#fdd0a2",
+    Verdict.SHIPMENTS_DENIED: "#a50f15",
+    Verdict.SHIPMENTS_LICENSED: "#fc9272",
+    Verdict.FACILITIES_FLAGGED: "#fee0d2",
     Verdict.NOT_APPLICABLE: "#f0f0f0",
     "exposed": "#ef3b2c",
     "clear": "#a1d99b",
 }
-_DARK_CELLS = {Verdict.DENIED, Verdict.NON_COMPLIANT, "exposed"}
+_DARK_CELLS = {Verdict.DENIED, Verdict.NON_COMPLIANT, Verdict.SHIPMENTS_DENIED, "exposed"}
 
 #: Line style of a supply link by the confidence of what it rests on.
 _LINESTYLE: dict[str, Any] = {
@@ -856,7 +861,7 @@ def find_rule_windows(G: nx.MultiDiGraph, rules: Iterable[str] | None = None) ->
             rows.append({"rule": rid, "label": label, "kind": "in force", "start": start,
                          "end": end, "clauses": clauses, "by": None,
                          "sources": list(rule.sources)})
-        for s in rule.suspensions:
+        for s in suspensions(rule):
             what = ", ".join(s.clauses) if s.clauses else ""
             rows.append({
                 "rule": rid, "kind": "suspended", "start": s.start,

@@ -113,7 +113,7 @@ def _conf(level: str | Confidence | None) -> str:
 
 def _verdict(verdict: str) -> str:
     fill = VERDICT_COLOURS.get(verdict, "#ffffff")
-    dark = verdict in {"denied", "non-compliant", "exposed"}
+    dark = verdict in {"denied", "non-compliant", "shipments-denied", "exposed"}
     return _badge(verdict, fill, "white" if dark else "black")
 
 

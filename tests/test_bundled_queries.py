@@ -117,21 +117,23 @@ def verdicts(G: nx.MultiDiGraph, as_of: str) -> dict[str, str]:
 
 def test_f35_compliance_differs_inside_and_after_the_no70_suspension(
         bundled: nx.MultiDiGraph) -> None:
-    """Military end user. On 2025-12-15 (inside No. 70's window) No. 61 and No. 62 are
-    suspended; on 2026-12-15 they bite again: No. 61 denies military end users (the F-35 is
-    made with Chinese separation and metal technology upstream), No. 62 needs a licence.
-    No. 18 was never suspended: licence required on both dates (Chinese samarium)."""
+    """On 2025-12-15 (inside No. 70's window) No. 61's shipments are suspended; on 2026-12-15
+    they bite again (military end use: denied) — on shipments, never on the F-35 itself.
+    No. 62 flags facilities outside China running Chinese know-how: none on the F-35's
+    supply. No. 18 was never suspended: Chinese samarium shipped from China needs a licence on
+    both dates."""
     inside, after = verdicts(bundled, "2025-12-15"), verdicts(bundled, "2026-12-15")
-    assert (inside["MOFCOM-61-2025"], after["MOFCOM-61-2025"]) == ("suspended", "denied")
-    assert (inside["MOFCOM-62-2025"], after["MOFCOM-62-2025"]) == \
-        ("suspended", "licence-required")
-    assert inside["MOFCOM-18-2025"] == after["MOFCOM-18-2025"] == "licence-required"
+    assert (inside["MOFCOM-61-2025"], after["MOFCOM-61-2025"]) == \
+        ("suspended", "shipments-denied")
+    assert inside["MOFCOM-62-2025"] == after["MOFCOM-62-2025"] == "not-applicable"
+    assert inside["MOFCOM-18-2025"] == after["MOFCOM-18-2025"] == "shipments-licensed"
 
 
 def test_f35_dfars_2022_alloy_then_compliant_then_2027_separation(
         bundled: nx.MultiDiGraph) -> None:
-    """2022-08-19: alloy melted in China: non-compliant (the breach the October 2022 waiver
-    covered). 2026-12-15: US alloy, magnets not made in a covered country: compliant.
+    """2022-08-19: alloy melted in China, a breach the October 2022 national-security waiver
+    covers (deliveries through 2023-10-31): waived. 2026-12-15: US alloy, magnets not made in
+    a covered country: compliant.
     2027-01-01: its rare earths are still separated in China (the Dy of its high-temperature
     magnets in the heavy-RE circuits, Nd, Pr and Sm in the light-RE ones): non-compliant."""
     def dfars(as_of: str) -> tuple[str, str | None, list[str]]:
@@ -139,7 +141,7 @@ def test_f35_dfars_2022_alloy_then_compliant_then_2027_separation(
         return v.verdict.value, v.clause, v.path
 
     verdict, clause, path = dfars("2022-08-19")
-    assert (verdict, clause) == ("non-compliant", "melted-or-produced")
+    assert (verdict, clause) == ("waived", "melted-or-produced")
     assert CN_ALLOY in path  # the path may start at the alloy maker's cobalt supplier
     assert dfars("2026-12-15")[:2] == ("compliant", None)
     verdict, clause, path = dfars("2027-01-01")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -85,26 +86,40 @@ def test_content_without_a_product_lists_kilograms_per_platform() -> None:
 
 
 def test_compliance_differs_inside_and_after_the_suspension() -> None:
-    """The missile carries Chinese-technology oxide: the NO61 rule denies it to a military
-    end user when in force (2026-12-15) and is suspended on 2025-12-15."""
-    def verdicts(*extra: str) -> dict[str, str]:
+    """jp-mag (JP) ships the magnet to us-comp (US); it holds Chinese Nd oxide worth ≥ 0.1 %
+    of its value, for a military missile: NO61 denies the shipment. On 2025-12-15 No. 70's
+    window suspends it; on 2026-12-15 it applies again, on an assumed status (NO61's status is
+    recorded to 2026-11-10). DFARS: compliant until 2027 (magnet made in Japan); from
+    2027-01-01 the oxide is separated in China: non-compliant."""
+    def answer(*extra: str) -> dict[str, Any]:
         code, out = run("-f", "json", "compliance", "missile", *extra)
         assert code == 0
-        return {v["rule"]: v["verdict"] for v in json.loads(out)}
+        data: dict[str, Any] = json.loads(out)
+        return data
 
-    assert verdicts("--as-of", "2025-12-15") == {"NO61": "suspended", "DFARS": "compliant"}
-    assert verdicts("--as-of", "2026-12-15") == {"NO61": "denied", "DFARS": "compliant"}
-    assert verdicts("--as-of", "2026-12-15", "--end-user", "civil")["NO61"] == \
-        "licence-required"
-    assert verdicts("--as-of", "2027-01-01")["DFARS"] == "non-compliant"
+    inside, after = answer("--as-of", "2025-12-15"), answer("--as-of", "2026-12-15")
+    [row] = inside["shipments"]
+    assert (row["supplier"], row["verdict"], row["status"]) == \
+        ("jp-mag", "denied", "suspended")
+    [row] = after["shipments"]
+    assert (row["verdict"], row["status"]) == ("denied", "assumed-in-force")
+    assert (inside["supplied_if_denied_stop"], after["supplied_if_denied_stop"]) == (True, False)
+    [dfars] = after["procurement"]
+    assert dfars["verdict"] == "compliant"
+    [dfars] = answer("--as-of", "2027-01-01")["procurement"]
+    assert (dfars["verdict"], dfars["clause"]) == ("non-compliant", "mined-refined-separated")
 
 
-def test_compliance_json_names_rule_clause_evidence_confidence_sources() -> None:
-    code, out = run("-f", "json", "compliance", "missile", "--as-of", "2026-12-15")
-    v = {r["rule"]: r for r in json.loads(out)}["NO61"]
-    assert v["clause"] == "military-technology"
-    assert "cn-sx at cn-sep" in v["evidence"]
-    assert v["path"] == ["cn-mine", "cn-sep", "jp-mag", "us-comp", "us-asm", "missile"]
+def test_shipments_json_names_rule_clause_evidence_value_share() -> None:
+    """The magnet holds 0.312 kg Nd oxide (70 $/kg), all from cn-sep on 2026-12-15 (us-sep
+    starts 2027): 21.84 $ of its 100 $, a value share of 0.2184. cn-sep runs Chinese solvent
+    extraction in China: that is Chinese-origin content, not the technology test."""
+    code, out = run("-f", "json", "shipments", "missile", "--as-of", "2026-12-15")
+    assert code == 0
+    [v] = json.loads(out)
+    assert (v["clause"], v["from_country"], v["to_country"]) == ("military-value", "JP", "US")
+    assert v["value_share"] == pytest.approx(0.2184)
+    assert "21.84 $ of 100.00 $" in v["evidence"]
     assert (v["confidence"], v["sources"]) == ("illustrative", ["hand"])
 
 
@@ -169,7 +184,6 @@ def test_content_csv_carries_the_headline_and_the_elements() -> None:
 @pytest.mark.parametrize("args", [
     ["content", "missile", "--origin", "ZZ"],
     ["content", "missile", "--origin", "China"],
-    ["compliance", "missile", "--destination", "ZZ"],
 ])
 def test_unknown_countries_are_refused(args: list[str]) -> None:
     """Reliability report C05: these answered with exit 0. ZZ is user-assigned in ISO 3166-1,

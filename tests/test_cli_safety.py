@@ -320,6 +320,9 @@ def test_reading_errors_are_one_line(case: str, mini_copy: Callable[..., Path],
     assert all(re.match(r"\S+:\d+:\d+: \S", line) for line in lines[1:]), err
     if case == "rules-is-a-directory":
         assert lines[1:] and lines[1].startswith("rules.yaml:0:0: is a directory"), err
+    elif case == "deep-yaml":
+        assert lines[1:] and lines[1].startswith("rules.yaml:"), err
+        assert "nested too deeply" in lines[1], err
     else:
         assert len(lines) == 1, err
 

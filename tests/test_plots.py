@@ -226,14 +226,17 @@ def test_concentration_of_the_bundled_data_meets_the_published_figures(
     (BEFORE, {"processing": "exposed", "ownership": "exposed", "technology": "exposed",
               "NO61": "suspended", "DFARS": "compliant"}),
     (AFTER, {"processing": "exposed", "ownership": "exposed", "technology": "exposed",
-             "NO61": "denied", "DFARS": "non-compliant"}),
+             "NO61": "shipments-denied", "DFARS": "non-compliant"}),
 ])
 def test_exposure_matrix_cells_carry_the_verdicts(mini: nx.MultiDiGraph, as_of: str,
                                                   verdicts: dict[str, str]) -> None:
     """The missile's chain reaches cn-sep: a separation plant in China (processing), run by
-    cn-co (ownership), with Chinese technology cn-sx. NO61 bites through its technology test
-    for a military end user (denied) but is suspended until 2026-11-10. DFARS: the magnet is
-    made in Japan (compliant) until the 2027-01-01 clause reaches separation in China."""
+    cn-co (ownership), with Chinese technology cn-sx. NO61 licenses shipments, not the
+    missile: jp-mag's magnet to us-comp holds Chinese Nd oxide (0.312 kg × 0.6 × 70 $ = 13.1 $
+    of 100 $ in 2027, ≥ 0.1 %), denied for a military end use, and suspended until
+    2026-11-10 (a Chinese plant on Chinese know-how is no technology-test case). DFARS: the
+    magnet is made in Japan (compliant) until the 2027-01-01 clause reaches separation in
+    China."""
     fig = plot_exposure_matrix(mini, as_of=as_of)
     cells = gids(fig, "cell:")
     assert len(cells) == 1 * 5  # one platform × (3 predicates + 2 rules)

@@ -109,8 +109,10 @@ def test_page_is_self_contained(mini_page: str) -> None:
 
 
 def test_platform_section_states_the_hand_worked_answers(mini_page: str) -> None:
-    """As of 2027-06-01 (see tests/test_plots.py for the chain): NO61 denies the missile to
-    a military end user through its technology test (cn-sep runs cn-sx), DFARS finds
+    """As of 2027-06-01 (see tests/test_plots.py for the chain): NO61 denies the magnet
+    shipment jp-mag → us-comp to a military end use through its value test (13.1 % ≥ 0.1 %),
+    a verdict on the shipment, not the missile (cn-sep runs Chinese know-how in China: no
+    technology-test case), DFARS finds
     separation in China (its 2027 clause), and only jp-mag, us-comp and us-asm are single
     points of failure (jp-mag has two oxide suppliers from 2027). Every claim here rests on
     illustrative links, and says so."""
@@ -118,7 +120,7 @@ def test_platform_section_states_the_hand_worked_answers(mini_page: str) -> None
     section = section[:section.index("</section>")]
     rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr><td><b>(\w+)</b>.*?</tr>",
                                                          section)}
-    assert ">denied<" in rows["NO61"] and "military-technology" in rows["NO61"]
+    assert ">shipments-denied<" in rows["NO61"] and "military-value" in rows["NO61"]
     assert ">non-compliant<" in rows["DFARS"] and "mined-refined-separated" in rows["DFARS"]
     assert ">illustrative<" in rows["NO61"]
     facility_row = re.search(r"<tr><td>facility</td><td>(.*?)</td>", section)

@@ -139,9 +139,9 @@ def make_app() -> typer.Typer:
                                "password": neo4j_password, "database": neo4j_database,
                                "dataset": neo4j_dataset})
 
-    from oretrace.cli import chokepoints, exposure, graph, neo4j, report, synth
+    from oretrace.cli import chokepoints, compliance, exposure, graph, neo4j, report, synth
 
-    for module in (graph, exposure, chokepoints, neo4j, report, synth):  # in help order
+    for module in (graph, exposure, compliance, chokepoints, neo4j, report, synth):  # help order
         module.register(app)
     return app
 

@@ -1,4 +1,4 @@
-"""Commands of the exposure family: exposed, where-used, trace, content, compliance, rules.
+"""Commands of the exposure family: exposed, where-used, trace, content.
 
 With ``--backend neo4j``, ``exposed`` and ``where-used`` run natively on the server
 (:mod:`oretrace.queries.native`); the other commands pull the graph and compute in Python.
@@ -56,13 +56,6 @@ class By(StrEnum):
     VALUE = "value"
 
 
-class EndUser(StrEnum):
-    """Who a product is for."""
-
-    MILITARY = "military"
-    CIVIL = "civil"
-
-
 def _pct(x: float | None) -> str:
     return "" if x is None else f"{x * 100:.4g} %"
 
@@ -97,7 +90,7 @@ def content_rows(result: ContentShare) -> list[dict[str, Any]]:
 
 
 def register(app: typer.Typer) -> None:
-    """Add exposed, where-used, trace, content, compliance and rules to ``app``."""
+    """Add exposed, where-used, trace and content to ``app``."""
 
     @app.command()
     def exposed(ctx: typer.Context,
@@ -265,54 +258,3 @@ def register(app: typer.Typer) -> None:
                  out, title="Ranged quantities (content uses the midpoint; kg_range the ends)")
         for note in result.notes:
             say(f"note: {note}")
-
-    @app.command()
-    def compliance(ctx: typer.Context,
-                   product: Annotated[str, typer.Argument(help="A platform or product id.")],
-                   as_of: AsOfOption = None,
-                   end_user: Annotated[EndUser, typer.Option(
-                       "--end-user", help="military or civil.")] = EndUser.MILITARY,
-                   destination: Annotated[str, typer.Option(
-                       "--destination", help="Destination country (ISO code).",
-                       callback=_country)] = "US",
-                   min_confidence: MinConfidenceOption = None,
-                   fmt: FormatOption = None) -> None:
-        """What each export-control and procurement rule says of a product, as of a date."""
-        import pandas as pd
-
-        from oretrace.graphmodel import parse_date
-        from oretrace.queries.compliance import evaluate
-
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        verdicts = evaluate(st.graph(), product, as_of=day, end_user=end_user.value,
-                            destination=destination, min_confidence=min_confidence)
-        if out is Format.JSON:
-            emit(verdicts, out)
-            return
-        emit(pd.DataFrame([{"rule": v.rule, "verdict": v.verdict, "clause": v.clause,
-                            "evidence": v.evidence, "path": " > ".join(v.path),
-                            "confidence": v.confidence, "sources": v.sources}
-                           for v in verdicts],
-                          columns=["rule", "verdict", "clause", "evidence", "path",
-                                   "confidence", "sources"]),
-             out, title=f"{product}: rules as of {day}, end user {end_user.value}")
-
-    @app.command()
-    def rules(ctx: typer.Context,
-              as_of: AsOfOption = None,
-              min_confidence: MinConfidenceOption = None,
-              fmt: FormatOption = None) -> None:
-        """List the rules with their windows, suspensions and status as of a date."""
-        from oretrace.graphmodel import parse_date
-        from oretrace.queries.compliance import list_rules
-
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        table = list_rules(st.graph(), as_of=day, min_confidence=min_confidence)
-        if out is Format.TABLE:
-            table = table[["rule", "instrument", "effective", "until", "suspensions", "status",
-                           "elements", "confidence"]]
-        emit(table, out, title=f"Rules as of {day} (suspension ends inclusive)")
