@@ -317,7 +317,7 @@ _CREATE_NODES = {
         "UNWIND $rows AS row "
         f"CREATE (n:OretraceNode:{label} {{dataset: $dataset, version: $version, id: row.id}}) "
         "SET n += row.props "
-        "RETURN count(n) AS c"
+        "RETURN row.id AS id, elementId(n) AS e"
     )
     for kind, label in NODE_LABELS.items()
 }
@@ -332,16 +332,13 @@ _CREATE_SOURCES = (
 # relationship scans the node's relationships (quadratic on high-degree suppliers). A
 # transaction that fails is rolled back whole before a retry. Each batch returns what it
 # wrote, so a batch whose endpoints are missing stops the push instead of writing nothing.
-# The index hints keep the endpoint lookups on the (dataset, version, id) constraint even
-# when a plan cached while the database was small would scan the label (measured: 11 s
-# instead of 0.5 s for the first batch of 5,000 after a small push).
+# Endpoints are found by the element ids their CREATE returned (a direct lookup; the
+# composite-index seek on (dataset, version, id) cost about twice as much per row).
 _CREATE_RELS = {
     kind: (
         "UNWIND $rows AS row "
-        "MATCH (a:OretraceNode {dataset: $dataset, version: $version, id: row.u}) "
-        "USING INDEX a:OretraceNode(dataset, version, id) "
-        "MATCH (b:OretraceNode {dataset: $dataset, version: $version, id: row.v}) "
-        "USING INDEX b:OretraceNode(dataset, version, id) "
+        "MATCH (a:OretraceNode) WHERE elementId(a) = row.a "
+        "MATCH (b:OretraceNode) WHERE elementId(b) = row.b "
         f"CREATE (a)-[r:{rtype} {{_key: row.k}}]->(b) "
         "SET r += row.props "
         "RETURN count(r) AS c"
@@ -413,11 +410,23 @@ def push(
                 driver.session(database=config.database) as session:
             removed = remove_stale_versions(session, dataset, {version}, batch=batch_size)
 
+            element: dict[str, str] = {}
+
             def write(query: str, rows: list[dict[str, Any]], what: str) -> None:
                 for chunk in _batches(rows, batch_size):
-                    done = session.execute_write(
-                        lambda tx, c=chunk: tx.run(query, rows=c, dataset=dataset,
-                                                   version=version).single()["c"])
+                    if what == "nodes":
+                        made = session.execute_write(
+                            lambda tx, c=chunk: [tuple(r.values()) for r in tx.run(
+                                query, rows=c, dataset=dataset, version=version)])
+                        element.update(made)
+                        done = len(made)
+                    else:
+                        if what == "relationships":
+                            chunk = [{"a": element[r["u"]], "b": element[r["v"]], "k": r["k"],
+                                      "props": r["props"]} for r in chunk]
+                        done = session.execute_write(
+                            lambda tx, c=chunk: tx.run(query, rows=c, dataset=dataset,
+                                                       version=version).single()["c"])
                     if done != len(chunk):
                         raise BackendError(
                             f"Neo4j stored {done} of a batch of {len(chunk)} {what} of "
