@@ -110,7 +110,7 @@ def write_fan_in(n: int, out: str | Path) -> Path:
                    _facility("asm", "us-co", "US", "assembly", "plat", 10)]
     _write(out / "facilities.csv", _FAC_HEAD, facilities)
     share = f"{1 / n:.12g}"
-    supplies = [[m, "sep", "ore", share, "", "", *_SRC] for m in mines]
+    supplies: list[list[object]] = [[m, "sep", "ore", share, "", "", *_SRC] for m in mines]
     supplies += [["sep", "mag", "oxide", 1, "", "", *_SRC],
                  ["mag", "comp", "magnet", 1, "", "", *_SRC],
                  ["comp", "asm", "part", 1, "", "", *_SRC]]
