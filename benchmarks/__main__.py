@@ -1,17 +1,17 @@
 """``python -m benchmarks``: oretrace on one generated million-edge network, with ratios.
 
-In one process, on one synthetic network (``graphmodel.synth``), this measures:
+In one process, on one synthetic network (``oretrace.graphmodel.synth``), this measures:
 
 - the **baseline**: one scipy CSR matrix-vector product over the same supply links;
-- the project's **roll-up** (origin share of Nd by mass, ``graphmodel.compiled``), AND/OR
+- the project's **roll-up** (origin share of Nd by mass, ``oretrace.graphmodel.compiled``), AND/OR
   **scenario** (China lost) and **single points of failure** of every platform, each next
-  to its plain networkx reference (``queries.content``, ``queries.feasibility``,
-  remove-and-recheck extrapolated from a sample, and ``queries.chokepoints``' recursion),
+  to its plain networkx reference (``oretrace.queries.content``, ``oretrace.queries.feasibility``,
+  remove-and-recheck extrapolated from a sample, and ``oretrace.queries.chokepoints``' recursion),
   checking on the way that both give the same answers;
 - the same queries through the **public functions** with ``engine="auto"`` (what users
-  get: :func:`queries.content.origin_share`, :func:`queries.feasibility.simulate`,
-  :func:`queries.chokepoints.find_single_points_of_failure`, and
-  :func:`queries.exposure.find_exposed` and ``find_where_used``), the engine auto picked,
+  get: :func:`oretrace.queries.content.origin_share`, :func:`oretrace.queries.feasibility.simulate`,
+  :func:`oretrace.queries.chokepoints.find_single_points_of_failure`, and
+  :func:`oretrace.queries.exposure.find_exposed` and ``find_where_used``), the engine auto picked,
   and the same call with ``engine="plain"`` (``--plain-public``: by default for the roll-up,
   scenario and single points), with a check that both answer the same;
 - **loading** the million edges (time; peak memory in a fresh process and in this one),
@@ -96,23 +96,23 @@ def _print_table(rows: list[Row]) -> None:
 
 def _facilities_per_edge(edges: int, seed: int, suppliers: float) -> int:
     """Facilities giving about ``edges`` supply links, from a small draw of the same shape."""
-    from graphmodel.synth import generate_network
+    from oretrace.graphmodel.synth import generate_network
     probe = generate_network(5000, seed=seed, suppliers=suppliers)
     return max(200, round(edges * 5000 / int(probe.stats["supplies"])))
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from graphmodel.compiled import (
+    from oretrace.graphmodel.compiled import (
         compile_graph,
         mass_shares,
         platform_supplied,
         single_points,
         supplied_mask,
     )
-    from graphmodel.synth import generate_network, write_network
-    from graphmodel.timeslice import restrict
-    from loaders import load_dataset
-    from queries import chokepoints, content, feasibility
+    from oretrace.graphmodel.synth import generate_network, write_network
+    from oretrace.graphmodel.timeslice import restrict
+    from oretrace.loaders import load_dataset
+    from oretrace.queries import chokepoints, content, feasibility
 
     rows: list[Row] = []
     meta: dict[str, Any] = {
@@ -282,7 +282,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                     f"{len(sample)} sampled × {len(names):,})",
                  "speedup": t_recheck / t_spof, "target": "≤ 5 s, ≥ 100× reference",
                  "met": t_spof <= 5 and t_recheck / t_spof >= 100})
-    rows.append({"measure": "  … against the plain recursion (queries.chokepoints)",
+    rows.append({"measure": "  … against the plain recursion (oretrace.queries.chokepoints)",
                  "seconds": t_spof, "reference_seconds": t_rec, "speedup": t_rec / t_spof})
     rows.append({"measure": "  … by company / by country", "seconds": None,
                  "shown": f"{_fmt_s(spof['company']['seconds'])} / "
@@ -330,9 +330,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def _public_queries(G: nx.MultiDiGraph, args: argparse.Namespace, rows: list[Row],
                     meta: dict[str, Any], baseline: float) -> dict[str, bool]:
     """Time the public queries with ``engine="auto"`` (and ``"plain"`` once each)."""
-    from graphmodel import platforms
-    from queries import chokepoints, content, exposure, feasibility
-    from queries.feasibility import ENGINE_RUNS
+    from oretrace.graphmodel import platforms
+    from oretrace.queries import chokepoints, content, exposure, feasibility
+    from oretrace.queries.feasibility import ENGINE_RUNS
 
     platform = sorted(platforms(G))[0]
     seed = next(n for n, d in G.nodes(data=True)
@@ -388,8 +388,8 @@ def _neo4j_push(G: nx.MultiDiGraph, rows: list[Row]) -> dict[str, Any]:
         rows.append({"measure": "Neo4j push", "seconds": None,
                      "shown": "skipped: NEO4J_URI not set", "target": "≥ 50,000 rel/s"})
         return {"skipped": "NEO4J_URI not set"}
-    from graphmodel.backends.neo4j import Neo4jConfig, connect, push
-    from graphmodel.errors import BackendError
+    from oretrace.graphmodel.backends.neo4j import Neo4jConfig, connect, push
+    from oretrace.graphmodel.errors import BackendError
     try:
         with connect(Neo4jConfig.from_env()) as driver:
             t_push, summary = time_once(lambda: push(driver, G, dataset="oretrace-benchmark"))

@@ -7,7 +7,7 @@
   component plant and an assembly). Work per buyer that walks every supplier of every buyer
   is fine; work per supplier that walks its buyer's suppliers costs ``n²`` here.
 
-Both write the dataset format (the CSV tables of ``loaders``) to a directory.
+Both write the dataset format (the CSV tables of ``oretrace.loaders``) to a directory.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def reset_peak_rss() -> bool:
 _LOADER = """
 import json, sys, time
 start = time.perf_counter()
-from loaders import load_dataset
+from oretrace.loaders import load_dataset
 imported = time.perf_counter()
 G = load_dataset(sys.argv[1])
 done = time.perf_counter()

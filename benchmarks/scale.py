@@ -31,10 +31,10 @@ SCENARIO_TARGET = 60.0
 
 def run_large(args: argparse.Namespace) -> dict[str, Any]:
     """Engine agreement and the scenario time on a ``--facilities`` network."""
-    from graphmodel.synth import generate_network, write_network
-    from loaders import load_dataset
-    from queries import chokepoints, feasibility, scenarios
-    from queries.feasibility import Engine
+    from oretrace.graphmodel.synth import generate_network, write_network
+    from oretrace.loaders import load_dataset
+    from oretrace.queries import chokepoints, feasibility, scenarios
+    from oretrace.queries.feasibility import Engine
 
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="oretrace-large-"))
     t_gen, net = time_once(lambda: generate_network(args.facilities, seed=args.seed,
@@ -80,11 +80,12 @@ def run_large(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
     """Each once-quadratic call at ``n`` and ``10 n``; the ratio of their times."""
+    from oretrace.loaders import load_dataset
+    from oretrace.queries import concentration, scenarios
+    from oretrace.queries.plots import plot_supply_flow
+    from oretrace.queries.report import render_report
+
     from benchmarks.adversarial import write_deep_chain, write_fan_in
-    from loaders import load_dataset
-    from queries import concentration, scenarios
-    from queries.plots import plot_supply_flow
-    from queries.report import render_report
 
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="oretrace-adv-"))
     cases: list[tuple[str, Any, int, str, Any]] = [

@@ -4,8 +4,9 @@ The networkx graph stays the object users hold. For large graphs the queries com
 per graph and ``as_of``, an array form of its *needed-supply network* and run on it:
 
 - ``facilities`` are the facilities active at the date (in the graph's node order, as
-  :func:`queries.feasibility.supply_network` lists them); each has its **needs** (the inputs
-  it must receive, ``graphmodel.needed_inputs``, sorted; with ``substitutions`` each need
+  :func:`oretrace.queries.feasibility.supply_network` lists them); each has its **needs** (the
+  inputs
+  it must receive, ``oretrace.graphmodel.needed_inputs``, sorted; with ``substitutions`` each need
   also accepts its substitutes) and each need its **links** (live supply edges carrying it);
 - the facility graph (supplier → buyer over links) is condensed into strongly connected
   components (recycling loops) and ordered by **level** (longest path from the sources), so
@@ -17,17 +18,17 @@ per graph and ``as_of``, an array form of its *needed-supply network* and run on
 Queries on the compiled form, each equal to the plain (networkx) implementation:
 
 - :func:`supplied_mask` — AND/OR feasibility (least fixed point) under failures and denied
-  links (``../shared/DESIGN.md`` §3), as :func:`queries.feasibility.supplied_mask`;
+  links (``../shared/DESIGN.md`` §3), as :func:`oretrace.queries.feasibility.supplied_mask`;
 - :func:`mass_shares` — the origin share of an element by mass with its low/high bounds,
-  as ``queries.content``'s mass shares (normalised over traced suppliers; loops solved);
+  as ``oretrace.queries.content``'s mass shares (normalised over traced suppliers; loops solved);
 - :func:`where_used_mask` and :func:`upstream_mask` — the facilities downstream of seeds,
   or upstream of targets, over needed links (descendants and ancestors in
-  :func:`queries.exposure.supply_graph`);
+  :func:`oretrace.queries.exposure.supply_graph`);
 - :func:`substitutes_used` and :func:`need_gaps` — the substitutions a feasibility answer
-  relies on and the data gaps at the date, worded as :func:`queries.feasibility.simulate`;
+  relies on and the data gaps at the date, worded as :func:`oretrace.queries.feasibility.simulate`;
 - :func:`critical_sets` and :func:`single_points` — single points of failure by the §3
   recursion ``crit(v) = {g(v)} ∪ ⋃_inputs ⋂_suppliers crit(u)`` at the greatest fixed
-  point on loops (exact, as :func:`queries.chokepoints.critical_masks`), with sets held as
+  point on loops (exact, as :func:`oretrace.queries.chokepoints.critical_masks`), with sets held as
   machine words when there are few groups (countries) and as sparse sets otherwise, most
   intersections settled by array tests before any set is touched.
 
@@ -35,7 +36,7 @@ Queries on the compiled form, each equal to the plain (networkx) implementation:
 
 Examples
 --------
->>> from loaders import load_dataset
+>>> from oretrace.loaders import load_dataset
 >>> G = load_dataset("tests/data/mini")
 >>> cg = compile_graph(G, as_of="2027-06-01")
 >>> cg.facilities[:3], cg.n_levels
@@ -61,11 +62,10 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from oretrace.graphmodel.errors import QueryError, UnknownNodeError
+from oretrace.graphmodel.timeslice import parse_date
+from oretrace.graphmodel.vocab import Category, EdgeKind, FacilityStatus, NodeKind, Stage
 from scipy.sparse.csgraph import breadth_first_order, connected_components
-
-from graphmodel.errors import QueryError, UnknownNodeError
-from graphmodel.timeslice import parse_date
-from graphmodel.vocab import Category, EdgeKind, FacilityStatus, NodeKind, Stage
 
 try:  # the C kernel behind ``csr_matrix @ vector``, without the per-call checks
     from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
@@ -293,7 +293,7 @@ def compile_graph(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
     >>> len(cg.facilities), cg.n_links
     (6, 4)
@@ -483,7 +483,8 @@ def _needs_of(listed: tuple[str, ...], is_market: bool, pcode: Mapping[str, int]
               alts: Mapping[int, list[tuple[str, int]]], substitutions: bool
               ) -> list[tuple[int, tuple[int, ...]]]:
     """``[(needed product, (options...))]`` sorted by product id, as
-    ``graphmodel.needed_inputs`` with the substitutes of ``queries.feasibility``."""
+    ``oretrace.graphmodel.needed_inputs`` with the substitutes of
+    ``oretrace.queries.feasibility``."""
     made = set(listed)
     if is_market:
         names = sorted(made)
@@ -627,7 +628,7 @@ def supplied_mask(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
     >>> dict(zip(cg.facilities, supplied_mask(cg, failed=["cn-mine"]).tolist()))["us-asm"]
     False
@@ -653,7 +654,7 @@ def platform_supplied(cg: CompiledGraph, supplied: _Bool) -> dict[str, bool]:
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
     >>> platform_supplied(cg, supplied_mask(cg, failed=["jp-mag"]))
     {'missile': False}
@@ -676,7 +677,7 @@ def substitutes_used(
     cg: CompiledGraph, supplied: _Bool, *, alive: _Bool | None = None,
 ) -> list[tuple[str, str, str, list[str]]]:
     """Needs of supplied facilities met only through a substitute, as ``(facility, needed
-    product, substitute, its supplied suppliers)`` — ``queries.feasibility``'s list: the
+    product, substitute, its supplied suppliers)`` — ``oretrace.queries.feasibility``'s list: the
     substitute is the first option (in bill-of-materials order) a supplied supplier carries.
     """
     use = np.ones(cg.n_links, dtype=bool) if alive is None else alive
@@ -705,11 +706,11 @@ def substitutes_used(
 
 def need_gaps(cg: CompiledGraph) -> list[str]:
     """Needs no live link carries at the date (failures and policies aside), and platforms
-    nothing assembles — ``queries.feasibility``'s data gaps, worded the same.
+    nothing assembles — ``oretrace.queries.feasibility``'s data gaps, worded the same.
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> need_gaps(compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01"))
     []
     """
@@ -731,7 +732,7 @@ def upstream_mask(cg: CompiledGraph, targets: Iterable[str]) -> _Bool:
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
     >>> [f for f, m in zip(cg.facilities, upstream_mask(cg, ["jp-mag"])) if m]
     ['cn-mine', 'cn-sep', 'jp-mag']
@@ -766,12 +767,12 @@ def where_used_mask(
     """Return, per facility index, whether it is a seed or downstream of one.
 
     Downstream follows links carrying an input the buyer needs (substitutes not counted),
-    as :func:`queries.exposure.supply_graph`. With ``product``, links leaving a seed count
+    as :func:`oretrace.queries.exposure.supply_graph`. With ``product``, links leaving a seed count
     only when they carry that product (``find_where_used`` of a product).
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
     >>> [f for f, m in zip(cg.facilities, where_used_mask(cg, ["cn-sep"])) if m]
     ['cn-sep', 'jp-mag', 'us-comp', 'us-asm']
@@ -790,7 +791,7 @@ def where_used_mask(
 
 
 def _content_kg(cg: CompiledGraph, element: str) -> _Float:
-    """Kilograms of ``element`` per unit of each product (``queries.content`` rules)."""
+    """Kilograms of ``element`` per unit of each product (``oretrace.queries.content`` rules)."""
     cached = cg._cache.get(("content", element))
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -1030,13 +1031,13 @@ def mass_shares(
     facility into which the element comes from no supplier has share 0 (it enters there);
     elsewhere the share is the mean of its suppliers' shares weighted by supply share and
     by the kilograms of the element each input brings, over the suppliers traced back to an
-    origin or an entry point (DESIGN §3; ``queries.content``). Facilities not traced get
+    origin or an entry point (DESIGN §3; ``oretrace.queries.content``). Facilities not traced get
     ``nan``. With ``bounds``, also the low and high bounds (untraced or uncovered supply
     counted as not of origin, or as of origin); otherwise ``None`` for both.
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2027-06-01")
     >>> est, _, _ = mass_shares(cg, ["cn-mine", "cn-sep"], "Nd")
     >>> round(float(est[cg.index["jp-mag"]]), 6)
@@ -1081,11 +1082,11 @@ def group_labels(cg: CompiledGraph, level: str) -> list[str | None]:
 
     A facility without an operator (or a country) is a group of its own, keyed
     ``facility:<id>``; a market (a pool standing in for unknown links, not a site that can
-    be lost) is in no group: ``None`` (as :func:`queries.feasibility.group_keys`).
+    be lost) is in no group: ``None`` (as :func:`oretrace.queries.feasibility.group_keys`).
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
     >>> group_labels(cg, "company")[:4]
     ['cn-co', 'us-co', 'cn-co', 'facility:jp-mag']
@@ -1113,11 +1114,11 @@ def critical_sets(
     ``crit(v) = {g(v)} ∪ ⋃_needs ⋂_links crit(u)`` over the live links, a supplier not
     supplied counting as "all"; a facility of group ``-1`` (a market) has no ``{g(v)}``
     term. Loops take the greatest fixed point, which is exact under the least-fixed-point
-    feasibility (``queries.chokepoints``).
+    feasibility (``oretrace.queries.chokepoints``).
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
     >>> crit = critical_sets(cg, supplied_mask(cg), range(6), 6)
     >>> sorted(cg.facilities[g] for g in crit[cg.index["us-comp"]])
@@ -1318,7 +1319,7 @@ def single_points(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cg = compile_graph(load_dataset("tests/data/mini"), as_of="2026-06-01")
     >>> single_points(cg, supplied_mask(cg), level="country")
     {'missile': ['CN', 'JP', 'US']}

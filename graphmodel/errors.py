@@ -7,6 +7,7 @@ Every error derives from one base, so ``except OretraceError`` catches them all:
     │   └── DatasetError      rows are invalid; ``.problems`` lists every one
     ├── UnknownNodeError      an id names no node (with close matches)
     ├── QueryError            a query was asked with options it cannot answer
+    │   └── SolverError       a linear programme failed (status and message kept)
     └── BackendError          a storage backend (Neo4j) failed; message says the fix
         ├── BackendUnavailable  the server cannot be reached
         └── BackendAuthError    the server refused the credentials
@@ -27,6 +28,7 @@ __all__ = [
     "OretraceError",
     "Problem",
     "QueryError",
+    "SolverError",
     "UnknownNodeError",
 ]
 
@@ -89,6 +91,15 @@ class UnknownNodeError(OretraceError, KeyError):
 
 class QueryError(OretraceError, ValueError):
     """Raised when a query is asked with options it cannot answer (bad level, date, predicate)."""
+
+
+class SolverError(QueryError):
+    """Raised when a linear or integer programme fails for a reason other than "infeasible"
+    (numerical trouble, an unbounded relaxation): the solver's status and message are kept."""
+
+    def __init__(self, solver: str, status: int, message: str) -> None:
+        self.solver, self.status, self.message = solver, status, message
+        super().__init__(f"{solver} failed (status {status}): {message}")
 
 
 class BackendError(OretraceError):

@@ -30,9 +30,8 @@ from enum import Enum
 from typing import Any
 
 import networkx as nx
-
-from graphmodel.errors import UnknownNodeError
-from graphmodel.schema import (
+from oretrace.graphmodel.errors import UnknownNodeError
+from oretrace.graphmodel.schema import (
     BomLine,
     Company,
     Facility,
@@ -43,7 +42,14 @@ from graphmodel.schema import (
     Supply,
     Technology,
 )
-from graphmodel.vocab import CONFIDENCE_ORDER, Category, Confidence, EdgeKind, NodeKind, Stage
+from oretrace.graphmodel.vocab import (
+    CONFIDENCE_ORDER,
+    Category,
+    Confidence,
+    EdgeKind,
+    NodeKind,
+    Stage,
+)
 
 __all__ = [
     "Records",
@@ -114,12 +120,15 @@ def _edge_attrs(record: Any, skip: frozenset[str] = frozenset()) -> dict[str, An
     return {k: v for k, v in _attrs(record).items() if v is not None and k not in skip}
 
 
-def _put_edge(G: nx.MultiDiGraph, u: str, v: str, key: str, attrs: dict[str, Any]) -> None:
+def _put_edge(G: nx.MultiDiGraph, u: str, v: str, key: str, attrs: dict[str, Any],
+              windows: dict[tuple[str, str, str], int]) -> None:
     """Add edge ``(u, v, key)``; a further row with the same key (another date window of
-    the same link) is kept beside it under ``key#2``, ``key#3`` …"""
-    n, unique = 1, key
-    while G.has_edge(u, v, unique):
-        n += 1
+    the same link) is kept beside it under ``key#2``, ``key#3`` … (``windows`` counts them,
+    so that many windows of one link cost no search)."""
+    n = windows[(u, v, key)] = windows.get((u, v, key), 0) + 1
+    unique = key if n == 1 else f"{key}#{n}"
+    while G.has_edge(u, v, unique):  # only if the graph held the key before this build
+        n = windows[(u, v, key)] = n + 1
         unique = f"{key}#{n}"
     G.add_edge(u, v, key=unique, **attrs)
 
@@ -152,6 +161,7 @@ def build_graph(records: Records) -> nx.MultiDiGraph:
     """
     G = nx.MultiDiGraph(name=records.name)
     G.graph["sources"] = {s.id: _attrs(s) for s in records.sources}
+    windows: dict[tuple[str, str, str], int] = {}
 
     node_tables: list[tuple[NodeKind, list[Any]]] = [
         (NodeKind.COMPANY, records.companies),
@@ -167,12 +177,12 @@ def build_graph(records: Records) -> nx.MultiDiGraph:
 
     for own in records.ownership:
         _put_edge(G, own.owner, own.owned, str(EdgeKind.OWNS),
-                  {"kind": str(EdgeKind.OWNS), **_edge_attrs(own)})
+                  {"kind": str(EdgeKind.OWNS), **_edge_attrs(own)}, windows)
     for line in records.bom:
         key = str(EdgeKind.REQUIRES) if line.substitute_for is None else \
             f"{EdgeKind.REQUIRES}:alt:{line.substitute_for}"
         _put_edge(G, line.product, line.input, key,
-                  {"kind": str(EdgeKind.REQUIRES), **_edge_attrs(line)})
+                  {"kind": str(EdgeKind.REQUIRES), **_edge_attrs(line)}, windows)
     for fac in records.facilities:
         if fac.company:
             G.add_edge(fac.company, fac.id, key=str(EdgeKind.OPERATES), kind=str(EdgeKind.OPERATES),
@@ -182,7 +192,7 @@ def build_graph(records: Records) -> nx.MultiDiGraph:
                        sources=list(fac.sources), confidence=str(fac.confidence))
     for sup in records.supplies:
         _put_edge(G, sup.supplier, sup.buyer, supply_key(sup.product),
-                  {"kind": str(EdgeKind.SUPPLIES), **_edge_attrs(sup, _SUPPLY_ENDS)})
+                  {"kind": str(EdgeKind.SUPPLIES), **_edge_attrs(sup, _SUPPLY_ENDS)}, windows)
     return G
 
 
@@ -202,7 +212,7 @@ def get_node(G: nx.MultiDiGraph, node: str, kind: str | None = None) -> dict[str
     >>> get_node(nx.MultiDiGraph(), "F-53")
     Traceback (most recent call last):
     ...
-    graphmodel.errors.UnknownNodeError: no node with id 'F-53'
+    oretrace.graphmodel.errors.UnknownNodeError: no node with id 'F-53'
     """
     attrs = G.nodes.get(node)
     if attrs is None or (kind is not None and attrs.get("kind") != kind):

@@ -8,15 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-
-from graphmodel.errors import LoadError
+from oretrace.graphmodel.errors import LoadError
 
 __all__ = ["from_node_link", "read_json", "to_graphml_ready", "to_node_link", "write_graphml",
            "write_json"]
 
 #: Attribute names that hold ISO dates.
 DATE_FIELDS = frozenset({"date", "start", "end", "online_from", "online_until", "announced",
-                         "effective", "until"})
+                         "effective", "until", "known_until", "granted", "through"})
 
 
 def _encode(value: Any) -> Any:

@@ -15,25 +15,28 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
-
-from graphmodel.vocab import (
+from oretrace.graphmodel.ranges import split_ranges
+from oretrace.graphmodel.rules import Clause, Rule, RuleScope, Suspension, Trigger
+from oretrace.graphmodel.vocab import (
     COUNTRIES,
     Category,
     Confidence,
     FacilityStatus,
     Stage,
     TechStage,
-    Verdict,
+)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
 )
 
 __all__ = [
@@ -44,6 +47,8 @@ __all__ = [
     "Ownership",
     "Product",
     "RECORD_MODELS",
+    "RESERVED_COLUMNS",
+    "STORAGE_NAMES",
     "Rule",
     "RuleScope",
     "Source",
@@ -51,7 +56,12 @@ __all__ = [
     "Suspension",
     "Technology",
     "Trigger",
+    "column_name_problem",
     "dataset_json_schema",
+    "parse_date",
+    "parse_id",
+    "parse_id_list",
+    "parse_number",
 ]
 
 ELEMENTS: frozenset[str] = frozenset(
@@ -67,12 +77,131 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-def _split_list(value: Any) -> Any:
+# --------------------------------------------------------------------------- cells
+#
+# Each kind of cell is read by one small function, used by the models below and by the
+# large-table reader (oretrace.loaders.fast) alike, so both read every cell the same way.
+
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NOT_FINITE = frozenset({"nan", "inf", "infinity"})
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_number(value: Any) -> float:
+    """Read one numeric cell: a finite decimal number, spaces around it allowed.
+
+    The one place a number is read (a ``lo..hi`` range reader belongs here too).
+
+    Examples
+    --------
+    >>> [parse_number(v) for v in ["0.9", ".9", " 5e-1 ", "+0.5", 2]]
+    [0.9, 0.9, 0.5, 0.5, 2.0]
+    >>> parse_number("1e309")
+    Traceback (most recent call last):
+    ...
+    ValueError: '1e309' is not a finite number
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower().lstrip("+-") in _NOT_FINITE:
+            raise ValueError(f"{value!r} is not a finite number")
+        if not _NUMBER_TEXT.fullmatch(text):
+            raise ValueError(f"{value!r} is not a number (write it like 0.25 or 2.5e3)")
+        number = float(text)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError(f"{value!r} is not a finite number") from None
+    else:
+        raise ValueError(f"{value!r} is not a number")
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def parse_date(value: Any) -> dt.date:
+    """Read one date cell: ISO ``YYYY-MM-DD`` and nothing else (spaces around allowed).
+
+    Examples
+    --------
+    >>> parse_date("2027-01-01")
+    datetime.date(2027, 1, 1)
+    >>> parse_date("1798761600")
+    Traceback (most recent call last):
+    ...
+    ValueError: '1798761600' is not a date written YYYY-MM-DD
+    """
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"{value!r} has a time of day; a date is written YYYY-MM-DD")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DATE_TEXT.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a calendar date ({exc})") from None
+    raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+
+
+def parse_id(value: Any) -> Any:
+    """Check one identifier: ids are matched exactly, so no spaces around one.
+
+    Examples
+    --------
+    >>> parse_id("cn-mine")
+    'cn-mine'
+    >>> parse_id(" cn-mine")
+    Traceback (most recent call last):
+    ...
+    ValueError: id ' cn-mine' has spaces around it (ids are matched exactly)
+    """
+    if isinstance(value, str) and value != value.strip():
+        raise ValueError(f"id {value!r} has spaces around it (ids are matched exactly)")
+    return value
+
+
+def parse_id_list(value: Any) -> tuple[str, ...]:
+    """Read one list-of-ids cell (``a;b``): each id exact, none twice; empty items skipped.
+
+    Examples
+    --------
+    >>> parse_id_list("ore;oxide;")
+    ('ore', 'oxide')
+    >>> parse_id_list("ore;ore")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'ore' is listed twice
+    """
     if value is None:
         return ()
     if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(";") if part.strip())
-    return value
+        items = [part for part in value.split(";") if part.strip()]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError(f"{value!r} is not a list of ids")
+    seen: set[Any] = set()
+    for item in items:
+        parse_id(item)
+        if item in seen:
+            raise ValueError(f"{item!r} is listed twice")
+        seen.add(item)
+    return tuple(items)
+
+
+def _opt_number(value: Any) -> float | None:
+    value = _blank_to_none(value)
+    return None if value is None else parse_number(value)
+
+
+def _opt_date(value: Any) -> dt.date | None:
+    value = _blank_to_none(value)
+    return None if value is None else parse_date(value)
+
+
+def _opt_id(value: Any) -> Any:
+    return parse_id(_blank_to_none(value))
 
 
 def _parse_bool(value: Any) -> Any:
@@ -98,15 +227,20 @@ def _parse_elements(value: Any) -> Any:
             symbol, sep, number = part.partition("=")
             if not sep:
                 raise ValueError(f"element fraction {part.strip()!r} is not of the form Nd=0.267")
-            fractions[symbol.strip()] = number.strip()
+            if symbol.strip() in fractions:
+                raise ValueError(f"element {symbol.strip()!r} is listed twice")
+            fractions[symbol.strip()] = number
         return fractions
     return value
 
 
-Optional = Annotated[Any, BeforeValidator(_blank_to_none)]
-IdList = Annotated[tuple[str, ...], BeforeValidator(_split_list)]
-OptDate = Annotated[dt.date | None, BeforeValidator(_blank_to_none)]
-OptFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
+Number = Annotated[float, BeforeValidator(parse_number)]
+Id = Annotated[str, BeforeValidator(parse_id), Field(min_length=1)]
+IdList = Annotated[tuple[str, ...], BeforeValidator(parse_id_list)]
+OptId = Annotated[str | None, BeforeValidator(_opt_id)]
+IsoDate = Annotated[dt.date, BeforeValidator(parse_date)]
+OptDate = Annotated[dt.date | None, BeforeValidator(_opt_date)]
+OptFloat = Annotated[float | None, BeforeValidator(_opt_number)]
 OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
 OptBool = Annotated[bool | None, BeforeValidator(_parse_bool)]
 
@@ -124,6 +258,12 @@ class _Record(BaseModel):
     """Common configuration: frozen, extra columns kept as attributes."""
 
     model_config = ConfigDict(frozen=True, extra="allow", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def a_ranged_cell_reads_as_its_midpoint(cls, data: Any) -> Any:
+        # lo..hi cells, both ends checked (oretrace.graphmodel.ranges)
+        return split_ranges(cls, data)
 
 
 class _Sourced(_Record):
@@ -143,7 +283,7 @@ class _Sourced(_Record):
 class Source(_Record):
     """A document that figures and links are drawn from."""
 
-    id: str = Field(min_length=1)
+    id: Id
     title: str = Field(min_length=1)
     publisher: OptStr = None
     date: OptDate = None
@@ -153,7 +293,7 @@ class Source(_Record):
 class Company(_Sourced):
     """An operator or owner of facilities."""
 
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     country: Country = None
     state_owned: OptBool = None
@@ -165,11 +305,18 @@ class Company(_Sourced):
 class Ownership(_Sourced):
     """``owner`` holds ``share`` of ``owned`` between ``start`` and ``end``."""
 
-    owner: str = Field(min_length=1)
-    owned: str = Field(min_length=1)
-    share: float
+    owner: Id
+    owned: Id
+    share: Number
     start: OptDate = None
     end: OptDate = None
+
+    @field_validator("owned")
+    @classmethod
+    def company_does_not_own_itself(cls, value: str, info: ValidationInfo) -> str:
+        if value == info.data.get("owner"):
+            raise ValueError(f"company {value!r} owns itself")
+        return value
 
     @field_validator("share")
     @classmethod
@@ -188,7 +335,7 @@ class Ownership(_Sourced):
 class Technology(_Sourced):
     """A process know-how a facility runs."""
 
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     stage: TechStage
     origin_country: Country = None
@@ -199,14 +346,25 @@ class Technology(_Sourced):
 class Product(_Sourced):
     """A material or part type, with its element mass fractions and unit price."""
 
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     category: Category
-    elements: Annotated[dict[str, float], BeforeValidator(_parse_elements)] = Field(
+    elements: Annotated[dict[str, Number], BeforeValidator(_parse_elements)] = Field(
         default_factory=dict
     )
     unit: Literal["kg", "each"]
     unit_price_usd: OptFloat = None
+    #: platforms: who uses it (``military``, ``civil``) and where it is delivered
+    end_user: Annotated[Literal["military", "civil"] | None,
+                        BeforeValidator(_blank_to_none)] = None
+    delivered_to: IdList = ()
+
+    @field_validator("delivered_to")
+    @classmethod
+    def delivered_to_are_country_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for code in value:
+            _check_country(code)
+        return value
 
     @field_validator("elements")
     @classmethod
@@ -239,10 +397,10 @@ class BomLine(_Sourced):
     only scenarios that allow substitution use them.
     """
 
-    product: str = Field(min_length=1)
-    input: str = Field(min_length=1)
-    qty: float
-    substitute_for: OptStr = None
+    product: Id
+    input: Id
+    qty: Number
+    substitute_for: OptId = None
 
     @field_validator("qty")
     @classmethod
@@ -255,9 +413,9 @@ class BomLine(_Sourced):
 class Facility(_Sourced):
     """A site that produces something, or a market standing in for unknown links."""
 
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
-    company: OptStr = None
+    company: OptId = None
     country: Country = None
     stage: Stage
     products: IdList
@@ -301,10 +459,10 @@ class Facility(_Sourced):
 class Supply(_Sourced):
     """``supplier`` ships ``product`` to ``buyer``, covering ``share`` of the buyer's need."""
 
-    supplier: str = Field(min_length=1)
-    buyer: str = Field(min_length=1)
-    product: str = Field(min_length=1)
-    share: float
+    supplier: Id
+    buyer: Id
+    product: Id
+    share: Number
     start: OptDate = None
     end: OptDate = None
 
@@ -329,100 +487,7 @@ class Supply(_Sourced):
 
 
 # --------------------------------------------------------------------------- rules
-
-
-class Suspension(_Record):
-    """A window during which a rule (or some of its clauses) does not apply."""
-
-    start: dt.date
-    end: dt.date | None = None
-    by: str | None = None
-    clauses: tuple[str, ...] = ()  # empty: the whole rule is suspended
-    sources: tuple[str, ...] = ()
-
-    @model_validator(mode="after")
-    def end_is_not_before_start(self) -> Suspension:
-        if self.end and self.end < self.start:
-            raise ValueError(f"suspension end {self.end} is before start {self.start}")
-        return self
-
-
-TriggerKind = Literal[
-    "origin_value_share",  # value share of `origin` rare-earth items >= threshold
-    "origin_content",  # contains any `elements` of `origin` (mass share > threshold, default 0)
-    "origin_technology",  # made with a technology of `origin` at one of `stages`
-    "stage_in_countries",  # an upstream facility at one of `stages` sits in `countries`
-    "end_user",  # the end user is one of `end_users`
-]
-
-
-class Trigger(_Record):
-    """The test a clause applies; which fields matter depends on ``kind``."""
-
-    kind: TriggerKind
-    origin: str | None = None
-    threshold: float = 0.0
-    elements: tuple[str, ...] = ()
-    stages: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    end_users: tuple[str, ...] = ()
-
-
-class Clause(_Record):
-    """One clause of a rule: when its trigger fires, it gives its verdict."""
-
-    id: str
-    text: str
-    trigger: Trigger
-    verdict: Verdict
-    effective: dt.date | None = None  # defaults to the rule's
-    until: dt.date | None = None
-    requires: tuple[str, ...] = ()  # ids of clauses that must also fire (e.g. end user AND scope)
-
-
-class RuleScope(_Record):
-    """What a rule covers: items containing these elements, of these categories."""
-
-    elements: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    technology_stages: tuple[str, ...] = ()
-    exporting_countries: tuple[str, ...] = ()  # where the controlled export leaves from
-
-
-class Rule(_Record):
-    """An export-control or procurement rule, as data (DESIGN.md §4)."""
-
-    id: str = Field(min_length=1)
-    name: str
-    authority: str
-    instrument: str
-    announced: dt.date | None = None
-    effective: dt.date
-    until: dt.date | None = None
-    suspensions: tuple[Suspension, ...] = ()
-    scope: RuleScope = RuleScope()
-    clauses: tuple[Clause, ...]
-    #: the verdict when the rule is in force and no clause fires
-    otherwise: Verdict = Verdict.NOT_APPLICABLE
-    exceptions: tuple[str, ...] = ()
-    sources: tuple[str, ...]
-    confidence: Confidence
-    notes: str | None = None
-
-    @field_validator("sources")
-    @classmethod
-    def cites_at_least_one_source(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value:
-            raise ValueError("at least one source id is required")
-        return value
-
-    @model_validator(mode="after")
-    def clause_ids_are_unique(self) -> Rule:
-        ids = [c.id for c in self.clauses]
-        if len(ids) != len(set(ids)):
-            raise ValueError(f"rule {self.id}: clause ids repeat: {ids}")
-        return self
-
+# The rule records live in oretrace.graphmodel.rules (with rule time); re-exported here.
 
 #: The CSV tables of a dataset, in load order, with the model of each row.
 RECORD_MODELS: dict[str, type[_Record]] = {
@@ -435,6 +500,42 @@ RECORD_MODELS: dict[str, type[_Record]] = {
     "facilities": Facility,
     "supplies": Supply,
 }
+
+
+#: Property names the Neo4j backend stores beside a node's or edge's attributes
+#: (``oretrace.graphmodel.backends.neo4j.RESERVED`` must stay within these).
+STORAGE_NAMES: frozenset[str] = frozenset(
+    {"dataset", "version", "id", "_json", "_nulls", "_key", "_seq", "needed", "_need", "_in"}
+)
+
+#: Names an extra column may not have: ``kind``, the storage's own names (and any name
+#: starting with ``_``, kept for storage), and every column the format defines for a node
+#: or edge table (queries read attributes by these names, so an extra ``kind`` or ``share``
+#: column would change what a row means).
+RESERVED_COLUMNS: frozenset[str] = frozenset(
+    {"kind"} | STORAGE_NAMES
+    | {name for table, model in RECORD_MODELS.items() if table != "sources"
+       for name in model.model_fields}
+)
+
+
+def column_name_problem(table: str, name: str) -> str | None:
+    """Say what is wrong with a column ``name`` in ``table``'s header, if anything.
+
+    Examples
+    --------
+    >>> column_name_problem("supplies", "share") is None, column_name_problem("supplies", "notes")
+    (True, None)
+    >>> column_name_problem("supplies", "kind")
+    "extra column 'kind' is reserved (oretrace gives it a meaning); rename it"
+    """
+    if not name:
+        return "a column has no name (a trailing comma in the header?)"
+    if name in RECORD_MODELS[table].model_fields:
+        return None
+    if name in RESERVED_COLUMNS or name.startswith("_"):
+        return f"extra column {name!r} is reserved (oretrace gives it a meaning); rename it"
+    return None
 
 
 def dataset_json_schema() -> dict[str, Any]:

@@ -6,9 +6,8 @@ import datetime as dt
 from typing import Any
 
 import networkx as nx
-
-from graphmodel.errors import QueryError
-from graphmodel.vocab import CONFIDENCE_ORDER, Confidence, FacilityStatus, NodeKind
+from oretrace.graphmodel.errors import QueryError
+from oretrace.graphmodel.vocab import CONFIDENCE_ORDER, Confidence, FacilityStatus, NodeKind
 
 __all__ = ["at", "is_active", "parse_date", "restrict", "today"]
 

@@ -128,11 +128,21 @@ class FacilityStatus(StrEnum):
     PLANNED = "planned"
     UNCERTAIN = "uncertain"
     SUSPENDED = "suspended"
+    WAIVED = "waived"
+    SHIPMENTS_LICENSED = "shipments-licensed"
+    SHIPMENTS_DENIED = "shipments-denied"
+    FACILITIES_FLAGGED = "facilities-flagged"
     CLOSED = "closed"
 
 
 class Verdict(StrEnum):
-    """What a rule says of a product, as of a date."""
+    """What a rule says of a shipment, a facility or a platform, as of a date.
+
+    Shipments: licence-required, denied, case-by-case. The delivered platform under a
+    procurement rule: compliant, non-compliant, waived. A platform's summary of a rule that
+    licenses shipments or flags facilities (never a verdict on the platform itself):
+    shipments-licensed, shipments-denied, facilities-flagged.
+    """
 
     LICENCE_REQUIRED = "licence-required"
     DENIED = "denied"
@@ -141,6 +151,10 @@ class Verdict(StrEnum):
     COMPLIANT = "compliant"
     NON_COMPLIANT = "non-compliant"
     SUSPENDED = "suspended"
+    WAIVED = "waived"
+    SHIPMENTS_LICENSED = "shipments-licensed"
+    SHIPMENTS_DENIED = "shipments-denied"
+    FACILITIES_FLAGGED = "facilities-flagged"
 
 
 #: ISO 3166-1 alpha-2 codes (officially assigned).

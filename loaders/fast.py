@@ -1,6 +1,6 @@
 """Fast loading of large datasets: columnar reading, checks over distinct values, lean building.
 
-:func:`load_dataset` of :mod:`loaders.files` sends a dataset here when its
+:func:`load_dataset` of :mod:`oretrace.loaders.files` sends a dataset here when its
 ``facilities.csv`` and ``supplies.csv`` together exceed :data:`FAST_MIN_BYTES`. The answer
 is the same as the row-by-row path — the same graph, the same problems, each as
 ``file:line:column: reason`` with the same wording — only faster and leaner:
@@ -28,7 +28,8 @@ import csv
 import ctypes
 import datetime as dt
 import gc
-import re
+import io
+import os
 from array import array
 from collections.abc import Callable, Iterator
 from enum import Enum
@@ -39,11 +40,11 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pydantic
-
-from graphmodel import DatasetError, LoadError, Problem, Records, build_graph
-from graphmodel.graph import _attrs, supply_key
-from graphmodel.schema import RECORD_MODELS
-from graphmodel.vocab import (
+from oretrace.graphmodel import DatasetError, LoadError, Problem, Records, build_graph
+from oretrace.graphmodel.graph import _attrs, supply_key
+from oretrace.graphmodel.ranges import SEPARATOR
+from oretrace.graphmodel.schema import RECORD_MODELS, parse_date, parse_id_list, parse_number
+from oretrace.graphmodel.vocab import (
     COUNTRIES,
     Confidence,
     EdgeKind,
@@ -51,10 +52,14 @@ from graphmodel.vocab import (
     NodeKind,
     Stage,
 )
-from loaders.files import (
+from oretrace.loaders._text import MAX_FILE_BYTES, decode_text, open_dataset_file
+from oretrace.loaders._windows import first_excess, overlapping
+from oretrace.loaders.files import (
+    _NEVER_ONLINE,
     OPTIONAL_TABLES,
     REQUIRED_COLUMNS,
     _bundled_rules,
+    _check_header,
     _cross_check,
     _message,
     _Reader,
@@ -72,8 +77,6 @@ _BIG_TABLES = ("facilities", "supplies")
 _IntArray = np.ndarray[Any, np.dtype[Any]]
 _Bool = np.ndarray[Any, np.dtype[np.bool_]]
 _BAD = object()  # a cell the plain parser does not accept: the row goes to pydantic
-_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CHUNK = 1 << 13
 
 
@@ -90,8 +93,29 @@ def is_large(path: str | Path | None) -> bool:
 # --------------------------------------------------------------------------- cells
 
 
+def _cell(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` (a cell reader of :mod:`oretrace.graphmodel.schema`), with ``_BAD`` for its
+    errors."""
+    def read(v: str) -> Any:
+        try:
+            return parse(v)
+        except ValueError:
+            return _BAD
+    return read
+
+
 def _req_str(v: str) -> Any:
     return v if v and v == v.strip() else _BAD
+
+
+def _req_id(v: str) -> Any:
+    return v if v and v == v.strip() else _BAD
+
+
+def _opt_id(v: str) -> Any:
+    if not v.strip():
+        return None
+    return v if v == v.strip() else _BAD
 
 
 def _opt_str(v: str) -> Any:
@@ -115,34 +139,29 @@ def _choice(values: frozenset[str], blank: str | None = None) -> Callable[[str],
 
 
 def _id_list(required: bool) -> Callable[[str], Any]:
+    read = _cell(parse_id_list)
+
     def parse(v: str) -> Any:
-        parts = tuple(p.strip() for p in v.split(";") if p.strip())
+        parts = read(v)
         return _BAD if required and not parts else parts
     return parse
 
 
-def _opt_float(v: str) -> Any:
-    if v == "":
+def _opt_amount(v: str) -> Any:
+    """An optional non-negative number (a capacity); anything else goes to the model."""
+    if not v.strip():
         return None
-    return float(v) if _NUMBER.fullmatch(v) else _BAD
+    x = parse_number(v)
+    return x if x >= 0.0 else _BAD
 
 
-def _share(v: str) -> Any:
-    if not _NUMBER.fullmatch(v):
-        return _BAD
-    x = float(v)
+def _fraction(v: str) -> Any:
+    x = parse_number(v)
     return x if 0.0 <= x <= 1.0 else _BAD
 
 
 def _opt_date(v: str) -> Any:
-    if v == "":
-        return None
-    if not _DATE.fullmatch(v):
-        return _BAD
-    try:
-        return dt.date.fromisoformat(v)
-    except ValueError:
-        return _BAD
+    return None if not v.strip() else parse_date(v)
 
 
 _CONFIDENCE = _choice(frozenset(c.value for c in Confidence))
@@ -150,17 +169,18 @@ _CONFIDENCE = _choice(frozenset(c.value for c in Confidence))
 #: How each column of the big tables is read (a column not named here is an extra: raw text).
 _PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
     "facilities": {
-        "id": _req_str, "name": _req_str, "company": _opt_str, "country": _country,
+        "id": _req_id, "name": _req_str, "company": _opt_id, "country": _country,
         "stage": _choice(frozenset(s.value for s in Stage)), "products": _id_list(True),
-        "capacity": _opt_float, "capacity_unit": _opt_str,
+        "capacity": _cell(_opt_amount), "capacity_unit": _opt_str,
         "status": _choice(frozenset(s.value for s in FacilityStatus),
                           blank=FacilityStatus.OPERATING.value),
-        "online_from": _opt_date, "online_until": _opt_date, "technologies": _id_list(False),
+        "online_from": _cell(_opt_date), "online_until": _cell(_opt_date),
+        "technologies": _id_list(False),
         "sources": _id_list(True), "confidence": _CONFIDENCE,
     },
     "supplies": {
-        "supplier": _req_str, "buyer": _req_str, "product": _req_str, "share": _share,
-        "start": _opt_date, "end": _opt_date, "sources": _id_list(True),
+        "supplier": _req_id, "buyer": _req_id, "product": _req_id, "share": _cell(_fraction),
+        "start": _cell(_opt_date), "end": _cell(_opt_date), "sources": _id_list(True),
         "confidence": _CONFIDENCE,
     },
 }
@@ -207,29 +227,29 @@ def _code_type(distinct: int) -> type[np.integer[Any]]:
 def _read_big(reader: _Reader, table: str) -> _Table | None:
     """Read one big table into codes, with the row-by-row reader's file and row problems."""
     fname = f"{table}.csv"
-    path = reader.root / fname
     reader.unread.add(table)  # until its header is read: references into it not checked
-    if not path.exists():
-        if table not in OPTIONAL_TABLES:
-            reader.problem(fname, 0, 0, "required file is missing")
+    handle = open_dataset_file(reader.root, fname, reader.problem,
+                               required=table not in OPTIONAL_TABLES)
+    if handle is None:
         return None
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        reader.problem(fname, line, column,
-                       f"byte 0x{raw[exc.start]:02x} is not valid UTF-8 (save the file as UTF-8)")
-        return None
-    del raw
-    empty = not text or text.isspace()
-    del text
-    if empty:
-        reader.problem(fname, 1, 0, "file is empty; a header row is required")
-        return None
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return _read_rows(reader, table, fname, csv.reader(handle))
+    with handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            reader.problem(fname, 0, 0, f"is more than the {MAX_FILE_BYTES:,} bytes a "
+                                        "dataset file may have")
+            return None
+        text = decode_text(fname, raw, reader.problem)
+        del raw
+        if text is None:
+            return None
+        empty = not text or text.isspace()
+        del text
+        if empty:
+            reader.problem(fname, 1, 0, "file is empty; a header row is required")
+            return None
+        handle.seek(0)  # read again as text, row by row: no second copy of the file
+        with io.TextIOWrapper(handle, encoding="utf-8-sig", newline="") as lines:
+            return _read_rows(reader, table, fname, csv.reader(lines))
 
 
 def _read_rows(reader: _Reader, table: str, fname: str, rows: Any) -> _Table | None:
@@ -239,13 +259,7 @@ def _read_rows(reader: _Reader, table: str, fname: str, rows: Any) -> _Table | N
     except csv.Error as exc:
         reader.problem(fname, 1, 0, f"unreadable header: {exc}")
         return None
-    missing = [c for c in REQUIRED_COLUMNS[table] if c not in header]
-    for column in missing:
-        reader.problem(fname, 1, 0, f"missing required column {column!r}")
-    duplicated = {h for h in header if header.count(h) > 1}
-    for column in sorted(duplicated):
-        reader.problem(fname, 1, header.index(column) + 1, f"column {column!r} appears twice")
-    if missing or duplicated:
+    if not _check_header(reader, table, fname, header):
         return None
     reader.unread.discard(table)
     out = _Table(table, header)
@@ -315,6 +329,7 @@ def _validate_rows(reader: _Reader, t: _Table) -> None:
     pointing at pydantic's values.
     """
     parsers = _PARSERS[t.name]
+    ends = _add_range_columns(t)
     suspicious = np.zeros(len(t), dtype=bool)
     for name in t.header:
         parse = parsers.get(name)
@@ -338,7 +353,24 @@ def _validate_rows(reader: _Reader, t: _Table) -> None:
         _validate_with_model(reader, t, np.flatnonzero(suspicious))
     # no row refers to an unparsed value any more (re-pointed or dropped): forget them
     for name in t.header:
-        t.values[name] = [None if v is _BAD else v for v in t.values[name]]
+        t.values[name] = [None if v is _BAD or (name in ends and v == "") else v
+                          for v in t.values[name]]
+
+
+def _add_range_columns(t: _Table) -> set[str]:
+    """A column holding ``lo..hi`` cells (:mod:`oretrace.graphmodel.ranges`) gets ``<name>_lo`` and
+    ``<name>_hi`` columns beside it, filled by the model from the rows it validates (the
+    plain parser sends every ranged cell there): the ends land on the graph as extras."""
+    added: set[str] = set()
+    for name in ("capacity", "share"):
+        if name in t.raw and any(SEPARATOR in v for v in t.raw[name]):
+            for end in (f"{name}_lo", f"{name}_hi"):
+                if end not in t.header:
+                    t.header.append(end)
+                    t.raw[end] = [""]
+                    t.codes[end] = np.zeros(len(t), dtype=np.int32)
+                    added.add(end)
+    return added
 
 
 def _validate_with_model(reader: _Reader, t: _Table, rows: _IntArray) -> None:
@@ -346,6 +378,7 @@ def _validate_with_model(reader: _Reader, t: _Table, rows: _IntArray) -> None:
     parsers = _PARSERS[t.name]
     model = RECORD_MODELS[t.name]
     drop: list[int] = []
+    known: dict[str, dict[Any, int]] = {}
     for i in rows.tolist():
         data = {name: t.raw[name][t.codes[name][i]] for name in t.header}
         try:
@@ -366,22 +399,61 @@ def _validate_with_model(reader: _Reader, t: _Table, rows: _IntArray) -> None:
             value = dumped.get(name)
             if name in parsers and isinstance(value, Enum):  # enums as plain text
                 value = value.value
-            t.values[name].append(value)
-            code = len(t.values[name]) - 1
-            if code > np.iinfo(t.codes[name].dtype).max:
-                t.codes[name] = t.codes[name].astype(np.int64)
-            t.codes[name][i] = code
+            t.codes[name] = _code_for(t, name, value, i, known)
     if drop:
         t.keep(np.setdiff1d(np.arange(len(t)), np.array(drop, dtype=np.int64)))
 
 
-def _window_reversed(t: _Table, first: str, last: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+def _code_for(t: _Table, name: str, value: Any, row: int,
+              known: dict[str, dict[Any, int]]) -> _IntArray:
+    """Point ``row`` of column ``name`` at ``value``: at the code of an equal value already
+    there (so ``.9`` and ``0.9``, or two spellings of one date, group as one), else at a
+    new code. Returns the column's code array (widened when the codes outgrow it)."""
+    codes = t.codes[name]
+    values = t.values[name]
+    index = known.get(name)
+    if index is None:
+        index = known[name] = {}
+        for c, v in enumerate(values):
+            if v is not _BAD and _hashable(v):
+                index.setdefault(v, c)
+    code = index.get(value) if _hashable(value) else None
+    if code is None:
+        values.append(value)
+        code = len(values) - 1
+        if _hashable(value):
+            index[value] = code
+        if code > np.iinfo(codes.dtype).max:
+            codes = codes.astype(np.int64)
+    codes[row] = code
+    return codes
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _ordinals(t: _Table, name: str) -> _IntArray:
+    """Each row's date in column ``name`` as a day number (-1: none)."""
+    return np.array([v.toordinal() if isinstance(v, dt.date) else -1
+                     for v in t.values[name]], dtype=np.int64)[t.codes[name]]
+
+
+def _window_reversed(t: _Table, first: str, last: str) -> _Bool:
     """Rows whose ``last`` date is before their ``first`` date."""
-    def ordinals(name: str) -> _IntArray:
-        return np.array([v.toordinal() if isinstance(v, dt.date) else -1
-                         for v in t.values[name]], dtype=np.int64)[t.codes[name]]
-    lo, hi = ordinals(first), ordinals(last)
+    lo, hi = _ordinals(t, first), _ordinals(t, last)
     return (lo >= 0) & (hi >= 0) & (hi < lo)
+
+
+def _window_empty(t: _Table, first: str, last: str) -> _Bool:
+    """Rows whose ``last`` date equals their ``first`` date (an empty window)."""
+    lo, hi = _ordinals(t, first), _ordinals(t, last)
+    empty: _Bool = (lo >= 0) & np.equal(hi, lo)
+    return empty
 
 
 # --------------------------------------------------------------------------- cross checks
@@ -452,6 +524,9 @@ def _cross_check_big(reader: _Reader, fac: _Table | None, sup: _Table | None,
     if fac is not None:
         # duplicate ids: against the earlier tables, then within facilities
         first_row: dict[str, int] = {}
+        folded: dict[str, tuple[str, str, int]] = {}
+        for row in seen.values():
+            folded.setdefault(row.record.id.casefold(), (row.record.id, row.file, row.line))
         id_col = fac.col("id")
         for i, rid in enumerate(fac.column("id")):
             if rid in seen:
@@ -465,6 +540,11 @@ def _cross_check_big(reader: _Reader, fac: _Table | None, sup: _Table | None,
                                f"{fac.file}:{first_row[rid]})")
             else:
                 first_row[rid] = int(fac.lines[i])
+                other = folded.setdefault(rid.casefold(), (rid, fac.file, first_row[rid]))
+                if other[0] != rid:
+                    reader.problem(fac.file, int(fac.lines[i]), id_col,
+                                   f"id {rid!r} differs from {other[0]!r} "
+                                   f"({other[1]}:{other[2]}) only in case")
         for rule in rules:
             if rule.record.id in first_row and rule.record.id not in seen:
                 reader.problem(rule.file, rule.line, 0,
@@ -480,6 +560,12 @@ def _cross_check_big(reader: _Reader, fac: _Table | None, sup: _Table | None,
         _emit_per_code(reader, fac, "technologies", fac.codes["technologies"],
                        _unknown_refs(reader, fac, "technologies", technologies, "technology",
                                      listed=True))
+        col = fac.col("online_until")
+        for i in np.flatnonzero(_window_empty(fac, "online_from", "online_until")).tolist():
+            reader.problem(fac.file, int(fac.lines[i]), col, _NEVER_ONLINE.format(
+                id=fac.values["id"][fac.codes["id"][i]],
+                date=fac.values["online_from"][fac.codes["online_from"][i]]),
+                severity="warning")
     if sup is None:
         return
     facilities = set(last_products)
@@ -534,18 +620,12 @@ def _check_windows_apart(reader: _Reader, sup: _Table) -> None:
     for i in order[repeated].tolist():
         groups.setdefault(int(link[i]), []).append(i)
     for members in groups.values():
-        earlier: list[tuple[Any, Any, int]] = []
-        for i in sorted(members):
-            start = starts[sup.codes["start"][i]]
-            end = ends[sup.codes["end"][i]]
-            for o_start, o_end, o_line in earlier:
-                if (start is None or o_end is None or start < o_end) and \
-                        (o_start is None or end is None or o_start < end):
-                    reader.problem(sup.file, int(sup.lines[i]), col,
-                                   f"same supply link as line {o_line} with an overlapping "
-                                   "date window; give each row its own start and end")
-                    break
-            earlier.append((start, end, int(sup.lines[i])))
+        members.sort()  # file order
+        windows = [(starts[sup.codes["start"][i]], ends[sup.codes["end"][i]]) for i in members]
+        for a, b in overlapping(windows):
+            reader.problem(sup.file, int(sup.lines[members[a]]), col,
+                           f"same supply link as line {int(sup.lines[members[b]])} with an "
+                           "overlapping date window; give each row its own start and end")
 
 
 def _check_share_sums(reader: _Reader, sup: _Table) -> None:
@@ -562,35 +642,25 @@ def _check_share_sums(reader: _Reader, sup: _Table) -> None:
         sup.codes["start"]]
     dated = np.zeros(len(groups), dtype=bool)
     dated[group[has_start]] = True
-    # groups without start dates: the only instant is "always", every row is active
     total = np.bincount(group, weights=share, minlength=len(groups))
-    last_line = np.zeros(len(groups), dtype=np.int64)
-    np.maximum.at(last_line, group, sup.lines)
-    row_of_line = {int(line): i for i, line in enumerate(sup.lines.tolist())}
     share_col = sup.col("share")
-    for g in np.flatnonzero(~dated & (total > 1.0 + 1e-9)).tolist():
-        i = row_of_line[int(last_line[g])]
-        _share_problem(reader, sup, i, share_col, float(total[g]), None)
-    # dated groups: the row-by-row rule, instant by instant
-    if not dated.any():
+    # groups without start dates: the only instant is "always", every row is active;
+    # a total near the limit is summed again exactly, as the row-by-row reader sums it
+    near = ~dated & (total > 1.0 - 1e-6)
+    if not near.any() and not dated.any():
         return
     order = np.argsort(group, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(groups)))])
     starts, ends = sup.values["start"], sup.values["end"]
-    for g in np.flatnonzero(dated).tolist():
+    for g in np.flatnonzero(dated | near).tolist():
         members = order[bounds[g]:bounds[g + 1]].tolist()
-        recs = [(starts[sup.codes["start"][i]], ends[sup.codes["end"][i]], float(share[i]),
-                 int(sup.lines[i]), i) for i in members]
-        instants = {r[0] for r in recs}
-        for instant in sorted(instants, key=lambda d: (d is not None, d)):
-            active = [r for r in recs
-                      if (r[0] is None or (instant is not None and r[0] <= instant))
-                      and (r[1] is None or instant is None or instant < r[1])]
-            value = sum(r[2] for r in active)
-            if value > 1.0 + 1e-9:
-                last = max(active, key=lambda r: r[3])
-                _share_problem(reader, sup, last[4], share_col, value, instant)
-                break
+        excess = first_excess(
+            [(starts[sup.codes["start"][i]], ends[sup.codes["end"][i]]) for i in members],
+            [float(share[i]) for i in members])
+        if excess is not None:
+            instant, value, active = excess
+            last = max((members[a] for a in active), key=lambda i: int(sup.lines[i]))
+            _share_problem(reader, sup, last, share_col, value, instant)
 
 
 def _share_problem(reader: _Reader, sup: _Table, i: int, column: int, total: float,
@@ -608,7 +678,8 @@ def _share_problem(reader: _Reader, sup: _Table, i: int, column: int, total: flo
 
 def _needs_by_products(reader: _Reader, fac: _Table, *, substitutes: bool
                        ) -> tuple[list[frozenset[str]], _IntArray]:
-    """What each facility needs (``graphmodel.needed_inputs``, with or without the inputs of
+    """What each facility needs (``oretrace.graphmodel.needed_inputs``, with or without the inputs
+    of
     substitute lines), as one set per distinct (products, market) pair, and the pair index
     of each facility row."""
     bom: dict[str, set[str]] = {}
@@ -692,6 +763,8 @@ def _node_attrs(t: _Table) -> Iterator[tuple[str, dict[str, Any]]]:
         attrs: dict[str, Any] = {"kind": kind}
         for c in names:
             v = columns[c][i]
+            if v is None and c in extras:  # a range column (capacity_lo …) on a point row
+                continue
             attrs[c] = list(v) if c in listed else v
         yield fid, attrs
 
@@ -745,6 +818,7 @@ def _add_supplies(G: nx.MultiDiGraph, t: _Table) -> None:
     names = ("supplier", "buyer", "product", "share", "start", "end", "sources", "confidence")
     extra_cols = [(c, t.values[c]) for c in extras]
     succ, pred = _adjacency(G)
+    windows: dict[tuple[str, str, str], int] = {}  # the last n of a link's key#n
     # the codes in blocks, each freed once built: the graph grows as the table shrinks
     step = 1 << 16
     blocks = [{c: t.codes[c][lo:lo + step].copy() for c in t.codes}
@@ -765,7 +839,8 @@ def _add_supplies(G: nx.MultiDiGraph, t: _Table) -> None:
             if end[en] is not None:
                 data["end"] = end[en]
             for (c, values), codes in zip(extra_cols, extra_codes, strict=True):
-                data[c] = values[codes[i]]
+                if values[codes[i]] is not None:  # as build_graph: no None on an edge
+                    data[c] = values[codes[i]]
             u, v, key = supplier[a], buyer[b], keys[p]
             if succ is None:
                 n, unique = 1, key
@@ -779,9 +854,7 @@ def _add_supplies(G: nx.MultiDiGraph, t: _Table) -> None:
             if keydict is None:
                 out[v] = pred[v][u] = {key: data}
             elif key in keydict:  # another date window of the same link: key#2, key#3 ...
-                n = 2
-                while f"{key}#{n}" in keydict:
-                    n += 1
+                n = windows[(u, v, key)] = windows.get((u, v, key), 1) + 1
                 keydict[f"{key}#{n}"] = data
             else:
                 keydict[key] = data
@@ -806,7 +879,8 @@ def _adjacency(G: nx.MultiDiGraph) -> tuple[Any, Any]:
 # --------------------------------------------------------------------------- public API
 
 
-def _read_fast(path: str | Path) -> tuple[nx.MultiDiGraph | None, list[Problem]]:
+def _read_fast(path: str | Path, *, build: bool = True
+               ) -> tuple[nx.MultiDiGraph | None, list[Problem]]:
     root = Path(path)
     if not root.is_dir():
         raise LoadError(f"{root}: not a directory (a dataset is a directory of CSV files)")
@@ -825,7 +899,7 @@ def _read_fast(path: str | Path) -> tuple[nx.MultiDiGraph | None, list[Problem]]
             _validate_rows(reader, t)
     rules_file = root / "rules.yaml"
     rules: list[_Row] = []
-    if rules_file.exists():
+    if os.path.lexists(rules_file):
         rules = reader.read_rules(rules_file)
     elif root.resolve() != bundled_path().resolve():
         rules = _bundled_rules(reader)
@@ -838,8 +912,9 @@ def _read_fast(path: str | Path) -> tuple[nx.MultiDiGraph | None, list[Problem]]
     _cross_check_big(reader, fac, sup, rules)
     if not failed() and fac is not None and sup is not None:
         _data_gaps_big(reader, fac, sup)
-        _release_free_memory()
-        G = _build(reader, fac, sup, rules)
+        if build:
+            _release_free_memory()
+            G = _build(reader, fac, sup, rules)
     problems = sorted(reader.problems, key=lambda q: (q.file, q.line, q.column))
     return (None if failed() else G), problems
 
@@ -860,13 +935,13 @@ def validate_dataset_fast(path: str | Path) -> list[Problem]:
 
     Examples
     --------
-    >>> [str(p) for p in validate_dataset_fast("tests/data/mini")]
+    >>> [str(p) for p in validate_dataset_fast(MINI)]
     []
     """
     was = gc.isenabled()
     gc.disable()
     try:
-        return _read_fast(path)[1]
+        return _read_fast(path, build=False)[1]
     finally:
         if was:
             gc.enable()
@@ -875,13 +950,13 @@ def validate_dataset_fast(path: str | Path) -> list[Problem]:
 def load_dataset_fast(path: str | Path) -> nx.MultiDiGraph:
     """Load the dataset at ``path`` as ``load_dataset`` does, by the fast path.
 
-    Raises :class:`graphmodel.DatasetError` listing every bad row when anything is wrong.
+    Raises :class:`oretrace.graphmodel.DatasetError` listing every bad row when anything is wrong.
     Garbage collection is paused while loading; afterwards every object alive is frozen
     (``gc.freeze()``), so later collections skip the graph.
 
     Examples
     --------
-    >>> G = load_dataset_fast("tests/data/mini")
+    >>> G = load_dataset_fast(MINI)
     >>> G.edges["cn-sep", "jp-mag", "supplies:oxide"]["share"]
     0.6
     """

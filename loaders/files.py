@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections import defaultdict
 from collections.abc import Iterable
 from importlib import resources
@@ -16,9 +17,7 @@ from typing import Any
 
 import networkx as nx
 import pydantic
-import yaml
-
-from graphmodel import (
+from oretrace.graphmodel import (
     DatasetError,
     LoadError,
     Problem,
@@ -26,7 +25,10 @@ from graphmodel import (
     build_graph,
     needed_inputs,
 )
-from graphmodel.schema import RECORD_MODELS, Rule
+from oretrace.graphmodel.schema import RECORD_MODELS, column_name_problem
+from oretrace.loaders._text import decode_text, read_file
+from oretrace.loaders._windows import first_excess, overlapping
+from oretrace.loaders.rules_yaml import read_rules_file
 
 __all__ = [
     "OPTIONAL_TABLES",
@@ -60,7 +62,7 @@ OPTIONAL_TABLES = frozenset({"companies", "ownership", "technologies"})
 
 def bundled_path() -> Path:
     """Return the directory of the dataset shipped with oretrace."""
-    return Path(str(resources.files("loaders") / "bundled"))
+    return Path(str(resources.files("oretrace.loaders") / "bundled"))
 
 
 class _Row:
@@ -100,21 +102,11 @@ class _Reader:
     def read_table(self, table: str) -> None:
         model = RECORD_MODELS[table]
         fname = f"{table}.csv"
-        path = self.root / fname
         self.rows[table] = []
         self.unread.add(table)
-        if not path.exists():
-            if table not in OPTIONAL_TABLES:
-                self.problem(fname, 0, 0, "required file is missing")
-            return
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-            self.problem(fname, line, column,
-                         f"byte 0x{raw[exc.start]:02x} is not valid UTF-8 (save the file as UTF-8)")
+        raw = read_file(self.root, fname, self.problem, required=table not in OPTIONAL_TABLES)
+        text = None if raw is None else decode_text(fname, raw, self.problem)
+        if text is None:
             return
         if not text.strip():
             self.problem(fname, 1, 0, "file is empty; a header row is required")
@@ -125,13 +117,7 @@ class _Reader:
         except csv.Error as exc:
             self.problem(fname, 1, 0, f"unreadable header: {exc}")
             return
-        missing = [c for c in REQUIRED_COLUMNS[table] if c not in header]
-        for name in missing:
-            self.problem(fname, 1, 0, f"missing required column {name!r}")
-        duplicated = {h for h in header if header.count(h) > 1}
-        for name in sorted(duplicated):
-            self.problem(fname, 1, header.index(name) + 1, f"column {name!r} appears twice")
-        if missing or duplicated:
+        if not _check_header(self, table, fname, header):
             return
         self.unread.discard(table)
         line = 2
@@ -183,51 +169,34 @@ class _Reader:
     # -- rules.yaml ------------------------------------------------------------------
 
     def read_rules(self, path: Path) -> list[_Row]:
+        """Read rules.yaml strictly (:mod:`oretrace.loaders.rules_yaml`); waivers are checked
+        against this dataset's products when its products table was read."""
         fname = path.name if path.parent == self.root else str(path)
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            self.problem(fname, 1, 0, f"not valid UTF-8: {exc.reason}")
-            return []
-        try:
-            node = yaml.compose(text, Loader=_TextDates)
-            data = yaml.load(text, Loader=_TextDates)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            self.problem(fname, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0,
-                         f"not valid YAML: {getattr(exc, 'problem', exc)}")
-            return []
-        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-            self.problem(fname, 1, 0, "expected a mapping with a list under the key 'rules'")
-            return []
-        items = _mapping_get(node, "rules")
-        rows: list[_Row] = []
-        for i, item in enumerate(data["rules"]):
-            item_node = items.value[i] if items is not None else None
-            line = item_node.start_mark.line + 1 if item_node is not None else 0
-            try:
-                rule = Rule.model_validate(item)
-            except pydantic.ValidationError as exc:
-                for err in exc.errors():
-                    target = _walk(item_node, err.get("loc") or ())
-                    mark = target.start_mark if target is not None else None
-                    where = ".".join(str(p) for p in err.get("loc") or ())
-                    self.problem(fname, mark.line + 1 if mark else line,
-                                 mark.column + 1 if mark else 0,
-                                 f"rule #{i + 1}{' ' + where if where else ''}: {err['msg']}")
-                continue
-            rows.append(_Row(rule, fname, line, []))
-        return rows
+        products = None
+        if "products" in self.rows and "products" not in self.unread:
+            products = {r.record.id for r in self.rows["products"]} | self.failed_ids
+        rules, problems = read_rules_file(path, fname, products=products)
+        self.problems.extend(problems)
+        return [_Row(rule, fname, line, []) for rule, line in rules]
 
 
-class _TextDates(yaml.SafeLoader):
-    """A safe YAML loader that leaves dates as text, so pydantic checks (and locates) them."""
+def _check_header(reader: _Reader, table: str, fname: str, header: list[str]) -> bool:
+    """Report what is wrong with ``table``'s header; say whether its rows can be read.
 
-
-_TextDates.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    Missing required columns and repeated names stop the table; an empty or reserved
+    name (an extra column called ``kind``) is an error too, but the rows are still checked.
+    """
+    missing = [c for c in REQUIRED_COLUMNS[table] if c not in header]
+    for name in missing:
+        reader.problem(fname, 1, 0, f"missing required column {name!r}")
+    duplicated = {h for h in header if h and header.count(h) > 1}
+    for name in sorted(duplicated):
+        reader.problem(fname, 1, header.index(name) + 1, f"column {name!r} appears twice")
+    for i, name in enumerate(header):
+        reason = column_name_problem(table, name)
+        if reason:
+            reader.problem(fname, 1, i + 1, reason)
+    return not (missing or duplicated)
 
 
 def _message(err: Any, value: Any) -> str:
@@ -240,31 +209,11 @@ def _message(err: Any, value: Any) -> str:
     return msg
 
 
-def _mapping_get(node: Any, key: str) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if getattr(k, "value", None) == key:
-                return v
-    return None
-
-
-def _walk(node: Any, loc: Iterable[Any]) -> Any:
-    for part in loc:
-        if node is None:
-            return None
-        if isinstance(part, int) and isinstance(node, yaml.SequenceNode):
-            node = node.value[part] if part < len(node.value) else None
-        else:
-            child = _mapping_get(node, str(part))
-            if child is None:
-                return node
-            node = child
-    return node
-
-
 # --------------------------------------------------------------------------- cross checks
 
 _NODE_TABLES = ("companies", "technologies", "products", "facilities")
+_NEVER_ONLINE = ("facility {id!r} exists at no date: online_until equals online_from "
+                 "({date}), and online_until is exclusive")
 
 
 def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
@@ -296,6 +245,8 @@ def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
     for rule in rules:
         if rule.record.id in seen:
             p(rule.file, rule.line, 0, f"duplicate id {rule.record.id!r} (rule)")
+    _check_ids_differ_in_more_than_case(reader, sources.values())
+    _check_ids_differ_in_more_than_case(reader, seen.values())
 
     companies, technologies = ids("companies"), ids("technologies")
     products, facilities = ids("products"), ids("facilities")
@@ -322,15 +273,25 @@ def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
             if sid not in sources:
                 p(rule.file, rule.line, 0, f"rule {rule.record.id}: unknown source {sid!r}")
 
+    by_owned: dict[str, list[_Row]] = defaultdict(list)
     for row in rows["ownership"]:
         ref(row, "owner", row.record.owner, companies, "company")
         ref(row, "owned", row.record.owned, companies, "company")
+        by_owned[row.record.owned].append(row)
+    for owned, group in by_owned.items():
+        _check_share_sum(reader, group, f"owners' shares of {owned!r}")
+    _check_no_cycles(reader, rows["ownership"], "owner", "owned", "ownership cycle",
+                     dated=True)
     for row in rows["facilities"]:
         ref(row, "company", row.record.company, companies, "company")
         for pid in row.record.products:
             ref(row, "products", pid, products, "product")
         for tid in row.record.technologies:
             ref(row, "technologies", tid, technologies, "technology")
+        if row.record.online_from is not None and \
+                row.record.online_from == row.record.online_until:
+            p(row.file, row.line, row.col("online_until"), _NEVER_ONLINE.format(
+                id=row.record.id, date=row.record.online_from), severity="warning")
 
     bom_seen: dict[tuple[str, str, str | None], _Row] = {}
     for row in rows["bom"]:
@@ -344,6 +305,8 @@ def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
             p(row.file, row.line, row.col("input"),
               f"duplicate bill-of-materials line (first at line {bom_seen[key].line})")
         bom_seen[key] = row
+    _check_no_cycles(reader, rows["bom"], "product", "input",
+                     "bill-of-materials cycle (a product requires itself)", dated=False)
 
     by_pair: dict[tuple[str, str], list[_Row]] = defaultdict(list)
     for row in rows["supplies"]:
@@ -356,7 +319,7 @@ def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
               f"supplier {rec.supplier!r} does not list product {rec.product!r}")
         by_pair[(rec.buyer, rec.product)].append(row)
     for (buyer, product), group in by_pair.items():
-        _check_share_sum(reader, buyer, product, group)
+        _check_share_sum(reader, group, f"supplier shares of {product!r} into {buyer!r}")
     _check_windows_apart(reader, rows["supplies"],
                          lambda r: (r.supplier, r.buyer, r.product), "supply link")
     _check_windows_apart(reader, rows["ownership"], lambda r: (r.owner, r.owned), "holding")
@@ -364,35 +327,94 @@ def _cross_check(reader: _Reader, rules: list[_Row]) -> None:
 
 def _check_windows_apart(reader: _Reader, rows: list[_Row], link: Any, what: str) -> None:
     """Rows for the same link are date windows of it: they may not overlap."""
-    seen: dict[Any, list[_Row]] = defaultdict(list)
+    groups: dict[Any, list[_Row]] = defaultdict(list)
     for row in rows:
-        rec = row.record
-        for other in seen[link(rec)]:
-            o = other.record
-            if (rec.start is None or o.end is None or rec.start < o.end) and \
-                    (o.start is None or rec.end is None or o.start < rec.end):
-                reader.problem(row.file, row.line, row.col("start"),
-                               f"same {what} as line {other.line} with an overlapping date "
-                               "window; give each row its own start and end")
-                break
-        seen[link(rec)].append(row)
+        groups[link(row.record)].append(row)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        for i, j in overlapping([(r.record.start, r.record.end) for r in group]):
+            row = group[i]
+            reader.problem(row.file, row.line, row.col("start"),
+                           f"same {what} as line {group[j].line} with an overlapping date "
+                           "window; give each row its own start and end")
 
 
-def _check_share_sum(reader: _Reader, buyer: str, product: str, group: list[_Row]) -> None:
-    """Shares of one buyer's need of one product must add up to at most 1 at every date."""
-    instants = {r.record.start for r in group}
-    for instant in sorted(instants, key=lambda d: (d is not None, d)):
-        active = [r for r in group
-                  if (r.record.start is None or (instant is not None and r.record.start <= instant))
-                  and (r.record.end is None or instant is None or instant < r.record.end)]
-        total = sum(r.record.share for r in active)
-        if total > 1.0 + 1e-9:
-            last = max(active, key=lambda r: r.line)
+def _instants(rows: list[_Row]) -> list[Any]:
+    """The dates at which what is active can change: every start (``None``: always)."""
+    return sorted({r.record.start for r in rows}, key=lambda d: (d is not None, d))
+
+
+def _active(rows: list[_Row], instant: Any) -> list[_Row]:
+    return [r for r in rows
+            if (r.record.start is None or (instant is not None and r.record.start <= instant))
+            and (r.record.end is None or instant is None or instant < r.record.end)]
+
+
+def _check_share_sum(reader: _Reader, group: list[_Row], what: str) -> None:
+    """Shares of one whole (a buyer's need of a product, a company's equity) add up to at
+    most 1 at every date; reported once, at the last row active when it first exceeds 1."""
+    excess = first_excess([(r.record.start, r.record.end) for r in group],
+                          [r.record.share for r in group])
+    if excess is not None:
+        instant, total, active = excess
+        last = max((group[i] for i in active), key=lambda r: r.line)
+        when = f" from {instant}" if instant else ""
+        reader.problem(last.file, last.line, last.col("share"),
+                       f"{what} add up to {total:.4g}{when}, above 1")
+
+
+def _check_no_cycles(reader: _Reader, rows: list[_Row], tail: str, head: str, what: str, *,
+                     dated: bool) -> None:
+    """No cycle of ``tail -> head`` links (at any one date, when ``dated``).
+
+    Each cycle is reported once, at the row that closes it (the last in the file), in the
+    ``head`` column, naming the ids around it. Self-loops are the rows' own errors.
+    """
+    def ends(r: _Row) -> tuple[str, str]:
+        return getattr(r.record, tail), getattr(r.record, head)
+
+    # a cycle at some date is a cycle of all the rows: keep only rows inside one (usually none)
+    union = nx.DiGraph([ends(r) for r in rows])
+    looped = {n: i for i, c in enumerate(nx.strongly_connected_components(union)) if len(c) > 1
+              for n in c}
+    rows = [r for r in rows
+            if ends(r)[0] in looped and looped[ends(r)[0]] == looped.get(ends(r)[1])]
+    reported: set[frozenset[int]] = set()
+    for instant in _instants(rows) if dated else [None]:
+        active = _active(rows, instant) if dated else rows
+        G = nx.DiGraph()
+        for r in active:
+            u, v = getattr(r.record, tail), getattr(r.record, head)
+            if u != v:
+                G.add_edge(u, v, row=r)
+        for component in nx.strongly_connected_components(G):
+            if len(component) < 2:
+                continue
+            cycle = nx.find_cycle(G.subgraph(component))
+            members = [G.edges[u, v]["row"] for u, v in cycle]
+            lines = frozenset(r.line for r in members)
+            if lines in reported:
+                continue
+            reported.add(lines)
+            last = max(members, key=lambda r: r.line)
+            at = members.index(last)  # start the path at the row that closes the cycle
+            hops = cycle[at:] + cycle[:at]
+            path = " -> ".join([hops[0][0], *(v for _, v in hops)])
             when = f" from {instant}" if instant else ""
-            reader.problem(last.file, last.line, last.col("share"),
-                           f"supplier shares of {product!r} into {buyer!r} add up to "
-                           f"{total:.4g}{when}, above 1")
-            return
+            reader.problem(last.file, last.line, last.col(head), f"{what}: {path}{when}")
+
+
+def _check_ids_differ_in_more_than_case(reader: _Reader, rows: Iterable[_Row]) -> None:
+    """Two ids equal up to case (``CN-Mine``, ``cn-mine``) are an error at the later one."""
+    first: dict[str, _Row] = {}
+    for row in rows:
+        folded = row.record.id.casefold()
+        other = first.setdefault(folded, row)
+        if other is not row:
+            reader.problem(row.file, row.line, row.col("id"),
+                           f"id {row.record.id!r} differs from {other.record.id!r} "
+                           f"({other.file}:{other.line}) only in case")
 
 
 def _data_gaps(reader: _Reader, G: nx.MultiDiGraph) -> None:
@@ -420,21 +442,31 @@ def _read(path: str | Path | None) -> tuple[Records, list[Problem]]:
     root = Path(path) if path is not None else bundled_path()
     if not root.is_dir():
         raise LoadError(f"{root}: not a directory (a dataset is a directory of CSV files)")
-    reader = _Reader(root)
-    for table in RECORD_MODELS:
-        reader.read_table(table)
-    rules_file = root / "rules.yaml"
-    rules: list[_Row] = []
-    if rules_file.exists():
-        rules = reader.read_rules(rules_file)
-    elif root.resolve() != bundled_path().resolve():
-        rules = _bundled_rules(reader)
+    reader, rules = _read_tables(root)
     _cross_check(reader, rules)
     records = Records(name=root.name, rules=[r.record for r in rules],
                       **{t: [r.record for r in reader.rows[t]] for t in RECORD_MODELS})
     if not any(p.severity == "error" for p in reader.problems):
         _data_gaps(reader, build_graph(records))
     return records, sorted(reader.problems, key=lambda q: (q.file, q.line, q.column))
+
+
+def _read_tables(root: Path) -> tuple[_Reader, list[_Row]]:
+    """The rows of every table and the rules of the dataset at ``root``, checked row by row
+    (an overlay, with a ``dataset.yaml`` manifest, merged over the dataset it extends)."""
+    from oretrace.loaders.overlay import MANIFEST, read_overlay
+    if (root / MANIFEST).is_file():
+        return read_overlay(root)
+    reader = _Reader(root)
+    for table in RECORD_MODELS:
+        reader.read_table(table)
+    rules_file = root / "rules.yaml"
+    rules: list[_Row] = []
+    if os.path.lexists(rules_file):
+        rules = reader.read_rules(rules_file)
+    elif root.resolve() != bundled_path().resolve():
+        rules = _bundled_rules(reader)
+    return reader, rules
 
 
 def _bundled_rules(reader: _Reader) -> list[_Row]:
@@ -467,21 +499,23 @@ def validate_dataset(path: str | Path | None = None) -> list[Problem]:
     >>> [str(p) for p in validate_dataset() if p.severity == "error"]
     []
     """
-    if path is not None and _is_large(path):  # same answer, read column-wise (loaders.fast)
-        from loaders.fast import validate_dataset_fast
+    # same answer, read column-wise (oretrace.loaders.fast)
+    if path is not None and _is_large(path):
+        from oretrace.loaders.fast import validate_dataset_fast
         return validate_dataset_fast(path)
     return _read(path)[1]
 
 
 def _is_large(path: str | Path) -> bool:
-    from loaders.fast import is_large
-    return Path(path).is_dir() and is_large(path)
+    from oretrace.loaders.fast import is_large
+    from oretrace.loaders.overlay import MANIFEST
+    return Path(path).is_dir() and not (Path(path) / MANIFEST).exists() and is_large(path)
 
 
 def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:
     """Load the dataset at ``path`` (default: the bundled one) as a validated graph.
 
-    Raises :class:`graphmodel.DatasetError` listing every bad row when anything is wrong;
+    Raises :class:`oretrace.graphmodel.DatasetError` listing every bad row when anything is wrong;
     warnings (data gaps) are kept in ``G.graph["warnings"]``.
 
     Examples
@@ -490,8 +524,8 @@ def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:
     >>> G.nodes["F-35"]["category"]
     'platform'
     """
-    if path is not None and _is_large(path):  # same graph, read column-wise (loaders.fast)
-        from loaders.fast import load_dataset_fast
+    if path is not None and _is_large(path):  # same graph, read column-wise (oretrace.loaders.fast)
+        from oretrace.loaders.fast import load_dataset_fast
         return load_dataset_fast(path)
     records, problems = _read(path)
     if any(p.severity == "error" for p in problems):

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-
-from graphmodel import LoadError
-from graphmodel.backends.neo4j import (
+from oretrace.graphmodel import LoadError
+from oretrace.graphmodel.backends.neo4j import (
     DEFAULT_DATASET,
     Neo4jConfig,
     connect,
@@ -76,7 +75,7 @@ def load(driver: Any, *, dataset: str = DEFAULT_DATASET) -> nx.MultiDiGraph:
     checked against the counts the push recorded; when a push switches versions during the
     read, the read starts again on the new version.
 
-    Raises :class:`graphmodel.LoadError` when nothing was pushed under that name, or when
+    Raises :class:`oretrace.graphmodel.LoadError` when nothing was pushed under that name, or when
     the version read does not hold what its push recorded.
     """
     for _ in range(ATTEMPTS):

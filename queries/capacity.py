@@ -34,13 +34,12 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+from oretrace.graphmodel import weakest
+from oretrace.graphmodel.vocab import EdgeKind, Stage
+from oretrace.queries.feasibility import SupplyNetwork, scenario_network, supplied_mask
 from pydantic import BaseModel
 from scipy.optimize import linprog
 from scipy.sparse import coo_array
-
-from graphmodel import weakest
-from graphmodel.vocab import EdgeKind, Stage
-from queries.feasibility import SupplyNetwork, scenario_network, supplied_mask
 
 __all__ = [
     "Shortfall",
@@ -415,7 +414,7 @@ def find_shortfall(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> rows = find_shortfall(load_dataset(), fail=["country:CN"], as_of="2026-11-24",
     ...                       per_platform=False)
     >>> all(r.platform is None for r in rows)

@@ -9,7 +9,7 @@ or its country). Over the facilities supplied in the scenario, x ∈ crit(platfo
 when losing x alone stops the platform. Cycles are handled by condensing strongly
 connected components and, inside each, iterating down from "everything" to the *greatest*
 fixed point, which is the exact answer under the least-fixed-point feasibility of
-:mod:`queries.feasibility` (every fixed point of the recursion lies inside the true sets,
+:mod:`oretrace.queries.feasibility` (every fixed point of the recursion lies inside the true sets,
 and the true sets are a fixed point). Sets are bit masks over the groups.
 
 Markets (stage ``market``: a country or world pool standing in for unknown specific links)
@@ -29,8 +29,8 @@ a feasible cut (LP rounding, repaired and pruned, checked by a feasibility run).
 never enumerated.
 
 :func:`find_single_points_of_failure` and :func:`rank_chokepoints` take ``engine`` (see
-:mod:`queries.feasibility`): on large graphs the recursion runs on the compiled form
-(:func:`graphmodel.compiled.single_points`, the same sets); the smallest cut is always
+:mod:`oretrace.queries.feasibility`): on large graphs the recursion runs on the compiled form
+(:func:`oretrace.graphmodel.compiled.single_points`, the same sets); the smallest cut is always
 solved on the plain network.
 """
 
@@ -45,15 +45,11 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import coo_array
-
-from graphmodel import QueryError, UnknownNodeError, compiled, restrict, weakest
-from graphmodel import platforms as list_platforms
-from graphmodel.vocab import COUNTRIES, Stage
-from queries.capacity import build_rate
-from queries.feasibility import (
+from oretrace.graphmodel import QueryError, UnknownNodeError, compiled, restrict, weakest
+from oretrace.graphmodel import platforms as list_platforms
+from oretrace.graphmodel.vocab import COUNTRIES, Stage
+from oretrace.queries.capacity import build_rate
+from oretrace.queries.feasibility import (
     LEVELS,
     Engine,
     Policy,
@@ -64,6 +60,9 @@ from queries.feasibility import (
     scenario_network,
     supplied_mask,
 )
+from pydantic import BaseModel
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import coo_array
 
 __all__ = [
     "Cut",
@@ -218,7 +217,7 @@ def _single_points_compiled(
     as_of: str | dt.date | None, fail: Iterable[str], policy: str | Policy | None,
     substitutions: bool,
 ) -> tuple[_Scene, list[SinglePoints]]:
-    """:func:`_single_points` on the compiled form (:mod:`graphmodel.compiled`)."""
+    """:func:`_single_points` on the compiled form (:mod:`oretrace.graphmodel.compiled`)."""
     cg, failed, _, alive = compiled_scenario(G, fail=fail, as_of=as_of, policy=policy,
                                              substitutions=substitutions)
     chosen = _platform_ids(G, cg.assemblies, platforms)
@@ -249,12 +248,12 @@ def find_single_points_of_failure(
     ``substitutions`` set the scenario in which single points are sought (e.g. what else
     stops the F-35 once China is gone). A platform not supplied in the scenario is
     reported with ``supplied=False`` and no nodes. ``engine``: ``"plain"`` (the networkx
-    recursion, the reference), ``"compiled"`` (:func:`graphmodel.compiled.single_points`)
-    or ``"auto"`` (compiled on large graphs; :func:`queries.feasibility.choose_engine`).
+    recursion, the reference), ``"compiled"`` (:func:`oretrace.graphmodel.compiled.single_points`)
+    or ``"auto"`` (compiled on large graphs; :func:`oretrace.queries.feasibility.choose_engine`).
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> [sp] = find_single_points_of_failure(load_dataset(), platforms=["F-35"],
     ...                                      as_of="2026-11-24")
     >>> sp.supplied, len(sp.nodes) >= 1
@@ -306,7 +305,7 @@ def rank_chokepoints(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> table = rank_chokepoints(load_dataset(), level="country", as_of="2026-11-24")
     >>> list(table.columns[:5])
     ['node', 'level', 'name', 'platforms', 'n_platforms']
@@ -613,7 +612,7 @@ def find_smallest_cut(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cut = find_smallest_cut(load_dataset(), "F-35", level="country", as_of="2026-11-24")
     >>> cut.exact, cut.size == len(cut.nodes)
     (True, True)

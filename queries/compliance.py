@@ -1,522 +1,432 @@
-"""Compliance: the export-control and procurement rules as data, and their verdicts as of a date.
+"""Compliance: what the rules say of a platform's supply as of a date (DESIGN §3b).
 
-Rules are the ``rule`` nodes of the graph (``rules.yaml``, fields of
-:class:`graphmodel.schema.Rule`). :func:`evaluate` reads each against one product:
+Export controls license *shipments*, not platforms (:mod:`oretrace.queries.shipments`). A
+platform's answer, :func:`check_compliance`, is:
 
-1. **In force.** ``effective`` is the first day a rule (or clause) applies; ``until`` the
-   first day it no longer does (exclusive, like every ``end`` and ``online_until`` of the
-   dataset). Outside that window the verdict is ``not-applicable``.
-2. **Scope.** The product's bill of materials must hold an item of the rule's
-   ``categories`` containing one of its ``elements``; with ``exporting_countries``, a
-   facility upstream must sit in one of them. Otherwise ``not-applicable``.
-3. **Clauses.** Each clause in force tests its trigger (below); a clause whose
-   ``requires`` name other clauses fires only when they fire too. The most severe verdict
-   among the firing clauses wins (denied > non-compliant > licence-required >
-   case-by-case > compliant); when none fires, the rule's ``otherwise``. A clause whose
-   verdict is ``not-applicable`` is a condition only, for other clauses to require.
-4. **Suspensions.** A suspension covers ``start`` to ``end`` *inclusive*: MOFCOM No. 70
-   [2025] suspends Nos. 55–58, 61 and 62 "until 10 November 2026" (暂停实施至2026年11月10日),
-   so they are suspended on 2026-11-10 and apply again from 2026-11-11. A clause that would
-   fire while suspended (the whole rule, or the clauses a suspension names) gives
-   ``suspended``, with what it would have said in the evidence; a rule that would not bite
-   anyway keeps its ``otherwise`` verdict, with the suspension noted.
+(a) every shipment on its needed supply that needs a licence or would be denied, with rule,
+    clause, evidence, status, confidence and sources;
+(b) whether the platform is still supplied if every denied shipment stops
+    (``supplied_if_denied_stop``), and if every licensed shipment stops too
+    (``supplied_if_licences_refused``) — the AND/OR feasibility of DESIGN §3 with those links
+    cut (a shipment through a market cuts its supplier's link into the market) — with the
+    facilities that lose supply;
+(c) the procurement verdicts of the delivered platform (:func:`procurement_verdicts`):
+    ``compliant``, ``non-compliant`` or ``waived``, with the waiver or exception named;
+(d) the technology flags (:func:`technology_flags`): facilities *outside* a technology
+    rule's origin country, on the supply, running its know-how — a flag, never a verdict on
+    a product.
 
-Triggers (``graphmodel.schema.Trigger``):
+**Procurement.** A procurement rule reads the platform when it is delivered to one of the
+rule's ``scope.delivered_to`` countries (a platform with no recorded ``delivered_to`` is
+read as delivered). A clause fires when a facility at one of its stages (facility stages,
+or the statute's words, :data:`oretrace.graphmodel.rules.STAGE_WORDS`; a market counts as the stage
+of what it pools) in one of its countries feeds a scope item (a magnet holding Nd or Sm) on
+the platform's needed supply. A firing rule is ``waived`` when a waiver for the platform
+covers the date (``start`` .. ``through``, inclusive), ``compliant`` with the exception
+named when an exception lists a product on the witness path, else ``non-compliant``.
+"Nothing upstream matches" rests on every upstream link, so ``compliant`` carries their
+weakest confidence.
 
-- ``origin_value_share`` — the value share (:func:`queries.content.origin_share`) of
-  ``origin`` rare-earth items containing the trigger's (else the scope's) elements, of the
-  scope's categories, is at least ``threshold``: MOFCOM No. 61's 0.1 % test.
-- ``origin_content`` — the mass share of some such element of ``origin`` exceeds
-  ``threshold`` (default 0: any).
-- ``origin_technology`` — a facility upstream runs an ``origin`` technology of the
-  trigger's (else the scope's) technology stages: the non-diluting taint of DESIGN §3.
-- ``stage_in_countries`` — a facility upstream, at one of ``stages``, sits in one of
-  ``countries``, on a path through a scope item (DFARS 252.225-7052: magnets melted or
-  produced in a covered country; from 2027-01-01 also mined, refined or separated). Stages
-  may be facility stages or the statute's words (:data:`STAGE_WORDS`); a market counts as
-  the stage of what it pools.
-- ``end_user`` — the end user is one of ``end_users`` (and, when the trigger names
-  ``countries``, the destination is one of them).
-
-Each verdict names the rule, the clause that fired, the evidence (the figure, e.g. "value
-share 0.37 % ≥ 0.1 %", or the path to the Chinese facility), its confidence (the weakest
-of the rule's and the evidence's) and the sources beneath both. A finding that *nothing*
-upstream matches (no Chinese technology, no covered-country stage) rests on every
-upstream link, so a ``compliant`` verdict carries their weakest confidence and sources.
+:func:`evaluate` keeps one row per rule for a product: the procurement verdict, or for a
+rule that licenses shipments a summary (``shipments-denied``, ``shipments-licensed``,
+``suspended``, ``not-applicable``) and for a technology rule ``facilities-flagged`` — never
+``denied`` or ``licence-required`` on the platform itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 import pandas as pd
-from pydantic import BaseModel
-
-from graphmodel import (
+from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
     QueryError,
-    UnknownNodeError,
     Verdict,
-    nodes_of,
     parse_date,
-    restrict,
     weakest,
 )
-from graphmodel.schema import Clause, Rule, RuleScope, Trigger
-from graphmodel.vocab import EdgeKind, NodeKind, Stage
-from queries.content import RARE_EARTHS, ContentShare, _content_table, origin_share
-from queries.exposure import (
-    effective_stage,
-    resolve_products,
-    supply_graph,
-    witness_paths,
+from oretrace.graphmodel.rules import (
+    STAGE_WORDS,
+    Rule,
+    clause_applies,
+    known_until,
+    rule_kinds,
+    rule_time,
+    suspensions,
 )
+from oretrace.queries.exposure import effective_stage, resolve_products, witness_paths
+from oretrace.queries.feasibility import supplied_mask, supply_network
+from oretrace.queries.shipments import (
+    ShipmentVerdict,
+    _check,
+    _Context,
+    _context,
+    _rules,
+    shipment_verdicts,
+)
+from pydantic import BaseModel
 
 __all__ = [
     "END_USERS",
-    "STAGE_WORDS",
+    "Compliance",
+    "ProcurementVerdict",
     "RuleVerdict",
+    "TechnologyFlag",
+    "check_compliance",
     "evaluate",
     "list_rules",
+    "procurement_verdicts",
     "rule_status",
+    "technology_flags",
 ]
 
-#: End users :func:`evaluate` knows.
+#: End users a platform may have (and :func:`evaluate` may be asked to read).
 END_USERS: tuple[str, ...] = ("military", "civil")
 
-#: The statute's verbs (10 U.S.C. 4872, DFARS 252.225-7052) as facility stages.
-STAGE_WORDS: dict[str, frozenset[str]] = {
-    "mined": frozenset({Stage.MINE, Stage.CONCENTRATION}),
-    "refined": frozenset({Stage.SEPARATION, Stage.METAL}),
-    "separated": frozenset({Stage.SEPARATION}),
-    "melted": frozenset({Stage.ALLOY}),
-    "produced": frozenset({Stage.ALLOY, Stage.MAGNET}),
-}
 
-_SEVERITY: dict[str, int] = {
-    Verdict.NOT_APPLICABLE: 0, Verdict.COMPLIANT: 1, Verdict.SUSPENDED: 2,
-    Verdict.CASE_BY_CASE: 3, Verdict.LICENCE_REQUIRED: 4, Verdict.NON_COMPLIANT: 5,
-    Verdict.DENIED: 6,
-}
+class ProcurementVerdict(BaseModel):
+    """What a procurement rule says of the delivered platform."""
+
+    rule: str
+    instrument: str
+    platform: str
+    verdict: Verdict
+    clause: str | None
+    waiver: str | None
+    exception: str | None
+    evidence: str
+    path: list[str]
+    status: str
+    confidence: Confidence
+    sources: list[str]
+
+
+class TechnologyFlag(BaseModel):
+    """A facility outside a technology rule's origin country running its know-how."""
+
+    facility: str
+    country: str | None
+    technology: str
+    rule: str
+    instrument: str
+    clause: str
+    verdict: Verdict
+    status: str
+    confidence: Confidence
+    sources: list[str]
+
+
+class Compliance(BaseModel):
+    """A platform's compliance answer as of a date (module docstring)."""
+
+    platform: str
+    as_of: dt.date
+    assume: str
+    shipments: list[ShipmentVerdict]
+    by_verdict: dict[str, int]
+    supplied: bool
+    supplied_if_denied_stop: bool
+    supplied_if_licences_refused: bool
+    lose_supply_if_denied_stop: list[str]
+    lose_supply_if_licences_refused: list[str]
+    procurement: list[ProcurementVerdict]
+    technology_flags: list[TechnologyFlag]
 
 
 class RuleVerdict(BaseModel):
-    """What one rule says of one product as of a date, and why."""
+    """One rule's reading of one product as of a date (:func:`evaluate`)."""
 
     rule: str
     instrument: str
     product: str
     as_of: dt.date
-    end_user: str
     verdict: Verdict
     clause: str | None
     evidence: str
-    figure: float | None
     path: list[str]
+    status: str
     confidence: Confidence
     sources: list[str]
 
 
-@dataclass
-class _Finding:
-    """The outcome of one trigger."""
-
-    fired: bool
-    evidence: str
-    figure: float | None = None
-    path: list[str] = field(default_factory=list)
-    confidence: Confidence = Confidence.DOCUMENTED
-    sources: list[str] = field(default_factory=list)
+# --------------------------------------------------------------------------- rule status
 
 
-def _more(n: int) -> str:
-    return "" if n <= 0 else f" (and {n} more {'facility' if n == 1 else 'facilities'})"
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.3g} %"
-
-
-def _rule(attrs: dict[str, Any], rid: str | None = None) -> Rule:
-    data = {k: v for k, v in attrs.items() if k != "kind"}
-    if rid is not None:
-        data["id"] = rid
-    return Rule.model_validate(data)
-
-
-def _rules(G: nx.MultiDiGraph, ids: str | Iterable[str] | None) -> list[Rule]:
-    known = nodes_of(G, NodeKind.RULE)
-    wanted = known if ids is None else [ids] if isinstance(ids, str) else list(ids)
-    for rid in wanted:
-        if rid not in known:
-            raise UnknownNodeError(rid, known, "rule")
-    return [_rule(G.nodes[rid], rid) for rid in wanted]
-
-
-def _suspended(rule: Rule, day: dt.date) -> list[Any]:
-    return [s for s in rule.suspensions
-            if s.start <= day and (s.end is None or day <= s.end)]
-
-
-def rule_status(rule: Rule | dict[str, Any], as_of: str | dt.date | None = None) -> str:
-    """Return ``not-yet``, ``in-force``, ``suspended``, ``partly-suspended`` or ``ended``.
+def rule_status(rule: Rule | dict[str, Any], as_of: str | dt.date | None = None, *,
+                assume: str = "lapsed") -> str:
+    """Return the rule's status: ``not-yet``, ``in-force``, ``suspended``,
+    ``partly-suspended``, ``ended``, or ``assumed-…`` after its ``known_until``.
 
     Examples
     --------
-    >>> import datetime as dt
-    >>> r = {"id": "MOFCOM-61-2025", "name": "n", "authority": "MOFCOM", "instrument": "No. 61",
-    ...      "effective": dt.date(2025, 12, 1), "clauses": [], "sources": ["s"],
-    ...      "confidence": "documented",
-    ...      "suspensions": [{"start": dt.date(2025, 11, 7), "end": dt.date(2026, 11, 10)}]}
+    >>> r = {"id": "NO61", "name": "n", "authority": "MOFCOM", "instrument": "No. 61",
+    ...      "effective": "2025-12-01", "sources": ["s"], "confidence": "documented",
+    ...      "clauses": [{"id": "v", "kind": "extraterritorial", "text": "t",
+    ...                   "verdict": "licence-required",
+    ...                   "trigger": {"kind": "origin_value_share", "threshold": 0.001}}],
+    ...      "status": [{"event": "suspended", "date": "2025-11-07", "until": "2026-11-10",
+    ...                  "sources": ["s"], "confidence": "reported"}]}
     >>> [rule_status(r, d) for d in ("2025-11-20", "2025-12-15", "2026-11-10", "2026-11-11")]
-    ['not-yet', 'suspended', 'suspended', 'in-force']
+    ['not-yet', 'suspended', 'suspended', 'assumed-in-force']
     """
-    day = parse_date(as_of)
-    r = rule if isinstance(rule, Rule) else _rule(rule)
-    if day < r.effective:
-        return "not-yet"
-    if r.until is not None and day >= r.until:
-        return "ended"
-    active = _suspended(r, day)
-    if any(not s.clauses for s in active):
-        return "suspended"
-    return "partly-suspended" if active else "in-force"
+    r = rule if isinstance(rule, Rule) else Rule.model_validate(
+        {k: v for k, v in rule.items() if k != "kind"})
+    return rule_time(r, as_of, assume=_check(assume)).status
 
 
 def list_rules(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
+               assume: str = "lapsed",
                min_confidence: str | Confidence | None = None) -> pd.DataFrame:
-    """Return one row per rule: instrument, dates, suspension windows, status at ``as_of``.
+    """Return one row per rule: kinds, dates, suspensions, status at ``as_of``.
 
-    Columns: ``rule``, ``instrument``, ``authority``, ``announced``, ``effective``,
-    ``until``, ``suspensions`` (``start..end by X``, ends inclusive), ``status``,
-    ``elements``, ``clauses``, ``confidence``, ``sources``. With ``min_confidence``, rules
-    recorded with a weaker confidence are left out.
+    Columns: ``rule``, ``instrument``, ``authority``, ``kinds``, ``announced``,
+    ``effective``, ``until``, ``suspensions`` (``start..end by X``, ends inclusive),
+    ``known_until``, ``status`` (``assumed-…`` after ``known_until``), ``assumption`` (the
+    assumption the status rests on, else empty), ``elements``, ``clauses``, ``waivers``,
+    ``confidence``, ``sources``. With ``min_confidence``, weaker rules are left out.
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/compliance_mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(DATA / "compliance_mini")
     >>> list_rules(G, as_of="2026-11-10")[["rule", "status"]].values.tolist()
     [['NO61', 'suspended'], ['DFARS', 'in-force']]
     """
     day = parse_date(as_of)
+    how = _check(assume)
     if min_confidence is not None and min_confidence not in CONFIDENCE_ORDER:
         raise QueryError(f"{min_confidence!r} is not a confidence level "
                          f"({', '.join(c.value for c in Confidence)})")
     floor = CONFIDENCE_ORDER[min_confidence] if min_confidence is not None else 0
+    columns = ["rule", "instrument", "authority", "kinds", "announced", "effective", "until",
+               "suspensions", "known_until", "status", "assumption", "elements", "clauses",
+               "waivers", "confidence", "sources"]
     rows = []
     for r in _rules(G, None):
         if CONFIDENCE_ORDER[r.confidence] < floor:
             continue
+        time = rule_time(r, day, assume=how)
         rows.append({
             "rule": r.id, "instrument": r.instrument, "authority": r.authority,
-            "announced": r.announced, "effective": r.effective, "until": r.until,
-            "suspensions": [f"{s.start}..{s.end or ''}" + (f" by {s.by}" if s.by else "")
-                            + (f" ({', '.join(s.clauses)})" if s.clauses else "")
-                            for s in r.suspensions],
-            "status": rule_status(r, day), "elements": list(r.scope.elements),
-            "clauses": [c.id for c in r.clauses], "confidence": r.confidence,
+            "kinds": sorted(rule_kinds(r)), "announced": r.announced,
+            "effective": r.effective, "until": r.until,
+            "suspensions": [str(s) for s in suspensions(r)], "known_until": known_until(r),
+            "status": time.status, "assumption": time.assumption,
+            "elements": list(r.scope.elements), "clauses": [c.id for c in r.clauses],
+            "waivers": [w.id for w in r.waivers], "confidence": r.confidence,
             "sources": list(r.sources)})
-    return pd.DataFrame(rows, columns=["rule", "instrument", "authority", "announced",
-                                       "effective", "until", "suspensions", "status",
-                                       "elements", "clauses", "confidence", "sources"])
+    return pd.DataFrame(rows, columns=columns)
 
 
-# --------------------------------------------------------------------------- evaluation
+# --------------------------------------------------------------------------- procurement
 
 
-class _Case:
-    """One product read as of one date, with the shared computations cached."""
-
-    def __init__(self, G: nx.MultiDiGraph, product: str, day: dt.date, end_user: str,
-                 destination: str, min_confidence: str | Confidence | None) -> None:
-        self.G = G
-        self.product = product
-        self.day = day
-        self.end_user = end_user
-        self.destination = destination
-        self.min_confidence = min_confidence
-        self.V = restrict(G, as_of=day, min_confidence=min_confidence)
-        self.H = supply_graph(self.V, targets=[product])
-        self.upstream = nx.ancestors(self.H, product)
-        self.content = _content_table(self.V)
-        self._shares: dict[tuple[Any, ...], ContentShare] = {}
-        levels: list[str] = []
-        cited: set[str] = set()
-        for u, v, d in self.H.edges(data=True):
-            if u in self.upstream and (v in self.upstream or v == product):
-                levels += [d["confidence"], self.H.nodes[u]["confidence"]]
-                cited.update(d["sources"])
-                cited.update(self.H.nodes[u]["sources"])
-        #: A finding that nothing upstream matches rests on every upstream link.
-        self.absence = (weakest(levels), sorted(cited))
-
-    def items(self) -> set[str]:
-        """The products in the product's bill of materials, itself included."""
-        seen = {self.product}
-        stack = [self.product]
-        while stack:
-            q = stack.pop()
-            for _, p, d in self.V.out_edges(q, data=True):
-                if (d.get("kind") == EdgeKind.REQUIRES and d.get("substitute_for") is None
-                        and p not in seen):
-                    seen.add(p)
-                    stack.append(p)
-        return seen
-
-    def in_scope_item(self, q: str, scope: RuleScope) -> bool:
-        if scope.categories and self.V.nodes[q].get("category") not in scope.categories:
-            return False
-        held = self.content.get(q, {})
-        return not scope.elements or any(held.get(e, 0.0) > 0 for e in scope.elements)
-
-    def share(self, origin: str, elements: tuple[str, ...], by: str,
-              categories: tuple[str, ...]) -> ContentShare:
-        key = (origin, elements, by, categories)
-        if key not in self._shares:
-            self._shares[key] = origin_share(
-                self.G, self.product, origin=origin, element=list(elements) or None, by=by,
-                as_of=self.day, min_confidence=self.min_confidence,
-                categories=list(categories) or None)
-        return self._shares[key]
-
-    def path_through(self, facilities: set[str], then: set[str] | None = None
-                     ) -> tuple[list[str], Confidence, list[str]]:
-        """The strongest shortest witness path through ``facilities`` (then ``then``)."""
-        waypoints = [facilities] if then is None else [facilities, then]
-        found = witness_paths(self.H, self.product, waypoints, 1)
-        if not found:
-            return [], Confidence.ILLUSTRATIVE, []
-        path, level = found[0]
-        sources = sorted({s for n in path for s in self.H.nodes[n].get("sources", [])}
-                         | {s for u, v in zip(path, path[1:], strict=False)
-                            for s in self.H.edges[u, v].get("sources", [])})
-        return path, level, sources
-
-
-def _scope(case: _Case, scope: RuleScope) -> tuple[bool, str]:
-    if scope.categories or scope.elements:
-        hits = sorted(q for q in case.items() if case.in_scope_item(q, scope))
-        if not hits:
-            what = "/".join(scope.elements) or "rare-earth"
-            kinds = f" {'/'.join(scope.categories)}" if scope.categories else " items"
-            return False, f"out of scope: {case.product} holds no {what}{kinds}"
-    if scope.exporting_countries:
-        here = [f for f in case.upstream
-                if case.V.nodes[f].get("country") in scope.exporting_countries]
-        if not here:
-            return False, (f"out of scope: no facility upstream of {case.product} in "
-                           f"{'/'.join(scope.exporting_countries)}")
-    return True, ""
-
-
-def _origin_makers(case: _Case, origin: str, elements: tuple[str, ...],
-                   categories: tuple[str, ...]) -> set[str]:
-    out = set()
-    for f in case.upstream:
-        attrs = case.V.nodes[f]
-        if attrs.get("country") != origin:
-            continue
-        for q in attrs.get("products", ()):
-            if categories and case.V.nodes.get(q, {}).get("category") not in categories:
-                continue
-            held = case.content.get(q, {})
-            if any(held.get(e, 0.0) > 0 for e in (elements or RARE_EARTHS)):
-                out.add(f)
-    return out
-
-
-def _stages(rule: Rule, words: Iterable[str]) -> frozenset[str]:
+def _covered_stages(words: Iterable[str]) -> frozenset[str]:
     out: set[str] = set()
     for word in words:
-        if word in STAGE_WORDS:
-            out |= STAGE_WORDS[word]
-        elif word in {s.value for s in Stage}:
-            out.add(word)
-        else:
-            raise QueryError(f"rule {rule.id}: unknown stage {word!r} (use a facility stage "
-                             f"or one of {', '.join(STAGE_WORDS)})")
+        out |= STAGE_WORDS.get(word, frozenset({word}))
     return frozenset(out)
 
 
-def _test(case: _Case, rule: Rule, trigger: Trigger) -> _Finding:
-    scope = rule.scope
-    origin = trigger.origin or "CN"
-    elements = trigger.elements or scope.elements
-    if trigger.kind == "origin_value_share":
-        r = case.share(origin, elements, "value", scope.categories)
-        names = "/".join(elements) if elements else "rare-earth"
-        if r.value_share is None:
-            return _Finding(False, f"no value share: {'; '.join(r.notes)}",
-                            confidence=r.confidence, sources=r.sources)
-        fired = r.value_share >= trigger.threshold
-        sign = "≥" if fired else "<"
-        evidence = (f"value share of {origin}-origin {names} items {_pct(r.value_share)} "
-                    f"{sign} {_pct(trigger.threshold)} ({r.value_usd:,.2f} $ of "
-                    f"{r.unit_price_usd:,.0f} $)")
-        path: list[str] = []
-        if fired:
-            path, _, _ = case.path_through(_origin_makers(case, origin, elements,
-                                                          scope.categories))
-        return _Finding(fired, evidence, r.value_share, path, r.confidence, r.sources)
-    if trigger.kind == "origin_content":
-        r = case.share(origin, elements, "mass", ())
-        parts, fired = [], False
-        for row in r.elements:
-            if row.kg_per_unit <= 0:
-                continue
-            share = row.mass_share if row.mass_share is not None else 0.0
-            hit = share > trigger.threshold
-            fired |= hit
-            parts.append(f"{row.element} {_pct(share)} of {row.kg_per_unit:.4g} kg")
-        names = "/".join(elements) if elements else "rare earths"
-        if not parts:
-            return _Finding(False, f"holds no {names}", confidence=r.confidence)
-        evidence = (f"{origin}-origin share by mass: {', '.join(parts)}"
-                    f" {'>' if fired else '≤'} {_pct(trigger.threshold)}")
-        path = []
-        if fired:
-            path, _, _ = case.path_through(_origin_makers(case, origin, elements, ()))
-        top = max((row.mass_share or 0.0) for row in r.elements)
-        return _Finding(fired, evidence, top, path, r.confidence, r.sources)
-    if trigger.kind == "origin_technology":
-        stages = set(trigger.stages or scope.technology_stages)
-        tainted: dict[str, list[tuple[str, str]]] = {}
-        for f in case.upstream:
-            for _, tech, d in case.V.out_edges(f, data=True):
-                t = case.V.nodes[tech]
-                if (d.get("kind") == EdgeKind.USES and t.get("origin_country") == origin
-                        and (not stages or t.get("stage") in stages)):
-                    level = weakest([d.get("confidence", Confidence.DOCUMENTED),
-                                     t.get("confidence", Confidence.DOCUMENTED)])
-                    tainted.setdefault(f, []).append((tech, level))
-        if not tainted:
-            where = f" at {'/'.join(sorted(stages))}" if stages else ""
-            return _Finding(False, f"no {origin}-origin technology{where} upstream",
-                            confidence=case.absence[0], sources=case.absence[1])
-        path, level, sources = case.path_through(set(tainted))
-        first = next((n for n in path if n in tainted), sorted(tainted)[0])
-        techs = sorted(tainted[first])
-        evidence = (f"made with {origin}-origin technology {', '.join(t for t, _ in techs)}"
-                    f" at {first}" + _more(len(tainted) - 1))
-        return _Finding(True, evidence, None, path,
-                        weakest([level, *(lv for _, lv in techs)]), sources)
-    if trigger.kind == "stage_in_countries":
-        covered = _stages(rule, trigger.stages)
-        countries = set(trigger.countries)
-        hits = {f for f in case.upstream if effective_stage(case.V, f) in covered
-                and case.V.nodes[f].get("country") in countries}
-        then = None
-        if scope.categories or scope.elements:
-            then = {f for f in case.upstream
-                    if any(case.in_scope_item(q, scope)
-                           for q in case.V.nodes[f].get("products", ()) if q in case.V)}
-        if not hits:
-            return _Finding(False, f"no facility upstream at {'/'.join(sorted(covered))} in "
-                                   f"{'/'.join(sorted(countries))}",
-                            confidence=case.absence[0], sources=case.absence[1])
-        path, level, sources = case.path_through(hits, then)
-        if not path:
-            return _Finding(False, f"facilities at {'/'.join(sorted(covered))} in "
-                                   f"{'/'.join(sorted(countries))} upstream "
-                                   f"({', '.join(sorted(hits))}) feed no scope item",
-                            confidence=case.absence[0], sources=case.absence[1])
+def _procurement(ctx: _Context, rule: Rule, platform: str, assume: str
+                 ) -> ProcurementVerdict | None:
+    day = ctx.day
+    time = rule_time(rule, day, assume=assume)  # type: ignore[arg-type]
+
+    def answer(verdict: Verdict, evidence: str, *, clause: str | None = None,
+               path: list[str] | None = None, level: Confidence = Confidence.DOCUMENTED,
+               cited: Iterable[str] = (), waiver: str | None = None,
+               exception: str | None = None) -> ProcurementVerdict:
+        return ProcurementVerdict(
+            rule=rule.id, instrument=rule.instrument, platform=platform, verdict=verdict,
+            clause=clause, waiver=waiver, exception=exception, evidence=evidence,
+            path=path or [], status=time.status,
+            confidence=weakest([rule.confidence, time.confidence, level]),
+            sources=sorted(set(rule.sources) | set(time.sources) | set(cited)))
+
+    if time.status in ("not-yet", "ended"):
+        return answer(Verdict.NOT_APPLICABLE, time.reason)
+    delivered = set(ctx.V.nodes[platform].get("delivered_to") or ())
+    wanted = set(rule.scope.delivered_to)
+    if wanted and delivered and not delivered & wanted:
+        return answer(Verdict.NOT_APPLICABLE, f"{platform} is delivered to "
+                      f"{'/'.join(sorted(delivered))}, not {'/'.join(sorted(wanted))}")
+    upstream = ctx.upstream(platform) - {platform}
+
+    def scope_item(q: str) -> bool:
+        node = ctx.V.nodes.get(q, {})
+        if rule.scope.categories and node.get("category") not in rule.scope.categories:
+            return False
+        return not rule.scope.elements or bool(ctx.holds(q, rule.scope.elements))
+
+    makers = {f for f in upstream
+              if any(scope_item(q) for q in ctx.V.nodes[f].get("products", ()) if q in ctx.V)}
+    by_id = {c.id: c for c in rule.clauses}
+    for clause in rule.clauses:
+        if not clause_applies(rule, clause, day, assume, by_id).applies:  # type: ignore[arg-type]
+            continue
+        covered = _covered_stages(clause.trigger.stages)
+        countries = set(clause.trigger.countries)
+        hits = {f for f in upstream if effective_stage(ctx.V, f) in covered
+                and ctx.country(f) in countries}
+        found = witness_paths(ctx.H, platform, [hits, makers], 1) if hits and makers else []
+        if not found:
+            continue
+        path, level = found[0]
         first = next(n for n in path if n in hits)
-        attrs = case.V.nodes[first]
-        evidence = (f"{effective_stage(case.V, first)} in {attrs.get('country')} at {first}"
-                    + _more(len(hits) - 1))
-        return _Finding(True, evidence, None, path, level, sources)
-    if trigger.kind == "end_user":
-        fired = case.end_user in trigger.end_users and (
-            not trigger.countries or case.destination in trigger.countries)
-        where = f" in {case.destination}" if trigger.countries else ""
-        evidence = (f"end user {case.end_user}{where}" if fired else
-                    f"end user {case.end_user} is not {'/'.join(trigger.end_users)}"
-                    + (f" in {'/'.join(trigger.countries)}" if trigger.countries else ""))
-        return _Finding(fired, evidence)
-    raise QueryError(f"rule {rule.id}: unknown trigger kind {trigger.kind!r}")
+        cited = sorted({s for n in path for s in ctx.H.nodes[n].get("sources", [])}
+                       | {s for u, v in zip(path, path[1:], strict=False)
+                          for s in ctx.H.edges[u, v].get("sources", [])})
+        more = len(hits) - 1
+        evidence = (f"{effective_stage(ctx.V, first)} in {ctx.country(first)} at {first}"
+                    + (f" (and {more} more)" if more > 0 else ""))
+        items = {q for u, v in zip(path, path[1:], strict=False)
+                 for q in ctx.H.edges[u, v].get("products", [])}
+        for w in rule.waivers:
+            if w.end_item == platform and (w.start is None or w.start <= day) \
+                    and day <= w.through:
+                return answer(Verdict.WAIVED,
+                              f"{evidence}; waived by {w.id}"
+                              + (f" ({w.by}" + (f", {w.granted}" if w.granted else "") + ")"
+                                 if w.by else "")
+                              + f", covering deliveries through {w.through}",
+                              clause=clause.id, path=path, level=weakest([level, w.confidence]),
+                              cited=[*cited, *w.sources], waiver=w.id)
+        for e in rule.exceptions:
+            if items & set(e.products):
+                return answer(Verdict.COMPLIANT, f"{evidence}; excepted: {e.id}",
+                              clause=clause.id, path=path, level=level,
+                              cited=[*cited, *e.sources], exception=e.id)
+        return answer(Verdict.NON_COMPLIANT, evidence, clause=clause.id, path=path,
+                      level=level, cited=cited)
+    level, cited = ctx.weakest_upstream(platform)
+    return answer(Verdict.COMPLIANT, "no covered stage in a covered country feeds a scope "
+                  "item upstream", level=level, cited=cited)
 
 
-def _in_force(clause: Clause, rule: Rule, day: dt.date) -> bool:
-    start = clause.effective or rule.effective
-    return start <= day and (clause.until is None or day < clause.until)
+def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
+                         as_of: str | dt.date | None = None, assume: str = "lapsed",
+                         rules: str | Iterable[str] | None = None,
+                         min_confidence: str | Confidence | None = None
+                         ) -> list[ProcurementVerdict]:
+    """Return the verdict of each procurement rule on the delivered ``platform``.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(DATA / "compliance_mini")
+    >>> [(v.rule, v.verdict.value) for v in procurement_verdicts(G, "missile",
+    ...                                                          as_of="2027-06-01")]
+    [('DFARS', 'non-compliant')]
+    """
+    how = _check(assume)
+    (target,) = resolve_products(G, [platform])
+    ctx = _context(G, [target], as_of, min_confidence)
+    out = []
+    for rule in _rules(G, rules):
+        if "procurement" in rule_kinds(rule):
+            row = _procurement(ctx, rule, target, how)
+            if row is not None:
+                out.append(row)
+    return out
 
 
-def _evaluate_rule(case: _Case, rule: Rule) -> RuleVerdict:
-    day = case.day
+def _flags(ctx: _Context, rule: Rule, platform: str, assume: str) -> list[TechnologyFlag]:
+    out = []
+    by_id = {c.id: c for c in rule.clauses}
+    for clause in rule.clauses:
+        if clause.kind != "technology":
+            continue
+        time = clause_applies(rule, clause, ctx.day, assume, by_id)  # type: ignore[arg-type]
+        if time.status in ("not-yet", "ended"):
+            continue
+        status = ("assumed-" if time.assumed else "") + (
+            "in-force" if time.applies else "suspended")
+        for f, tech, level, cited in ctx.technology(ctx.upstream(platform) - {platform},
+                                                    clause.trigger.origin,
+                                                    clause.trigger.stages):
+            out.append(TechnologyFlag(
+                facility=f, country=ctx.country(f), technology=tech, rule=rule.id,
+                instrument=rule.instrument, clause=clause.id, verdict=clause.verdict,
+                status=status, confidence=weakest([rule.confidence, time.confidence, level]),
+                sources=sorted(set(rule.sources) | set(time.sources) | set(cited))))
+    return out
 
-    def verdict(v: Verdict, evidence: str, clause: str | None = None,
-                finding: _Finding | None = None, extra: Iterable[str] = ()) -> RuleVerdict:
-        f = finding or _Finding(False, evidence)
-        return RuleVerdict(
-            rule=rule.id, instrument=rule.instrument, product=case.product, as_of=day,
-            end_user=case.end_user, verdict=v, clause=clause, evidence=evidence,
-            figure=f.figure, path=f.path,
-            confidence=weakest([rule.confidence, f.confidence]),
-            sources=sorted(set(rule.sources) | set(f.sources) | set(extra)))
 
-    if day < rule.effective:
-        return verdict(Verdict.NOT_APPLICABLE, f"not yet in force (effective {rule.effective})")
-    if rule.until is not None and day >= rule.until:
-        return verdict(Verdict.NOT_APPLICABLE, f"no longer in force (ended {rule.until})")
-    ok, why = _scope(case, rule.scope)
-    if not ok:
-        return verdict(Verdict.NOT_APPLICABLE, why)
-    clauses = [c for c in rule.clauses if _in_force(c, rule, day)]
-    findings = {c.id: _test(case, rule, c.trigger) for c in clauses}
-    fired = {cid for cid, f in findings.items() if f.fired}
-    changed = True
-    while changed:
-        changed = False
-        for c in clauses:
-            if c.id in fired and not all(r in fired for r in c.requires):
-                fired.discard(c.id)
-                changed = True
-    suspensions = _suspended(rule, day)
-    whole = [s for s in suspensions if not s.clauses]
+def technology_flags(G: nx.MultiDiGraph, platform: str, *,
+                     as_of: str | dt.date | None = None, assume: str = "lapsed",
+                     rules: str | Iterable[str] | None = None,
+                     min_confidence: str | Confidence | None = None) -> list[TechnologyFlag]:
+    """Return the facilities on ``platform``'s supply that a technology rule flags."""
+    how = _check(assume)
+    (target,) = resolve_products(G, [platform])
+    ctx = _context(G, [target], as_of, min_confidence)
+    return [f for rule in _rules(G, rules) for f in _flags(ctx, rule, target, how)]
 
-    def suspension_of(cid: str) -> Any:
-        return next((s for s in suspensions if not s.clauses or cid in s.clauses), None)
 
-    def combined(c: Clause) -> _Finding:
-        parts = [findings[c.id]] + [findings[r] for r in c.requires if r in findings]
-        path = next((p.path for p in parts if p.path), [])
-        figure = next((p.figure for p in parts if p.figure is not None), None)
-        return _Finding(True, "; ".join(p.evidence for p in parts), figure, path,
-                        weakest([p.confidence for p in parts]),
-                        sorted({s for p in parts for s in p.sources}))
+# --------------------------------------------------------------------------- the answer
 
-    # A clause whose verdict is not-applicable is a condition only (others require it).
-    firing = sorted((c for c in clauses if c.id in fired
-                     and c.verdict != Verdict.NOT_APPLICABLE),
-                    key=lambda c: -_SEVERITY[c.verdict])
-    active = [c for c in firing if suspension_of(c.id) is None]
-    if active:
-        top = active[0]
-        found = combined(top)
-        return verdict(top.verdict, found.evidence, top.id, found)
-    if firing:
-        top = firing[0]
-        found = combined(top)
-        s = suspension_of(top.id)
-        window = f"{s.start}..{s.end or ''}" + (f" by {s.by}" if s.by else "")
-        return verdict(Verdict.SUSPENDED,
-                       f"would be {top.verdict.value} ({found.evidence}); suspended {window}",
-                       top.id, found, s.sources)
-    quiet = [findings[c.id].evidence for c in clauses if not c.requires] or \
-        [f.evidence for f in findings.values()]
-    evidence = "no clause fires: " + "; ".join(quiet) if quiet else "no clause in force"
-    if whole:
-        evidence += f" (rule suspended {whole[0].start}..{whole[0].end or ''})"
-    weakest_found = _Finding(False, evidence,
-                             confidence=weakest([f.confidence for f in findings.values()]),
-                             sources=sorted({s for f in findings.values() for s in f.sources}))
-    return verdict(rule.otherwise, evidence, None, weakest_found)
+
+def _cut(G: nx.MultiDiGraph, platform: str, day: dt.date, links: set[tuple[str, str, str]]
+         ) -> tuple[bool, list[bool]]:
+    net = supply_network(G, as_of=day, denied=links)
+    ok = supplied_mask(net)
+    return any(ok[i] for i in net.assemblies.get(platform, ())), ok
+
+
+def check_compliance(
+    G: nx.MultiDiGraph,
+    platform: str,
+    *,
+    as_of: str | dt.date | None = None,
+    assume: str = "lapsed",
+    min_confidence: str | Confidence | None = None,
+) -> Compliance:
+    """Return the compliance answer of ``platform`` as of a date (module docstring).
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(DATA / "compliance_mini")
+    >>> c = check_compliance(G, "missile", as_of="2026-12-15")
+    >>> c.by_verdict, c.supplied_if_denied_stop, c.lose_supply_if_denied_stop
+    ({'denied': 1}, False, ['us-asm', 'us-comp'])
+    """
+    how = _check(assume)
+    day = parse_date(as_of)
+    (target,) = resolve_products(G, [platform])
+    rows = shipment_verdicts(G, target, as_of=day, assume=how, min_confidence=min_confidence)
+    ctx = _context(G, [target], day, min_confidence)
+    chosen = _rules(G, None)
+    live = [r for r in rows if r.applies]
+    denied = {r.link for r in live if r.verdict == Verdict.DENIED}
+    licensed = {r.link for r in live}
+    supplied, base = _cut(G, target, day, set())
+    net = supply_network(G, as_of=day)
+    upstream = ctx.upstream(target) - {target}
+
+    def lost(ok: list[bool]) -> list[str]:
+        return sorted(f for f in upstream if f in net.index
+                      and base[net.index[f]] and not ok[net.index[f]])
+
+    if_denied, ok_denied = _cut(G, target, day, denied)
+    if_refused, ok_refused = _cut(G, target, day, licensed)
+    counts: dict[str, int] = {}
+    for r in live:
+        counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
+    return Compliance(
+        platform=target, as_of=day, assume=how, shipments=rows, by_verdict=counts,
+        supplied=supplied, supplied_if_denied_stop=if_denied,
+        supplied_if_licences_refused=if_refused,
+        lose_supply_if_denied_stop=lost(ok_denied),
+        lose_supply_if_licences_refused=lost(ok_refused),
+        procurement=[p for r in chosen if "procurement" in rule_kinds(r)
+                     if (p := _procurement(ctx, r, target, how)) is not None],
+        technology_flags=[f for r in chosen for f in _flags(ctx, r, target, how)])
 
 
 def evaluate(
@@ -524,49 +434,81 @@ def evaluate(
     product: str,
     *,
     as_of: str | dt.date | None = None,
-    end_user: str = "military",
-    destination: str = "US",
+    end_user: str | None = None,
+    destination: str | None = None,
     rules: str | Iterable[str] | None = None,
     min_confidence: str | Confidence | None = None,
+    assume: str = "lapsed",
 ) -> list[RuleVerdict]:
-    """Return what each rule says of ``product`` as of a date (see the module docstring).
+    """Return one row per rule for ``product`` as of a date (see the module docstring).
 
-    Parameters
-    ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph, with its rule nodes (not mutated).
-    product : str
-        A product id (a platform, a component, a magnet …).
-    as_of : date or ISO str, optional
-        The date (default today): rule windows, suspensions and the network as of then.
-    end_user : {"military", "civil"}
-        Who the product is for.
-    destination : str
-        Where it goes (ISO country), for end-user clauses that name countries.
-    rules : str or list of str, optional
-        The rule ids to evaluate (default all, in dataset order).
-    min_confidence : str, optional
-        Drop facilities and links weaker than this level first.
-
-    Returns
-    -------
-    list of RuleVerdict
-        One per rule: ``verdict``, the ``clause`` that fired, ``evidence`` (the figure or
-        the path), ``figure``, ``path``, ``confidence`` and ``sources``.
+    ``end_user`` / ``destination`` read the shipments as if that were their only end use /
+    destination (default: the platforms' own).
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/compliance_mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(DATA / "compliance_mini")
     >>> [(v.rule, v.verdict.value) for v in evaluate(G, "missile", as_of="2025-12-15")]
     [('NO61', 'suspended'), ('DFARS', 'compliant')]
     >>> [(v.rule, v.verdict.value) for v in evaluate(G, "missile", as_of="2026-12-15")]
-    [('NO61', 'denied'), ('DFARS', 'compliant')]
+    [('NO61', 'shipments-denied'), ('DFARS', 'compliant')]
     """
-    if end_user not in END_USERS:
+    if end_user is not None and end_user not in END_USERS:
         raise QueryError(f"end user must be one of {', '.join(END_USERS)}, not {end_user!r}")
+    how = _check(assume)
     day = parse_date(as_of)
     (target,) = resolve_products(G, [product])
     chosen = _rules(G, rules)
-    case = _Case(G, target, day, end_user, destination, min_confidence)
-    return [_evaluate_rule(case, rule) for rule in chosen]
+    ctx = _context(G, [target], day, min_confidence, end_user, destination)
+    rows = shipment_verdicts(G, target, as_of=day, assume=how, rules=[r.id for r in chosen],
+                             min_confidence=min_confidence, end_user=end_user,
+                             destination=destination)
+    out = []
+    for rule in chosen:
+        time = rule_time(rule, day, assume=how)
+        if "procurement" in rule_kinds(rule):
+            p = _procurement(ctx, rule, target, how)
+            assert p is not None
+            out.append(RuleVerdict(rule=rule.id, instrument=rule.instrument, product=target,
+                                   as_of=day, verdict=p.verdict, clause=p.clause,
+                                   evidence=p.evidence, path=p.path, status=p.status,
+                                   confidence=p.confidence, sources=p.sources))
+            continue
+        mine = [r for r in rows if r.rule == rule.id]
+        flags = _flags(ctx, rule, target, how)
+        live = [r for r in mine if r.applies]
+        if live:
+            worst = max(live, key=lambda r: r.verdict == Verdict.DENIED)
+            verdict = (Verdict.SHIPMENTS_DENIED if worst.verdict == Verdict.DENIED
+                       else Verdict.SHIPMENTS_LICENSED)
+            chosen_rows = live
+        elif any(f.status.endswith("in-force") for f in flags):
+            verdict, chosen_rows, worst = Verdict.FACILITIES_FLAGGED, [], None
+        elif mine or flags:
+            verdict, chosen_rows, worst = Verdict.SUSPENDED, mine, mine[0] if mine else None
+        else:
+            verdict, chosen_rows, worst = Verdict.NOT_APPLICABLE, [], None
+        counts: dict[str, int] = {}
+        for r in chosen_rows:
+            counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
+        if chosen_rows:
+            evidence = (f"licenses shipments, not {target}: "
+                        + ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+                        + f" ({worst.supplier} → {worst.buyer}: {worst.evidence})"
+                        if worst else "")
+        elif flags:
+            evidence = (f"flags {len(flags)} facilities ({flags[0].facility} runs "
+                        f"{flags[0].technology}), not {target}")
+        else:
+            evidence = (time.reason if time.status in ("not-yet", "ended")
+                        else "no shipment on the supply is in scope")
+        levels = [r.confidence for r in chosen_rows] + [f.confidence for f in flags]
+        out.append(RuleVerdict(
+            rule=rule.id, instrument=rule.instrument, product=target, as_of=day,
+            verdict=verdict, clause=worst.clause if worst else None, evidence=evidence,
+            path=[worst.supplier, worst.buyer] if worst else [], status=time.status,
+            confidence=weakest([rule.confidence, time.confidence, *levels]),
+            sources=sorted(set(rule.sources) | {s for r in chosen_rows for s in r.sources})))
+    return out
+

@@ -12,7 +12,7 @@ HHI is the sum of squared percentage shares (0–10 000).
 ``non_cn_routes`` counts the independent routes that stay when every facility located in
 China fails: the fewest further facilities whose joint loss would leave no supplied
 non-Chinese producer of the product at the stage (Menger's reading of "independent routes",
-AND-aware: an integer programme, see :func:`queries.chokepoints.solve_cut`). Zero means the
+AND-aware: an integer programme, see :func:`oretrace.queries.chokepoints.solve_cut`). Zero means the
 loss of China alone already leaves none.
 """
 
@@ -25,12 +25,11 @@ from typing import Any
 
 import networkx as nx
 import pandas as pd
-
-from graphmodel import QueryError, weakest
-from graphmodel.vocab import Stage
-from queries.capacity import flow_capacity
-from queries.chokepoints import solve_cut
-from queries.feasibility import group_keys, supplied_mask, supply_network
+from oretrace.graphmodel import QueryError, weakest
+from oretrace.graphmodel.vocab import Stage
+from oretrace.queries.capacity import flow_capacity
+from oretrace.queries.chokepoints import solve_cut
+from oretrace.queries.feasibility import group_keys, supplied_mask, supply_network
 
 __all__ = ["find_concentration"]
 
@@ -77,7 +76,7 @@ def find_concentration(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> table = find_concentration(load_dataset(), stage="mine", as_of="2026-11-24")
     >>> row = table[table["product"] == "*"].iloc[0]
     >>> str(row["top_country"]), bool(0.6 < row["cn_share"] < 0.8)
@@ -90,7 +89,7 @@ def find_concentration(
     view = net.view
     chinese = [i for i, f in enumerate(net.facilities) if view.nodes[f].get("country") == "CN"]
     ok_without_cn = supplied_mask(net, chinese) if routes else []
-    # Markets are stand-ins, never cut (queries.feasibility.group_keys): count real sites.
+    # Markets are stand-ins, never cut (oretrace.queries.feasibility.group_keys): count real sites.
     keys = group_keys(net, "facility") if routes else []
     groups: dict[tuple[str, str], list[str]] = {}
     for f in net.facilities:

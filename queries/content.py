@@ -9,7 +9,7 @@ a rare-earth item is made: mined, concentrated, separated, reduced to metal, all
 into a magnet, recycled, or pooled in that country's market (``ORIGIN_STAGES``) — the
 reading of "China-origin rare-earth items" in MOFCOM No. 61 and of a Chinese mine or
 separation plant in DESIGN §3. Pass ``stages`` to narrow it (``{"mine"}``: mined there) or
-any :class:`~queries.predicates.Predicate` as ``origin``.
+any :class:`~oretrace.queries.predicates.Predicate` as ``origin``.
 
 **Mass share** (DESIGN §3). For each element, the share of it leaving a facility that is of
 origin is the supply-share-weighted mean of its suppliers' shares, inputs weighted by how
@@ -34,17 +34,17 @@ A by-product a facility makes without a bill of materials (scrap) is valued at i
 × the facility's origin mass share; an origin item without a price is valued through its
 inputs (a lower bound) and named in ``notes`` (when it is in the product's chain).
 
-**Engines.** :func:`origin_share` takes ``engine`` (see :mod:`queries.feasibility`). The
+**Engines.** :func:`origin_share` takes ``engine`` (see :mod:`oretrace.queries.feasibility`). The
 compiled engine computes the mass shares on the compiled form
-(:func:`graphmodel.compiled.mass_shares`, bounds included) and the value share, the
+(:func:`oretrace.graphmodel.compiled.mass_shares`, bounds included) and the value share, the
 evidence and the notes the plain way on the facilities upstream of the product only (which
 is all they depend on). It reads the network at a date, not above a confidence floor: with
 ``min_confidence`` the plain engine answers.
 
 Examples
 --------
->>> from loaders import load_dataset
->>> G = load_dataset("tests/data/mini")
+>>> from oretrace.loaders import load_dataset
+>>> G = load_dataset(MINI)
 >>> r = origin_share(G, "missile", as_of="2026-06-01")
 >>> round(r.share, 6), round(r.kg_per_unit, 6)
 (1.0, 0.534)
@@ -62,9 +62,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from pydantic import BaseModel
-
-from graphmodel import (
+from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
     QueryError,
@@ -75,11 +73,13 @@ from graphmodel import (
     restrict,
     weakest,
 )
-from graphmodel.schema import ELEMENTS
-from graphmodel.vocab import EdgeKind, NodeKind, Stage
-from queries.exposure import _dated_subgraph, _supply_graph, makers, resolve_products
-from queries.feasibility import Engine, choose_engine
-from queries.predicates import Predicate
+from oretrace.graphmodel.ranges import range_of
+from oretrace.graphmodel.schema import ELEMENTS
+from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
+from oretrace.queries.exposure import _dated_subgraph, _supply_graph, makers, resolve_products
+from oretrace.queries.feasibility import Engine, choose_engine
+from oretrace.queries.predicates import Predicate
+from pydantic import BaseModel
 
 __all__ = [
     "ORIGIN_STAGES",
@@ -119,8 +119,28 @@ class ElementShare(BaseModel):
     value_share: float | None
 
 
+class RangedLine(BaseModel):
+    """A bill-of-materials line whose quantity is a range (``lo..hi``), with what each end
+    reads (columns ``low_reading`` and ``high_reading`` of ``bom.csv``)."""
+
+    product: str
+    input: str
+    qty: float
+    qty_low: float
+    qty_high: float
+    low_reading: str | None
+    high_reading: str | None
+    sources: list[str]
+    confidence: Confidence
+
+
 class ContentShare(BaseModel):
-    """The share of a product's rare-earth content (or one element's) of an origin."""
+    """The share of a product's rare-earth content (or one element's) of an origin.
+
+    ``kg_per_unit`` reads each ranged quantity at its midpoint; ``kg_per_unit_low`` and
+    ``kg_per_unit_high`` read every one at its low or high end, and ``ranges`` lists the
+    ranged lines that hold the elements, with the reading each end stands for.
+    """
 
     product: str
     name: str | None
@@ -133,6 +153,9 @@ class ContentShare(BaseModel):
     share_high: float | None
     coverage: float | None
     kg_per_unit: float
+    kg_per_unit_low: float
+    kg_per_unit_high: float
+    ranges: list[RangedLine]
     mass_share: float | None
     value_usd: float
     value_share: float | None
@@ -179,13 +202,25 @@ def _content_table(G: nx.MultiDiGraph) -> dict[str, dict[str, float]]:
     return table
 
 
+def _is_opaque(G: nx.MultiDiGraph, product: str, memo: dict[str, bool]) -> bool:
+    """Whether ``product`` declares no element fractions (counted in kg) and every input of
+    its bill of materials is opaque too: its composition is unknown, not empty."""
+    if product not in memo:
+        attrs = G.nodes[product]
+        memo[product] = False  # a loop through the bill of materials is not opaque
+        declared = attrs.get("elements") if attrs.get("unit") == "kg" else None
+        memo[product] = not declared and all(
+            inp in G and _is_opaque(G, inp, memo) for inp in bill_of_materials(G, product))
+    return memo[product]
+
+
 def element_content(G: nx.MultiDiGraph, product: str) -> dict[str, float]:
     """Return the kilograms of each element in one unit of ``product``.
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> element_content(load_dataset("tests/data/mini"), "actuator")
+    >>> from oretrace.loaders import load_dataset
+    >>> element_content(load_dataset(MINI), "actuator")
     {'Nd': 0.1335}
     """
     (pid,) = resolve_products(G, [product])
@@ -205,8 +240,8 @@ def find_element_content(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> find_element_content(load_dataset("tests/data/mini")).values.tolist()
+    >>> from oretrace.loaders import load_dataset
+    >>> find_element_content(load_dataset(MINI)).values.tolist()
     [['missile', 'Test missile', 'Nd', 0.534]]
     """
     targets = resolve_products(G, products)
@@ -227,10 +262,10 @@ def origin_facilities(G: nx.MultiDiGraph, origin: str | Predicate = "CN", *,
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> sorted(origin_facilities(load_dataset("tests/data/mini"), "CN"))
+    >>> from oretrace.loaders import load_dataset
+    >>> sorted(origin_facilities(load_dataset(MINI), "CN"))
     ['cn-mine', 'cn-sep']
-    >>> sorted(origin_facilities(load_dataset("tests/data/mini"), "CN", stages={"mine"}))
+    >>> sorted(origin_facilities(load_dataset(MINI), "CN", stages={"mine"}))
     ['cn-mine']
     """
     if isinstance(origin, Predicate):
@@ -263,22 +298,48 @@ class _Network:
             self.suppliers[f] = by_input
         self.boms = {q: bill_of_materials(V, q) for q in {q for qs in self.products.values()
                                                           for q in qs}}
+        self._opaque: dict[str, bool] = {}
 
     def is_market(self, f: str) -> bool:
         return bool(self.V.nodes[f].get("stage") == Stage.MARKET)
 
     def intake(self, f: str, element: str) -> dict[str, float]:
-        """Kilograms of ``element`` each needed input brings (per unit of each product)."""
+        """Kilograms of ``element`` each needed input brings (per unit of each product).
+
+        An *opaque* input (a concentrate that declares no element fractions) carries the
+        element its buyer makes and its other inputs do not explain: the rest is shared
+        among the opaque inputs by quantity; a market, or a plant making only opaque
+        products (a cracking plant), passes it through. So the origin of an element
+        survives the steps before its first declared fraction (the mined origin of the Nd
+        in an oxide). :func:`oretrace.graphmodel.compiled.mass_shares` applies the same rule.
+        """
         weights: dict[str, float] = {}
+        opaque: dict[str, float] = {}
         for p in self.needs[f]:
             kg = self.content.get(p, {}).get(element, 0.0)
-            if kg <= 0:
-                continue
             qty = 1.0 if self.is_market(f) else sum(
                 self.boms[q].get(p, 0.0) for q in self.products[f])
-            if qty * kg > 0:
+            if kg > 0 and qty * kg > 0:
                 weights[p] = qty * kg
+            elif kg <= 0 and qty > 0 and self.opaque(p):
+                opaque[p] = qty
+        if not opaque:
+            return weights
+        if self.is_market(f):
+            return {**weights, **opaque}
+        made = sum(self.content.get(q, {}).get(element, 0.0)
+                   for q in self.products[f] if not self.opaque(q))
+        rest = made - sum(weights.values())
+        if rest > _EPS:
+            total = sum(opaque.values())
+            return {**weights, **{p: rest * q / total for p, q in opaque.items()}}
+        if not weights and all(self.opaque(q) for q in self.products[f]):
+            return dict(opaque)
         return weights
+
+    def opaque(self, product: str) -> bool:
+        """A product with no element fractions of its own nor from any input (a concentrate)."""
+        return product in self.V and _is_opaque(self.V, product, self._opaque)
 
 
 _Vector = np.ndarray[Any, np.dtype[np.float64]]
@@ -310,7 +371,8 @@ _Shares = Mapping[str, tuple[float | None, float, float]]
 
 
 class _CompiledShares(Mapping[str, tuple[float | None, float, float]]):
-    """The mass shares of :func:`graphmodel.compiled.mass_shares`, read as :func:`_mass_shares`
+    """The mass shares of :func:`oretrace.graphmodel.compiled.mass_shares`, read as
+    :func:`_mass_shares`
     gives them (``nan`` → ``None``), by facility id."""
 
     def __init__(self, cg: compiled.CompiledGraph, est: _Vector, low: _Vector,
@@ -559,8 +621,8 @@ def origin_share(
     40 % Chinese) and 0.06 kg Dy oxide (300 $/kg, all Chinese):
     ``tests/test_content.py`` builds it; 0.30·0.4·70 + 0.06·300 = 26.4 $ per kg.
 
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
     >>> r = origin_share(G, "magnet", by="value", as_of="2026-06-01")
     >>> round(r.value_usd, 4), round(r.share, 4)
     (21.84, 0.2184)
@@ -630,6 +692,7 @@ def origin_share(
         notes.add(f"{target!r} holds no {'rare earths' if asked is None else '+'.join(asked)} "
                   "according to its bill of materials")
     confidence, sources = _evidence(V, target, producers, frozenset(chosen), net.content)
+    bounds = _content_bounds(V, target, frozenset(chosen))
     share = mass_share if by == "mass" else value_share
     return ContentShare(
         product=target, name=G.nodes[target].get("name"),
@@ -637,10 +700,47 @@ def origin_share(
         element=None if asked is None else "+".join(asked), as_of=day, share=share,
         share_low=low if by == "mass" else None, share_high=high if by == "mass" else None,
         coverage=None if low is None or high is None else 1.0 - (high - low),
-        kg_per_unit=total_kg, mass_share=mass_share, value_usd=value_usd,
+        kg_per_unit=total_kg, kg_per_unit_low=bounds[0], kg_per_unit_high=bounds[1],
+        ranges=bounds[2], mass_share=mass_share, value_usd=value_usd,
         value_share=value_share, unit_price_usd=None if price is None else float(price),
         elements=rows, makers=sorted(producers), confidence=confidence, sources=sources,
         notes=sorted(notes))
+
+
+def _content_bounds(G: nx.MultiDiGraph, target: str, elements: frozenset[str]
+                    ) -> tuple[float, float, list[RangedLine]]:
+    """Kilograms of ``elements`` in one unit of ``target`` with every ranged quantity at its
+    low end, and at its high end; and the ranged lines that hold any of them."""
+    memo: dict[tuple[str, int], float] = {}
+    lines: dict[tuple[str, str], RangedLine] = {}
+
+    def kg(product: str, end: int) -> float:
+        key = (product, end)
+        if key not in memo:
+            memo[key] = 0.0  # a loop contributes nothing more (content raises on loops)
+            attrs = G.nodes[product]
+            declared = attrs.get("elements") or {}
+            if declared and attrs.get("unit") == "kg":
+                memo[key] = sum(float(f) for e, f in declared.items() if e in elements)
+            else:
+                total = 0.0
+                for _, inp, d in G.out_edges(product, data=True):
+                    if d.get("kind") != EdgeKind.REQUIRES or d.get("substitute_for") is not None:
+                        continue
+                    ends = range_of(d, "qty")
+                    qty = float(d["qty"]) if ends is None else ends[end]
+                    held = kg(inp, end)
+                    total += qty * held
+                    if ends is not None and held > 0:
+                        lines[(product, inp)] = RangedLine(
+                            product=product, input=inp, qty=float(d["qty"]), qty_low=ends[0],
+                            qty_high=ends[1], low_reading=d.get("low_reading"),
+                            high_reading=d.get("high_reading"), sources=list(d["sources"]),
+                            confidence=d["confidence"])
+                memo[key] = total
+        return memo[key]
+
+    return kg(target, 0), kg(target, 1), [lines[k] for k in sorted(lines)]
 
 
 def _evidence(V: nx.MultiDiGraph, target: str, producers: list[str], elements: frozenset[str],

@@ -2,7 +2,7 @@
 
 Everything here reads the *needed-supply graph* (:func:`supply_graph`): a plain
 ``networkx.DiGraph`` over facilities with an edge ``u -> v`` when ``u`` supplies ``v`` a
-product ``v`` needs (``graphmodel.supply_edges``), plus an edge from each facility making a
+product ``v`` needs (``oretrace.graphmodel.supply_edges``), plus an edge from each facility making a
 target product to that product's node. It is facility-level: a facility's output is taken
 to carry everything it receives, as the feasibility model of DESIGN §3 reads it.
 
@@ -15,17 +15,18 @@ broken by the graph's own order (facilities in the order of ``G``), never by set
 a supply graph built on a part of the facilities gives the same paths as the whole one.
 
 :func:`find_exposed` and :func:`find_where_used` take ``engine`` (see
-:mod:`queries.feasibility`): on large graphs the facilities upstream of each product (or
-downstream of the node) are found on the compiled form (:func:`graphmodel.compiled.upstream_mask`,
-:func:`~graphmodel.compiled.where_used_mask`) and the needed-supply graph, with its witness
+:mod:`oretrace.queries.feasibility`): on large graphs the facilities upstream of each product (or
+downstream of the node) are found on the compiled form
+(:func:`oretrace.graphmodel.compiled.upstream_mask`,
+:func:`~oretrace.graphmodel.compiled.where_used_mask`) and the needed-supply graph, with its witness
 paths, is built on those facilities only. The compiled form reads the network at a date, not
 above a confidence floor: with ``min_confidence`` the plain engine answers.
 
 Examples
 --------
->>> from loaders import load_dataset
->>> from queries.predicates import CN_TECHNOLOGY
->>> G = load_dataset("tests/data/mini")
+>>> from oretrace.loaders import load_dataset
+>>> from oretrace.queries.predicates import CN_TECHNOLOGY
+>>> G = load_dataset(MINI)
 >>> [e.paths for e in find_exposed(G, CN_TECHNOLOGY, as_of="2026-06-01")]
 [[['cn-mine', 'cn-sep', 'jp-mag', 'us-comp', 'us-asm', 'missile']]]
 """
@@ -40,9 +41,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
-
-from graphmodel import (
+from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
     QueryError,
@@ -56,9 +55,9 @@ from graphmodel import (
     restrict,
     weakest,
 )
-from graphmodel.vocab import Category, EdgeKind, NodeKind, Stage
-from queries.feasibility import Engine, choose_engine
-from queries.predicates import (
+from oretrace.graphmodel.vocab import Category, EdgeKind, NodeKind, Stage
+from oretrace.queries.feasibility import Engine, choose_engine
+from oretrace.queries.predicates import (
     ANY_CN,
     CN_OWNED,
     CN_PROCESSING,
@@ -66,7 +65,8 @@ from queries.predicates import (
     Predicate,
     controlled_companies,
 )
-from queries.predicates import predicate as named_predicate
+from oretrace.queries.predicates import predicate as named_predicate
+from pydantic import BaseModel
 
 __all__ = [
     "Dependant",
@@ -150,12 +150,12 @@ def supply_graph(G: nx.MultiDiGraph, *, targets: Iterable[str] = ()) -> nx.DiGra
     Nodes are the facilities of ``G`` (attributes ``confidence``, ``sources``) and the
     ``targets`` (product ids), each fed by the facilities making it (:func:`makers`). Edges
     carry ``products`` (what flows), ``confidence`` and ``sources``. Pass a time-sliced view
-    (``graphmodel.restrict``) to read it as of a date.
+    (``oretrace.graphmodel.restrict``) to read it as of a date.
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> H = supply_graph(load_dataset("tests/data/mini"), targets=["missile"])
+    >>> from oretrace.loaders import load_dataset
+    >>> H = supply_graph(load_dataset(MINI), targets=["missile"])
     >>> sorted(H.predecessors("jp-mag")), H.edges["us-asm", "missile"]["products"]
     (['cn-sep', 'us-sep'], ['missile'])
     """
@@ -407,7 +407,7 @@ def find_exposed(
     G : networkx.MultiDiGraph
         The oretrace graph (not mutated).
     predicate : Predicate or str
-        What to look for: a :class:`queries.predicates.Predicate` or its name
+        What to look for: a :class:`oretrace.queries.predicates.Predicate` or its name
         (``cn-processing``, ``cn-owned``, ``cn-technology``, ``any``; ``a|b``, ``a&b``).
     as_of : date or ISO str, optional
         The date to read the network at (default today).
@@ -431,14 +431,14 @@ def find_exposed(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
     >>> [(e.platform, e.through) for e in find_exposed(G, "cn-processing")]
     [('missile', ['cn-sep'])]
     >>> find_exposed(G, "cn-processing", products=["F-53"])
     Traceback (most recent call last):
     ...
-    graphmodel.errors.UnknownNodeError: no product with id 'F-53'
+    oretrace.graphmodel.errors.UnknownNodeError: no product with id 'F-53'
     """
     _check_k(k)
     pred = _as_predicate(predicate)
@@ -534,8 +534,8 @@ def find_where_used(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> G = load_dataset("tests/data/mini")
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
     >>> [(d.platform, d.via, d.paths) for d in find_where_used(G, "cn-sx", as_of="2026-01-01")]
     [('missile', ['cn-sep'], [['cn-sep', 'jp-mag', 'us-comp', 'us-asm', 'missile']])]
     """
@@ -624,8 +624,8 @@ def trace(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> tree = trace(load_dataset("tests/data/mini"), "missile", as_of="2026-01-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> tree = trace(load_dataset(MINI), "missile", as_of="2026-01-01")
     >>> tree[["facility", "buyer", "match"]].values.tolist()
     ... # doctest: +NORMALIZE_WHITESPACE
     [['cn-mine', 'cn-sep', True], ['cn-sep', 'jp-mag', True], ['jp-mag', 'us-comp', False],

@@ -21,11 +21,12 @@ market can still be failed by naming it (``ID`` or ``facility:ID``), to ask what
 the pooled market closes.
 
 **Engines.** The public queries (:func:`simulate` here, and those of
-:mod:`queries.chokepoints`, :mod:`queries.content` and :mod:`queries.exposure`) take
+:mod:`oretrace.queries.chokepoints`, :mod:`oretrace.queries.content` and
+:mod:`oretrace.queries.exposure`) take
 ``engine``: ``"plain"`` runs the networkx implementation (the reference), ``"compiled"``
-the array form of :mod:`graphmodel.compiled` (one vectorised pass per level, same answers),
+the array form of :mod:`oretrace.graphmodel.compiled` (one vectorised pass per level, same answers),
 and ``"auto"`` (the default) picks compiled from
-:data:`graphmodel.compiled.COMPILED_MIN_EDGES` graph edges, plain below
+:data:`oretrace.graphmodel.compiled.COMPILED_MIN_EDGES` graph edges, plain below
 (:func:`choose_engine`). :data:`ENGINE_RUNS` counts which engine answered each query.
 """
 
@@ -41,9 +42,7 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, Field
-
-from graphmodel import (
+from oretrace.graphmodel import (
     QueryError,
     UnknownNodeError,
     compiled,
@@ -54,8 +53,9 @@ from graphmodel import (
     platforms,
     restrict,
 )
-from graphmodel.vocab import COUNTRIES, EdgeKind, NodeKind, Stage
-from queries.predicates import located_in
+from oretrace.graphmodel.vocab import COUNTRIES, EdgeKind, NodeKind, Stage
+from oretrace.queries.predicates import located_in
+from pydantic import BaseModel, Field
 
 __all__ = [
     "ENGINES",
@@ -108,14 +108,14 @@ def choose_engine(
     """Return the engine that answers ``query`` on ``G``, and count it in :data:`ENGINE_RUNS`.
 
     ``auto`` picks ``compiled`` when ``G`` has at least
-    :data:`graphmodel.compiled.COMPILED_MIN_EDGES` edges and ``plain`` otherwise.
+    :data:`oretrace.graphmodel.compiled.COMPILED_MIN_EDGES` edges and ``plain`` otherwise.
     ``unsupported`` names an option of this call that the compiled form does not read
     (e.g. ``min_confidence``): ``auto`` then picks ``plain``, and an explicit ``compiled``
-    raises :class:`graphmodel.QueryError`, as does an unknown engine.
+    raises :class:`oretrace.graphmodel.QueryError`, as does an unknown engine.
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> choose_engine(load_dataset("tests/data/mini"), query="doctest")
     'plain'
     >>> choose_engine(load_dataset("tests/data/mini"), "compiled", query="doctest")
@@ -214,12 +214,12 @@ def supply_network(
     """Compile the facility graph of ``G`` as of a date (links in ``denied`` removed).
 
     Cached per graph object, date, options and the graph's node and edge counts, as
-    :func:`graphmodel.compiled.compile_graph`: a graph changed in place without changing
+    :func:`oretrace.graphmodel.compiled.compile_graph`: a graph changed in place without changing
     those counts must not be asked again (ask a copy).
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> net = supply_network(load_dataset(), as_of="2026-11-24")
     >>> all(len(net.assemblies[p]) >= 1 for p in ("F-35", "Tomahawk"))
     True
@@ -336,12 +336,12 @@ def resolve_failures(G: nx.MultiDiGraph, fail: Iterable[str]) -> dict[str, list[
 
     A bare ``ID`` may name a facility or a company. Markets belong to no company or country:
     only ``ID`` or ``facility:ID`` fails one. Unknown ids raise
-    :class:`graphmodel.UnknownNodeError` (with close matches); an unknown country code or
-    prefix raises :class:`graphmodel.QueryError`.
+    :class:`oretrace.graphmodel.UnknownNodeError` (with close matches); an unknown country code or
+    prefix raises :class:`oretrace.graphmodel.QueryError`.
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> "cn-separation-pool" in resolve_failures(load_dataset(), ["country:CN"])["country:CN"]
     True
     """
@@ -439,7 +439,7 @@ def clause_status(rule: Mapping[str, Any], clause: Mapping[str, Any],
     A clause applies from its ``effective`` date (default: the rule's) until its ``until``
     (exclusive; default the rule's), outside every suspension that covers the whole rule or
     names the clause. A suspension runs from ``start`` to ``end`` *inclusive*, as
-    :mod:`queries.compliance` reads them: MOFCOM No. 70 suspends No. 61 "until 10 November
+    :mod:`oretrace.queries.compliance` reads them: MOFCOM No. 70 suspends No. 61 "until 10 November
     2026", so it applies again from 2026-11-11.
     """
     effective = _as_date(clause.get("effective")) or _as_date(rule.get("effective"))
@@ -716,12 +716,12 @@ def simulate(
         Let substitute inputs meet a need; the result lists each one used.
     engine : {"auto", "plain", "compiled"}
         ``plain``: the networkx implementation (the reference); ``compiled``: the array
-        form (:mod:`graphmodel.compiled`), the same answer field by field; ``auto``
-        (default): compiled from :data:`graphmodel.compiled.COMPILED_MIN_EDGES` edges.
+        form (:mod:`oretrace.graphmodel.compiled`), the same answer field by field; ``auto``
+        (default): compiled from :data:`oretrace.graphmodel.compiled.COMPILED_MIN_EDGES` edges.
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> G = load_dataset()
     >>> base = simulate(G, as_of="2026-11-24")
     >>> "F-35" in base.supplied
@@ -768,7 +768,7 @@ def compiled_scenario(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> cg, failed, report, alive = compiled_scenario(load_dataset("tests/data/mini"),
     ...                                               fail=["country:CN"], as_of="2026-06-01")
     >>> failed, report, alive
@@ -786,7 +786,7 @@ def compiled_scenario(
 
 def _simulate_compiled(G: nx.MultiDiGraph, specs: list[str], *, as_of: str | dt.date | None,
                        policy: str | Policy | None, substitutions: bool) -> Feasibility:
-    """:func:`simulate` on the compiled form (:mod:`graphmodel.compiled`)."""
+    """:func:`simulate` on the compiled form (:mod:`oretrace.graphmodel.compiled`)."""
     cg, failed, report, alive = compiled_scenario(G, fail=specs, as_of=as_of, policy=policy,
                                                   substitutions=substitutions)
     ok = compiled.supplied_mask(cg, failed=failed, alive=alive)

@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import pandas as pd
+from oretrace.graphmodel import facilities_making, get_node, platforms
+from oretrace.graphmodel.vocab import EdgeKind
 from pydantic import BaseModel
 
-from graphmodel import facilities_making, get_node, platforms
-from graphmodel.vocab import EdgeKind
+if TYPE_CHECKING:  # pandas loads when a table is built, not when the CLI starts
+    import pandas as pd
 
-__all__ = ["Neighbour", "NodeReport", "describe_node", "list_platforms", "summarize"]
+__all__ = ["Neighbour", "NodeReport", "count_rows", "describe_node", "list_platforms",
+           "summarize"]
+
+_COUNT_COLUMNS = ("element", "kind", "group", "confidence")
+
+
+def count_rows(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
+    """Return :func:`summarize`'s rows as plain records, without pandas.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A dataset's graph.
+
+    Returns
+    -------
+    list of dict
+        One record per (element, kind, group, confidence) with its ``count``, sorted.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("m", kind="facility", stage="mine", confidence="documented")
+    >>> G.add_node("s", kind="facility", stage="mine", confidence="documented")
+    >>> count_rows(G)
+    [{'element': 'node', 'kind': 'facility', 'group': 'mine', 'confidence': 'documented', \
+'count': 2}]
+    """
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    for _, d in G.nodes(data=True):
+        group = d.get("stage") or d.get("category") or d.get("authority") or ""
+        counts["node", d.get("kind"), group, d.get("confidence") or ""] += 1
+    for _, _, d in G.edges(data=True):
+        counts["edge", d.get("kind"), "", d.get("confidence") or ""] += 1
+    return [dict(zip(_COUNT_COLUMNS, key, strict=True)) | {"count": n}
+            for key, n in sorted(counts.items())]
 
 
 def summarize(G: nx.MultiDiGraph) -> pd.DataFrame:
@@ -19,27 +56,21 @@ def summarize(G: nx.MultiDiGraph) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> table = summarize(load_dataset())
     >>> platforms = table.query("kind == 'product' and group == 'platform'")
     >>> int(platforms["count"].sum()) >= 8
     True
     """
-    rows: list[dict[str, Any]] = []
-    for _, d in G.nodes(data=True):
-        group = d.get("stage") or d.get("category") or d.get("authority") or ""
-        rows.append({"element": "node", "kind": d.get("kind"), "group": group,
-                     "confidence": d.get("confidence") or ""})
-    for _, _, d in G.edges(data=True):
-        rows.append({"element": "edge", "kind": d.get("kind"), "group": "",
-                     "confidence": d.get("confidence") or ""})
-    frame = pd.DataFrame(rows, columns=["element", "kind", "group", "confidence"])
-    return (frame.groupby(["element", "kind", "group", "confidence"], dropna=False)
-            .size().rename("count").reset_index())
+    import pandas as pd
+
+    return pd.DataFrame(count_rows(G), columns=[*_COUNT_COLUMNS, "count"])
 
 
 def list_platforms(G: nx.MultiDiGraph) -> pd.DataFrame:
     """Return one row per platform: id, name, unit price, assembling facilities, sources."""
+    import pandas as pd
+
     rows = []
     for pid in platforms(G):
         d = G.nodes[pid]
@@ -75,7 +106,7 @@ class NodeReport(BaseModel):
 def describe_node(G: nx.MultiDiGraph, node: str) -> NodeReport:
     """Return ``node`` with its sources resolved and its edges listed.
 
-    Raises :class:`graphmodel.UnknownNodeError` (with close matches) for an unknown id.
+    Raises :class:`oretrace.graphmodel.UnknownNodeError` (with close matches) for an unknown id.
     """
     attrs = get_node(G, node)
     table = G.graph.get("sources", {})

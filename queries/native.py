@@ -1,10 +1,11 @@
 """Exposure and where-used run natively on a Neo4j server, giving the in-memory answers.
 
 :func:`find_exposed_native` and :func:`find_where_used_native` take a driver (from
-``graphmodel.backends.neo4j.connect``) and a dataset name instead of a graph, and return
-the very :class:`~queries.exposure.Exposure` and :class:`~queries.exposure.Dependant`
-objects that :func:`~queries.exposure.find_exposed` and
-:func:`~queries.exposure.find_where_used` return on the same data, field by field.
+``oretrace.graphmodel.backends.neo4j.connect``) and a dataset name instead of a graph, and return
+the very :class:`~oretrace.queries.exposure.Exposure` and
+:class:`~oretrace.queries.exposure.Dependant`
+objects that :func:`~oretrace.queries.exposure.find_exposed` and
+:func:`~oretrace.queries.exposure.find_where_used` return on the same data, field by field.
 
 What runs in Cypher, on the server (every value is a parameter; labels and relationship
 types are fixed constants of this module, never data):
@@ -20,7 +21,8 @@ types are fixed constants of this module, never data):
   nodes over ``SUPPLIES`` relationships that carry a needed input (``needed``, and ``_need``,
   the confidence of the bill-of-materials line that makes it needed, above the floor),
   active at ``as_of`` (``start`` inclusive, ``end`` exclusive), above ``min_confidence``,
-  between facilities active at ``as_of`` (the rules of ``graphmodel.is_active``). The planner
+  between facilities active at ``as_of`` (the rules of ``oretrace.graphmodel.is_active``). The
+  planner
   runs it as a pruning breadth-first expand, so paths are never enumerated (Neo4j 5.26 then
   drops the ``DISTINCT`` across start nodes: results are deduplicated in Python). From many
   start facilities (a technology's or a product's makers) it runs level by level instead,
@@ -31,18 +33,18 @@ types are fixed constants of this module, never data):
 What runs in Python, on what the server returned:
 
 - the 50 % ownership fixed point of ``cn-owned``: the company/owns subgraph (small) is pulled
-  and :func:`queries.predicates.controlled_companies` reused; likewise a company's group in
+  and :func:`oretrace.queries.predicates.controlled_companies` reused; likewise a company's group in
   where-used; the set algebra of composite predicates (``a|b``, ``a&b``, ``~a``);
 - the witness paths: the pulled subgraph is shaped exactly as
-  :func:`queries.exposure.supply_graph` shapes the whole graph, restricted to those
+  :func:`oretrace.queries.exposure.supply_graph` shapes the whole graph, restricted to those
   facilities (same attributes; nodes in the graph's order and each facility's supplies in
   its in-edge order, from the ``_seq`` and ``_in`` the push stored), and handed to
-  :func:`queries.exposure.witness_paths`, which breaks ties by that order only, so paths,
+  :func:`oretrace.queries.exposure.witness_paths`, which breaks ties by that order only, so paths,
   their order and their confidence are those of the in-memory query.
 
 Predicates run natively by name: the registered ones (``cn-processing``, ``cn-owned``,
 ``cn-technology``, ``cn-mining``, ``any``) and their compositions; any other raises
-:class:`graphmodel.QueryError` (use the in-memory backend for custom predicates).
+:class:`oretrace.graphmodel.QueryError` (use the in-memory backend for custom predicates).
 """
 
 from __future__ import annotations
@@ -53,8 +55,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-
-from graphmodel import (
+from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     BackendError,
     Category,
@@ -67,22 +68,22 @@ from graphmodel import (
     restrict,
     weakest,
 )
-from graphmodel.backends.neo4j import DEFAULT_DATASET, LAYOUT, run_read
-from graphmodel.vocab import PROCESSING_STAGES, EdgeKind, NodeKind, Stage
-from queries.exposure import (
+from oretrace.graphmodel.backends.neo4j import DEFAULT_DATASET, LAYOUT, run_read
+from oretrace.graphmodel.vocab import PROCESSING_STAGES, EdgeKind, NodeKind, Stage
+from oretrace.queries.exposure import (
     Dependant,
     Exposure,
     _check_k,
     _path_sources,
     witness_paths,
 )
-from queries.predicates import ANY_CN, PREDICATES, Predicate, controlled_companies
+from oretrace.queries.predicates import ANY_CN, PREDICATES, Predicate, controlled_companies
 
 __all__ = ["find_exposed_native", "find_matching_native", "find_where_used_native"]
 
 # --------------------------------------------------------------------------- Cypher
 
-#: A facility exists at ``$day`` (``graphmodel.is_active``), written for variable ``{v}``.
+#: A facility exists at ``$day`` (``oretrace.graphmodel.is_active``), written for variable ``{v}``.
 _ACTIVE = ("NOT ({v}.status = $closed AND {v}.online_until IS NULL) "
            "AND NOT ({v}.status IN $not_yet AND {v}.online_from IS NULL) "
            "AND ({v}.online_from IS NULL OR {v}.online_from <= $day) "
@@ -228,7 +229,8 @@ def _atoms() -> dict[str, tuple[Any, ...]]:
 
 
 def _parse(name: str) -> tuple[Any, ...]:
-    """Read a predicate name the way ``queries.predicates.predicate`` does (``|`` then ``&``)."""
+    """Read a predicate name the way ``oretrace.queries.predicates.predicate`` does (``|`` then
+    ``&``)."""
     for op, word in (("|", "or"), ("&", "and")):
         if op in name:
             parts = [_parse(p) for p in name.split(op)]
@@ -300,7 +302,7 @@ def find_matching_native(
     >>> find_matching_native(None, "cn-processing|my-own")
     Traceback (most recent call last):
     ...
-    graphmodel.errors.QueryError: predicate 'my-own' has no native form; choose from ...
+    oretrace.graphmodel.errors.QueryError: predicate 'my-own' has no native form; choose from ...
     """
     _, spec = _spec(predicate)
     return _select(_open(driver, dataset, as_of, min_confidence), spec)
@@ -323,7 +325,8 @@ def _targets(store: _Store, products: str | Iterable[str] | None) -> list[tuple[
 
 
 def _makers(store: _Store, targets: Sequence[str]) -> dict[str, list[str]]:
-    """Facilities making each target at the date, as ``queries.exposure.makers`` picks them."""
+    """Facilities making each target at the date, as ``oretrace.queries.exposure.makers`` picks
+    them."""
     rows = store.read(_Q_MAKERS, products=sorted(set(targets)))
     out: dict[str, list[str]] = {}
     for target in targets:
@@ -405,18 +408,18 @@ def find_exposed_native(
     min_confidence: str | Confidence | None = None,
     products: str | Iterable[str] | None = None,
 ) -> list[Exposure]:
-    """Return :func:`queries.exposure.find_exposed`'s answer, computed on a Neo4j server.
+    """Return :func:`oretrace.queries.exposure.find_exposed`'s answer, computed on a Neo4j server.
 
     Parameters
     ----------
     driver : neo4j.Driver
-        An open driver (``graphmodel.backends.neo4j.connect``).
+        An open driver (``oretrace.graphmodel.backends.neo4j.connect``).
     predicate : Predicate or str
         A registered predicate or its name, or a composition of them (``a|b``, ``a&b``).
     dataset : str
         The name the dataset was pushed under.
     as_of, k, min_confidence, products
-        As for :func:`queries.exposure.find_exposed`.
+        As for :func:`oretrace.queries.exposure.find_exposed`.
 
     Returns
     -------
@@ -428,7 +431,7 @@ def find_exposed_native(
     >>> find_exposed_native(None, "cn-processing", k=0)
     Traceback (most recent call last):
     ...
-    graphmodel.errors.QueryError: the number of witness paths must be at least 1, not 0
+    oretrace.graphmodel.errors.QueryError: the number of witness paths must be at least 1, not 0
     """
     _check_k(k)
     name, spec = _spec(predicate)
@@ -455,7 +458,7 @@ def find_exposed_native(
 
 
 def _facilities_for(store: _Store, node: str) -> tuple[list[str], str | None]:
-    """As ``queries.exposure``'s: the facilities standing for ``node`` (any date), and the
+    """As ``oretrace.queries.exposure``'s: the facilities standing for ``node`` (any date), and the
     product their first hop must carry."""
     rows = store.read(_Q_KINDS, ids=[node])
     if not rows:
@@ -487,7 +490,8 @@ def find_where_used_native(
     min_confidence: str | Confidence | None = None,
     products: str | Iterable[str] | None = None,
 ) -> list[Dependant]:
-    """Return :func:`queries.exposure.find_where_used`'s answer, computed on a Neo4j server.
+    """Return :func:`oretrace.queries.exposure.find_where_used`'s answer, computed on a Neo4j
+    server.
 
     Downstream reachability from ``node``'s facilities picks the platforms (or ``products``)
     that depend on it; for each, its upstream subgraph is pulled for the witness paths.
@@ -497,7 +501,7 @@ def find_where_used_native(
     >>> find_where_used_native(None, "cn-sx", k=0)
     Traceback (most recent call last):
     ...
-    graphmodel.errors.QueryError: the number of witness paths must be at least 1, not 0
+    oretrace.graphmodel.errors.QueryError: the number of witness paths must be at least 1, not 0
     """
     _check_k(k)
     day = parse_date(as_of)

@@ -23,8 +23,8 @@ Artists carry ids (``Artist.get_gid()``, kept as element ids in SVG output): ``n
 
 Examples
 --------
->>> from loaders import load_dataset
->>> G = load_dataset("tests/data/mini")
+>>> from oretrace.loaders import load_dataset
+>>> G = load_dataset(MINI)
 >>> fig = plot_supply_flow(G, "missile", as_of="2026-06-01")
 >>> sorted(p.get_gid() for p in fig.axes[0].patches if p.get_gid().startswith("link:"))
 ... # doctest: +NORMALIZE_WHITESPACE
@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import matplotlib as mpl
 import matplotlib.dates as mdates
 import networkx as nx
 import pandas as pd
@@ -49,8 +50,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch, PathPatch, Rectangle
 from matplotlib.path import Path
-
-from graphmodel import (
+from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter, FuncFormatter
+from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
     QueryError,
@@ -60,16 +62,17 @@ from graphmodel import (
     parse_date,
     restrict,
 )
-from graphmodel import platforms as platform_ids
-from graphmodel.schema import Rule
-from graphmodel.vocab import NodeKind, Stage
-from queries.chokepoints import rank_chokepoints
-from queries.compliance import evaluate
-from queries.concentration import find_concentration
-from queries.content import RARE_EARTHS
-from queries.exposure import effective_stage, find_exposed, trace
-from queries.feasibility import LEVELS
-from queries.predicates import (
+from oretrace.graphmodel import platforms as platform_ids
+from oretrace.graphmodel.rules import suspensions
+from oretrace.graphmodel.schema import Rule
+from oretrace.graphmodel.vocab import NodeKind, Stage
+from oretrace.queries.chokepoints import rank_chokepoints
+from oretrace.queries.compliance import evaluate
+from oretrace.queries.concentration import find_concentration
+from oretrace.queries.content import RARE_EARTHS
+from oretrace.queries.exposure import effective_stage, find_exposed, trace
+from oretrace.queries.feasibility import LEVELS
+from oretrace.queries.predicates import (
     CN_OWNED,
     CN_PROCESSING,
     CN_TECHNOLOGY,
@@ -122,11 +125,15 @@ VERDICT_COLOURS: dict[str, str] = {
     Verdict.CASE_BY_CASE: "#fcbba1",
     Verdict.SUSPENDED: "#bdbdbd",
     Verdict.COMPLIANT: "#a1d99b",
+    Verdict.WAIVED: "#fdd0a2",
+    Verdict.SHIPMENTS_DENIED: "#a50f15",
+    Verdict.SHIPMENTS_LICENSED: "#fc9272",
+    Verdict.FACILITIES_FLAGGED: "#fee0d2",
     Verdict.NOT_APPLICABLE: "#f0f0f0",
     "exposed": "#ef3b2c",
     "clear": "#a1d99b",
 }
-_DARK_CELLS = {Verdict.DENIED, Verdict.NON_COMPLIANT, "exposed"}
+_DARK_CELLS = {Verdict.DENIED, Verdict.NON_COMPLIANT, Verdict.SHIPMENTS_DENIED, "exposed"}
 
 #: Line style of a supply link by the confidence of what it rests on.
 _LINESTYLE: dict[str, Any] = {
@@ -232,8 +239,48 @@ def _text_colour(fill: str) -> str:
     return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 140 else "black"
 
 
+#: Control characters (C0 but tab and newline, DEL, C1), drawn as U+FFFD.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class _LiteralFigure(Figure):
+    """A figure whose every text is drawn as written: data strings are never mathtext.
+
+    An id or name holding ``$...$`` would otherwise be parsed as TeX when the figure is
+    drawn (and a bad command, ``$\\nosuchcmd$``, fails the whole drawing). Tick labels
+    made during drawing are covered too. Control characters, which no font draws, are
+    shown as U+FFFD.
+    """
+
+    def draw(self, renderer: Any) -> None:
+        with mpl.rc_context({"text.parse_math": False}):
+            for text in self.findobj(Text):
+                text.set_parse_math(False)
+                shown = text.get_text()
+                if _CONTROL.search(shown):  # no glyph to draw (and a warning quoting it raw)
+                    text.set_text(_CONTROL.sub("\ufffd", shown))
+            for ax in self.axes:  # tick labels are set from their formatter while drawing
+                for axis in (ax.xaxis, ax.yaxis):
+                    for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
+                        if isinstance(formatter, FuncFormatter) and not hasattr(
+                                formatter.func, "_drawable"):
+                            formatter.func = _drawable_labels(formatter.func)
+                        elif isinstance(formatter, FixedFormatter):
+                            formatter.seq = [_CONTROL.sub("\ufffd", str(label))
+                                             for label in formatter.seq]
+            super().draw(renderer)
+
+
+def _drawable_labels(func: Callable[..., Any]) -> Callable[..., str]:
+    """``func``'s tick labels with control characters shown as U+FFFD."""
+    def label(x: Any, pos: Any = None) -> str:
+        return _CONTROL.sub("\ufffd", str(func(x, pos)))
+    label._drawable = True  # type: ignore[attr-defined]
+    return label
+
+
 def _new_figure(width: float, height: float) -> Figure:
-    return Figure(figsize=(width, height), layout="constrained", dpi=100)
+    return _LiteralFigure(figsize=(width, height), layout="constrained", dpi=100)
 
 
 def _short_rule(G: nx.MultiDiGraph, rid: str) -> str:
@@ -314,7 +361,7 @@ def plot_supply_flow(
     Columns are stages (mine, recycling, concentration, separation, metal, alloy, magnet,
     component, subsystem, assembly, then the platform); a market (a stand-in for unknown
     links) sits half a column after the stage of what it pools. One link per supplier–buyer
-    pair of :func:`queries.exposure.trace`, its width the largest supply share it carries
+    pair of :func:`oretrace.queries.exposure.trace`, its width the largest supply share it carries
     (the last hop, assembly → platform, counts as 1). Nodes are filled by country
     (China: :data:`CN_COLOUR`); a facility running Chinese-origin technology has a
     :data:`TAINT_COLOUR` border and a "T" badge, and links downstream of one are drawn in
@@ -339,8 +386,8 @@ def plot_supply_flow(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> fig = plot_supply_flow(load_dataset("tests/data/mini"), "missile", as_of="2026-06-01")
+    >>> from oretrace.loaders import load_dataset
+    >>> fig = plot_supply_flow(load_dataset(MINI), "missile", as_of="2026-06-01")
     >>> node = {p.get_gid(): p for p in fig.axes[0].patches}["node:cn-sep"]
     >>> node.get_facecolor()[:3] == (214 / 255, 39 / 255, 40 / 255)
     True
@@ -473,7 +520,7 @@ def plot_concentration(
 ) -> Figure:
     """Draw country shares of capacity per stage and product, with published reference marks.
 
-    One horizontal bar per row of :func:`queries.concentration.find_concentration` that
+    One horizontal bar per row of :func:`oretrace.queries.concentration.find_concentration` that
     has capacity (the stage as a whole first, ``*``; a product row identical to its
     stage's is left out), stacked by country (China :data:`CN_COLOUR`), the top country and
     its share printed at the end. Each ``published`` figure whose stage and product have a
@@ -493,11 +540,11 @@ def plot_concentration(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> fig = plot_concentration(load_dataset(), as_of="2026-11-24", stages=["separation"])
     >>> bars = {p.get_gid(): p for p in fig.axes[0].patches}
     >>> round(float(bars["bar:separation:*:CN"].get_width()), 2)
-    0.91
+    0.93
     """
     day = parse_date(as_of)
     table = find_concentration(G, as_of=day, routes=False)
@@ -607,8 +654,8 @@ def plot_exposure_matrix(
 
     The first three columns say whether the platform's needed supply reaches a facility
     processing in China, a Chinese-owned one, or one running Chinese-origin technology
-    (:func:`queries.exposure.find_exposed`): ``exposed`` or ``clear``. Then one column per
-    rule with its verdict as of the date (:func:`queries.compliance.evaluate`). Every cell
+    (:func:`oretrace.queries.exposure.find_exposed`): ``exposed`` or ``clear``. Then one column per
+    rule with its verdict as of the date (:func:`oretrace.queries.compliance.evaluate`). Every cell
     prints the confidence of the claim; illustrative claims are hatched.
 
     Returns
@@ -619,8 +666,8 @@ def plot_exposure_matrix(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> fig = plot_exposure_matrix(load_dataset("tests/data/compliance_mini"),
+    >>> from oretrace.loaders import load_dataset
+    >>> fig = plot_exposure_matrix(load_dataset(DATA / "compliance_mini"),
     ...                            as_of="2027-06-01")
     >>> cells = {p.get_gid(): p for p in fig.axes[0].patches}
     >>> sorted(cells)  # doctest: +NORMALIZE_WHITESPACE
@@ -716,7 +763,7 @@ def plot_chokepoints(
 ) -> Figure:
     """Draw the nodes whose loss alone stops platforms, ranked by platforms stopped.
 
-    One bar per row of :func:`queries.chokepoints.rank_chokepoints` at ``level``
+    One bar per row of :func:`oretrace.queries.chokepoints.rank_chokepoints` at ``level``
     (facility, company or country), its length the number of platforms stopped; Chinese
     nodes (located in China, or Chinese-controlled companies and their facilities) are
     :data:`CN_COLOUR`. The platforms and the confidence are printed beside each bar.
@@ -728,8 +775,8 @@ def plot_chokepoints(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> fig = plot_chokepoints(load_dataset("tests/data/mini"), level="country",
+    >>> from oretrace.loaders import load_dataset
+    >>> fig = plot_chokepoints(load_dataset(MINI), level="country",
     ...                        as_of="2026-06-01")
     >>> sorted(p.get_gid() for p in fig.axes[0].patches)
     ['bar:CN', 'bar:JP', 'bar:US']
@@ -788,8 +835,8 @@ def find_rule_windows(G: nx.MultiDiGraph, rules: Iterable[str] | None = None) ->
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> w = find_rule_windows(load_dataset("tests/data/compliance_mini"), ["NO61"])
+    >>> from oretrace.loaders import load_dataset
+    >>> w = find_rule_windows(load_dataset(DATA / "compliance_mini"), ["NO61"])
     >>> [(r["kind"], str(r["start"]), str(r["end"])) for r in w.to_dict(orient="records")]
     [('in force', '2025-12-01', 'None'), ('suspended', '2025-11-07', '2026-11-11')]
     """
@@ -814,7 +861,7 @@ def find_rule_windows(G: nx.MultiDiGraph, rules: Iterable[str] | None = None) ->
             rows.append({"rule": rid, "label": label, "kind": "in force", "start": start,
                          "end": end, "clauses": clauses, "by": None,
                          "sources": list(rule.sources)})
-        for s in rule.suspensions:
+        for s in suspensions(rule):
             what = ", ".join(s.clauses) if s.clauses else ""
             rows.append({
                 "rule": rid, "kind": "suspended", "start": s.start,
@@ -855,7 +902,7 @@ def plot_timeline(
     """Draw non-Chinese capacity by stage and year against need, under the rule windows.
 
     For each year, capacity is read on 1 July (planned plants count from their
-    ``online_from``) with :func:`queries.concentration.find_concentration`'s stage-wide
+    ``online_from``) with :func:`oretrace.queries.concentration.find_concentration`'s stage-wide
     row: one bar per year of the capacity located outside China, stacked by country, in
     the stage's reference unit. ``need`` is what that capacity is held against:
     ``"world"`` (default) — the stage's whole capacity that year, China included, i.e.
@@ -872,8 +919,8 @@ def plot_timeline(
 
     Examples
     --------
-    >>> from loaders import load_dataset
-    >>> fig = plot_timeline(load_dataset("tests/data/compliance_mini"), years=[2026, 2027],
+    >>> from oretrace.loaders import load_dataset
+    >>> fig = plot_timeline(load_dataset(DATA / "compliance_mini"), years=[2026, 2027],
     ...                     stages=["separation"], as_of="2026-11-24")
     >>> sorted(p.get_gid() for p in fig.axes[1].patches)
     ['bar:separation:2027:US']

@@ -6,7 +6,7 @@ so ownership and facilities are read as of a date). Predicates compose with ``|`
 
 Examples
 --------
->>> from loaders import load_dataset
+>>> from oretrace.loaders import load_dataset
 >>> G = load_dataset()
 >>> "cn-separation-pool" in CN_PROCESSING.select(G)
 True
@@ -20,9 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import networkx as nx
-
-from graphmodel import QueryError
-from graphmodel.vocab import PROCESSING_STAGES, EdgeKind, NodeKind, Stage
+from oretrace.graphmodel import QueryError
+from oretrace.graphmodel.vocab import PROCESSING_STAGES, EdgeKind, NodeKind, Stage
 
 __all__ = [
     "ANY_CN",

@@ -5,14 +5,14 @@ verdicts (with the clause that fired and its evidence), the exposure witness pat
 (Chinese processing, ownership, technology), the Chinese share of its rare-earth content
 by mass and value, its single points of failure, and whether it keeps supply if China
 denies military end users — every claim with its confidence — plus the overview figures
-of :mod:`queries.plots` and the sources as links. Figures are inlined as base64 PNG, there
+of :mod:`oretrace.queries.plots` and the sources as links. Figures are inlined as base64 PNG, there
 is no script and no external resource, so the page opens anywhere and can be forwarded as
 one file. Every string taken from the data is escaped (``html.escape``); source addresses
 become links only when they are ``http(s)``.
 
 Examples
 --------
->>> from loaders import load_dataset
+>>> from oretrace.loaders import load_dataset
 >>> page = render_report(load_dataset("tests/data/compliance_mini"), as_of="2027-06-01",
 ...                      figures=False)
 >>> "<title>oretrace briefing as of 2027-06-01</title>" in page
@@ -31,8 +31,7 @@ from typing import Any
 
 import networkx as nx
 from matplotlib.figure import Figure
-
-from graphmodel import (
+from oretrace.graphmodel import (
     Confidence,
     OretraceError,
     QueryError,
@@ -42,13 +41,13 @@ from graphmodel import (
     restrict,
     weakest,
 )
-from graphmodel import platforms as platform_ids
-from graphmodel.vocab import NodeKind
-from queries.chokepoints import find_single_points_of_failure
-from queries.compliance import END_USERS, RuleVerdict, evaluate, list_rules
-from queries.content import origin_share
-from queries.exposure import find_exposed
-from queries.plots import (
+from oretrace.graphmodel import platforms as platform_ids
+from oretrace.graphmodel.vocab import NodeKind
+from oretrace.queries.chokepoints import find_single_points_of_failure
+from oretrace.queries.compliance import END_USERS, RuleVerdict, evaluate, list_rules
+from oretrace.queries.content import origin_share
+from oretrace.queries.exposure import find_exposed
+from oretrace.queries.plots import (
     CN_COLOUR,
     EXPOSURE_COLUMNS,
     VERDICT_COLOURS,
@@ -58,8 +57,8 @@ from queries.plots import (
     plot_supply_flow,
     plot_timeline,
 )
-from queries.predicates import controlled_companies
-from queries.scenarios import simulate_scenario
+from oretrace.queries.predicates import controlled_companies
+from oretrace.queries.scenarios import simulate_scenario
 
 __all__ = ["render_report"]
 

@@ -16,13 +16,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 import networkx as nx
-from pydantic import BaseModel
-
-from graphmodel import parse_date, weakest
-from graphmodel.vocab import EdgeKind
-from queries.capacity import Shortfall, find_shortfall
-from queries.chokepoints import find_single_points_of_failure
-from queries.feasibility import (
+from oretrace.graphmodel import parse_date, weakest
+from oretrace.graphmodel.vocab import EdgeKind
+from oretrace.queries.capacity import Shortfall, find_shortfall
+from oretrace.queries.chokepoints import find_single_points_of_failure
+from oretrace.queries.feasibility import (
     Policy,
     PolicyReport,
     Substitution,
@@ -31,6 +29,7 @@ from queries.feasibility import (
     simulate,
     supplied_mask,
 )
+from pydantic import BaseModel
 
 __all__ = [
     "Blockage",
@@ -161,16 +160,16 @@ def simulate_scenario(
     as_of : date or ISO string, optional
         Default today; planned facilities count from ``online_from``, links from ``start``.
     policy : str, optional
-        A policy name from :data:`queries.feasibility.POLICIES`.
+        A policy name from :data:`oretrace.queries.feasibility.POLICIES`.
     substitutions : bool
         Let substitute inputs stand in; used ones are listed.
     shortfall, per_platform : bool
-        Compute the capacity shortfall (:func:`queries.capacity.find_shortfall`), for all
+        Compute the capacity shortfall (:func:`oretrace.queries.capacity.find_shortfall`), for all
         platforms together and, with ``per_platform``, for each.
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> result = simulate_scenario(load_dataset(), fail=["country:CN"], as_of="2026-11-24",
     ...                            shortfall=False)
     >>> set(result.lost) <= set(result.unsupplied)
@@ -291,7 +290,7 @@ def diff_scenarios(
 
     Examples
     --------
-    >>> from loaders import load_dataset
+    >>> from oretrace.loaders import load_dataset
     >>> d = diff_scenarios(load_dataset(), as_of="2026-11-24", vs="2029-01-01",
     ...                    fail=["country:CN"], shortfall=False)
     >>> {c.platform for c in d.newly_supplied}.isdisjoint(d.still_unsupplied)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-
-from loaders import load_dataset
+from oretrace.loaders import load_dataset
 
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini"
@@ -98,7 +97,7 @@ def neo4j_server():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def neo4j_config(neo4j_server):  # type: ignore[no-untyped-def]
-    from graphmodel.backends.neo4j import Neo4jConfig
+    from oretrace.graphmodel.backends.neo4j import Neo4jConfig
 
     return Neo4jConfig(uri=neo4j_server.uri, user=neo4j_server.user,
                        password=neo4j_server.password)

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-
-from loaders import load_dataset
-from queries.capacity import Shortfall, find_shortfall, flow_capacity, unit_conversion
+from oretrace.loaders import load_dataset
+from oretrace.queries.capacity import Shortfall, find_shortfall, flow_capacity, unit_conversion
 
 DATA = Path(__file__).parent / "data"
 

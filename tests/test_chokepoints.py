@@ -1,7 +1,7 @@
 """Single points of failure, their ranking and smallest cuts: hand-drawn AND/OR graphs worked
 on paper, and hypothesis-generated random AND/OR graphs (with loops, substitutes and markets)
 checked against brute force (remove each group, re-run a naive feasibility fixed point written
-here, independent of the counters in ``queries.feasibility``).
+here, independent of the counters in ``oretrace.queries.feasibility``).
 
 Markets (stage ``market``) are pools standing in for unknown links: they belong to no group at
 any level, so the brute force removes only real (non-market) groups, and a market is never
@@ -25,15 +25,14 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
-
-from graphmodel import QueryError, Records, UnknownNodeError, build_graph
-from graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
-from queries.chokepoints import (
+from oretrace.graphmodel import QueryError, Records, UnknownNodeError, build_graph
+from oretrace.graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
+from oretrace.queries.chokepoints import (
     find_single_points_of_failure,
     find_smallest_cut,
     rank_chokepoints,
 )
-from queries.feasibility import simulate
+from oretrace.queries.feasibility import simulate
 
 DATA = Path(__file__).parent / "data"
 
@@ -535,3 +534,23 @@ def test_the_random_graphs_exercise_markets() -> None:
     G = find(and_or_graphs(), _a_market_alone_stops_a_platform,
              settings=settings(max_examples=2000, database=None))
     assert any(_is_market(G, f) for f in G)
+
+
+def test_a_failed_linear_programme_is_a_named_error(
+        andor: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the LP bound is used (``max_exact=0``) and HiGHS reports numerical trouble
+    (status 4, here from a fake solver), the query raises SolverError with the solver's
+    status and message, never a TypeError from reading a missing optimum."""
+    import scipy.optimize
+    from oretrace.graphmodel import QueryError, SolverError
+    from oretrace.queries import chokepoints
+
+    def troubled(*args: object, **kwargs: object) -> scipy.optimize.OptimizeResult:
+        return scipy.optimize.OptimizeResult(status=4, x=None, fun=None,
+                                             message="numerical difficulties")
+
+    monkeypatch.setattr(chokepoints, "linprog", troubled)
+    shield = ["asm-us", "act-us", "mag-jp", "ref-dy", "mine-au"]
+    with pytest.raises(SolverError, match=r"status 4\): numerical difficulties") as caught:
+        find_smallest_cut(andor, "missile", as_of="2026-11-24", protect=shield, max_exact=0)
+    assert isinstance(caught.value, QueryError) and caught.value.status == 4

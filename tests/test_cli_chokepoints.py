@@ -11,15 +11,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from oretrace.__main__ import main, services
-from queries.cli import make_app
+from oretrace.cli import main, make_app
 
 DATA = Path(__file__).parent / "data"
 TIME = str(DATA / "choke_time")
 ANDOR = str(DATA / "choke_andor")
 MARKET = str(DATA / "choke_market")
 runner = CliRunner()
-app = make_app(services())
+app = make_app()
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -148,4 +147,22 @@ def test_unknown_ids_are_one_line_errors(capsys: pytest.CaptureFixture[str]) -> 
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: no facility or company with id 'sep-ua'; did you mean")
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("top", ["-1", "-3", "0"])
+def test_top_must_be_positive(top: str) -> None:
+    """Reliability report C11: ``--top -1`` printed all rows but the last (a Python slice)."""
+    code, _ = run("--data", TIME, "chokepoints", "--top", top)
+    assert code == 2
+
+
+def test_concentration_checks_the_product(capsys: pytest.CaptureFixture[str]) -> None:
+    """Reliability report C05: an unknown --product answered an empty table, exit 0.
+    choke_time's products.csv has ``magnet``, one edit away from ``magnt``."""
+    with pytest.raises(SystemExit) as info:
+        main(["--data", TIME, "concentration", "--product", "magnt"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert err.startswith("error: no product with id 'magnt'; did you mean 'magnet'")
     assert len(err.strip().splitlines()) == 1

@@ -10,11 +10,10 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
-from oretrace.__main__ import main, services
-from queries.cli import make_app
+from oretrace.cli import main, make_app
 
 runner = CliRunner()
-app = make_app(services())
+app = make_app()
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -101,3 +100,45 @@ def test_bad_dataset_is_reported_not_raised(
         main(["--data", str(path), "info"])
     assert info.value.code == 2
     assert "bom.csv:2:3: qty: quantity -20.0 is not positive" in capsys.readouterr().err
+
+
+def test_show_csv_is_one_table(mini_copy: Callable[..., Path]) -> None:
+    """Reliability report C02: -f csv show printed three tables with three headers. One now,
+    a ``section`` column first. jp-mag (tests/data/mini): 12 attribute columns in
+    facilities.csv besides id and sources, plus id and kind = 14 attribute rows; one source
+    (hand); 3 neighbours (cn-sep and us-sep supply it oxide, it supplies us-comp magnet; it
+    has no company and no technology)."""
+    import csv
+    import io
+
+    code, out = run("--data", str(mini_copy()), "-f", "csv", "show", "jp-mag")
+    assert code == 0
+    assert [line for line in out.splitlines() if line.startswith("section,")] == \
+        [out.splitlines()[0]]
+    rows = list(csv.DictReader(io.StringIO(out)))
+    sections = [r["section"] for r in rows]
+    assert (sections.count("attribute"), sections.count("source"),
+            sections.count("neighbour")) == (14, 1, 3)
+    assert {(r["direction"], r["node"]) for r in rows if r["section"] == "neighbour"} == \
+        {("in", "cn-sep"), ("in", "us-sep"), ("out", "us-comp")}
+
+
+def test_validate_reports_what_the_neo4j_push_would_refuse(
+        mini_copy: Callable[..., Path]) -> None:
+    """Reliability report D18: ``validate`` said valid, then ``neo4j push`` refused. supplies.csv
+    has 8 columns, so an added ``version`` column is column 9 of line 1 (the Neo4j backend
+    keeps ``version`` for itself)."""
+    root = mini_copy("supplies.csv", lambda ls: [ls[0] + ",version",
+                                                 *(line + ",v2" for line in ls[1:])])
+    code, out = run("validate", str(root))
+    assert code == 1
+    assert "supplies.csv:1:9: column name 'version' is reserved by the Neo4j backend" in out
+
+
+def test_validate_reports_an_empty_column_name(mini_copy: Callable[..., Path]) -> None:
+    """A trailing comma on every line of facilities.csv (14 columns) adds a 15th column with
+    no name, which Neo4j cannot store as a property."""
+    root = mini_copy("facilities.csv", lambda ls: [line + "," for line in ls])
+    code, out = run("validate", str(root))
+    assert code == 1
+    assert "facilities.csv:1:15: a column has an empty name" in out

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from oretrace.__main__ import services
-from queries.cli import make_app
+from oretrace.cli import make_app
 
 MINI = Path(__file__).parent / "data" / "compliance_mini"
 runner = CliRunner()
-app = make_app(services())
+app = make_app()
 
 
 def run(*args: str) -> tuple[int, str]:

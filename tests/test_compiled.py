@@ -3,8 +3,9 @@
 Property tests draw small random networks that always hold a recycling loop, and check the
 compiled queries against two references each: a definitional oracle written here (a naive
 fixed point, remove-and-recheck, value iteration, ``nx.descendants``) and the project's
-plain implementation (:mod:`queries.feasibility`, :mod:`queries.chokepoints`,
-:mod:`queries.content`, :mod:`queries.exposure`). Hand-drawn cases pin the loop semantics.
+plain implementation (:mod:`oretrace.queries.feasibility`, :mod:`oretrace.queries.chokepoints`,
+:mod:`oretrace.queries.content`, :mod:`oretrace.queries.exposure`). Hand-drawn cases pin the loop
+semantics.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from graphmodel import QueryError, Records, build_graph, needed_inputs, restrict
-from graphmodel.compiled import (
+from oretrace.graphmodel import QueryError, Records, build_graph, needed_inputs, restrict
+from oretrace.graphmodel.compiled import (
     _longest_path_levels,
     _pair_keys,
     compile_graph,
@@ -36,8 +36,8 @@ from graphmodel.compiled import (
     upstream_mask,
     where_used_mask,
 )
-from graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
-from queries import chokepoints, content, exposure, feasibility
+from oretrace.graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
+from oretrace.queries import chokepoints, content, exposure, feasibility
 
 DAY = dt.date(2026, 6, 1)
 ELEMENTS = ("Nd", "Dy")
@@ -264,7 +264,7 @@ def kg_of(V: nx.MultiDiGraph, p: str, e: str) -> float:
 
 def iterated_shares(V: nx.MultiDiGraph, origins: set[str], e: str
                     ) -> dict[str, tuple[float | None, float, float]]:
-    """Mass shares by value iteration on the rules of DESIGN §3 / ``queries.content``:
+    """Mass shares by value iteration on the rules of DESIGN §3 / ``oretrace.queries.content``:
     origin 1; no element coming in 0; otherwise the weighted mean over traced suppliers
     (normalised), with low/high bounds counting untraced or uncovered supply as 0 or 1."""
     facs = facilities_of(V)
@@ -368,7 +368,7 @@ def test_single_points_are_those_of_remove_and_recheck(G: nx.MultiDiGraph, level
 @SETTINGS
 @given(networks(), st.sampled_from(["facility", "company", "country"]))
 def test_critical_sets_are_those_of_the_plain_recursion(G: nx.MultiDiGraph, level: str) -> None:
-    """Per facility, against ``queries.chokepoints.critical_masks`` (Python bit masks)."""
+    """Per facility, against ``oretrace.queries.chokepoints.critical_masks`` (Python bit masks)."""
     cg = compile_graph(G, as_of=DAY)
     net = feasibility.supply_network(G, as_of=DAY)
     ok = feasibility.supplied_mask(net)
@@ -446,7 +446,7 @@ def test_where_used_is_the_descendants_over_needed_links(
 @given(networks(), st.data())
 def test_substitutions_and_gaps_are_those_simulate_reports(
         G: nx.MultiDiGraph, data: st.DataObject) -> None:
-    """What ``queries.feasibility.simulate`` lists, from the compiled form: the pieces a
+    """What ``oretrace.queries.feasibility.simulate`` lists, from the compiled form: the pieces a
     compiled ``simulate`` is built from."""
     V = live_view(G)
     failed = data.draw(st.lists(st.sampled_from(facilities_of(V)), max_size=2))

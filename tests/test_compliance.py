@@ -1,4 +1,16 @@
-"""Rules and verdicts on hand-drawn networks: thresholds, taint, suspensions, DFARS dates."""
+"""Compliance on shipments (DESIGN §3b) on small hand-drawn networks; answers worked on paper.
+
+The drawn network (``network``), every link share 1 unless said, all ``documented``::
+
+    au-sep (AU) ── nd-ox (Nd 0.857, 70 $/kg) ──┐
+    cn-sep (CN) ── dy-ox (Dy 0.871, 370 $/kg) ──┴─► jp-mag (JP, magnet 100 $/kg)
+    jp-mag ── magnet ──► us-act (US, actuator 5,000 $ each, 10 kg magnet)
+    us-act ── actuator ──► asm (US) ── P (platform, 1 actuator)
+
+One kg of magnet needs 0.3 kg nd-ox and ``dy`` kg dy-ox. Shipments (links across a border):
+au-sep → jp-mag (AU → JP), cn-sep → jp-mag (CN → JP), jp-mag → us-act (JP → US); us-act →
+asm is US → US, not a shipment.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +18,29 @@ from typing import Any
 
 import networkx as nx
 import pytest
-
-from graphmodel import QueryError, Records, UnknownNodeError, build_graph
-from graphmodel.schema import BomLine, Facility, Product, Rule, Source, Supply, Technology
-from queries.compliance import evaluate, list_rules
-from queries.content import origin_share
-from queries.predicates import CN_TECHNOLOGY
+from oretrace.graphmodel import QueryError, Records, UnknownNodeError, build_graph
+from oretrace.graphmodel.rules import Rule
+from oretrace.graphmodel.schema import (
+    BomLine,
+    Company,
+    Facility,
+    Ownership,
+    Product,
+    Source,
+    Supply,
+    Technology,
+)
+from oretrace.queries.compliance import check_compliance, evaluate, list_rules, procurement_verdicts
+from oretrace.queries.shipments import find_shipments, list_shipments, shipment_verdicts
 
 CITE = {"sources": ["hand"], "confidence": "documented"}
-COVERED = ["CN", "RU", "IR", "KP"]
+STATUS = {"sources": ["hand"], "confidence": "documented"}
 
 
 def P(id: str, category: str, elements: str = "", unit: str = "kg",
-      price: float | None = None) -> Product:
+      price: float | None = None, **kw: Any) -> Product:
     return Product(id=id, name=id, category=category, elements=elements, unit=unit,
-                   unit_price_usd=price, **CITE)
+                   unit_price_usd=price, **(CITE | kw))
 
 
 def B(product: str, input: str, qty: float) -> BomLine:
@@ -36,261 +56,310 @@ def S(supplier: str, buyer: str, product: str, share: float = 1.0, **kw: Any) ->
     return Supply(supplier=supplier, buyer=buyer, product=product, share=share, **(CITE | kw))
 
 
-def no61(suspended_clauses: list[str] | None = None) -> Rule:
-    """A No. 61-shaped rule: 0.1 % value test, technology test, military end users denied;
-    suspended 2025-11-07..2026-11-10 (whole rule, or only ``suspended_clauses``)."""
-    return Rule.model_validate({
-        "id": "NO61", "name": "No. 61", "authority": "MOFCOM", "instrument": "No. 61",
-        "effective": "2025-12-01",
-        "suspensions": [{"start": "2025-11-07", "end": "2026-11-10", "by": "NO70",
-                         "clauses": suspended_clauses or []}],
-        "scope": {"categories": ["oxide", "metal", "alloy", "magnet"]},
-        "clauses": [
-            {"id": "value-test", "text": "t", "verdict": "licence-required",
-             "trigger": {"kind": "origin_value_share", "origin": "CN", "threshold": 0.001}},
-            {"id": "technology-test", "text": "t", "verdict": "licence-required",
-             "trigger": {"kind": "origin_technology", "origin": "CN",
-                         "stages": ["separation", "metal", "magnet"]}},
-            {"id": "military-value", "text": "t", "verdict": "denied",
-             "trigger": {"kind": "end_user", "end_users": ["military"]},
-             "requires": ["value-test"]},
-            {"id": "military-technology", "text": "t", "verdict": "denied",
-             "trigger": {"kind": "end_user", "end_users": ["military"]},
-             "requires": ["technology-test"]}],
-        "sources": ["hand"], "confidence": "documented"})
+def clause(id: str, kind: str, verdict: str, trigger: dict[str, Any], **kw: Any
+           ) -> dict[str, Any]:
+    return {"id": id, "kind": kind, "text": id, "verdict": verdict, "trigger": trigger, **kw}
 
-
-DFARS = Rule.model_validate({
-    "id": "DFARS", "name": "DFARS", "authority": "DoD", "instrument": "252.225-7052",
-    "effective": "2019-04-30", "scope": {"categories": ["magnet"]},
-    "clauses": [
-        {"id": "melted-or-produced", "text": "t", "verdict": "non-compliant",
-         "trigger": {"kind": "stage_in_countries", "stages": ["melted", "produced"],
-                     "countries": COVERED}},
-        {"id": "mined-refined-separated", "text": "t", "verdict": "non-compliant",
-         "effective": "2027-01-01",
-         "trigger": {"kind": "stage_in_countries",
-                     "stages": ["mined", "refined", "separated", "melted", "produced"],
-                     "countries": COVERED}}],
-    "otherwise": "compliant", "sources": ["hand"], "confidence": "documented"})
 
 NO18 = Rule.model_validate({
     "id": "NO18", "name": "No. 18", "authority": "MOFCOM", "instrument": "No. 18",
-    "effective": "2025-04-04", "scope": {"elements": ["Sm", "Dy", "Tb"]},
-    "clauses": [{"id": "export-licence", "text": "t", "verdict": "licence-required",
-                 "trigger": {"kind": "origin_content", "origin": "CN"}}],
-    "sources": ["hand"], "confidence": "documented"})
+    "effective": "2025-04-04",
+    "scope": {"elements": ["Sm", "Dy", "Tb"], "categories": ["oxide", "metal", "magnet"]},
+    "clauses": [clause("china-origin", "export", "licence-required",
+                       {"kind": "origin_content", "origin": "CN"})],
+    **CITE})
+
+NO61 = Rule.model_validate({
+    "id": "NO61", "name": "No. 61", "authority": "MOFCOM", "instrument": "No. 61",
+    "effective": "2025-12-01", "known_until": "2026-11-10",
+    "status": [{"event": "suspended", "date": "2025-11-07", "until": "2026-11-10", **STATUS}],
+    "scope": {"categories": ["oxide", "metal", "alloy", "magnet", "component"]},
+    "clauses": [
+        clause("value-share", "extraterritorial", "licence-required",
+               {"kind": "origin_value_share", "threshold": 0.001}),
+        clause("chinese-technology", "extraterritorial", "licence-required",
+               {"kind": "origin_technology", "stages": ["mining", "separation", "magnet"]}),
+        clause("military-value", "end-user", "denied",
+               {"kind": "end_user", "end_users": ["military", "listed"]},
+               requires=["value-share"]),
+        clause("military-technology", "end-user", "denied",
+               {"kind": "end_user", "end_users": ["military", "listed"]},
+               requires=["chinese-technology"])],
+    **CITE})
+
+NO62 = Rule.model_validate({
+    "id": "NO62", "name": "No. 62", "authority": "MOFCOM", "instrument": "No. 62",
+    "effective": "2025-10-09",
+    "clauses": [clause("chinese-technology", "technology", "licence-required",
+                       {"kind": "origin_technology",
+                        "stages": ["mining", "separation", "magnet"]})],
+    **CITE})
+
+DFARS = Rule.model_validate({
+    "id": "DFARS", "name": "DFARS", "authority": "DoD", "instrument": "252.225-7052",
+    "effective": "2019-04-30",
+    "scope": {"categories": ["magnet"], "delivered_to": ["US"]},
+    "clauses": [clause("melted-or-produced", "procurement", "non-compliant",
+                       {"kind": "stage_in_countries", "stages": ["melted", "produced"],
+                        "countries": ["CN", "RU", "IR", "KP"]})],
+    "waivers": [{"id": "W22", "end_item": "P", "granted": "2022-10-07",
+                 "through": "2023-10-31", **CITE}],
+    **CITE})
+
+AFTER = "2026-12-15"  # No. 61 applies again (assumed: its status is recorded to 2026-11-10)
 
 
 def graph(*records: Any, rules: list[Rule] | None = None) -> nx.MultiDiGraph:
     tables: dict[str, list[Any]] = {}
-    names = {Product: "products", BomLine: "bom", Facility: "facilities", Supply: "supplies",
-             Technology: "technologies"}
+    names: dict[type, str] = {
+        Product: "products", BomLine: "bom", Facility: "facilities", Supply: "supplies",
+        Technology: "technologies", Company: "companies", Ownership: "ownership"}
     for r in records:
         tables.setdefault(names[type(r)], []).append(r)
     return build_graph(Records(sources=[Source(id="hand", title="Hand-drawn")],
-                               rules=rules if rules is not None else [no61(), DFARS, NO18],
-                               **tables))
+                               rules=rules if rules is not None else [NO18, NO61, NO62, DFARS],
+                               **tables))  # type: ignore[arg-type]
 
 
-def magnet_network(magnet_kg: float, *, platform_price: float = 100_000,
-                   cn_alloy: bool = False) -> nx.MultiDiGraph:
-    """A platform of ``magnet_kg`` of a Japanese magnet; per kg of magnet 0.3 kg Nd oxide
-    (70 $/kg) from Australia and 0.1 kg Dy oxide (370 $/kg) from a Chinese separator.
-    With ``cn_alloy`` the magnet is instead made from alloy cast in China (the 2022 F-35
-    case: Chinese SmCo alloy, magnetised outside China)."""
-    records: list[Any] = [
+def network(dy: float = 0.1, *, end_user: str = "military", extra: tuple[Any, ...] = (),
+            act_share: float = 1.0) -> list[Any]:
+    return [
         P("nd-ox", "oxide", "Nd=0.857", price=70), P("dy-ox", "oxide", "Dy=0.871", price=370),
-        P("magnet", "magnet", price=100), P("P", "platform", unit="each", price=platform_price),
-        B("P", "magnet", magnet_kg),
+        P("magnet", "magnet", price=100), P("actuator", "component", unit="each", price=5000),
+        P("P", "platform", unit="each", price=1e8, end_user=end_user, delivered_to="US"),
+        B("magnet", "nd-ox", 0.3), B("magnet", "dy-ox", dy), B("actuator", "magnet", 10),
+        B("P", "actuator", 1),
         F("au-sep", "AU", "separation", "nd-ox"), F("cn-sep", "CN", "separation", "dy-ox"),
-        F("jp-mag", "JP", "magnet", "magnet"), F("asm", "US", "assembly", "P"),
-        S("jp-mag", "asm", "magnet")]
-    if cn_alloy:
-        records += [P("alloy", "alloy", "Sm=0.33", price=90), B("magnet", "alloy", 1.0),
-                    F("cn-alloy", "CN", "alloy", "alloy"), S("cn-alloy", "jp-mag", "alloy")]
-    else:
-        records += [B("magnet", "nd-ox", 0.3), B("magnet", "dy-ox", 0.1),
-                    S("au-sep", "jp-mag", "nd-ox"), S("cn-sep", "jp-mag", "dy-ox")]
-    return graph(*records)
-
-
-def verdicts(G: nx.MultiDiGraph, as_of: str, end_user: str = "military") -> dict[str, Any]:
-    return {v.rule: v for v in evaluate(G, "P", as_of=as_of, end_user=end_user)}
-
-
-def test_value_share_over_the_line_needs_a_licence_and_military_is_denied() -> None:
-    """10 kg magnet × 0.1 kg Dy oxide × 370 $ = 370 $ of 100,000 $ = 0.37 % ≥ 0.1 %."""
-    G = magnet_network(10)
-    civil = verdicts(G, "2026-12-15", "civil")["NO61"]
-    assert (civil.verdict, civil.clause, civil.figure) == ("licence-required", "value-test",
-                                                          pytest.approx(0.0037))
-    assert "0.37 % ≥ 0.1 %" in civil.evidence
-    assert civil.path == ["cn-sep", "jp-mag", "asm", "P"]
-    military = verdicts(G, "2026-12-15")["NO61"]
-    assert (military.verdict, military.clause) == ("denied", "military-value")
-
-
-def test_value_share_under_the_line_does_not_bite() -> None:
-    """2 kg × 0.1 × 370 = 74 $ of 100,000 $ = 0.074 % < 0.1 %; no Chinese technology."""
-    v = verdicts(magnet_network(2), "2026-12-15")["NO61"]
-    assert v.verdict == "not-applicable"
-    assert "0.074 % < 0.1 %" in v.evidence
-
-
-@pytest.mark.parametrize(("as_of", "expected"), [
-    ("2025-11-20", "not-applicable"),  # before No. 61's effective date 2025-12-01
-    ("2025-12-15", "suspended"),  # inside No. 70's window
-    ("2026-11-10", "suspended"),  # the window's last day: "suspended until 10 Nov 2026"
-    ("2026-11-11", "denied"),  # the day after: in force again
-    ("2026-12-15", "denied"),
-])
-def test_the_no70_suspension_window(as_of: str, expected: str) -> None:
-    """0.37 % ≥ 0.1 % for a military end user: denied when in force, suspended inside
-    2025-11-07..2026-11-10 (inclusive end), not applicable before 2025-12-01."""
-    v = verdicts(magnet_network(10), as_of)["NO61"]
-    assert v.verdict == expected
-    if expected == "suspended":
-        assert v.clause == "military-value"
-        assert v.evidence.startswith("would be denied")
-        assert "2025-11-07..2026-11-10 by NO70" in v.evidence
-
-
-def test_a_suspension_of_one_clause_leaves_the_others() -> None:
-    """Only value-test suspended: the value test would fire (0.37 %) but is suspended, and so
-    is military-value, which requires it. Nothing else fires: the verdict is suspended.
-    With a Chinese technology upstream, technology-test fires unsuspended: denied."""
-    G = magnet_network(10)
-    G.nodes["NO61"].update(no61(["value-test", "military-value"]).model_dump(mode="python"))
-    v = {r.rule: r for r in evaluate(G, "P", as_of="2026-01-15")}["NO61"]
-    assert (v.verdict, v.clause) == ("suspended", "military-value")
-    G.add_node("cn-sx", kind="technology", name="sx", stage="separation", origin_country="CN",
-               sources=["hand"], confidence="documented")
-    G.add_edge("au-sep", "cn-sx", key="uses", kind="uses", sources=["hand"],
-               confidence="documented")
-    v = {r.rule: r for r in evaluate(G, "P", as_of="2026-01-15")}["NO61"]
-    assert (v.verdict, v.clause) == ("denied", "military-technology")
-
-
-def test_technology_taint_does_not_dilute() -> None:
-    """99 % of the magnets come from jp-mag (no Chinese technology), 1 % from au-mag, which
-    runs a Chinese sintering process. By mass 1 % of the rare earths pass through Chinese
-    technology, and none is Chinese-origin; the taint is binary: licence required (civil),
-    denied (military), with the path to au-mag. Its link is reported, so is the verdict."""
-    G = graph(
-        Technology(id="cn-sinter", name="sintering", stage="magnet", origin_country="CN",
-                   **CITE),
-        P("nd-ox", "oxide", "Nd=0.857", price=70), P("magnet", "magnet", price=100),
-        P("P", "platform", unit="each", price=1e9), B("magnet", "nd-ox", 0.3),
-        B("P", "magnet", 10),
-        F("au-sep", "AU", "separation", "nd-ox"), F("jp-mag", "JP", "magnet", "magnet"),
-        F("au-mag", "AU", "magnet", "magnet", technologies="cn-sinter"),
+        F("jp-mag", "JP", "magnet", "magnet"), F("us-act", "US", "component", "actuator"),
         F("asm", "US", "assembly", "P"),
-        S("au-sep", "jp-mag", "nd-ox"), S("au-sep", "au-mag", "nd-ox"),
-        S("jp-mag", "asm", "magnet", 0.99), S("au-mag", "asm", "magnet", 0.01,
-                                              confidence="reported"))
-    assert origin_share(G, "P", origin=CN_TECHNOLOGY, as_of="2027-01-01").share == \
-        pytest.approx(0.01)
-    assert origin_share(G, "P", as_of="2027-01-01").share == 0.0
-    civil = verdicts(G, "2027-01-01", "civil")["NO61"]
-    assert (civil.verdict, civil.clause) == ("licence-required", "technology-test")
-    assert civil.path == ["au-sep", "au-mag", "asm", "P"]
-    assert "cn-sinter at au-mag" in civil.evidence
-    assert civil.confidence == "reported"
-    assert verdicts(G, "2027-01-01")["NO61"].verdict == "denied"
+        S("au-sep", "jp-mag", "nd-ox"), S("cn-sep", "jp-mag", "dy-ox"),
+        S("jp-mag", "us-act", "magnet", act_share), S("us-act", "asm", "actuator"), *extra]
 
 
-def test_dfars_reads_mining_and_separation_from_2027() -> None:
-    """The Japanese magnet is melted and produced in Japan, from Dy oxide separated in
-    China: compliant on 2026-12-31, non-compliant from 2027-01-01 (separated in CN)."""
-    G = magnet_network(10)
-    before = verdicts(G, "2026-12-31")["DFARS"]
-    assert (before.verdict, before.clause) == ("compliant", None)
-    after = verdicts(G, "2027-01-01")["DFARS"]
-    assert (after.verdict, after.clause) == ("non-compliant", "mined-refined-separated")
-    assert after.path == ["cn-sep", "jp-mag", "asm", "P"]
-    assert after.evidence.startswith("separation in CN at cn-sep")
+def rows(G: nx.MultiDiGraph, as_of: str = AFTER, **kw: Any) -> dict[tuple[str, str], Any]:
+    return {(r.supplier, r.rule): r for r in shipment_verdicts(G, "P", as_of=as_of, **kw)}
 
 
-def test_a_compliant_verdict_rests_on_every_upstream_link() -> None:
-    """"No covered-country stage upstream" is only as strong as the weakest upstream link:
-    with au-sep → jp-mag estimated, DFARS's compliant verdict in 2026 is estimated."""
-    G = magnet_network(10)
-    G.edges["au-sep", "jp-mag", "supplies:nd-ox"]["confidence"] = "estimated"
-    v = verdicts(G, "2026-06-01")["DFARS"]
-    assert (v.verdict, v.confidence) == ("compliant", "estimated")
+def test_shipments_are_the_needed_links_across_a_border() -> None:
+    """au-sep→jp-mag, cn-sep→jp-mag, jp-mag→us-act cross borders; us-act→asm does not."""
+    found = list_shipments(graph(*network()), "P", as_of=AFTER)
+    assert [(s.supplier, s.buyer, s.from_country, s.to_country) for s in found] == [
+        ("au-sep", "jp-mag", "AU", "JP"), ("cn-sep", "jp-mag", "CN", "JP"),
+        ("jp-mag", "us-act", "JP", "US")]
+    assert all(s.end_uses == ["military"] and s.destinations == ["US"] for s in found)
 
 
-def test_dfars_alloy_cast_in_china_is_non_compliant_before_2027_too() -> None:
-    """The 2022 F-35 case: alloy melted in China, magnetised elsewhere: non-compliant under
-    the melted-or-produced clause already in 2022."""
-    v = verdicts(magnet_network(10, cn_alloy=True), "2022-08-19")["DFARS"]
-    assert (v.verdict, v.clause) == ("non-compliant", "melted-or-produced")
-    assert v.path == ["cn-alloy", "jp-mag", "asm", "P"]
+def test_chinese_dy_oxide_to_a_japanese_magnet_maker_needs_a_no18_licence() -> None:
+    """cn-sep ships dy-ox (holds Dy, in No. 18's scope) from CN to JP: licence required.
+    au-sep's Nd oxide leaves Australia, and the Japanese magnet leaves Japan: No. 18 (an
+    export-from-China rule) bites on neither. A Chinese Nd-only oxide holds none of No. 18's
+    elements: no licence."""
+    found = rows(graph(*network()), rules=["NO18"])
+    assert set(found) == {("cn-sep", "NO18")}
+    row = found[("cn-sep", "NO18")]
+    assert (row.verdict, row.clause, row.status, row.product) == \
+        ("licence-required", "china-origin", "in-force", "dy-ox")
+    assert "holds Dy" in row.evidence
+    nd_only = network(extra=(P("nd-ox-cn", "oxide", "Nd=0.857", price=70),
+                             F("cn-nd", "CN", "separation", "nd-ox-cn")))
+    nd_only = [r for r in nd_only if not (isinstance(r, Supply) and r.supplier == "au-sep")]
+    nd_only = [r for r in nd_only if not (isinstance(r, BomLine) and r.input == "nd-ox")]
+    nd_only += [B("magnet", "nd-ox-cn", 0.3), S("cn-nd", "jp-mag", "nd-ox-cn")]
+    assert ("cn-nd", "NO18") not in rows(graph(*nd_only), rules=["NO18"])
 
 
-def test_dfars_ignores_chinese_inputs_that_feed_no_magnet() -> None:
-    """From 2027 a Chinese gallium mine feeds the platform's radar wafer, not its magnet:
-    DFARS reads magnets, so the platform stays compliant. A product with no magnet at all is
-    out of DFARS's scope."""
-    G = magnet_network(10)
-    G.remove_edge("cn-sep", "jp-mag", "supplies:dy-ox")
-    G.add_edge("au-sep", "jp-mag", key="supplies:dy-ox", kind="supplies", product="dy-ox",
-               share=1.0, sources=["hand"], confidence="documented")
-    G.nodes["au-sep"]["products"] = ["nd-ox", "dy-ox"]
-    extra = graph(P("ga", "ore", "Ga=0.01", price=5), P("wafer", "component", unit="each"),
-                  B("wafer", "ga", 1), B("P", "wafer", 2),
-                  F("cn-ga", "CN", "mine", "ga"), F("us-fab", "US", "component", "wafer"),
-                  S("cn-ga", "us-fab", "ga"), S("us-fab", "asm", "wafer"), rules=[])
-    G.add_nodes_from(extra.nodes(data=True))
-    G.add_edges_from(extra.edges(keys=True, data=True))
-    v = verdicts(G, "2027-06-01")["DFARS"]
-    assert v.verdict == "compliant"
-    assert "feed no scope item" in v.evidence
-    (oxide_only,) = evaluate(G, "wafer", as_of="2027-06-01", rules=["DFARS"])
-    assert oxide_only.verdict == "not-applicable"
-    assert oxide_only.evidence.startswith("out of scope")
+@pytest.mark.parametrize(("dy", "share", "bites"), [
+    (0.1, 0.37, True),         # 0.1 kg × 370 $ = 37 $ of a 100 $ kg of magnet: 37 % ≥ 0.1 %
+    (0.002, 0.0074, True),     # 0.002 × 370 = 0.74 $ of 100 $: 0.74 % ≥ 0.1 %
+    (0.0002, 0.00074, False),  # 0.0002 × 370 = 0.074 $ of 100 $: 0.074 % < 0.1 %
+])
+def test_the_value_test_reads_the_shipped_magnet(dy: float, share: float, bites: bool) -> None:
+    """The magnet jp-mag ships to us-act holds Chinese Dy oxide (an item of Chinese origin,
+    counted at its price) and Australian Nd oxide (not of Chinese origin). The value test
+    reads the shipped item — the magnet — not the 100 M$ platform, whose share would be far
+    below 0.1 %. Civil end use: a licence, not a denial."""
+    found = rows(graph(*network(dy, end_user="civil")), rules=["NO61"])
+    if not bites:
+        assert ("jp-mag", "NO61") not in found
+        return
+    row = found[("jp-mag", "NO61")]
+    assert (row.verdict, row.clause) == ("licence-required", "value-share")
+    assert row.value_share == pytest.approx(share)
+    assert (row.from_country, row.to_country) == ("JP", "US")
 
 
-def test_no18_reads_chinese_content_of_its_elements() -> None:
-    """Dy oxide from cn-sep is Chinese Dy: licence required, 100 % of 10·0.1·0.871 = 0.871
-    kg. With the Dy oxide from Australia it does not bite; a magnet of Nd only is out of
-    No. 18's scope (Sm, Dy, Tb)."""
-    v = verdicts(magnet_network(10), "2026-01-01")["NO18"]
-    assert (v.verdict, v.clause) == ("licence-required", "export-licence")
-    assert "Dy 100 % of 0.871 kg" in v.evidence
-    G = magnet_network(10)
-    G.remove_edge("cn-sep", "jp-mag", "supplies:dy-ox")
-    G.edges["jp-mag", "asm", "supplies:magnet"]["share"] = 1.0
-    G.remove_edge("magnet", "dy-ox", "requires")
-    out = verdicts(G, "2026-01-01")["NO18"]
-    assert out.verdict == "not-applicable" and "out of scope" in out.evidence
+def test_military_end_use_turns_the_licence_into_a_denial() -> None:
+    """Same magnet (37 %), platform for a military end user: No. 61 §II denies it."""
+    row = rows(graph(*network()), rules=["NO61"])[("jp-mag", "NO61")]
+    assert (row.verdict, row.clause, row.end_use) == ("denied", "military-value", "military")
+    assert row.value_share == pytest.approx(0.37)
 
 
-def test_rules_list_their_windows_and_status() -> None:
-    G = magnet_network(10)
-    table = list_rules(G, as_of="2026-11-10").set_index("rule")
-    assert table.loc["NO61", "status"] == "suspended"
-    assert table.loc["NO61", "suspensions"] == ["2025-11-07..2026-11-10 by NO70"]
-    assert table.loc["DFARS", "status"] == "in-force"
-    assert list_rules(G, as_of="2026-11-11").set_index("rule").loc["NO61", "status"] == \
-        "in-force"
-    assert list_rules(G, as_of="2025-01-01").set_index("rule").loc["NO18", "status"] == \
-        "not-yet"
-    G.nodes["NO18"]["confidence"] = "reported"
-    assert list_rules(G, min_confidence="documented")["rule"].tolist() == ["NO61", "DFARS"]
+def test_a_listed_buyer_is_denied_even_for_civil_use() -> None:
+    """us-act is run by us-co, 60 % owned by a listed company: ≥ 50 %, so us-act is a listed
+    buyer and the civil-use licence becomes a denial."""
+    extra = (Company(id="listed-co", name="l", country="US", listed_on="CN-UEL", **CITE),
+             Company(id="us-co", name="u", country="US", **CITE),
+             Ownership(owner="listed-co", owned="us-co", share=0.6, **CITE))
+    recs = [r if not (isinstance(r, Facility) and r.id == "us-act")
+            else F("us-act", "US", "component", "actuator", company="us-co")
+            for r in network(end_user="civil", extra=extra)]
+    row = rows(graph(*recs), rules=["NO61"])[("jp-mag", "NO61")]
+    assert row.verdict == "denied"
+    assert row.end_use.startswith("listed buyer (us-co ≥ 50 % owned by listed listed-co")
+
+
+def test_a_us_magnet_plant_on_chinese_know_how_is_flagged_but_needs_no_licence() -> None:
+    """us-mag (US) runs Chinese sintering and ships its magnet to us-act (US → US): no
+    shipment, so no No. 61 licence; No. 62 flags us-mag (a technology licence to keep its
+    know-how), not the platform. Its magnet holds no Chinese-origin item (Australian oxide)."""
+    sinter = Technology(id="cn-sinter", name="s", stage="magnet", origin_country="CN", **CITE)
+    recs = [r for r in network() if not (isinstance(r, Supply) and r.supplier in
+                                          ("jp-mag", "cn-sep"))]
+    recs = [r for r in recs if not (isinstance(r, BomLine) and r.input == "dy-ox")]
+    recs += [sinter, F("us-mag", "US", "magnet", "magnet", technologies="cn-sinter"),
+             S("au-sep", "us-mag", "nd-ox"), S("us-mag", "us-act", "magnet")]
+    G = graph(*recs)
+    assert shipment_verdicts(G, "P", as_of=AFTER) == []
+    answer = check_compliance(G, "P", as_of=AFTER)
+    assert [(f.facility, f.technology, f.rule) for f in answer.technology_flags] == \
+        [("us-mag", "cn-sinter", "NO62")]
+    assert {v.rule: v.verdict.value for v in evaluate(G, "P", as_of=AFTER)}["NO62"] == \
+        "facilities-flagged"
+
+
+def test_a_chinese_mine_on_chinese_technology_never_triggers_the_technology_test() -> None:
+    """cn-mine (CN) runs Chinese mining know-how and ships ore to jp-sep (JP), whose oxide
+    goes to jp-mag. The technology test reads facilities outside China only: no
+    chinese-technology row, no flag. (The ore is no item of No. 61's categories, so the value
+    test finds no Chinese item either.)"""
+    mining = Technology(id="cn-mining", name="m", stage="mining", origin_country="CN", **CITE)
+    recs = [r for r in network() if not (isinstance(r, Supply) and r.supplier == "au-sep")]
+    recs += [mining, P("ore", "ore", "Nd=0.05", price=1), B("nd-ox", "ore", 20),
+             F("cn-mine", "CN", "mine", "ore", technologies="cn-mining"),
+             F("jp-sep", "JP", "separation", "nd-ox"), S("cn-mine", "jp-sep", "ore"),
+             S("jp-sep", "jp-mag", "nd-ox")]
+    G = graph(*recs)
+    assert not [r for r in shipment_verdicts(G, "P", as_of=AFTER, rules=["NO61"])
+                if r.clause in ("chinese-technology", "military-technology")]
+    assert check_compliance(G, "P", as_of=AFTER).technology_flags == []
+
+
+def test_a_second_licence_free_route_keeps_the_platform_supplied() -> None:
+    """us-act takes half its magnets from jp-mag (denied: 37 % Chinese value, military) and
+    half from au-mag (Nd and Dy oxide from Australia: no Chinese item, no licence). One is
+    enough (OR across suppliers): the platform stays supplied when the denied shipment stops.
+    Without au-mag, us-act and asm lose supply."""
+    second = (F("au-mag", "AU", "magnet", "magnet"), F("au-dy", "AU", "separation", "dy-ox"),
+              S("au-sep", "au-mag", "nd-ox"), S("au-dy", "au-mag", "dy-ox"),
+              S("au-mag", "us-act", "magnet", 0.5))
+    both = graph(*network(act_share=0.5, extra=second))
+    answer = check_compliance(both, "P", as_of=AFTER)
+    denied = [r for r in answer.shipments if r.verdict == "denied"]
+    assert [(r.supplier, r.buyer) for r in denied] == [("jp-mag", "us-act")]
+    assert ("au-mag", "NO61") not in rows(both)
+    assert answer.supplied_if_denied_stop is True
+    assert answer.lose_supply_if_denied_stop == []
+    alone = check_compliance(graph(*network()), "P", as_of=AFTER)
+    assert alone.supplied_if_denied_stop is False
+    assert alone.lose_supply_if_denied_stop == ["asm", "us-act"]
+
+
+def test_refusing_every_licence_stops_more_than_the_denials() -> None:
+    """Civil end use: nothing is denied (supplied), but refusing the licences cuts
+    cn-sep → jp-mag (No. 18) and jp-mag → us-act (No. 61): jp-mag, us-act, asm lose supply."""
+    answer = check_compliance(graph(*network(end_user="civil")), "P", as_of=AFTER)
+    assert answer.by_verdict == {"licence-required": 2}
+    assert answer.supplied_if_denied_stop is True
+    assert answer.supplied_if_licences_refused is False
+    assert answer.lose_supply_if_licences_refused == ["asm", "jp-mag", "us-act"]
+
+
+@pytest.mark.parametrize(("as_of", "assume", "status", "applies"), [
+    ("2026-06-01", "lapsed", "suspended", False),           # inside No. 70's window
+    ("2026-11-10", "lapsed", "suspended", False),           # its last day (inclusive)
+    ("2026-11-11", "lapsed", "assumed-in-force", True),     # past known_until: assumed
+    ("2026-11-11", "extended", "assumed-suspended", False),
+])
+def test_rows_past_known_until_say_they_rest_on_an_assumption(
+        as_of: str, assume: str, status: str, applies: bool) -> None:
+    """No. 61 here is suspended 2025-11-07..2026-11-10, recorded to 2026-11-10. After that the
+    status is an assumption: lapsed (in force again) or extended (still suspended); such a
+    row is at most estimated although rule and data are documented."""
+    row = rows(graph(*network()), as_of=as_of, assume=assume, rules=["NO61"])[("jp-mag", "NO61")]
+    assert (row.status, row.applies, row.verdict) == (status, applies, "denied")
+    assert row.confidence == ("estimated" if status.startswith("assumed") else "documented")
+
+
+def test_rules_list_shows_the_assumption() -> None:
+    table = list_rules(graph(*network()), as_of=AFTER).set_index("rule")
+    assert (table.loc["NO61", "status"], table.loc["NO61", "assumption"]) == \
+        ("assumed-in-force", "lapsed")
+    assert table.loc["NO61", "suspensions"] == ["2025-11-07..2026-11-10"]
+    assert table.loc["NO18", "status"] == "in-force"
+
+
+def cn_alloy_network() -> list[Any]:
+    """The magnet is made in Japan from alloy cast in China (the 2022 F-35 case)."""
+    recs = [r for r in network() if not (isinstance(r, BomLine) and r.product == "magnet")]
+    recs = [r for r in recs if not (isinstance(r, Supply) and r.buyer == "jp-mag")]
+    return recs + [P("alloy", "alloy", "Sm=0.33", price=90), B("magnet", "alloy", 1.0),
+                   F("cn-alloy", "CN", "alloy", "alloy"), S("cn-alloy", "jp-mag", "alloy")]
+
+
+@pytest.mark.parametrize(("as_of", "verdict", "waiver"), [
+    ("2022-08-19", "waived", "W22"),       # before the grant, inside the window it covers
+    ("2023-10-31", "waived", "W22"),       # its last day
+    ("2023-11-01", "non-compliant", None),
+])
+def test_a_dated_waiver_covers_the_platform_in_its_window(
+        as_of: str, verdict: str, waiver: str | None) -> None:
+    """Alloy melted in China, magnet made in Japan: non-compliant under 'melted or produced',
+    unless the waiver for P covers the date (through 2023-10-31, inclusive)."""
+    (v,) = procurement_verdicts(graph(*cn_alloy_network()), "P", as_of=as_of)
+    assert (v.verdict, v.waiver, v.clause) == (verdict, waiver, "melted-or-produced")
+    assert v.path == ["cn-alloy", "jp-mag", "us-act", "asm", "P"]
+
+
+def test_an_exception_naming_a_product_on_the_path_makes_it_compliant() -> None:
+    rule = DFARS.model_dump(mode="python")
+    rule["waivers"] = []
+    rule["exceptions"] = [{"id": "electronic", "text": "t", "products": ["actuator"],
+                           "sources": ["hand"]}]
+    (v,) = procurement_verdicts(graph(*cn_alloy_network(), rules=[Rule.model_validate(rule)]),
+                                "P", as_of="2024-01-01")
+    assert (v.verdict, v.exception) == ("compliant", "electronic")
+
+
+def test_a_platform_not_delivered_to_the_us_is_outside_dfars() -> None:
+    recs = [r if not (isinstance(r, Product) and r.id == "P")
+            else P("P", "platform", unit="each", price=1e8, end_user="military",
+                   delivered_to="JP") for r in cn_alloy_network()]
+    (v,) = procurement_verdicts(graph(*recs), "P", as_of="2024-01-01")
+    assert v.verdict == "not-applicable" and "delivered to JP" in v.evidence
+
+
+def test_no_platform_verdict_is_a_licence_or_a_denial() -> None:
+    """evaluate() summarises shipment rules without calling the platform denied."""
+    verdicts = {v.rule: v.verdict.value for v in evaluate(graph(*network()), "P", as_of=AFTER)}
+    assert verdicts == {"NO18": "shipments-licensed", "NO61": "shipments-denied",
+                        "NO62": "not-applicable", "DFARS": "compliant"}
+
+
+def test_find_shipments_has_the_issue_columns() -> None:
+    table = find_shipments(graph(*network()), "P", as_of=AFTER)
+    assert {"supplier", "buyer", "product", "from_country", "to_country", "rule", "clause",
+            "verdict", "end_use", "evidence", "value_share", "status", "confidence",
+            "sources"} <= set(table.columns)
 
 
 def test_unknown_ids_and_bad_options_are_clear_errors() -> None:
-    G = magnet_network(10)
+    G = graph(*network())
     with pytest.raises(UnknownNodeError, match="no product with id 'p'"):
-        evaluate(G, "p")
-    with pytest.raises(UnknownNodeError, match="no rule with id 'NO62'; did you mean 'NO61'"):
-        evaluate(G, "P", rules=["NO62"])
+        shipment_verdicts(G, "p")
+    with pytest.raises(UnknownNodeError, match="no rule with id 'NO99'"):
+        shipment_verdicts(G, "P", rules=["NO99"])
+    with pytest.raises(QueryError, match="assume must be one of lapsed, extended"):
+        check_compliance(G, "P", assume="hopeful")
     with pytest.raises(QueryError, match="end user must be one of military, civil"):
         evaluate(G, "P", end_user="navy")
-    bad = DFARS.model_dump(mode="python")
-    bad["clauses"][0]["trigger"]["stages"] = ["smelted"]
-    G.nodes["DFARS"].update(bad)
-    with pytest.raises(QueryError, match="unknown stage 'smelted'"):
-        evaluate(G, "P", rules=["DFARS"])

@@ -8,11 +8,10 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 import pytest
-
-from graphmodel import QueryError, Records, build_graph
-from graphmodel.schema import BomLine, Facility, Product, Source, Supply
-from loaders import load_dataset
-from queries.concentration import find_concentration
+from oretrace.graphmodel import QueryError, Records, build_graph
+from oretrace.graphmodel.schema import BomLine, Facility, Product, Source, Supply
+from oretrace.loaders import load_dataset
+from oretrace.queries.concentration import find_concentration
 
 DATA = Path(__file__).parent / "data"
 

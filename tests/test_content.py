@@ -9,10 +9,9 @@ import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from graphmodel import QueryError, Records, UnknownNodeError, build_graph
-from graphmodel.schema import BomLine, Facility, Product, Source, Supply
-from queries.content import element_content, find_element_content, origin_share
+from oretrace.graphmodel import QueryError, Records, UnknownNodeError, build_graph
+from oretrace.graphmodel.schema import BomLine, Facility, Product, Source, Supply
+from oretrace.queries.content import element_content, find_element_content, origin_share
 
 CITE = {"sources": ["hand"], "confidence": "documented"}
 

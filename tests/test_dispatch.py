@@ -1,17 +1,18 @@
 """The public queries give the same answers on both engines, and ``auto`` picks by size.
 
-Each wired query (:func:`queries.feasibility.simulate`,
-:func:`queries.chokepoints.find_single_points_of_failure` and ``rank_chokepoints``,
-:func:`queries.content.origin_share`, :func:`queries.exposure.find_exposed` and
+Each wired query (:func:`oretrace.queries.feasibility.simulate`,
+:func:`oretrace.queries.chokepoints.find_single_points_of_failure` and ``rank_chokepoints``,
+:func:`oretrace.queries.content.origin_share`, :func:`oretrace.queries.exposure.find_exposed` and
 ``find_where_used``) runs with ``engine="plain"`` (the networkx reference) and
-``engine="compiled"`` (:mod:`graphmodel.compiled`) on the bundled data and on a synthetic
-industrial base of 2,200 facilities (:mod:`graphmodel.synth`, loaded with
-:func:`loaders.load_dataset`, above :data:`graphmodel.compiled.COMPILED_MIN_EDGES` edges),
+``engine="compiled"`` (:mod:`oretrace.graphmodel.compiled`) on the bundled data and on a synthetic
+industrial base of 2,200 facilities (:mod:`oretrace.loaders.synth`, loaded with
+:func:`oretrace.loaders.load_dataset`, above
+:data:`oretrace.graphmodel.compiled.COMPILED_MIN_EDGES` edges),
 over several dates, a country failure, the ``cn-denies-military`` policy, substitutions and
 the three levels, and the answers must agree field by field: exactly, except floats, which
 agree to 1e-9 relative (the compiled roll-up sums in another order than ``spsolve``).
 
-The engine that answered is read from :data:`queries.feasibility.ENGINE_RUNS`, never from
+The engine that answered is read from :data:`oretrace.queries.feasibility.ENGINE_RUNS`, never from
 timing. Hand-drawn cases on ``tests/data/mini`` pin what the compiled engine answers.
 """
 
@@ -26,12 +27,11 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 import pytest
-
-from graphmodel import QueryError, compiled
-from graphmodel.synth import generate_network, write_network
-from loaders import load_dataset
-from queries import chokepoints, content, exposure, feasibility
-from queries.feasibility import ENGINE_RUNS
+from oretrace.graphmodel import QueryError, compiled
+from oretrace.loaders import load_dataset
+from oretrace.loaders.synth import generate_network, write_network
+from oretrace.queries import chokepoints, content, exposure, feasibility
+from oretrace.queries.feasibility import ENGINE_RUNS
 
 MINI = Path(__file__).parent / "data" / "mini"
 SUBSTITUTE_LINES = [  # Tb for Dy in NdFeB alloy; a second component for a first one

@@ -1,4 +1,6 @@
-"""Each package's ``__all__`` names exactly what it exports, and every name resolves."""
+"""The public surface: one import name, each package's ``__all__`` sorted and resolvable, and
+the front door pinned by a written list (pandas ``tests/api/test_api.py``), so adding or
+removing a public name is a deliberate edit here."""
 
 from __future__ import annotations
 
@@ -6,15 +8,61 @@ import importlib
 
 import pytest
 
-PACKAGES = ["graphmodel", "loaders", "queries", "oretrace"]
+import oretrace
+
+PACKAGES = ["oretrace", "oretrace.graphmodel", "oretrace.loaders", "oretrace.queries"]
+
+#: What a notebook finds behind ``import oretrace``.
+FRONT_DOOR = [
+    "ANY_CN", "BackendAuthError", "BackendError", "BackendUnavailable", "CN_MINING", "CN_OWNED",
+    "CN_PROCESSING", "CN_TECHNOLOGY", "Category", "Compliance", "Confidence", "ContentShare",
+    "Cut", "DatasetError", "Dependant", "ElementShare", "Exposure", "FacilityStatus",
+    "Feasibility", "LoadError", "Neighbour", "NodeReport", "ORIGIN_STAGES", "OretraceError",
+    "POLICIES", "PREDICATES", "PUBLISHED_SHARES", "Predicate", "Problem", "ProcurementVerdict",
+    "PublishedShare", "QueryError", "RARE_EARTHS", "RuleVerdict", "ScenarioDiff", "ScenarioResult",
+    "Shipment", "ShipmentVerdict", "Shortfall", "SinglePoints", "SolverError", "Stage",
+    "TechnologyFlag", "UnknownNodeError", "at", "bundled_path", "check_compliance",
+    "controlled_companies", "describe_node", "diff_scenarios", "element_content", "evaluate",
+    "find_concentration", "find_element_content", "find_exposed", "find_exposed_native",
+    "find_matching_native", "find_rule_windows", "find_shipments", "find_shortfall",
+    "find_single_points_of_failure", "find_smallest_cut", "find_where_used",
+    "find_where_used_native", "get_node", "list_platforms", "list_rules", "list_shipments",
+    "load_dataset", "located_in", "origin_facilities", "origin_share", "owned_by", "parse_date",
+    "platforms", "plot_chokepoints", "plot_concentration", "plot_exposure_matrix",
+    "plot_supply_flow", "plot_timeline", "predicate", "procurement_verdicts", "rank_chokepoints",
+    "read_json", "render_report", "restrict", "rule_status", "shipment_verdicts", "simulate",
+    "simulate_scenario", "summarize", "supply_graph", "technology_flags", "today", "trace",
+    "uses_technology_from", "validate_dataset", "write_graphml", "write_json",
+]
+
+
+def test_front_door_is_the_written_list() -> None:
+    assert oretrace.__all__ == sorted(FRONT_DOOR)
 
 
 @pytest.mark.parametrize("name", PACKAGES)
-def test_all_matches_public_names(name: str) -> None:
+def test_all_is_sorted_and_every_name_resolves(name: str) -> None:
     module = importlib.import_module(name)
-    public = {n for n in vars(module) if not n.startswith("_")}
-    submodules = {n for n in public if getattr(getattr(module, n), "__name__", "").startswith(
-        f"{name}.") and type(getattr(module, n)).__name__ == "module"}
-    assert set(module.__all__) == public - submodules
+    assert module.__all__ == sorted(set(module.__all__))
     for member in module.__all__:
         assert getattr(module, member) is not None
+    assert set(module.__all__) <= set(dir(module))
+
+
+def test_front_door_names_are_the_library_objects() -> None:
+    """The front door re-exports; it does not wrap (a result model is the queries' class)."""
+    from oretrace.loaders import load_dataset
+    from oretrace.queries.exposure import Exposure, find_exposed
+
+    assert oretrace.find_exposed is find_exposed
+    assert oretrace.Exposure is Exposure
+    assert oretrace.load_dataset is load_dataset
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'find_exposd'"):
+        _ = oretrace.find_exposd  # type: ignore[attr-defined]
+
+
+def test_subpackages_are_reachable_as_attributes() -> None:
+    assert oretrace.queries.find_exposed is oretrace.find_exposed

@@ -6,9 +6,8 @@ from typing import Any
 
 import networkx as nx
 import pytest
-
-from graphmodel import QueryError, Records, UnknownNodeError, build_graph
-from graphmodel.schema import (
+from oretrace.graphmodel import QueryError, Records, UnknownNodeError, build_graph
+from oretrace.graphmodel.schema import (
     BomLine,
     Company,
     Facility,
@@ -18,8 +17,8 @@ from graphmodel.schema import (
     Supply,
     Technology,
 )
-from queries.exposure import find_exposed, find_where_used, supply_graph, trace
-from queries.predicates import CN_TECHNOLOGY, located_in
+from oretrace.queries.exposure import find_exposed, find_where_used, supply_graph, trace
+from oretrace.queries.predicates import CN_TECHNOLOGY, located_in
 
 CITE = {"sources": ["hand"], "confidence": "documented"}
 

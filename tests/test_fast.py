@@ -7,13 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
+import oretrace.loaders.fast as fast
 import pytest
-
-import loaders.fast as fast
-from graphmodel import DatasetError, build_graph
-from graphmodel.synth import generate_network, write_network
-from loaders import load_dataset, read_records
-from loaders.fast import load_dataset_fast, validate_dataset_fast
+from oretrace.graphmodel import DatasetError, build_graph
+from oretrace.loaders import load_dataset, read_records
+from oretrace.loaders.fast import load_dataset_fast, validate_dataset_fast
+from oretrace.loaders.synth import generate_network, write_network
 
 Edit = Callable[[list[str]], list[str]]
 

@@ -31,10 +31,9 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-
-from graphmodel import QueryError, UnknownNodeError
-from loaders import load_dataset
-from queries.feasibility import (
+from oretrace.graphmodel import QueryError, UnknownNodeError
+from oretrace.loaders import load_dataset
+from oretrace.queries.feasibility import (
     POLICIES,
     clause_status,
     military_chain,
@@ -229,10 +228,11 @@ def test_the_rule_scope_limits_what_is_denied(andor: nx.MultiDiGraph) -> None:
 
 
 def test_a_required_condition_narrows_the_denial(andor: nx.MultiDiGraph) -> None:
-    """The denial clause now requires a condition clause on Dy content: nd-oxide is out."""
+    """The denial clause now also requires a condition clause on Dy content: nd-oxide is out."""
     clauses = copy.deepcopy(andor.nodes["test-mofcom-61"]["clauses"])
-    clauses[0]["requires"] = ["dy-content"]
-    clauses.append({"id": "dy-content", "text": "condition", "verdict": "not-applicable",
+    clauses[1]["requires"] = ["china-origin", "dy-content"]
+    clauses.append({"id": "dy-content", "kind": "export", "text": "condition",
+                    "verdict": "not-applicable",
                     "trigger": {"kind": "origin_content", "origin": "CN", "elements": ["Dy"]},
                     "effective": None, "until": None, "requires": []})
     report = simulate(_with_rule(andor, clauses=clauses), as_of="2026-11-24",
@@ -241,13 +241,19 @@ def test_a_required_condition_narrows_the_denial(andor: nx.MultiDiGraph) -> None
 
 
 def test_clause_status_reads_rule_and_clause_windows() -> None:
+    """Status events (oretrace.graphmodel.rules): the suspension names only b and ends inclusive."""
+    def clause(cid: str, **kw: object) -> dict[str, object]:
+        return {"id": cid, "kind": "export", "text": "t", "verdict": "licence-required",
+                "trigger": {"kind": "origin_content"}, **kw}
+    a, b = clause("a"), clause("b", effective=dt.date(2025, 6, 1))
     rule = {"effective": dt.date(2025, 1, 1), "until": dt.date(2030, 1, 1),
-            "suspensions": [{"start": dt.date(2026, 1, 1), "end": dt.date(2026, 7, 1),
-                             "by": "No. X", "clauses": ["b"]}]}
-    a, b = {"id": "a"}, {"id": "b", "effective": dt.date(2025, 6, 1)}
+            "clauses": [a, b],
+            "status": [{"event": "suspended", "date": dt.date(2026, 1, 1),
+                        "until": dt.date(2026, 7, 1), "by": "No. X", "clauses": ["b"],
+                        "sources": ["s"], "confidence": "documented"}]}
     assert clause_status(rule, a, dt.date(2026, 3, 1))[0] is True   # suspension names only b
     assert clause_status(rule, b, dt.date(2026, 3, 1)) == \
-        (False, "suspended by No. X from 2026-01-01 to 2026-07-01")
+        (False, "suspended 2026-01-01..2026-07-01 by No. X (b)")
     assert clause_status(rule, b, dt.date(2025, 3, 1))[0] is False  # clause's own date
     assert clause_status(rule, a, dt.date(2030, 1, 1))[0] is False  # rule lapsed
     assert clause_status(rule, b, dt.date(2026, 7, 1))[0] is False  # last day suspended
@@ -257,18 +263,18 @@ def test_clause_status_reads_rule_and_clause_windows() -> None:
 def test_clause_status_agrees_with_the_compliance_reading_of_rules(
         bundled: nx.MultiDiGraph) -> None:
     """Whole-rule suspensions and dates: a clause without its own dates or clause-named
-    suspensions is in force exactly when queries.compliance.rule_status says in-force."""
-    from queries.compliance import rule_status
+    suspensions is in force exactly when oretrace.queries.compliance.rule_status says in-force."""
+    from oretrace.queries.compliance import rule_status
     days = [dt.date(2024, 1, 1), dt.date(2025, 11, 7), dt.date(2026, 11, 10),
             dt.date(2026, 11, 11), dt.date(2026, 11, 27), dt.date(2026, 11, 28)]
     checked = 0
     for n, d in bundled.nodes(data=True):
-        if d.get("kind") != "rule" or any(s.get("clauses") for s in d.get("suspensions", [])):
+        if d.get("kind") != "rule" or any(s.get("clauses") for s in d.get("status", [])):
             continue
         for day in days:
             checked += 1
             assert clause_status(d, {"id": "x"}, day)[0] is \
-                (rule_status(d | {"id": n}, day) == "in-force"), (n, day)
+                (rule_status(d | {"id": n}, day) in ("in-force", "assumed-in-force")), (n, day)
     assert checked
 
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-
-from graphmodel import (
+from oretrace.graphmodel import (
     QueryError,
     UnknownNodeError,
     at,
@@ -20,8 +19,8 @@ from graphmodel import (
     supply_edges,
     weakest,
 )
-from graphmodel.schema import Facility, Product
-from loaders import load_dataset
+from oretrace.graphmodel.schema import Facility, Product
+from oretrace.loaders import load_dataset
 
 
 def test_needs_are_bom_inputs_of_the_products(mini_copy: Callable[..., Path]) -> None:
@@ -72,7 +71,7 @@ def test_time_slicing_follows_facility_and_link_windows(mini_copy: Callable[...,
 
 
 def test_closed_and_undated_planned_facilities_are_absent() -> None:
-    from graphmodel import is_active
+    from oretrace.graphmodel import is_active
     planned = Facility(id="f", name="F", stage="mine", products=["ore"], status="planned",
                        sources=["s"], confidence="reported").model_dump()
     planned["kind"] = "facility"

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
-
-from graphmodel import read_json, write_graphml, write_json
-from loaders import load_dataset
+from oretrace.graphmodel import read_json, write_graphml, write_json
+from oretrace.loaders import load_dataset
 
 
 def same_graph(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> bool:

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from graphmodel import DatasetError, LoadError
-from loaders import load_dataset, validate_dataset
+from oretrace.graphmodel import DatasetError, LoadError
+from oretrace.loaders import load_dataset, validate_dataset
 
 
 def replace_cell(line_no: int, column: int, value: str) -> Callable[[list[str]], list[str]]:
@@ -150,8 +149,7 @@ def test_time_windows_load_as_dates(mini_copy: Callable[..., Path]) -> None:
 
 def test_without_rules_yaml_the_bundled_rules_apply(mini_copy: Callable[..., Path]) -> None:
     import yaml
-
-    from loaders import bundled_path
+    from oretrace.loaders import bundled_path
 
     path = mini_copy()
     (path / "rules.yaml").unlink()
@@ -168,7 +166,7 @@ def test_two_date_windows_of_one_link_are_both_kept(mini_copy: Callable[..., Pat
     both rows must survive as separate edges (a later row must not replace the earlier)."""
     import datetime as dt
 
-    from graphmodel import at
+    from oretrace.graphmodel import at
 
     path = mini_copy("supplies.csv", lambda ls: [
         line.replace("cn-sep,jp-mag,oxide,0.6,,,", "cn-sep,jp-mag,oxide,0.6,,2026-01-01,")

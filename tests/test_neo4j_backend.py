@@ -11,12 +11,17 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-
-from graphmodel import BackendAuthError, BackendError, BackendUnavailable, Records, build_graph
-from graphmodel.backends.neo4j import Neo4jConfig, connect, current_version, push, run_read
-from graphmodel.schema import Company, Facility, Product, Source, Supply
-from loaders import load_dataset
-from loaders.neo4j import load
+from oretrace.graphmodel import (
+    BackendAuthError,
+    BackendError,
+    BackendUnavailable,
+    Records,
+    build_graph,
+)
+from oretrace.graphmodel.backends.neo4j import Neo4jConfig, connect, current_version, push, run_read
+from oretrace.graphmodel.schema import Company, Facility, Product, Source, Supply
+from oretrace.loaders import load_dataset
+from oretrace.loaders.neo4j import load
 
 pytestmark = pytest.mark.neo4j
 
@@ -97,8 +102,8 @@ def test_a_push_killed_half_way_leaves_the_previous_version_whole(
     # version are written too.
     script = textwrap.dedent("""
         import os, signal, sys
-        from graphmodel.backends.neo4j import Neo4jConfig, connect, push
-        from loaders import load_dataset
+        from oretrace.graphmodel.backends.neo4j import Neo4jConfig, connect, push
+        from oretrace.loaders import load_dataset
         cfg = Neo4jConfig(uri=sys.argv[1], user=sys.argv[2], password=sys.argv[3])
         batches = 0
         def progress(n):

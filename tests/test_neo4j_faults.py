@@ -21,21 +21,20 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import oretrace.loaders.neo4j as reader
 import pytest
-
-import loaders.neo4j as reader
-from graphmodel import BackendAuthError, BackendError, LoadError
-from graphmodel.backends.neo4j import Neo4jConfig, connect, current_version, push, run_read
-from loaders import load_dataset
-from loaders.neo4j import load
+from oretrace.graphmodel import BackendAuthError, BackendError, LoadError
+from oretrace.graphmodel.backends.neo4j import Neo4jConfig, connect, current_version, push, run_read
+from oretrace.loaders import load_dataset
+from oretrace.loaders.neo4j import load
 
 pytestmark = pytest.mark.neo4j
 
 _CHILD_HEAD = """
 import os, signal, sys, time
-import graphmodel.backends._neo4j_versions as versions
-from graphmodel.backends.neo4j import Neo4jConfig, connect, push
-from loaders import load_dataset
+import oretrace.graphmodel.backends._neo4j_versions as versions
+from oretrace.graphmodel.backends.neo4j import Neo4jConfig, connect, push
+from oretrace.loaders import load_dataset
 cfg = Neo4jConfig(uri=sys.argv[1], user=sys.argv[2], password=sys.argv[3])
 """
 

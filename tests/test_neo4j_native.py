@@ -1,7 +1,7 @@
 """Native Cypher exposure and where-used on the real server: hand-drawn answers and parity.
 
 Parity compares the native answers, field by field, with the in-memory queries
-(``queries.exposure``), an independent implementation, on the bundled data and on a
+(``oretrace.queries.exposure``), an independent implementation, on the bundled data and on a
 generated graph of more than 10,000 nodes; a hand-drawn graph with injection-string ids
 checks both against answers worked on paper.
 """
@@ -17,9 +17,7 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
-
-from graphmodel import (
+from oretrace.graphmodel import (
     BackendError,
     LoadError,
     QueryError,
@@ -28,8 +26,8 @@ from graphmodel import (
     build_graph,
     restrict,
 )
-from graphmodel.backends.neo4j import DEFAULT_DATASET, Neo4jConfig, connect, push, run_read
-from graphmodel.schema import (
+from oretrace.graphmodel.backends.neo4j import DEFAULT_DATASET, Neo4jConfig, connect, push, run_read
+from oretrace.graphmodel.schema import (
     BomLine,
     Company,
     Facility,
@@ -39,12 +37,17 @@ from graphmodel.schema import (
     Supply,
     Technology,
 )
-from loaders import load_dataset
-from oretrace.__main__ import main, services
-from queries.cli import make_app
-from queries.exposure import find_exposed, find_where_used
-from queries.native import find_exposed_native, find_matching_native, find_where_used_native
-from queries.predicates import CN_PROCESSING, PREDICATES, located_in
+from oretrace.loaders import load_dataset
+from oretrace.queries.exposure import find_exposed, find_where_used
+from oretrace.queries.native import (
+    find_exposed_native,
+    find_matching_native,
+    find_where_used_native,
+)
+from oretrace.queries.predicates import CN_PROCESSING, PREDICATES, located_in
+from typer.testing import CliRunner
+
+from oretrace.cli import main, make_app
 
 pytestmark = pytest.mark.neo4j
 
@@ -357,7 +360,7 @@ def test_bundled_matching_parity(driver: Any, bundled: nx.MultiDiGraph, bundled_
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> nx.MultiDiGraph:
     """A generated industrial base of 8,000 facilities: over 10,000 nodes."""
-    from graphmodel.synth import generate_network, write_network
+    from oretrace.loaders.synth import generate_network, write_network
 
     path = write_network(generate_network(8000, seed=5), tmp_path_factory.mktemp("large"))
     G = load_dataset(path)
@@ -484,7 +487,7 @@ def cli_env(neo4j_server: Any, driver: Any, bundled: nx.MultiDiGraph) -> dict[st
     """The server in ``NEO4J_*`` variables, the bundled data pushed by ``oretrace neo4j push``."""
     env = {"NEO4J_URI": neo4j_server.uri, "NEO4J_USERNAME": neo4j_server.user,
            "NEO4J_PASSWORD": neo4j_server.password}
-    result = CliRunner().invoke(make_app(services()), ["-f", "json", "neo4j", "push"], env=env)
+    result = CliRunner().invoke(make_app(), ["-f", "json", "neo4j", "push"], env=env)
     assert result.exit_code == 0, result.output
     assert run_read(driver, "MATCH (n:OretraceNode {dataset: $d}) RETURN count(n) AS c",
                     d=DEFAULT_DATASET)[0]["c"] == bundled.number_of_nodes()
@@ -502,7 +505,7 @@ def cli_env(neo4j_server: Any, driver: Any, bundled: nx.MultiDiGraph) -> dict[st
 ])
 def test_cli_backend_neo4j_prints_the_same_json(cli_env: dict[str, str],
                                                 args: list[str]) -> None:
-    app = make_app(services())
+    app = make_app()
     default = CliRunner().invoke(app, ["-f", "json", *args], env=cli_env)
     native = CliRunner().invoke(app, ["--backend", "neo4j", "-f", "json", *args], env=cli_env)
     assert default.exit_code == native.exit_code == 0, native.output

@@ -8,10 +8,9 @@ import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from graphmodel import QueryError, Records, build_graph, restrict
-from graphmodel.schema import Company, Facility, Ownership, Product, Source, Technology
-from queries.predicates import (
+from oretrace.graphmodel import QueryError, Records, build_graph, restrict
+from oretrace.graphmodel.schema import Company, Facility, Ownership, Product, Source, Technology
+from oretrace.queries.predicates import (
     ANY_CN,
     CN_MINING,
     CN_OWNED,

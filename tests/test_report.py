@@ -25,10 +25,9 @@ import matplotlib.image as mpimg
 import networkx as nx
 import numpy as np
 import pytest
-
-from graphmodel import QueryError, UnknownNodeError
-from loaders import load_dataset
-from queries.report import render_report
+from oretrace.graphmodel import QueryError, UnknownNodeError
+from oretrace.loaders import load_dataset
+from oretrace.queries.report import render_report
 
 MINI = Path(__file__).parent / "data" / "compliance_mini"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

@@ -14,9 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
-
-from loaders import load_dataset
-from queries.scenarios import diff_scenarios, simulate_scenario
+from oretrace.loaders import load_dataset
+from oretrace.queries.scenarios import diff_scenarios, simulate_scenario
 
 DATA = Path(__file__).parent / "data"
 

@@ -7,10 +7,9 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
-
-from graphmodel import QueryError, needed_inputs, supply_edges
-from graphmodel.synth import generate_network, write_network
-from loaders import load_dataset, validate_dataset
+from oretrace.graphmodel import QueryError, needed_inputs, supply_edges
+from oretrace.loaders import load_dataset, validate_dataset
+from oretrace.loaders.synth import generate_network, write_network
 
 N = 3000  # facilities: enough for the shares to settle, small enough to validate quickly
 
@@ -123,11 +122,10 @@ def test_the_synth_command_writes_a_dataset_and_reports_it(tmp_path: Path) -> No
 
     from typer.testing import CliRunner
 
-    from oretrace.__main__ import services
-    from queries.cli import make_app
+    from oretrace.cli import make_app
 
     out = tmp_path / "net"
-    result = CliRunner().invoke(make_app(services()), [
+    result = CliRunner().invoke(make_app(), [
         "--format", "json", "synth", "--facilities", "250", "--seed", "9", "--out", str(out)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output[result.output.index("{"):])

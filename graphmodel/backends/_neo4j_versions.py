@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from graphmodel.errors import BackendError
+from oretrace.graphmodel.errors import BackendError
 
 __all__ = ["VersionCounts", "count_version", "delete_version", "push_lock",
            "remove_stale_versions"]

@@ -21,7 +21,7 @@ it in one transaction, then deletes the old version in batches (relationships fi
 Readers only ever see ``current`` and read it in one transaction, so a push that fails or is
 killed at any step leaves a whole version readable (the previous one before the switch, the
 new one after it); the next push removes the leftovers. Pushing the same graph twice leaves
-the same graph. (:mod:`graphmodel.backends._neo4j_versions` holds the lock, the counts and
+the same graph. (:mod:`oretrace.graphmodel.backends._neo4j_versions` holds the lock, the counts and
 the batched deletes.)
 
 Attributes Neo4j cannot hold as properties are encoded: dicts and lists of dicts as JSON text
@@ -41,16 +41,15 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import networkx as nx
-
-from graphmodel.backends._neo4j_versions import (
+from oretrace.graphmodel.backends._neo4j_versions import (
     LOCK_CONSTRAINT,
     count_version,
     push_lock,
     remove_stale_versions,
 )
-from graphmodel.errors import BackendAuthError, BackendError, BackendUnavailable
-from graphmodel.graph import need_confidence, needed_inputs
-from graphmodel.vocab import Confidence, EdgeKind, NodeKind
+from oretrace.graphmodel.errors import BackendAuthError, BackendError, BackendUnavailable
+from oretrace.graphmodel.graph import need_confidence, needed_inputs
+from oretrace.graphmodel.vocab import Confidence, EdgeKind, NodeKind
 
 __all__ = [
     "DEFAULT_DATASET",
@@ -147,7 +146,8 @@ def check_server_version(version: str, uri: str) -> None:
     >>> check_server_version("4.4.9", "bolt://x")
     Traceback (most recent call last):
     ...
-    graphmodel.errors.BackendError: the server at bolt://x is Neo4j 4.4.9; oretrace needs ...
+    oretrace.graphmodel.errors.BackendError: the server at bolt://x is Neo4j 4.4.9; oretrace needs
+    ...
     """
     major = version.split(".")[0]
     if not major.isdigit() or int(major) < 5:

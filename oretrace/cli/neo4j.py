@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from tqdm import tqdm
 
-from graphmodel.backends.neo4j import DEFAULT_DATASET, Neo4jConfig, connect, current_version, push
-from queries.cli import FormatOption, emit, state
+from oretrace.cli import FormatOption, emit, state
 
 __all__ = ["register"]
+
+DatasetOption = Annotated[str | None, typer.Option(
+    "--dataset", help="Name of the dataset in the database (default: the global "
+    "--neo4j-dataset, else oretrace).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -20,36 +22,39 @@ def register(app: typer.Typer) -> None:
                         no_args_is_help=True)
     app.add_typer(group, name="neo4j")
 
-    def config(ctx: typer.Context) -> Neo4jConfig:
-        opts = state(ctx).neo4j
-        return Neo4jConfig.from_env(opts.get("uri"), opts.get("user"), opts.get("password"),
-                                    opts.get("database"))
-
     @group.command("push")
     def push_cmd(ctx: typer.Context,
-                 dataset: Annotated[str, typer.Option(
-                     help="Name of the dataset in the database.")] = DEFAULT_DATASET,
+                 dataset: DatasetOption = None,
                  fmt: FormatOption = None) -> None:
         """Write the dataset (--data, default bundled) as a new version, then switch to it.
 
         Readers keep seeing the previous version until the new one is complete.
         """
+        from tqdm import tqdm
+
+        from oretrace.graphmodel.backends.neo4j import connect, push
+        from oretrace.loaders import load_dataset
+
         st = state(ctx)
-        G = st.services.load(st.data)
+        config = st.neo4j_config()
+        G = load_dataset(st.data)
         total = G.number_of_nodes() + G.number_of_edges() + len(G.graph.get("sources", {}))
-        with connect(config(ctx)) as driver, tqdm(total=total, unit="row", desc="push",
-                                                  disable=None) as bar:
-            summary = push(driver, G, dataset=dataset, progress=bar.update)
+        with connect(config) as driver, tqdm(total=total, unit="row", desc="push",
+                                             disable=None) as bar:
+            summary = push(driver, G, dataset=st.neo4j_dataset(dataset), progress=bar.update)
         emit(summary.__dict__, st.format(fmt), title="Pushed")
 
     @group.command("status")
     def status_cmd(ctx: typer.Context,
-                   dataset: Annotated[str, typer.Option(
-                       help="Name of the dataset in the database.")] = DEFAULT_DATASET,
+                   dataset: DatasetOption = None,
                    fmt: FormatOption = None) -> None:
         """Say which version of the dataset readers see on the server."""
-        cfg = config(ctx)
+        from oretrace.graphmodel.backends.neo4j import connect, current_version
+
+        st = state(ctx)
+        cfg = st.neo4j_config()
+        name = st.neo4j_dataset(dataset)
         with connect(cfg) as driver:
-            version = current_version(driver, dataset)
-        emit({"uri": cfg.uri, "database": cfg.database or "(default)", "dataset": dataset,
-              "current_version": version}, state(ctx).format(fmt), title="Neo4j")
+            version = current_version(driver, name)
+        emit({"uri": cfg.uri, "database": cfg.database or "(default)", "dataset": name,
+              "current_version": version}, st.format(fmt), title="Neo4j")

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from graphmodel import QueryError, parse_date
-from queries.cli import state
-from queries.plots import (
-    plot_chokepoints,
-    plot_concentration,
-    plot_exposure_matrix,
-    plot_supply_flow,
-    plot_timeline,
-)
-from queries.report import render_report
+from oretrace.cli import state
+from oretrace.cli._output import check_writable, say, writing
 
 __all__ = ["register"]
+
+#: Years ``plot timeline`` can draw (a year is drawn to 1 January of the next).
+FIRST_YEAR, LAST_YEAR = 1, 9998
 
 #: File types ``plot --out`` writes.
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -67,14 +61,24 @@ def register(app: typer.Typer) -> None:
              level: Annotated[Level, typer.Option(
                  "--level", help="chokepoints: facility, company or country.")] = Level.FACILITY,
              first_year: Annotated[int, typer.Option(
-                 "--from", help="timeline: first year.")] = 2024,
+                 "--from", min=FIRST_YEAR, max=LAST_YEAR, help="timeline: first year.")] = 2024,
              last_year: Annotated[int, typer.Option(
-                 "--to", help="timeline: last year.")] = 2030,
+                 "--to", min=FIRST_YEAR, max=LAST_YEAR, help="timeline: last year.")] = 2030,
              ) -> None:
         """Draw one figure and write it to --out (PNG, SVG or PDF)."""
         if out.suffix.lower() not in FIGURE_SUFFIXES:
             raise typer.BadParameter(f"write {', '.join(FIGURE_SUFFIXES)}, not {out.name!r}",
                                      param_hint="--out")
+        from oretrace.graphmodel import QueryError, parse_date
+        from oretrace.queries.plots import (
+            plot_chokepoints,
+            plot_concentration,
+            plot_exposure_matrix,
+            plot_supply_flow,
+            plot_timeline,
+        )
+
+        check_writable(out)
         day = parse_date(as_of)
         G = state(ctx).graph()
         if kind is PlotKind.FLOW:
@@ -92,9 +96,10 @@ def register(app: typer.Typer) -> None:
             if last_year < first_year:
                 raise QueryError(f"--to {last_year} is before --from {first_year}")
             fig = plot_timeline(G, years=range(first_year, last_year + 1), as_of=day)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, format=out.suffix.lower().lstrip("."))
-        print(f"wrote {out} ({kind.value}, as of {day.isoformat()})", file=sys.stderr)
+        with writing(out):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(out, format=out.suffix.lower().lstrip("."))
+        say(f"wrote {out} ({kind.value}, as of {day.isoformat()})")
 
     @app.command()
     def report(ctx: typer.Context,
@@ -108,8 +113,13 @@ def register(app: typer.Typer) -> None:
                    "--paths", "-k", min=1, help="Witness paths per exposure.")] = 3,
                ) -> None:
         """Write the planner's briefing: one self-contained HTML page with figures inlined."""
+        from oretrace.graphmodel import parse_date
+        from oretrace.queries.report import render_report
+
+        check_writable(out)
         day = parse_date(as_of)
         page = render_report(state(ctx).graph(), platforms=platform or None, as_of=day, k=paths)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(page, encoding="utf-8")
-        print(f"wrote {out} ({len(page) / 1e6:.1f} MB, as of {day.isoformat()})", file=sys.stderr)
+        with writing(out):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(page, encoding="utf-8")
+        say(f"wrote {out} ({len(page) / 1e6:.1f} MB, as of {day.isoformat()})")

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from queries.capacity import Shortfall
-from queries.chokepoints import find_smallest_cut, rank_chokepoints
-from queries.cli import FormatOption, emit, state
-from queries.cli._output import Format
-from queries.concentration import find_concentration
-from queries.feasibility import LEVELS, POLICIES
-from queries.scenarios import Blockage, diff_scenarios, simulate_scenario
+from oretrace.cli import FormatOption, emit, state
+from oretrace.cli._output import Format, echo, say
+from oretrace.queries._vocab import LEVELS, POLICY_SUMMARIES
+
+if TYPE_CHECKING:
+    from oretrace.queries.capacity import Shortfall
+    from oretrace.queries.scenarios import Blockage
 
 __all__ = ["register"]
 
 _POLICY_HELP = "Apply rules of the data as failed links, as of the date (see the list above)."
-_POLICIES = "\n\n".join(f"Policy {name}: {p.summary or p.description}."
-                         for name, p in POLICIES.items())
+_POLICIES = "\n\n".join(f"Policy {name}: {summary}."
+                         for name, summary in POLICY_SUMMARIES.items())
 
 AsOf = Annotated[str | None, typer.Option(
     "--as-of", metavar="DATE", help="Date (YYYY-MM-DD); default today.")]
@@ -39,8 +38,8 @@ Level = Annotated[str, typer.Option(
 def _check(level: str | None = None, policy: str | None = None) -> None:
     if level is not None and level not in LEVELS:
         raise typer.BadParameter(f"choose {', '.join(LEVELS)}", param_hint="--level")
-    if policy is not None and policy not in POLICIES:
-        raise typer.BadParameter(f"choose {', '.join(POLICIES)}", param_hint="--policy")
+    if policy is not None and policy not in POLICY_SUMMARIES:
+        raise typer.BadParameter(f"choose {', '.join(POLICY_SUMMARIES)}", param_hint="--policy")
 
 
 def _figure(lo: float | None, hi: float | None) -> str:
@@ -87,7 +86,8 @@ def register(app: typer.Typer) -> None:
         platform: Annotated[list[str] | None, typer.Option(
             "--platform", help="Only these platforms (repeatable); default all.")] = None,
         level: Level = "facility",
-        top: Annotated[int | None, typer.Option("--top", help="Show the first N.")] = None,
+        top: Annotated[int | None, typer.Option("--top", min=1,
+                                                help="Show the first N.")] = None,
         as_of: AsOf = None,
         fail: Fail = None,
         policy: PolicyOpt = None,
@@ -95,6 +95,8 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOption = None,
     ) -> None:
         """Rank facilities, companies or countries by the platforms their loss alone stops."""
+        from oretrace.queries.chokepoints import rank_chokepoints
+
         _check(level, policy)
         st = state(ctx)
         table = rank_chokepoints(st.graph(), level=level, platforms=platform, as_of=as_of,
@@ -103,8 +105,8 @@ def register(app: typer.Typer) -> None:
         out = st.format(fmt)
         unsupplied = table.attrs.get("unsupplied", [])
         if unsupplied:
-            print(f"not supplied in this scenario (no single point applies): "
-                  f"{', '.join(unsupplied)}", file=sys.stderr)
+            say(f"not supplied in this scenario (no single point applies): "
+                f"{', '.join(unsupplied)}")
         if out is Format.TABLE:
             table = table.drop(columns=["members", "note"])
         emit(table, out, title=f"Single points of failure by {level}, as of "
@@ -128,6 +130,8 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOption = None,
     ) -> None:
         """Find the fewest facilities, companies or countries whose joint loss stops PLATFORM."""
+        from oretrace.queries.chokepoints import find_smallest_cut
+
         _check(level, policy)
         st = state(ctx)
         shield = () if no_protect else protect
@@ -154,6 +158,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Which platforms keep supply when facilities, companies or countries fail, and
         with what capacity shortfall (t/yr), each figure with its sources."""
+        from oretrace.queries.scenarios import simulate_scenario
+
         _check(policy=policy)
         st = state(ctx)
         result = simulate_scenario(st.graph(), fail=fail or (), as_of=as_of, policy=policy,
@@ -165,14 +171,14 @@ def register(app: typer.Typer) -> None:
                  out)
             return
         what = ", ".join(result.fail) or "nothing"
-        print(f"Scenario as of {result.as_of}: {what} fails"
-              f"{'; policy ' + result.policy.name if result.policy else ''}"
-              f"{'; substitutions allowed' if result.substitutions_allowed else ''}")
+        echo(f"Scenario as of {result.as_of}: {what} fails"
+             f"{'; policy ' + result.policy.name if result.policy else ''}"
+             f"{'; substitutions allowed' if result.substitutions_allowed else ''}")
         if result.policy:
-            print(f"policy: {result.policy.note}")
-        print(f"supplied: {', '.join(result.supplied) or 'none'}")
+            echo(f"policy: {result.policy.note}")
+        echo(f"supplied: {', '.join(result.supplied) or 'none'}")
         lost = f" (lost in this scenario: {', '.join(result.lost)})" if result.lost else ""
-        print(f"unsupplied: {', '.join(result.unsupplied) or 'none'}{lost}")
+        echo(f"unsupplied: {', '.join(result.unsupplied) or 'none'}{lost}")
         emit([{"platform": p.platform, "supplied": p.supplied,
                "without the scenario": p.baseline_supplied,
                "cut off because": [_blockage(b) for b in p.blocked_by],
@@ -185,13 +191,13 @@ def register(app: typer.Typer) -> None:
             emit(rows, out, title="Capacity shortfall (t/yr, units/yr for counted items)")
         for r in result.shortfall:
             if r.computable and r.platform is None and r.note:
-                print(f"{r.product}: {r.note}")
+                echo(f"{r.product}: {r.note}")
         missing = sorted({r.product for r in result.shortfall
                           if not r.computable and r.platform is None})
         if missing:
-            print(f"shortfall not computable for lack of capacity data: {', '.join(missing)}")
+            echo(f"shortfall not computable for lack of capacity data: {', '.join(missing)}")
         if result.data_gaps:
-            print(f"{len(result.data_gaps)} data gap(s); see --format json")
+            echo(f"{len(result.data_gaps)} data gap(s); see --format json")
 
     @app.command()
     def concentration(
@@ -205,7 +211,12 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOption = None,
     ) -> None:
         """Per stage and product: top country share, HHI, independent non-CN routes."""
+        from oretrace.graphmodel.graph import get_node
+        from oretrace.queries.concentration import find_concentration
+
         st = state(ctx)
+        if product is not None:
+            get_node(st.graph(), product, "product")
         table = find_concentration(st.graph(), stage=stage, product=product, as_of=as_of,
                                    routes=routes)
         out = st.format(fmt)
@@ -230,6 +241,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """What changes between --as-of and --vs in the same scenario: platforms newly
         supplied (and what came online on their chains), chokepoints gone or new."""
+        from oretrace.queries.scenarios import diff_scenarios
+
         _check(level, policy)
         st = state(ctx)
         result = diff_scenarios(st.graph(), as_of=as_of, vs=vs, fail=fail or (),
@@ -239,7 +252,7 @@ def register(app: typer.Typer) -> None:
         if out is not Format.TABLE:
             emit(result, out)
             return
-        print(f"{', '.join(result.fail) or 'nothing'} fails; {result.as_of} → {result.vs}")
+        echo(f"{', '.join(result.fail) or 'nothing'} fails; {result.as_of} → {result.vs}")
         changes = [{"platform": c.platform, "change": c.change,
                     "because": [f"{e.node}: {e.what}" for e in c.because],
                     "sources": sorted({s for e in c.because for s in e.sources})}
@@ -247,7 +260,7 @@ def register(app: typer.Typer) -> None:
         emit(changes or [{"platform": "", "change": "no platform changes supply"}], out,
              title="Platforms")
         if result.still_unsupplied:
-            print(f"still unsupplied: {', '.join(result.still_unsupplied)}")
+            echo(f"still unsupplied: {', '.join(result.still_unsupplied)}")
         emit([{"node": c.node, "change": "gone", "platforms": c.platforms}
               for c in result.chokepoints_gone]
              + [{"node": c.node, "change": "new", "platforms": c.platforms}

@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from tqdm import tqdm
 
-from graphmodel.synth import generate_network, write_network
-from queries.cli import FormatOption, emit, state
-from queries.cli._output import Format
+from oretrace.cli import FormatOption, emit, state
+from oretrace.cli._output import Format, check_writable, writing
 
 __all__ = ["register", "summary"]
 
@@ -64,12 +62,18 @@ def register(app: typer.Typer) -> None:
         heavy-tailed supplier popularity, single sourcing, tier-skipping links, recycling
         loops and dated links; load it with ``oretrace --data DIR ...``.
         """
+        from tqdm import tqdm
+
+        from oretrace.loaders.synth import generate_network, write_network
+
+        check_writable(out, directory=True)
         with tqdm(total=8, unit="table", desc="synth", disable=None) as bar:
             bar.set_postfix_str("drawing")
             net = generate_network(facilities, seed=seed, suppliers=suppliers,
                                    single_sourced=single_sourced, platforms=platforms)
             bar.set_postfix_str("writing")
-            write_network(net, out, progress=lambda _rows: bar.update(1))
+            with writing(out):
+                write_network(net, out, progress=lambda _rows: bar.update(1))
         figures = summary(net.stats, out)
         chosen = state(ctx).format(fmt)
         emit(figures if chosen is Format.JSON else

@@ -1,26 +1,23 @@
-"""Commands of the exposure family: exposed, where-used, trace, content, compliance, rules.
+"""Commands of the exposure family: exposed, where-used, trace, content.
 
 With ``--backend neo4j``, ``exposed`` and ``where-used`` run natively on the server
-(:mod:`queries.native`); the other commands pull the graph and compute in Python.
+(:mod:`oretrace.queries.native`); the other commands pull the graph and compute in Python.
 """
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
-from graphmodel import Confidence, parse_date
-from graphmodel.backends.neo4j import Neo4jConfig, connect
-from queries.cli import FormatOption, State, emit, state
-from queries.cli._output import Format
-from queries.compliance import evaluate, list_rules
-from queries.content import find_element_content, origin_share
-from queries.exposure import Dependant, Exposure, find_exposed, find_where_used, trace
-from queries.native import find_exposed_native, find_where_used_native
+from oretrace.cli import FormatOption, emit, state
+from oretrace.cli._output import Format, say
+from oretrace.graphmodel.vocab import COUNTRIES, Confidence
+
+if TYPE_CHECKING:
+    from oretrace.queries.content import ContentShare
+    from oretrace.queries.exposure import Dependant, Exposure
 
 __all__ = ["register"]
 
@@ -32,6 +29,14 @@ MinConfidenceOption = Annotated[Confidence | None, typer.Option(
          "illustrative) to see what survives on stronger evidence.")]
 PathsOption = Annotated[int, typer.Option("--paths", "-k", min=1,
                                           help="Witness paths to show per platform.")]
+
+
+def _country(value: str) -> str:
+    """An ISO 3166-1 alpha-2 code, or a usage error naming the option's value."""
+    if value not in COUNTRIES:
+        hint = f"; did you mean {value.upper()!r}?" if value.upper() in COUNTRIES else ""
+        raise typer.BadParameter(f"{value!r} is not an ISO 3166-1 alpha-2 country code{hint}")
+    return value
 
 
 class Through(StrEnum):
@@ -51,13 +56,6 @@ class By(StrEnum):
     VALUE = "value"
 
 
-class EndUser(StrEnum):
-    """Who a product is for."""
-
-    MILITARY = "military"
-    CIVIL = "civil"
-
-
 def _pct(x: float | None) -> str:
     return "" if x is None else f"{x * 100:.4g} %"
 
@@ -70,7 +68,7 @@ def _paths(paths: list[list[str]], fmt: Format) -> str:
 def _nothing(message: str, fmt: Format) -> bool:
     """Say ``message`` on stderr for a table; JSON and CSV get their empty forms."""
     if fmt is Format.TABLE:
-        print(message, file=sys.stderr)
+        say(message)
         return True
     if fmt is Format.JSON:
         print("[]")
@@ -78,15 +76,21 @@ def _nothing(message: str, fmt: Format) -> bool:
     return False
 
 
-def _neo4j(st: State) -> Neo4jConfig:
-    """The server of ``--backend neo4j``: the global options, then ``NEO4J_*``."""
-    opts = st.neo4j
-    return Neo4jConfig.from_env(opts.get("uri"), opts.get("user"), opts.get("password"),
-                                opts.get("database"))
+def content_rows(result: ContentShare) -> list[dict[str, Any]]:
+    """``content`` as one CSV table: the headline row (``row`` = product), then one row per
+    element (``row`` = element), every field of both in its own column (blank where a
+    field belongs to the other kind of row)."""
+    head = result.model_dump(mode="json", exclude={"elements"})
+    common = {k: head[k] for k in ("product", "name", "origin", "by", "as_of")}
+    rows: list[dict[str, Any]] = [{"row": "product", **head}]
+    for r in result.elements:
+        rows.append({"row": "element", **common, **r.model_dump(mode="json")})
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    return [{c: row.get(c) for c in columns} for row in rows]
 
 
 def register(app: typer.Typer) -> None:
-    """Add exposed, where-used, trace, content, compliance and rules to ``app``."""
+    """Add exposed, where-used, trace and content to ``app``."""
 
     @app.command()
     def exposed(ctx: typer.Context,
@@ -101,14 +105,22 @@ def register(app: typer.Typer) -> None:
 
         With --backend neo4j it runs natively on the server (Cypher), same answer.
         """
+        import pandas as pd
+
+        from oretrace.graphmodel import parse_date
+        from oretrace.queries.exposure import find_exposed
+
         st = state(ctx)
         out = st.format(fmt)
         day = parse_date(as_of)
         found: list[Exposure]
         if st.backend == "neo4j":
-            with connect(_neo4j(st)) as driver:
-                found = find_exposed_native(driver, through.value, as_of=day, k=paths,
-                                            min_confidence=min_confidence)
+            from oretrace.graphmodel.backends.neo4j import connect
+            from oretrace.queries.native import find_exposed_native
+
+            with connect(st.neo4j_config()) as driver:
+                found = find_exposed_native(driver, through.value, dataset=st.neo4j_dataset(),
+                                            as_of=day, k=paths, min_confidence=min_confidence)
         else:
             found = find_exposed(st.graph(), through.value, as_of=day, k=paths,
                                  min_confidence=min_confidence)
@@ -135,13 +147,22 @@ def register(app: typer.Typer) -> None:
 
         With --backend neo4j it runs natively on the server (Cypher), same answer.
         """
+        import pandas as pd
+
+        from oretrace.graphmodel import parse_date
+        from oretrace.queries.exposure import find_where_used
+
         st = state(ctx)
         out = st.format(fmt)
         day = parse_date(as_of)
         found: list[Dependant]
         if st.backend == "neo4j":
-            with connect(_neo4j(st)) as driver:
-                found = find_where_used_native(driver, node, as_of=day, k=paths,
+            from oretrace.graphmodel.backends.neo4j import connect
+            from oretrace.queries.native import find_where_used_native
+
+            with connect(st.neo4j_config()) as driver:
+                found = find_where_used_native(driver, node, dataset=st.neo4j_dataset(),
+                                               as_of=day, k=paths,
                                                min_confidence=min_confidence)
         else:
             found = find_where_used(st.graph(), node, as_of=day, k=paths,
@@ -164,6 +185,9 @@ def register(app: typer.Typer) -> None:
                   min_confidence: MinConfidenceOption = None,
                   fmt: FormatOption = None) -> None:
         """Show a platform's whole upstream supply tree by stage, matched nodes marked."""
+        from oretrace.graphmodel import parse_date
+        from oretrace.queries.exposure import trace
+
         st = state(ctx)
         out = st.format(fmt)
         day = parse_date(as_of)
@@ -184,11 +208,19 @@ def register(app: typer.Typer) -> None:
                 = None,
                 by: Annotated[By, typer.Option("--by", help="mass or value.")] = By.MASS,
                 origin: Annotated[str, typer.Option(
-                    "--origin", help="Origin country (ISO code).")] = "CN",
+                    "--origin", help="Origin country (ISO code).", callback=_country)] = "CN",
                 as_of: AsOfOption = None,
                 min_confidence: MinConfidenceOption = None,
                 fmt: FormatOption = None) -> None:
-        """Share of a product's rare-earth content of Chinese origin, by mass or value."""
+        """Share of a product's rare-earth content of Chinese origin, by mass or value.
+
+        -f csv writes one table: the product's headline row, then a row per element.
+        """
+        import pandas as pd
+
+        from oretrace.graphmodel import parse_date
+        from oretrace.queries.content import find_element_content, origin_share
+
         st = state(ctx)
         out = st.format(fmt)
         G = st.graph()
@@ -200,13 +232,15 @@ def register(app: typer.Typer) -> None:
         result = origin_share(G, product, origin=origin, element=element, by=by.value,
                               as_of=day, min_confidence=min_confidence)
         if out is not Format.TABLE:
-            emit(result if out is Format.JSON else result.elements, out)
+            emit(result if out is Format.JSON else content_rows(result), out)
             return
         emit({"product": result.product, "origin": result.origin, "by": result.by,
               "element": result.element or "all rare earths", "share": _pct(result.share),
               "bounds": f"{_pct(result.share_low)} .. {_pct(result.share_high)}"
               if result.share_low is not None else "",
               "coverage": _pct(result.coverage), "kg_per_unit": f"{result.kg_per_unit:.4g}",
+              "kg_range": f"{result.kg_per_unit_low:.4g} .. {result.kg_per_unit_high:.4g}"
+              if result.ranges else "",
               "origin_value_usd": f"{result.value_usd:,.2f}",
               "value_share": _pct(result.value_share), "confidence": result.confidence},
              out, title=f"{result.product}: {result.origin}-origin content as of {day}")
@@ -216,47 +250,11 @@ def register(app: typer.Typer) -> None:
                             "origin_value_usd": f"{r.value_usd:,.2f}",
                             "value_share": _pct(r.value_share)} for r in result.elements]),
              out, title="By element (value: origin items containing the element)")
+        if result.ranges:
+            emit(pd.DataFrame([{"line": f"{r.product} <- {r.input}", "qty": f"{r.qty:.4g}",
+                                "low": f"{r.qty_low:.4g}", "low_reading": r.low_reading or "",
+                                "high": f"{r.qty_high:.4g}", "high_reading": r.high_reading or "",
+                                "confidence": r.confidence} for r in result.ranges]),
+                 out, title="Ranged quantities (content uses the midpoint; kg_range the ends)")
         for note in result.notes:
-            print(f"note: {note}", file=sys.stderr)
-
-    @app.command()
-    def compliance(ctx: typer.Context,
-                   product: Annotated[str, typer.Argument(help="A platform or product id.")],
-                   as_of: AsOfOption = None,
-                   end_user: Annotated[EndUser, typer.Option(
-                       "--end-user", help="military or civil.")] = EndUser.MILITARY,
-                   destination: Annotated[str, typer.Option(
-                       "--destination", help="Destination country (ISO code).")] = "US",
-                   min_confidence: MinConfidenceOption = None,
-                   fmt: FormatOption = None) -> None:
-        """What each export-control and procurement rule says of a product, as of a date."""
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        verdicts = evaluate(st.graph(), product, as_of=day, end_user=end_user.value,
-                            destination=destination, min_confidence=min_confidence)
-        if out is Format.JSON:
-            emit(verdicts, out)
-            return
-        emit(pd.DataFrame([{"rule": v.rule, "verdict": v.verdict, "clause": v.clause,
-                            "evidence": v.evidence, "path": " > ".join(v.path),
-                            "confidence": v.confidence, "sources": v.sources}
-                           for v in verdicts],
-                          columns=["rule", "verdict", "clause", "evidence", "path",
-                                   "confidence", "sources"]),
-             out, title=f"{product}: rules as of {day}, end user {end_user.value}")
-
-    @app.command()
-    def rules(ctx: typer.Context,
-              as_of: AsOfOption = None,
-              min_confidence: MinConfidenceOption = None,
-              fmt: FormatOption = None) -> None:
-        """List the rules with their windows, suspensions and status as of a date."""
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        table = list_rules(st.graph(), as_of=day, min_confidence=min_confidence)
-        if out is Format.TABLE:
-            table = table[["rule", "instrument", "effective", "until", "suspensions", "status",
-                           "elements", "confidence"]]
-        emit(table, out, title=f"Rules as of {day} (suspension ends inclusive)")
+            say(f"note: {note}")

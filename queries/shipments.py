@@ -1,0 +1,585 @@
+"""Shipments: a platform's needed supply links that cross a border, and the rules that bite on them.
+
+A **shipment** (DESIGN §3b) is a needed supply link, as of the date, whose supplier and
+buyer sit in different countries. A link from a market (a pool standing in for unknown
+links) is a shipment from each of the market's suppliers, through the market (``via``).
+Its **end uses** are those of the platforms it feeds (their ``end_user``: military,
+civil; ``unknown`` when not recorded) and its **destinations** the countries those
+platforms are delivered to; its buyer counts as **listed** when the operating company is on
+an entity list (``listed_on``) or listed parties together own at least 50 % of it (the
+ownership fixed point).
+
+Each rule's clauses are read on each shipment (:func:`shipment_verdicts`):
+
+- ``export`` — the shipment leaves the trigger's ``origin`` country and the item is in
+  scope (of the scope's categories, holding one of the trigger's, else the scope's,
+  elements): MOFCOM No. 18 on Chinese Dy oxide sent to a Japanese magnet maker.
+- ``extraterritorial`` — the shipment leaves from outside the origin country, the item is
+  in scope, and either the origin-country value share *of the shipped item, as its supplier
+  makes it* reaches the threshold (MOFCOM No. 61's 0.1 % test; ``value_share`` carries the
+  figure), or the supplier, or a facility upstream of it, *outside* the origin country runs
+  origin-country technology of the trigger's stages. A Chinese plant running Chinese know-how
+  never triggers the technology test: its content is Chinese-origin, read by the value test.
+- ``end-user`` — when every clause it ``requires`` bites on the shipment and an end use is
+  one of the trigger's ``end_users`` (``listed``: the buyer is listed), its verdict (denied)
+  replaces theirs. With ``countries``, the shipment goes to one of them or feeds a platform
+  delivered to one.
+
+A rule gives one row per shipment it bites on: the most severe verdict among its clauses
+that apply (denied > licence-required > case-by-case), with ``status`` ``in-force`` or
+``assumed-in-force``; when every biting clause is suspended, the most severe of them with
+``status`` ``suspended`` / ``assumed-suspended`` (:func:`oretrace.graphmodel.rules.rule_time`). A
+row
+resting on an assumed status carries at most ``estimated`` confidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+from oretrace.graphmodel import (
+    Confidence,
+    QueryError,
+    UnknownNodeError,
+    nodes_of,
+    parse_date,
+    platforms,
+    restrict,
+    weakest,
+)
+from oretrace.graphmodel.rules import (
+    ASSUMPTIONS,
+    Assumption,
+    Clause,
+    Rule,
+    RuleTime,
+    clause_applies,
+    rule_from_node,
+)
+from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage, Verdict
+from oretrace.queries.content import (
+    RARE_EARTHS,
+    _content_table,
+    _mass_shares,
+    _Network,
+    _value_in,
+    origin_facilities,
+)
+from oretrace.queries.exposure import resolve_products, supply_graph
+from pydantic import BaseModel
+
+__all__ = [
+    "SHIPMENT_COLUMNS",
+    "Shipment",
+    "ShipmentVerdict",
+    "find_shipments",
+    "list_shipments",
+    "shipment_verdicts",
+]
+
+#: The columns of :func:`find_shipments`, in order.
+SHIPMENT_COLUMNS: tuple[str, ...] = (
+    "supplier", "buyer", "product", "from_country", "to_country", "via", "rule", "clause",
+    "kind", "verdict", "end_use", "evidence", "value_share", "status", "confidence", "sources")
+
+_SEVERITY: dict[str, int] = {Verdict.CASE_BY_CASE: 1, Verdict.LICENCE_REQUIRED: 2,
+                             Verdict.DENIED: 3}
+
+
+class Shipment(BaseModel):
+    """A needed supply link across a border, as of a date."""
+
+    supplier: str
+    buyer: str
+    product: str
+    via: str | None
+    from_country: str | None
+    to_country: str | None
+    platforms: list[str]
+    end_uses: list[str]
+    destinations: list[str]
+    buyer_listed: str | None
+    confidence: Confidence
+    sources: list[str]
+
+    @property
+    def link(self) -> tuple[str, str, str]:
+        """The supply link that carries it: ``(supplier, buyer or market, product)``."""
+        return (self.supplier, self.via or self.buyer, self.product)
+
+
+class ShipmentVerdict(BaseModel):
+    """What one rule says of one shipment, with the clause, evidence and status."""
+
+    supplier: str
+    buyer: str
+    product: str
+    from_country: str | None
+    to_country: str | None
+    via: str | None
+    rule: str
+    instrument: str
+    clause: str
+    kind: str
+    verdict: Verdict
+    end_use: str
+    evidence: str
+    value_share: float | None
+    status: str
+    applies: bool
+    confidence: Confidence
+    sources: list[str]
+
+    @property
+    def link(self) -> tuple[str, str, str]:
+        """The supply link that carries it: ``(supplier, buyer or market, product)``."""
+        return (self.supplier, self.via or self.buyer, self.product)
+
+
+@dataclass
+class _Finding:
+    evidence: str
+    value_share: float | None = None
+    confidence: Confidence = Confidence.DOCUMENTED
+    sources: list[str] = field(default_factory=list)
+    end_use: str | None = None
+
+
+class _Context:
+    """One network as of one date, read for the supply of ``targets``."""
+
+    def __init__(self, G: nx.MultiDiGraph, targets: list[str], day: dt.date,
+                 min_confidence: str | Confidence | None, end_user: str | None,
+                 destination: str | None) -> None:
+        self.day = day
+        # a materialised copy: the filtered view re-tests every node and edge it is asked for
+        self.V = restrict(G, as_of=day, min_confidence=min_confidence).copy()
+        self.targets = targets
+        self.H = supply_graph(self.V, targets=targets)
+        every = platforms(self.V)
+        self.every = self.H if set(every) == set(targets) else supply_graph(self.V,
+                                                                            targets=every)
+        self.content = _content_table(self.V)
+        self.override = (end_user, destination)
+        self._fed: dict[str, set[str]] = {}
+        self._up: dict[str, set[str]] = {}
+        self._weakest: dict[str, Confidence] | None = None
+        self._taint: dict[tuple[str, tuple[str, ...]],
+                          dict[str, tuple[str, str, Confidence, list[str]]]] = {}
+        self._value: dict[tuple[str, tuple[str, ...], tuple[str, ...]],
+                          dict[tuple[str, str], float]] = {}
+        self.listed = _listed_companies(self.V)
+
+    # -- the network -----------------------------------------------------------------
+
+    def is_market(self, f: str) -> bool:
+        return bool(self.V.nodes[f].get("stage") == Stage.MARKET)
+
+    def country(self, f: str) -> str | None:
+        value = self.V.nodes[f].get("country")
+        return None if value is None else str(value)
+
+    def upstream(self, f: str) -> set[str]:
+        """``f`` and the facilities on its needed supply."""
+        if f not in self._up:
+            self._up[f] = (nx.ancestors(self.H, f) | {f}) if f in self.H else {f}
+        return self._up[f]
+
+    def fed(self, buyer: str) -> set[str]:
+        """The platforms ``buyer``'s output feeds (as of the date)."""
+        if not self._fed:
+            self._fed[""] = set()
+            for n, d in self.every.nodes(data=True):
+                if d.get("product"):
+                    for f in nx.ancestors(self.every, n):
+                        self._fed.setdefault(f, set()).add(n)
+        return self._fed.get(buyer, set())
+
+    def holds(self, product: str, elements: Iterable[str]) -> list[str]:
+        held = self.content.get(product, {})
+        return sorted(e for e in elements if held.get(e, 0.0) > 0)
+
+    def in_scope(self, rule: Rule, clause: Clause, product: str) -> list[str]:
+        """The scope elements ``product`` holds, if it is of the scope's categories."""
+        categories = rule.scope.categories
+        if categories and self.V.nodes[product].get("category") not in categories:
+            return []
+        elements = clause.trigger.elements or rule.scope.elements or tuple(RARE_EARTHS)
+        return self.holds(product, elements)
+
+    def value_share(self, origin: str, elements: tuple[str, ...], categories: tuple[str, ...],
+                    supplier: str, product: str) -> float | None:
+        """The origin value share of ``product`` as ``supplier`` makes it (None: no price)."""
+        price = self.V.nodes[product].get("unit_price_usd")
+        if not price:
+            return None
+        key = (origin, elements, categories)
+        if key not in self._value:
+            net = _Network(self.V, origin_facilities(self.V, origin))
+            wanted = [(f, q) for f in net.facilities for q in net.products[f]
+                      if f in self.H]
+            held = {e for (_, q) in wanted for e in self.holds(q, elements)}
+            mass = {e: _mass_shares(net, e) for e in sorted(held)}
+            self._value[key] = _value_in(net, frozenset(elements),
+                                         frozenset(categories) if categories else None,
+                                         mass, set(), wanted)
+        return self._value[key].get((supplier, product), 0.0) / float(price)
+
+    def weakest_upstream(self, f: str) -> tuple[Confidence, list[str]]:
+        """The weakest confidence on ``f``'s needed supply, ``f`` included (one forward sweep
+        per confidence level, from the facilities and hops at that level), and the sources
+        of ``f`` itself."""
+        if self._weakest is None:
+            self._weakest = {}
+            for level in (Confidence.ILLUSTRATIVE, Confidence.ESTIMATED, Confidence.REPORTED):
+                seeds = {n for n, d in self.H.nodes(data=True) if d["confidence"] == level}
+                seeds |= {v for _, v, d in self.H.edges(data=True) if d["confidence"] == level}
+                stack = list(seeds)
+                reached = set(seeds)
+                while stack:
+                    u = stack.pop()
+                    for v in self.H.successors(u):
+                        if v not in reached:
+                            reached.add(v)
+                            stack.append(v)
+                for n in reached:
+                    self._weakest.setdefault(n, level)
+        level = self._weakest.get(f, Confidence.DOCUMENTED)
+        return level, sorted(self.H.nodes[f]["sources"]) if f in self.H else []
+
+    # -- shipments -------------------------------------------------------------------
+
+    def _routes(self, u: str, product: str, seen: frozenset[str] = frozenset()
+                ) -> Iterator[tuple[str, str | None, list[str], set[str]]]:
+        """``(supplier, market, confidences, sources)`` for the origins of ``product`` at ``u``."""
+        if not self.is_market(u):
+            yield u, None, [], set()
+            return
+        for w in self.H.predecessors(u):
+            d = self.H.edges[w, u]
+            if w in seen or product not in d["products"]:
+                continue
+            for origin, _, levels, cited in self._routes(w, product, seen | {u}):
+                yield (origin, u, [d["confidence"], *levels],
+                       set(d["sources"]) | cited)
+
+    def shipments(self) -> list[Shipment]:
+        needed: set[str] = set()
+        for t in self.targets:
+            needed |= nx.ancestors(self.H, t) if t in self.H else set()
+        out: dict[tuple[str, str, str], Shipment] = {}
+        for u, v, d in self.H.edges(data=True):
+            if u not in needed or v not in needed or self.is_market(v):
+                continue
+            for q in d["products"]:
+                for w, via, levels, cited in self._routes(u, q):
+                    a, b = self.country(w), self.country(v)
+                    if a == b or (w, v, q) in out:
+                        continue
+                    out[(w, v, q)] = self._shipment(w, v, q, via, [d["confidence"], *levels],
+                                                    set(d["sources"]) | cited)
+        return sorted(out.values(), key=lambda s: (s.supplier, s.buyer, s.product))
+
+    def _shipment(self, w: str, v: str, q: str, via: str | None, levels: list[str],
+                  cited: set[str]) -> Shipment:
+        fed = sorted(self.fed(v))
+        uses = sorted({str(self.V.nodes[p].get("end_user") or "unknown") for p in fed})
+        dest = sorted({c for p in fed for c in self.V.nodes[p].get("delivered_to") or ()})
+        if self.override[0] is not None:
+            uses = [self.override[0]]
+        if self.override[1] is not None:
+            dest = [self.override[1]]
+        company = self.V.nodes[v].get("company")
+        nodes = [w, v]
+        return Shipment(
+            supplier=w, buyer=v, product=q, via=via, from_country=self.country(w),
+            to_country=self.country(v), platforms=fed, end_uses=uses, destinations=dest,
+            buyer_listed=self.listed.get(company) if company else None,
+            confidence=weakest([*levels, *(self.H.nodes[n]["confidence"] for n in nodes)]),
+            sources=sorted(cited | {s for n in nodes for s in self.H.nodes[n]["sources"]}))
+
+    # -- clauses ---------------------------------------------------------------------
+
+    def technology(self, facilities: Iterable[str], origin: str, stages: Iterable[str]
+                   ) -> list[tuple[str, str, Confidence, list[str]]]:
+        """``(facility, technology, confidence, sources)`` for facilities outside ``origin``
+        running ``origin`` know-how of ``stages``."""
+        wanted = set(stages)
+        out = []
+        for f in sorted(facilities):
+            if self.country(f) == origin:
+                continue
+            for _, tech, d in self.V.out_edges(f, data=True):
+                t = self.V.nodes[tech]
+                if (d.get("kind") == EdgeKind.USES and t.get("origin_country") == origin
+                        and (not wanted or t.get("stage") in wanted)):
+                    out.append((f, tech, weakest([d.get("confidence", "documented"),
+                                                  t.get("confidence", "documented")]),
+                                sorted(set(d.get("sources", [])) | set(t.get("sources", [])))))
+        return out
+
+    def tainted(self, origin: str, stages: tuple[str, ...]
+                ) -> dict[str, tuple[str, str, Confidence, list[str]]]:
+        """For each facility, a facility at or upstream of it (outside ``origin``) running
+        ``origin`` know-how of ``stages``: one forward sweep on the needed-supply graph."""
+        key = (origin, stages)
+        if key not in self._taint:
+            seeds: dict[str, tuple[str, str, Confidence, list[str]]] = {}
+            for f, tech, level, cited in self.technology(
+                    [n for n in self.H if not self.H.nodes[n].get("product")], origin, stages):
+                seeds.setdefault(f, (f, tech, level, cited))
+            found = dict(seeds)
+            stack = list(seeds)
+            while stack:
+                u = stack.pop()
+                for v in self.H.successors(u):
+                    if v not in found:
+                        found[v] = found[u]
+                        stack.append(v)
+            self._taint[key] = found
+        return self._taint[key]
+
+    def test(self, rule: Rule, clause: Clause, s: Shipment) -> _Finding | None:
+        """The finding of an export or extraterritorial clause on ``s`` (None: no bite)."""
+        trig = clause.trigger
+        category = self.V.nodes[s.product].get("category")
+        if clause.kind == "export":
+            if s.from_country != trig.origin:
+                return None
+            held = self.in_scope(rule, clause, s.product)
+            if not held:
+                return None
+            node = self.V.nodes[s.product]
+            return _Finding(f"{s.product} ({category}) holds {'/'.join(held)}, shipped from "
+                            f"{trig.origin}", None, Confidence(node.get("confidence")),
+                            list(node.get("sources", [])))
+        if s.from_country == trig.origin or not self.in_scope(rule, clause, s.product):
+            return None
+        if trig.kind == "origin_value_share":
+            elements = trig.elements or rule.scope.elements or tuple(sorted(RARE_EARTHS))
+            share = self.value_share(trig.origin, tuple(elements), tuple(rule.scope.categories),
+                                     s.supplier, s.product)
+            if share is None or share < trig.threshold:
+                return None
+            level, cited = self.weakest_upstream(s.supplier)
+            price = float(self.V.nodes[s.product]["unit_price_usd"])
+            return _Finding(f"{trig.origin}-origin value share of {s.product} from {s.supplier} "
+                            f"{share * 100:.3g} % ≥ {trig.threshold * 100:.3g} % "
+                            f"({share * price:,.2f} $ of {price:,.2f} $)", share, level, cited)
+        hit = self.tainted(trig.origin, tuple(trig.stages)).get(s.supplier)
+        if hit is None:
+            return None
+        f, tech, level, cited = hit
+        return _Finding(f"made with {trig.origin}-origin technology {tech} at {f}",
+                        None, level, cited)
+
+    def end_use(self, clause: Clause, s: Shipment) -> str | None:
+        """The end use by which an end-user clause bites on ``s`` (None: it does not)."""
+        trig = clause.trigger
+        if trig.countries and not ({s.to_country} | set(s.destinations)) & set(trig.countries):
+            return None
+        for use in s.end_uses:
+            if use in trig.end_users:
+                return use
+        if "listed" in trig.end_users and s.buyer_listed:
+            return f"listed buyer ({s.buyer_listed})"
+        return None
+
+
+def _listed_companies(V: nx.MultiDiGraph) -> dict[str, str]:
+    """Companies on an entity list, or at least 50 % owned by listed companies: why."""
+    companies = nodes_of(V, NodeKind.COMPANY)
+    why = {c: f"{c} on {', '.join(V.nodes[c]['listed_on'])}" for c in companies
+           if V.nodes[c].get("listed_on")}
+    holders: dict[str, list[tuple[str, float]]] = {}
+    for u, v, d in V.edges(data=True):
+        if d.get("kind") == EdgeKind.OWNS:
+            holders.setdefault(v, []).append((u, float(d.get("share", 0.0))))
+    changed = True
+    while changed:
+        changed = False
+        for company, owners in holders.items():
+            if company in why:
+                continue
+            held = [(o, s) for o, s in owners if o in why]
+            if sum(s for _, s in held) >= 0.5 - 1e-12:
+                why[company] = (f"{company} ≥ 50 % owned by listed "
+                                f"{', '.join(sorted(o for o, _ in held))}")
+                changed = True
+    return why
+
+
+def _rules(G: nx.MultiDiGraph, ids: str | Iterable[str] | None) -> list[Rule]:
+    known = nodes_of(G, NodeKind.RULE)
+    wanted = known if ids is None else [ids] if isinstance(ids, str) else list(ids)
+    for rid in wanted:
+        if rid not in known:
+            raise UnknownNodeError(rid, known, "rule")
+    return [rule_from_node(G.nodes[rid], rid) for rid in wanted]
+
+
+def _status(time: RuleTime) -> str:
+    word = "in-force" if time.applies else "suspended"
+    return f"assumed-{word}" if time.assumed else word
+
+
+def _times(rule: Rule, day: dt.date, assume: Assumption) -> dict[str, RuleTime]:
+    by_id = {c.id: c for c in rule.clauses}
+    return {c.id: clause_applies(rule, c, day, assume, by_id) for c in rule.clauses}
+
+
+def _verdicts_on(ctx: _Context, rule: Rule, s: Shipment, times: dict[str, RuleTime]
+                 ) -> ShipmentVerdict | None:
+    by_id = {c.id: c for c in rule.clauses}
+    live = {cid for cid, t in times.items() if t.status not in ("not-yet", "ended")}
+    found: dict[str, _Finding] = {}
+    for c in rule.clauses:
+        if c.id in live and c.kind in ("export", "extraterritorial"):
+            finding = ctx.test(rule, c, s)
+            if finding is not None:
+                found[c.id] = finding
+    for c in rule.clauses:
+        if c.id in live and c.kind == "end-user" and all(r in found for r in c.requires):
+            use = ctx.end_use(c, s)
+            if use is not None:
+                parts = [found[r] for r in c.requires]
+                found[c.id] = _Finding(
+                    f"end use {use}; " + "; ".join(p.evidence for p in parts),
+                    next((p.value_share for p in parts if p.value_share is not None), None),
+                    weakest([p.confidence for p in parts]),
+                    sorted({x for p in parts for x in p.sources}), use)
+    biting = [by_id[cid] for cid in found if by_id[cid].verdict in _SEVERITY]
+    if not biting:
+        return None
+    applying = [c for c in biting if times[c.id].applies]
+    top = max(applying or biting, key=lambda c: _SEVERITY[c.verdict])
+    finding, time = found[top.id], times[top.id]
+    return ShipmentVerdict(
+        supplier=s.supplier, buyer=s.buyer, product=s.product, from_country=s.from_country,
+        to_country=s.to_country, via=s.via, rule=rule.id, instrument=rule.instrument,
+        clause=top.id, kind=top.kind, verdict=top.verdict,
+        end_use=finding.end_use or ", ".join(s.end_uses), evidence=finding.evidence,
+        value_share=finding.value_share, status=_status(time), applies=time.applies,
+        confidence=weakest([rule.confidence, time.confidence, finding.confidence,
+                            s.confidence]),
+        sources=sorted(set(rule.sources) | set(time.sources) | set(finding.sources)
+                       | set(s.sources)))
+
+
+def _check(assume: str) -> Assumption:
+    if assume not in ASSUMPTIONS:
+        raise QueryError(f"assume must be one of {', '.join(ASSUMPTIONS)}, not {assume!r}")
+    return assume  # type: ignore[return-value]
+
+
+def _context(G: nx.MultiDiGraph, targets: list[str], as_of: str | dt.date | None,
+             min_confidence: str | Confidence | None, end_user: str | None = None,
+             destination: str | None = None) -> _Context:
+    return _Context(G, targets, parse_date(as_of), min_confidence, end_user, destination)
+
+
+def list_shipments(G: nx.MultiDiGraph, platform: str | Iterable[str], *,
+                   as_of: str | dt.date | None = None,
+                   min_confidence: str | Confidence | None = None) -> list[Shipment]:
+    """Return every shipment on the needed supply of ``platform`` (or of several) as of a date.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(DATA / "compliance_mini")
+    >>> [(s.supplier, s.buyer, s.from_country, s.to_country)
+    ...  for s in list_shipments(G, "missile", as_of="2026-12-15")]
+    [('cn-sep', 'jp-mag', 'CN', 'JP'), ('jp-mag', 'us-comp', 'JP', 'US')]
+    """
+    targets = resolve_products(G, [platform] if isinstance(platform, str) else platform)
+    return _context(G, targets, as_of, min_confidence).shipments()
+
+
+def shipment_verdicts(
+    G: nx.MultiDiGraph,
+    platform: str | Iterable[str],
+    *,
+    as_of: str | dt.date | None = None,
+    assume: str = "lapsed",
+    rules: str | Iterable[str] | None = None,
+    min_confidence: str | Confidence | None = None,
+    end_user: str | None = None,
+    destination: str | None = None,
+) -> list[ShipmentVerdict]:
+    """Return one :class:`ShipmentVerdict` per shipment and rule that bites (module docstring).
+
+    ``end_user`` / ``destination`` read every shipment as if that were its only end use /
+    destination (default: those of the platforms each shipment feeds).
+    """
+    chosen = _rules(G, rules)
+    how = _check(assume)
+    targets = resolve_products(G, [platform] if isinstance(platform, str) else platform)
+    ctx = _context(G, targets, as_of, min_confidence, end_user, destination)
+    times = {rule.id: _times(rule, ctx.day, how) for rule in chosen}
+    out = []
+    for s in ctx.shipments():
+        for rule in chosen:
+            row = _verdicts_on(ctx, rule, s, times[rule.id])
+            if row is not None:
+                out.append(row)
+    return out
+
+
+def find_shipments(
+    G: nx.MultiDiGraph,
+    platform: str,
+    *,
+    as_of: str | dt.date | None = None,
+    assume: str = "lapsed",
+    rules: str | Iterable[str] | None = None,
+    min_confidence: str | Confidence | None = None,
+) -> pd.DataFrame:
+    """Return the shipments of ``platform``'s supply that a rule bites on, one row each.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph, with its rule nodes (not mutated).
+    platform : str
+        A platform (or any product) id.
+    as_of : date or ISO str, optional
+        The date (default today): the network, the rules and their status then.
+    assume : {"lapsed", "extended"}
+        How to read a rule's status after its ``known_until`` (see
+        :mod:`oretrace.graphmodel.rules`).
+    rules : str or list of str, optional
+        The rule ids to read (default all).
+    min_confidence : str, optional
+        Drop facilities and links weaker than this level first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SHIPMENT_COLUMNS`: ``verdict`` is licence-required, denied or
+        case-by-case; ``value_share`` the figure the value test read (else empty);
+        ``status`` in-force, suspended, assumed-in-force or assumed-suspended.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(DATA / "compliance_mini")
+    >>> find_shipments(G, "missile", as_of="2026-12-15")[["supplier", "rule", "verdict",
+    ...                                                    "status"]].values.tolist()
+    [['jp-mag', 'NO61', 'denied', 'assumed-in-force']]
+    """
+    rows = shipment_verdicts(G, platform, as_of=as_of, assume=assume, rules=rules,
+                             min_confidence=min_confidence)
+    return pd.DataFrame([{c: _plain(getattr(r, c)) for c in SHIPMENT_COLUMNS} for r in rows],
+                        columns=list(SHIPMENT_COLUMNS))
+
+
+def _plain(value: Any) -> Any:
+    """A table cell: an enumeration's word (``denied``), anything else as it is."""
+    return value.value if isinstance(value, Enum) else value
+
