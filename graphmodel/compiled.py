@@ -181,7 +181,7 @@ def _part(fa: int, fb: int, fac_need_ptr: _Int, need_link_ptr: _Int, sup_pos: _I
     counts = np.diff(fac_need_ptr[fa:fb + 1])
     with_needs = np.flatnonzero(counts > 0)
     return _Part(fa=fa, fb=fb, ra=ra, rb=rb, la=la, lb=lb,
-                 need_ptr=(need_link_ptr[ra:rb + 1] - la).astype(np.int32),
+                 need_ptr=(need_link_ptr[ra:rb + 1] - la).astype(sup_pos.dtype),
                  sup=sup_pos[la:lb], with_needs=with_needs,
                  need_starts=(fac_need_ptr[fa:fb][with_needs] - ra),
                  single=bool(len(counts) and (counts == 1).all()),
@@ -247,14 +247,19 @@ class CompiledGraph:
         """Live links, less those named ``(supplier, buyer, product carried)`` in ``denied``."""
         alive = np.ones(self.n_links, dtype=bool)
         code = {p: i for i, p in enumerate(self.products)}
-        n, k = len(self.facilities), len(self.products) + 1
-        wanted = [(self.index[u] * n + self.index[v]) * k + code[p] for u, v, p in denied
-                  if u in self.index and v in self.index and p in code]
+        wanted = {(self.index[u], self.index[v], code[p]) for u, v, p in denied
+                  if u in self.index and v in self.index and p in code}
         if not wanted:
             return alive
+        n = len(self.facilities)
         buyer = self.need_facility[self.link_need]
-        keys = (self.link_supplier * n + buyer) * k + self.link_product
-        alive[np.isin(keys, np.array(wanted, dtype=np.int64))] = False
+        pairs = np.array(sorted({(u, v) for u, v, _ in wanted}), dtype=np.int64)
+        candidates = np.flatnonzero(np.isin(_pair_keys(self.link_supplier, buyer, n),
+                                            _pair_keys(pairs[:, 0], pairs[:, 1], n)))
+        for li in candidates.tolist():
+            if (int(self.link_supplier[li]), int(buyer[li]),
+                    int(self.link_product[li])) in wanted:
+                alive[li] = False
         return alive
 
 
@@ -435,7 +440,7 @@ def _compile(G: nx.MultiDiGraph, day: dt.date, substitutions: bool) -> CompiledG
     fac_need_ptr = np.searchsorted(position[need_fac], np.arange(n + 1)).astype(np.int64)
     need_link_ptr = np.searchsorted(link_need, np.arange(len(need_fac) + 1)).astype(np.int64)
 
-    sup_pos = position[link_sup].astype(np.int32)
+    sup_pos = position[link_sup].astype(_index_dtype(max(n, len(link_sup))))
     levels: list[_Level] = []
     n_levels = int(level_of.max()) + 1 if n else 0
     by_pos = level_of[order] * 2 + cyclic[order]
@@ -503,12 +508,33 @@ def _needs_of(listed: tuple[str, ...], is_market: bool, pcode: Mapping[str, int]
             for p, opts in options.items()]
 
 
+def _pair_keys(a: _Int, b: _Int, n: int) -> _Int:
+    """One int64 key ``a * n + b`` per pair of ids in ``0..n-1``, ordered as the pairs.
+
+    The ids may come as int32 (``connected_components`` returns int32 labels): multiplied
+    in that width the key wraps once ``n**2`` passes ``2**31`` (about 46,341 ids), and the
+    pairs then collide and mis-sort. The arithmetic is done in int64, which holds every key
+    up to ``n`` of about three billion.
+    """
+    if n * n >= 2**63:
+        raise QueryError(f"{n} ids are too many to key pairs of them in 64 bits")
+    return np.asarray(a, dtype=np.int64) * np.int64(n) + np.asarray(b, dtype=np.int64)
+
+
+def _index_dtype(largest: int) -> type[np.signedinteger[Any]]:
+    """int32 for CSR indices up to ``largest`` where they fit, else int64 (scipy's kernels
+    take either, as long as ``indptr`` and ``indices`` share one)."""
+    return np.int32 if largest < 2**31 - 1 else np.int64
+
+
 def _longest_path_levels(n: int, src: _Int, dst: _Int) -> _Int:
     """Level of each node of a DAG given by edges ``src -> dst`` (self edges ignored)."""
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
     keep = src != dst
     src, dst = src[keep], dst[keep]
     if len(src):
-        pairs = np.unique(src * n + dst)
+        pairs = np.unique(_pair_keys(src, dst, n))
         src, dst = pairs // n, pairs % n
     indeg = np.bincount(dst, minlength=n)
     ptr = np.searchsorted(src, np.arange(n + 1))
@@ -943,8 +969,9 @@ class _PartRows:
 
 
 def _csr_rows(rows: _Int, cols: _Int, data: _Float, n_rows: int) -> _Csr:
-    indptr = np.searchsorted(rows, np.arange(n_rows + 1)).astype(np.int32)
-    return indptr, cols.astype(np.int32), np.ascontiguousarray(data, dtype=float)
+    index = _index_dtype(max(n_rows, len(rows), int(cols.max()) + 1 if len(cols) else 0))
+    indptr = np.searchsorted(rows, np.arange(n_rows + 1)).astype(index)
+    return indptr, cols.astype(index), np.ascontiguousarray(data, dtype=float)
 
 
 def _facility_rows(cg: CompiledGraph, coef: _Float, key: Any

@@ -151,6 +151,60 @@ def _lines(G: nx.MultiDiGraph,
     return base, subs
 
 
+class _Memo:
+    """What one :func:`find_shortfall` call looks up again and again, computed once.
+
+    Bill-of-materials lines and units per (graph, product), each consumer's need at full
+    capacity, the consumers of each product in each network (in name order), and the LP
+    answers per (network, product, consumers, reading of unknown capacities): the chains of
+    all platforms and of each platform share most of their products and consumers.
+    """
+
+    def __init__(self) -> None:
+        self._lines: dict[tuple[int, str], tuple[dict[str, float],
+                                                 dict[str, dict[str, float]]]] = {}
+        self._units: dict[tuple[int, str], str] = {}
+        self._needs: dict[tuple[int, str, str], float | None] = {}
+        self._consumers: dict[int, dict[str, list[tuple[str, int]]]] = {}
+        self.solved: dict[tuple[Any, ...], tuple[float, list[str], list[str]]] = {}
+
+    def lines(self, G: nx.MultiDiGraph,
+              product: str) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+        key = (id(G), product)
+        if key not in self._lines:
+            self._lines[key] = _lines(G, product)
+        return self._lines[key]
+
+    def unit(self, G: nx.MultiDiGraph, product: str) -> str:
+        key = (id(G), product)
+        if key not in self._units:
+            self._units[key] = _product_unit(G, product)
+        return self._units[key]
+
+    def need_at_capacity(self, G: nx.MultiDiGraph, facility: str, product: str) -> float | None:
+        key = (id(G), facility, product)
+        if key not in self._needs:
+            self._needs[key] = _needs_at_capacity(G, facility, product, self)
+        return self._needs[key]
+
+    def consumers_of(self, net: SupplyNetwork, product: str) -> list[tuple[str, int]]:
+        """``(name, index)`` of the facilities (markets aside) that need ``product``, by name;
+        one pass over the network's needs, the first time a network is asked."""
+        table = self._consumers.get(id(net))
+        if table is None:
+            table = {}
+            view = net.view
+            for i, f in enumerate(net.facilities):
+                if view.nodes[f].get("stage") == Stage.MARKET:
+                    continue
+                for p in {need.product for need in net.needs[i]}:
+                    table.setdefault(p, []).append((f, i))
+            for members in table.values():
+                members.sort()
+            self._consumers[id(net)] = table
+        return table.get(product, [])
+
+
 class _Model:
     """The supply side of one LP: facilities, links and constraints as sparse rows."""
 
@@ -183,9 +237,21 @@ class _Model:
 
 def _solve(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], product: str,
            consumers: Mapping[int, float], unknown_as: float,
-           substitutions: bool) -> tuple[float, list[str], list[str]]:
+           substitutions: bool, memo: _Memo) -> tuple[float, list[str], list[str]]:
     """Max deliverable of ``product`` to ``consumers`` (index → need); returns
-    (supply, binding capacity facilities, unknown-capacity facilities in the region)."""
+    (supply, binding capacity facilities, unknown-capacity facilities in the region).
+    Solved once per network, product, consumers and ``unknown_as`` (``memo``)."""
+    key = (id(net), id(ok), product, tuple(sorted(consumers.items())), unknown_as,
+           substitutions)
+    if key not in memo.solved:
+        memo.solved[key] = _solve_lp(net, ok, product, consumers, unknown_as, substitutions,
+                                     memo)
+    return memo.solved[key]
+
+
+def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
+              consumers: Mapping[int, float], unknown_as: float,
+              substitutions: bool, memo: _Memo) -> tuple[float, list[str], list[str]]:
     view = net.view
     # region: supplied facilities upstream of the consumers (consumers are sinks only)
     region: set[int] = set()
@@ -206,7 +272,7 @@ def _solve(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], product: 
         attrs = view.nodes[f]
         market = attrs.get("stage") == Stage.MARKET
         for r in attrs.get("products", ()):
-            cap = flow_capacity(attrs, _product_unit(view, r))
+            cap = flow_capacity(attrs, memo.unit(view, r))
             if cap is None and not market:
                 cap = unknown_as
                 if f not in unknown:
@@ -240,7 +306,7 @@ def _solve(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], product: 
                 m.row([(x[(i, r)], 1.0)] + [(c, -1.0) for c in inflow.get((i, r), [])])
             continue
         for P in made:
-            base, subs = _lines(view, P)
+            base, subs = memo.lines(view, P)
             for X, qx in base.items():
                 if X in made:
                     continue
@@ -250,7 +316,7 @@ def _solve(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], product: 
                 terms = [(x[(i, P)], 1.0)]
                 for a, qa in options.items():
                     w = m.var(("w", (i, P, X, a)))
-                    k = qa * unit_conversion(_product_unit(view, P), _product_unit(view, a))
+                    k = qa * unit_conversion(memo.unit(view, P), memo.unit(view, a))
                     terms.append((w, -1.0 / k))
                     uses.setdefault(a, []).append((w, 1.0))
                 m.row(terms)
@@ -259,7 +325,7 @@ def _solve(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], product: 
     # sinks: each consumer takes at most its need (substitutes by their bom ratio)
     objective: dict[int, float] = {}
     for sink, amount in consumers.items():
-        ratios = _sink_ratios(view, net.facilities[sink], product, substitutions)
+        ratios = _sink_ratios(view, net.facilities[sink], product, substitutions, memo)
         terms = []
         for a, ratio in ratios.items():
             for col in inflow.get((sink, a), []):
@@ -284,32 +350,32 @@ def _solve(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], product: 
 
 
 def _sink_ratios(G: nx.MultiDiGraph, facility: str, product: str,
-                 substitutions: bool) -> dict[str, float]:
+                 substitutions: bool, memo: _Memo) -> dict[str, float]:
     """``{input: units of product it stands for}`` at a consumer: 1 for the product itself."""
     ratios = {product: 1.0}
     if not substitutions:
         return ratios
     for P in G.nodes[facility].get("products", ()):
-        base, subs = _lines(G, P)
+        base, subs = memo.lines(G, P)
         if product in base:
             for a, qa in subs.get(product, {}).items():
                 ratios.setdefault(a, base[product] / qa)
     return ratios
 
 
-def _needs_at_capacity(G: nx.MultiDiGraph, facility: str, product: str) -> float | None:
+def _needs_at_capacity(G: nx.MultiDiGraph, facility: str, product: str,
+                       memo: _Memo) -> float | None:
     """The consumer's need of ``product`` at full capacity (flow units), ``None`` if unknown."""
     attrs = G.nodes[facility]
     total = 0.0
     for P in attrs.get("products", ()):
-        base, _ = _lines(G, P)
+        base, _ = memo.lines(G, P)
         if product not in base:
             continue
-        cap = flow_capacity(attrs, _product_unit(G, P))
+        cap = flow_capacity(attrs, memo.unit(G, P))
         if cap is None:
             return None
-        total += base[product] * unit_conversion(_product_unit(G, P),
-                                                 _product_unit(G, product)) * cap
+        total += base[product] * unit_conversion(memo.unit(G, P), memo.unit(G, product)) * cap
     return total
 
 
@@ -363,28 +429,27 @@ def find_shortfall(
     if per_platform:
         scopes += [(p, [p]) for p in chosen]
     rows: list[Shortfall] = []
+    memo = _Memo()
+    down = frozenset(failed)
     for platform, plats in scopes:
         chain = _chain(base, [i for p in plats for i in base.assemblies.get(p, ())])
         names = {base.facilities[i] for i in chain}
         for product in _scope_products(base, chain):
-            rows.append(_row(G, net, ok, base, base_ok, failed, names, product, platform,
-                             substitutions))
+            rows.append(_row(G, net, ok, base, base_ok, down, names, product, platform,
+                             substitutions, memo))
     return rows
 
 
 def _consumers(net: SupplyNetwork, names: set[str], product: str,
-               failed: Iterable[int]) -> tuple[dict[int, float], list[str]]:
-    down = set(failed)
-    view = net.view
+               down: frozenset[int], memo: _Memo) -> tuple[dict[int, float], list[str]]:
+    """Consumers of ``product`` among ``names`` not in ``down``, with their need at full
+    capacity, and those whose capacity is unknown (by name)."""
     known: dict[int, float] = {}
     missing: list[str] = []
-    for f in sorted(names):
-        i = net.index.get(f)
-        if i is None or i in down or view.nodes[f].get("stage") == Stage.MARKET:
+    for f, i in memo.consumers_of(net, product):
+        if f not in names or i in down:
             continue
-        if not any(need.product == product for need in net.needs[i]):
-            continue
-        need = _needs_at_capacity(view, f, product)
+        need = memo.need_at_capacity(net.view, f, product)
         if need is None:
             missing.append(f)
         else:
@@ -393,11 +458,11 @@ def _consumers(net: SupplyNetwork, names: set[str], product: str,
 
 
 def _row(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], base: SupplyNetwork,
-         base_ok: Sequence[bool], failed: Iterable[int], names: set[str], product: str,
-         platform: str | None, substitutions: bool) -> Shortfall:
+         base_ok: Sequence[bool], down: frozenset[int], names: set[str], product: str,
+         platform: str | None, substitutions: bool, memo: _Memo) -> Shortfall:
     unit = "units/yr" if _product_unit(G, product) == "each" else "t/yr"
-    consumers, missing = _consumers(net, names, product, failed)
-    base_consumers, _ = _consumers(base, names, product, ())
+    consumers, missing = _consumers(net, names, product, down, memo)
+    base_consumers, _ = _consumers(base, names, product, frozenset(), memo)
     if not consumers:
         why = (f"no consumer of {product} in the chain has a known capacity "
                f"({', '.join(missing)})" if missing else
@@ -409,10 +474,14 @@ def _row(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], base: Suppl
                          unknown_capacity=[], sources=[], confidence="illustrative",
                          note=why)
     demand = sum(consumers.values())
-    lo, binding, unknown = _solve(G, net, ok, product, consumers, 0.0, substitutions)
-    hi, _, _ = _solve(G, net, ok, product, consumers, np.inf, substitutions)
-    b_lo, _, _ = _solve(G, base, base_ok, product, base_consumers, 0.0, substitutions)
-    b_hi, _, _ = _solve(G, base, base_ok, product, base_consumers, np.inf, substitutions)
+    lo, binding, unknown = _solve(G, net, ok, product, consumers, 0.0, substitutions, memo)
+    # with no unknown capacity in the region the two readings are one LP
+    hi = _solve(G, net, ok, product, consumers, np.inf, substitutions, memo)[0] \
+        if unknown else lo
+    b_lo, _, b_unknown = _solve(G, base, base_ok, product, base_consumers, 0.0,
+                                substitutions, memo)
+    b_hi = _solve(G, base, base_ok, product, base_consumers, np.inf, substitutions,
+                  memo)[0] if b_unknown else b_lo
     b_demand = sum(base_consumers.values())
     cons = [net.facilities[i] for i in sorted(consumers)]
     rests = sorted(set(cons) | set(binding))

@@ -494,15 +494,24 @@ def solve_cut(
     if lp.status != 0 or lp.x is None:
         raise SolverError("linprog (HiGHS)", int(lp.status), str(lp.message))
     low = max(1, math.ceil(float(lp.fun) - 1e-6))
-    order = sorted(range(len(cands)), key=lambda j: (-float(lp.x[j]), cands[j]))
-    cut = []
-    for j in order:
-        cut.append(cands[j])
-        if _stops(net, failed, keys, cut, targets):
-            break
-    best = _prune(net, failed, keys, cut, targets)
+    order = [cands[j] for j in sorted(range(len(cands)),
+                                      key=lambda j: (-float(lp.x[j]), cands[j]))]
+    # the shortest prefix of that order that stops the targets: stopping only grows with
+    # the cut, so a binary search finds it in log(candidates) feasibility passes (a scan
+    # took one pass per candidate: quadratic with 100,000 suppliers)
+    short, long = 0, len(order)
+    while short < long:
+        mid = (short + long) // 2
+        if _stops(net, failed, keys, order[:mid + 1], targets):
+            long = mid
+        else:
+            short = mid + 1
+    cut = order[:short + 1]
+    # a cut as small as the lower bound has nothing to prune and nothing can beat it
+    best = _prune(net, failed, keys, cut, targets) if len(cut) > low else cut
     method = "LP relaxation bound; cut by LP rounding, pruned"
-    greedy = _cheapest_kill(net, ok, keys, region, targets, shield)
+    greedy = _cheapest_kill(net, ok, keys, region, targets, shield) if len(best) > low \
+        else None
     if greedy is not None and _stops(net, failed, keys, greedy, targets):
         greedy = _prune(net, failed, keys, greedy, targets)
         if len(greedy) < len(best):

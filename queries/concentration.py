@@ -89,6 +89,8 @@ def find_concentration(
     view = net.view
     chinese = [i for i, f in enumerate(net.facilities) if view.nodes[f].get("country") == "CN"]
     ok_without_cn = supplied_mask(net, chinese) if routes else []
+    # Markets are stand-ins, never cut (oretrace.queries.feasibility.group_keys): count real sites.
+    keys = group_keys(net, "facility") if routes else []
     groups: dict[tuple[str, str], list[str]] = {}
     for f in net.facilities:
         d = view.nodes[f]
@@ -139,7 +141,8 @@ def find_concentration(
             "cn_share": round(shares.get("CN", 0.0), 4) if shares else None,
             "hhi": round(sum((100 * v) ** 2 for v in shares.values()), 1) if shares else None,
             "shares": {c: round(v, 4) for c, v in shares.items()},
-            "non_cn_routes": _routes(net, ok_without_cn, chinese, members) if routes else None,
+            "non_cn_routes": _routes(net, ok_without_cn, chinese, members, keys)
+            if routes else None,
             "confidence": weakest([view.nodes[f].get("confidence", "documented")
                                    for f in known]).value if known else None,
             "sources": sorted({src for f in known for src in view.nodes[f].get("sources", [])}),
@@ -148,11 +151,13 @@ def find_concentration(
     return pd.DataFrame(rows, columns=_COLUMNS)
 
 
-def _routes(net: Any, ok: list[bool], chinese: Iterable[int], members: list[str]) -> int:
+def _routes(net: Any, ok: list[bool], chinese: Iterable[int], members: list[str],
+            keys: list[str | None]) -> int:
     targets = [net.index[f] for f in members
                if net.view.nodes[f].get("country") != "CN" and ok[net.index[f]]]
     if not targets:
         return 0
-    # Markets are stand-ins, never cut (oretrace.queries.feasibility.group_keys): count real sites.
-    sol = solve_cut(net, keys=group_keys(net, "facility"), targets=targets, failed=chinese)
+    # Markets are stand-ins, never cut (oretrace.queries.feasibility.group_keys): count real
+    # sites.
+    sol = solve_cut(net, keys=keys, targets=targets, failed=chinese)
     return 0 if sol.cut is None else len(sol.cut)

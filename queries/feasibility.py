@@ -33,6 +33,7 @@ and ``"auto"`` (the default) picks compiled from
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -213,6 +214,10 @@ def supply_network(
 ) -> SupplyNetwork:
     """Compile the facility graph of ``G`` as of a date (links in ``denied`` removed).
 
+    Cached per graph object, date, options and the graph's node and edge counts, as
+    :func:`oretrace.graphmodel.compiled.compile_graph`: a graph changed in place without changing
+    those counts must not be asked again (ask a copy).
+
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
@@ -221,8 +226,28 @@ def supply_network(
     True
     """
     day = parse_date(as_of)
-    view = restrict(G, as_of=day)
     denied_set = frozenset(denied)
+    # Built once per graph, date, options and size: a scenario asks for the same network up
+    # to five times (feasibility, baseline, shortfall), each a walk of every edge.
+    key = (day, bool(substitutions), denied_set, G.number_of_nodes(), G.number_of_edges())
+    try:
+        per_graph = _NETWORKS.setdefault(G, {})
+    except TypeError:  # not weak-referenceable: no cache
+        per_graph = {}
+    if key not in per_graph:
+        if len(per_graph) >= 4:  # a few dates and policies per graph: bounded memory
+            per_graph.clear()
+        per_graph[key] = _supply_network(G, day, substitutions, denied_set)
+    return per_graph[key]
+
+
+_NETWORKS: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[Any, SupplyNetwork]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _supply_network(G: nx.MultiDiGraph, day: dt.date, substitutions: bool,
+                    denied_set: frozenset[Link]) -> SupplyNetwork:
+    view = restrict(G, as_of=day)
     facilities = tuple(n for n, k in view.nodes(data="kind") if k == NodeKind.FACILITY)
     index = {f: i for i, f in enumerate(facilities)}
     needs: list[tuple[Need, ...]] = []

@@ -33,6 +33,7 @@ import networkx as nx
 from matplotlib.figure import Figure
 from oretrace.graphmodel import (
     Confidence,
+    OretraceError,
     QueryError,
     UnknownNodeError,
     nodes_of,
@@ -148,9 +149,14 @@ class _Sources:
             out.append(f'<a class="src" href="#{_anchor("src", sid)}">{_e(sid)}</a>')
         return ", ".join(out)
 
-    def section(self) -> str:
+    def section(self, page: str = "") -> str:
+        """The list of cited sources, in the order ``page`` first links them (the order
+        of citation when ``page`` is not given)."""
+        first = {sid: page.find(f'href="#{_anchor("src", sid)}"') for sid in self.cited}
+        order = sorted(self.cited, key=lambda sid: (first[sid] < 0, first[sid])) \
+            if page else list(self.cited)
         items = []
-        for sid in self.cited:
+        for sid in order:
             rec = self.table.get(sid, {})
             title = rec.get("title") or sid
             url = str(rec.get("url") or "")
@@ -335,12 +341,38 @@ def render_report(
 
     scenario: dict[str, Any] = {}
     policy_line = ""
+    problems: list[str] = []  # overview parts that could not be drawn, with the reason
     if nodes_of(G, NodeKind.RULE):
-        result = simulate_scenario(G, policy="cn-denies-military", as_of=day, shortfall=False)
-        scenario = {s.platform: s for s in result.platforms}
-        if result.policy is not None:
-            policy_line = ("in force" if result.policy.in_force else
-                           "not in force (no denying clause applies at this date)")
+        try:
+            result = simulate_scenario(G, policy="cn-denies-military", as_of=day,
+                                       shortfall=False)
+        except OretraceError as exc:
+            problems.append(f"the policy scenario (China denies military end users): {exc}")
+        else:
+            scenario = {s.platform: s for s in result.platforms}
+            if result.policy is not None:
+                policy_line = ("in force" if result.policy.in_force else
+                               "not in force (no denying clause applies at this date)")
+
+    # One platform the data cannot answer for (no maker, a bill-of-materials loop, ...)
+    # is named with the reason; the others are briefed.
+    sections: dict[str, str] = {}
+    unbriefed: dict[str, str] = {}
+    for p in chosen:
+        try:
+            sections[p] = _platform_section(G, p, day, end_user, k, figures, scenario, src)
+        except OretraceError as exc:
+            unbriefed[p] = str(exc)
+    briefed = [p for p in chosen if p in sections]
+
+    def figure(make: Any, alt: str, caption: str) -> str:
+        if not briefed:
+            return ""
+        try:
+            return _figure(make(), alt, caption)
+        except OretraceError as exc:
+            problems.append(f"the figure {alt}: {exc}")
+            return ""
 
     body: list[str] = [
         f"<h1>{_e(heading)} — as of {_e(day.isoformat())}</h1>",
@@ -358,21 +390,28 @@ def render_report(
         "placeholders).</div>",
         "<nav><b>Platforms:</b><ul>" + "".join(
             f'<li><a href="#{_anchor("platform", p)}">{_e(p)}</a> — '
-            f"{_e(G.nodes[p].get('name') or '')}</li>" for p in chosen) + "</ul></nav>",
-        "<h2>Overview</h2>",
+            f"{_e(G.nodes[p].get('name') or '')}</li>" for p in briefed) + "</ul></nav>",
     ]
+    if unbriefed:
+        body.append('<div class="caveat" id="not-briefed"><b>Platforms not briefed</b>: the '
+                    "data cannot answer for them as of this date.<ul>" + "".join(
+                        f"<li><b>{_e(p)}</b>: {_e(why)}</li>" for p, why in unbriefed.items())
+                    + "</ul></div>")
+    body.append("<h2>Overview</h2>")
     if figures:
-        body.append(_figure(plot_exposure_matrix(G, as_of=day, platforms=chosen,
-                                                 end_user=end_user),
-                            "exposure matrix", "Exposure (processing, ownership, technology) "
-                            "and the verdict of each rule, per platform; hatched cells rest "
-                            "on a placeholder."))
-        body.append(_figure(plot_chokepoints(G, level="country", as_of=day, platforms=chosen),
-                            "chokepoints by country", "Countries (and facilities without "
-                            "one) whose loss alone stops platforms."))
-        body.append(_figure(plot_chokepoints(G, level="facility", as_of=day, platforms=chosen),
-                            "chokepoints by facility", "Facilities whose loss alone stops "
-                            "platforms."))
+        body.append(figure(lambda: plot_exposure_matrix(G, as_of=day, platforms=briefed,
+                                                        end_user=end_user),
+                           "exposure matrix", "Exposure (processing, ownership, technology) "
+                           "and the verdict of each rule, per platform; hatched cells rest "
+                           "on a placeholder."))
+        body.append(figure(lambda: plot_chokepoints(G, level="country", as_of=day,
+                                                    platforms=briefed),
+                           "chokepoints by country", "Countries (and facilities without "
+                           "one) whose loss alone stops platforms."))
+        body.append(figure(lambda: plot_chokepoints(G, level="facility", as_of=day,
+                                                    platforms=briefed),
+                           "chokepoints by facility", "Facilities whose loss alone stops "
+                           "platforms."))
         try:
             conc: Figure | None = plot_concentration(G, as_of=day)
         except QueryError:
@@ -381,9 +420,9 @@ def render_report(
                             "Share of capacity by country per stage; black ticks are "
                             "published shares of China."))
         if nodes_of(G, NodeKind.RULE):
-            body.append(_figure(plot_timeline(G, as_of=day), "capacity timeline",
-                                "Non-Chinese capacity 2024–2030 against the stage's whole "
-                                "capacity, under the rule windows (from the rule data)."))
+            body.append(figure(lambda: plot_timeline(G, as_of=day), "capacity timeline",
+                               "Non-Chinese capacity 2024–2030 against the stage's whole "
+                               "capacity, under the rule windows (from the rule data)."))
     rules = list_rules(G, as_of=day)
     if len(rules):
         body.append("<h3>Rules as of this date</h3>")
@@ -396,10 +435,12 @@ def render_report(
     if policy_line:
         body.append(f"<p>The policy <i>China denies military end users</i> is "
                     f"{_e(policy_line)} as of {_e(day.isoformat())}.</p>")
-    for p in chosen:
-        body.append(_platform_section(G, p, day, end_user, k, figures, scenario, src))
+    if problems:
+        body.append('<div class="caveat" id="not-drawn"><b>Not drawn</b>:<ul>' + "".join(
+            f"<li>{_e(why)}</li>" for why in problems) + "</ul></div>")
+    body += [sections[p] for p in briefed]
     body.append('<h2 id="sources">Sources</h2>')
-    body.append(src.section())
+    body.append(src.section("\n".join(body)))
 
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -22,6 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oretrace.graphmodel import QueryError, Records, build_graph, needed_inputs, restrict
 from oretrace.graphmodel.compiled import (
+    _longest_path_levels,
+    _pair_keys,
     compile_graph,
     critical_sets,
     group_labels,
@@ -593,3 +595,72 @@ def test_an_unknown_platform_is_named_with_close_matches() -> None:
     cg = compile_graph(loop_network(), as_of=DAY)
     with pytest.raises(KeyError, match="plat"):
         single_points(cg, supplied_mask(cg), platforms=["plaat"])
+
+
+# --------------------------------------------------------------------------- index arithmetic
+#
+# ``connected_components`` labels components with int32. Multiplied in int32, a pair key
+# ``src * n + dst`` wraps once n² passes 2³¹ (n ≥ 46,341): the levels then collapse and the
+# sweep reads suppliers before it computes them (every platform unsupplied from about 46,000
+# facilities). These tests drive the arithmetic directly at such n, with a few edges, so
+# they stay fast; the benchmark (``python -m benchmarks --facilities 60000``) checks a whole
+# network of that size against the plain engine.
+
+WRAP = 46_341  # the least n with n² > 2³¹ (46,340² = 2,147,395,600 < 2,147,483,648)
+
+
+@pytest.mark.parametrize("n", [WRAP, 48_000, 60_000, 100_000])
+def test_levels_of_a_chain_among_the_highest_ids_past_the_int32_wrap(n: int) -> None:
+    """The chain n-1 → n-2 → n-3, ids given as int32: by hand, n-1 is a source (level 0),
+    n-2 is one link from it (1) and n-3 two (2); every other id has no edge (0). With the
+    int32 key, (n-1)·n + (n-2) wraps negative and the chain read back is another one."""
+    src = np.array([n - 1, n - 2], dtype=np.int32)
+    dst = np.array([n - 2, n - 3], dtype=np.int32)
+    level = _longest_path_levels(n, src, dst)
+    assert level[n - 3:].tolist() == [2, 1, 0]
+    assert int(level.max()) == 2 and int(np.count_nonzero(level)) == 2
+
+
+def test_pair_keys_hold_the_largest_pair_past_the_int32_wrap() -> None:
+    """For n = 60,000 the pair (n-1, n-1) keys to (n-1)·n + (n-1) = n² - 1 = 3,599,999,999,
+    above 2³¹ - 1 = 2,147,483,647: it must come back exact and above (0, n-1) = 59,999."""
+    n = 60_000
+    a = np.array([0, n - 1], dtype=np.int32)
+    keys = _pair_keys(a, a[::-1].copy(), n)
+    assert keys.tolist() == [n - 1, (n - 1) * n]
+    keys = _pair_keys(np.array([n - 1], dtype=np.int32), np.array([n - 1], dtype=np.int32), n)
+    assert keys.tolist() == [3_599_999_999]
+
+
+@st.composite
+def sparse_dags(draw: st.DrawFn) -> tuple[int, list[tuple[int, int]], list[int]]:
+    """A small DAG (edges from a lower to a higher local index, so no cycle) whose k nodes
+    sit at distinct ids drawn from 0..n-1, n on both sides of the int32 wrap."""
+    n = draw(st.integers(WRAP - 50, 200_000) | st.integers(2, 2_000))
+    k = draw(st.integers(2, min(25, n)))
+    ids = draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k, unique=True))
+    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+    chosen = draw(st.lists(st.sampled_from(pairs), max_size=60))
+    return n, [(ids[a], ids[b]) for a, b in chosen], ids
+
+
+@SETTINGS
+@given(sparse_dags())
+def test_levels_are_the_longest_path_from_a_source_at_any_id_size(
+        case: tuple[int, list[tuple[int, int]], list[int]]) -> None:
+    """Oracle: networkx's longest path in edges from any source to each node, in
+    topological order (``level(v) = max(level(u) + 1)`` over edges u → v, 0 for a source);
+    ids absent from every edge are level 0. Edges come as int32, as from
+    ``connected_components``, and repeat (``unique`` must merge them, not the levels)."""
+    n, edges, ids = case
+    D = nx.DiGraph()
+    D.add_nodes_from(ids)
+    D.add_edges_from(edges)
+    want: dict[int, int] = {}
+    for v in nx.topological_sort(D):
+        want[v] = max((want[u] + 1 for u in D.predecessors(v)), default=0)
+    src = np.array([u for u, _ in edges], dtype=np.int32)
+    dst = np.array([v for _, v in edges], dtype=np.int32)
+    level = _longest_path_levels(n, src, dst)
+    assert {v: int(level[v]) for v in ids} == want
+    assert int(np.count_nonzero(level)) == sum(1 for v in want.values() if v)

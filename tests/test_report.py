@@ -160,6 +160,43 @@ def test_bad_requests(mini: nx.MultiDiGraph) -> None:
         render_report(mini, end_user="navy", figures=False)
 
 
+def _variant(tmp_path: Path, file: str, extra: str) -> nx.MultiDiGraph:
+    """compliance_mini with ``extra`` lines appended to ``file``."""
+    target = tmp_path / "dataset"
+    shutil.copytree(MINI, target)
+    with (target / file).open("a", encoding="utf-8") as fh:
+        fh.write(extra)
+    return load_dataset(target)
+
+
+def test_a_platform_nothing_makes_is_named_and_the_others_briefed(tmp_path: Path) -> None:
+    """``ghost`` is a platform no facility makes (a data gap validation only warns about):
+    its content share has no answer, so it gets no section; the page names it with that
+    reason, and ``missile`` is briefed as in the full page (its section and the figures)."""
+    G = _variant(tmp_path, "products.csv", "ghost,Ghost,platform,,each,1000,hand,"
+                                           "illustrative,military,US\n")
+    page = render_report(G, as_of=AFTER)
+    parsed = Page(page)
+    assert "platform-missile" in parsed.ids and "platform-ghost" not in parsed.ids
+    assert "not-briefed" in parsed.ids
+    text = " ".join(parsed.text)
+    assert "no facility makes 'ghost' as of 2027-06-01" in text
+    assert len(parsed.all("img")) >= 3  # the overview figures, drawn for missile
+
+
+def test_a_bill_of_materials_loop_through_the_platform_is_named(tmp_path: Path) -> None:
+    """The actuator requiring the missile that requires it: the content roll-up of the
+    missile has no answer, so the only platform is named, not briefed, and the page is
+    still written (tables only). The loader refuses such a file (a located error), so the
+    loop is drawn on the loaded graph, as a notebook user might."""
+    G = load_dataset(MINI).copy()
+    G.add_edge("actuator", "missile", key="requires", kind="requires", sources=["hand"],
+               confidence="illustrative", product="actuator", input="missile", qty=1.0)
+    parsed = Page(render_report(G, as_of=AFTER, figures=False))
+    assert "platform-missile" not in parsed.ids
+    assert "contains itself" in " ".join(parsed.text)
+
+
 # --------------------------------------------------------------------------- browser
 
 _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

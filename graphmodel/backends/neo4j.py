@@ -14,10 +14,15 @@ from the fixed vocabulary below, never from data):
   in-memory supply graph in the same order);
 - one ``(:OretraceDataset {name, current})`` node per dataset names the version readers see.
 
-A push writes a *new* version in batches, then switches ``current`` to it in one
-transaction, then deletes the old version. Readers only ever see ``current``, so a push that
-fails or is killed half-way leaves the previous version readable and complete; the next
-push removes the leftovers. Pushing the same graph twice leaves the same graph.
+A push takes the dataset's push lock (one push at a time; a second one waits or stops with a
+one-line error), removes leftovers of failed pushes, writes a *new* version in batches,
+checks in the database that it holds every node and relationship, switches ``current`` to
+it in one transaction, then deletes the old version in batches (relationships first).
+Readers only ever see ``current`` and read it in one transaction, so a push that fails or is
+killed at any step leaves a whole version readable (the previous one before the switch, the
+new one after it); the next push removes the leftovers. Pushing the same graph twice leaves
+the same graph. (:mod:`oretrace.graphmodel.backends._neo4j_versions` holds the lock, the counts and
+the batched deletes.)
 
 Attributes Neo4j cannot hold as properties are encoded: dicts and lists of dicts as JSON text
 (their names listed in ``_json``), ``None`` values omitted (their names listed in ``_nulls``),
@@ -33,9 +38,15 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
+from oretrace.graphmodel.backends._neo4j_versions import (
+    LOCK_CONSTRAINT,
+    count_version,
+    push_lock,
+    remove_stale_versions,
+)
 from oretrace.graphmodel.errors import BackendAuthError, BackendError, BackendUnavailable
 from oretrace.graphmodel.graph import need_confidence, needed_inputs
 from oretrace.graphmodel.vocab import Confidence, EdgeKind, NodeKind
@@ -53,8 +64,11 @@ __all__ = [
     "encode_graph_attrs",
     "encode_properties",
     "push",
+    "read_transaction",
     "run_read",
 ]
+
+_T = TypeVar("_T")
 
 DEFAULT_DATASET = "oretrace"
 BATCH = 5_000
@@ -188,6 +202,21 @@ def run_read(driver: Any, query: str, **params: Any) -> list[dict[str, Any]]:
     return [r.data() for r in records]
 
 
+def read_transaction(driver: Any, work: Callable[[Any], _T]) -> _T:
+    """Run ``work(tx)`` in one read transaction (retried whole on a transient error);
+    translate errors."""
+    import neo4j
+    from neo4j import exceptions as nex
+
+    config: Neo4jConfig = getattr(driver, "oretrace_config", Neo4jConfig())
+    try:
+        with driver.session(database=config.database,
+                            default_access_mode=neo4j.READ_ACCESS) as session:
+            return session.execute_read(work)  # type: ignore[no-any-return]
+    except (nex.Neo4jError, nex.DriverError, OSError) as exc:
+        raise _translate(exc, config) from exc
+
+
 # --------------------------------------------------------------------------- encoding
 
 
@@ -199,6 +228,9 @@ def encode_properties(attrs: dict[str, Any]) -> dict[str, Any]:
     for key, value in attrs.items():
         if key in RESERVED:
             raise BackendError(f"attribute name {key!r} is reserved by the Neo4j backend")
+        if not key:
+            raise BackendError("an attribute has an empty name (a column without a header?); "
+                               "Neo4j cannot store it")
         if value is None:
             nulls.append(key)
         elif isinstance(value, dict) or (isinstance(value, list | tuple) and any(
@@ -277,57 +309,48 @@ _CONSTRAINTS = (
     "FOR (d:OretraceDataset) REQUIRE d.name IS UNIQUE",
     "CREATE INDEX oretrace_node_version IF NOT EXISTS "
     "FOR (n:OretraceNode) ON (n.dataset, n.version)",
+    LOCK_CONSTRAINT,
 )
 
-_MERGE_NODES = {
+_CREATE_NODES = {
     kind: (
         "UNWIND $rows AS row "
-        f"MERGE (n:OretraceNode:{label} {{dataset: $dataset, version: $version, id: row.id}}) "
-        "SET n += row.props"
+        f"CREATE (n:OretraceNode:{label} {{dataset: $dataset, version: $version, id: row.id}}) "
+        "SET n += row.props "
+        "RETURN row.id AS id, elementId(n) AS e"
     )
     for kind, label in NODE_LABELS.items()
 }
-_MERGE_SOURCES = (
+_CREATE_SOURCES = (
     "UNWIND $rows AS row "
-    "MERGE (s:OretraceSource {dataset: $dataset, version: $version, id: row.id}) "
-    "SET s += row.props"
+    "CREATE (s:OretraceSource {dataset: $dataset, version: $version, id: row.id}) "
+    "SET s += row.props "
+    "RETURN count(s) AS c"
 )
-# Relationships are CREATEd, not MERGEd: every push writes a fresh version, so nothing can
-# exist yet, and MERGE on a relationship scans the node's relationships (quadratic on
-# high-degree suppliers). A transaction that fails is rolled back whole before a retry.
-# The index hints keep the endpoint lookups on the (dataset, version, id) constraint even
-# when a plan cached while the database was small would scan the label (measured: 11 s
-# instead of 0.5 s for the first batch of 5,000 after a small push).
+# Nodes and relationships are CREATEd, not MERGEd: every push writes a fresh version, so
+# nothing can exist yet (the constraints still refuse a duplicate), and MERGE on a
+# relationship scans the node's relationships (quadratic on high-degree suppliers). A
+# transaction that fails is rolled back whole before a retry. Each batch returns what it
+# wrote, so a batch whose endpoints are missing stops the push instead of writing nothing.
+# Endpoints are found by the element ids their CREATE returned (a direct lookup; the
+# composite-index seek on (dataset, version, id) cost about twice as much per row).
 _CREATE_RELS = {
     kind: (
         "UNWIND $rows AS row "
-        "MATCH (a:OretraceNode {dataset: $dataset, version: $version, id: row.u}) "
-        "USING INDEX a:OretraceNode(dataset, version, id) "
-        "MATCH (b:OretraceNode {dataset: $dataset, version: $version, id: row.v}) "
-        "USING INDEX b:OretraceNode(dataset, version, id) "
+        "MATCH (a:OretraceNode) WHERE elementId(a) = row.a "
+        "MATCH (b:OretraceNode) WHERE elementId(b) = row.b "
         f"CREATE (a)-[r:{rtype} {{_key: row.k}}]->(b) "
-        "SET r += row.props"
+        "SET r += row.props "
+        "RETURN count(r) AS c"
     )
     for kind, rtype in REL_TYPES.items()
 }
 _SWITCH = (
     "MERGE (d:OretraceDataset {name: $dataset}) "
     "SET d.previous = d.current, d.current = $version, d.pushed_at = datetime(), "
-    "d.graph = $graph, d.nodes = $nodes, d.relationships = $rels, d.layout = $layout"
+    "d.graph = $graph, d.nodes = $nodes, d.relationships = $rels, d.sources = $sources, "
+    "d.layout = $layout"
 )
-_STALE_VERSIONS = (
-    "MATCH (n:OretraceNode {dataset: $dataset}) WHERE n.version <> $keep "
-    "RETURN DISTINCT n.version AS version "
-    "UNION "
-    "MATCH (n:OretraceSource {dataset: $dataset}) WHERE n.version <> $keep "
-    "RETURN DISTINCT n.version AS version"
-)
-_DELETE_VERSION = (
-    "MATCH (n {dataset: $dataset, version: $version}) "
-    "WHERE n:OretraceNode OR n:OretraceSource "
-    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
-)
-
 
 def current_version(driver: Any, dataset: str = DEFAULT_DATASET) -> str | None:
     """Return the version readers of ``dataset`` see, or ``None`` if none was pushed."""
@@ -360,15 +383,22 @@ def push(
     dataset: str = DEFAULT_DATASET,
     batch_size: int = BATCH,
     progress: Callable[[int], None] | None = None,
+    wait: float = 0.0,
 ) -> PushSummary:
     """Write ``G`` as a new version of ``dataset``, switch readers to it, drop the old one.
 
-    ``progress`` is called with the number of rows written after each batch.
+    ``progress`` is called with the number of rows written after each batch. When another
+    push of ``dataset`` is in progress, wait up to ``wait`` seconds for it to end, then raise
+    :class:`BackendError` (nothing written). The counts returned are counted in the
+    database; a version that does not hold every node and relationship of ``G`` is never
+    switched to.
     """
     from neo4j import exceptions as nex
 
     config: Neo4jConfig = getattr(driver, "oretrace_config", Neo4jConfig())
     version = uuid.uuid4().hex
+    sources, nodes, rels = _rows(G)  # encoding errors come before any write
+    want = (G.number_of_nodes(), sum(len(r) for r in rels.values()), len(sources))
     try:
         with driver.session(database=config.database) as session:
             for statement in _CONSTRAINTS:
@@ -376,70 +406,92 @@ def push(
             # A new constraint's index fills in the background: wait, or the first push's
             # lookups scan labels (measured: 30 s instead of 4 s for 23k relationships).
             session.run("CALL db.awaitIndexes(300)").consume()
-            current = session.run(
-                "MATCH (d:OretraceDataset {name: $dataset}) RETURN d.current AS v",
-                dataset=dataset).single()
-            keep = current["v"] if current else ""
-            removed = _remove_versions(session, dataset, keep)
+        with push_lock(driver, config.database, dataset, version, wait=wait), \
+                driver.session(database=config.database) as session:
+            removed = remove_stale_versions(session, dataset, {version}, batch=batch_size)
 
-            def write(query: str, rows: list[dict[str, Any]], **extra: Any) -> None:
+            element: dict[str, str] = {}
+
+            def write(query: str, rows: list[dict[str, Any]], what: str) -> None:
                 for chunk in _batches(rows, batch_size):
-                    session.execute_write(
-                        lambda tx, c=chunk: tx.run(query, rows=c, dataset=dataset,
-                                                   version=version, **extra).consume())
+                    if what == "nodes":
+                        made = session.execute_write(
+                            lambda tx, c=chunk: [tuple(r.values()) for r in tx.run(
+                                query, rows=c, dataset=dataset, version=version)])
+                        element.update(made)
+                        done = len(made)
+                    else:
+                        if what == "relationships":
+                            chunk = [{"a": element[r["u"]], "b": element[r["v"]], "k": r["k"],
+                                      "props": r["props"]} for r in chunk]
+                        done = session.execute_write(
+                            lambda tx, c=chunk: tx.run(query, rows=c, dataset=dataset,
+                                                       version=version).single()["c"])
+                    if done != len(chunk):
+                        raise BackendError(
+                            f"Neo4j stored {done} of a batch of {len(chunk)} {what} of "
+                            f"dataset {dataset!r}; the push stopped before switching, so "
+                            "readers keep the previous version")
                     if progress is not None:
                         progress(len(chunk))
 
-            sources = [{"id": sid, "props": encode_properties(
-                            {k: v for k, v in attrs.items() if k != "id"})}
-                       for sid, attrs in G.graph.get("sources", {}).items()]
-            write(_MERGE_SOURCES, sources)
-            by_kind: dict[str, list[dict[str, Any]]] = {k: [] for k in NODE_LABELS}
-            for seq, (n, attrs) in enumerate(G.nodes(data=True)):
-                kind = attrs.get("kind")
-                if kind not in by_kind:
-                    raise BackendError(f"node {n!r} has kind {kind!r}; the Neo4j backend "
-                                       f"stores {', '.join(NODE_LABELS)}")
-                by_kind[kind].append({"id": n, "props": encode_properties(attrs) | {"_seq": seq}})
-            for kind, rows in by_kind.items():
-                write(_MERGE_NODES[kind], rows)
-            rels: dict[str, list[dict[str, Any]]] = {k: [] for k in REL_TYPES}
-            needs: dict[str, set[str]] = {}
-            need_levels: dict[str, dict[str, str]] = {}
-            in_place: dict[str, dict[tuple[str, str], int]] = {}
-            for seq, (u, v, k, attrs) in enumerate(G.edges(keys=True, data=True)):
-                kind = attrs.get("kind")
-                if kind not in rels:
-                    raise BackendError(f"edge {u!r}->{v!r} has kind {kind!r}")
-                props = encode_properties(attrs) | {"_seq": seq}
-                if kind == EdgeKind.SUPPLIES:
-                    if v not in needs:
-                        needs[v] = needed_inputs(G, v)
-                        need_levels[v] = need_confidence(G, v)
-                        in_place[v] = {(a, key): i for i, (a, _, key)
-                                       in enumerate(G.in_edges(v, keys=True))}
-                    props["_in"] = in_place[v][u, k]
-                    props["needed"] = attrs.get("product") in needs[v]
-                    if props["needed"]:
-                        props["_need"] = need_levels[v].get(attrs["product"],
-                                                            Confidence.DOCUMENTED.value)
-                rels[kind].append({"u": u, "v": v, "k": k, "props": props})
+            write(_CREATE_SOURCES, sources, "sources")
+            for kind, rows in nodes.items():
+                write(_CREATE_NODES[kind], rows, "nodes")
             for kind, rows in rels.items():
-                write(_CREATE_RELS[kind], rows)
-            n_rels = sum(len(r) for r in rels.values())
+                write(_CREATE_RELS[kind], rows, "relationships")
+            got = count_version(session, dataset, version)
+            if (got.nodes, got.relationships, got.sources) != want:
+                raise BackendError(
+                    f"the new version of dataset {dataset!r} holds {got.nodes} nodes, "
+                    f"{got.relationships} relationships and {got.sources} sources instead of "
+                    f"{want[0]}, {want[1]} and {want[2]}; readers keep the previous version")
             session.execute_write(lambda tx: tx.run(
                 _SWITCH, dataset=dataset, version=version, graph=encode_graph_attrs(G),
-                nodes=G.number_of_nodes(), rels=n_rels, layout=LAYOUT).consume())
-            removed += _remove_versions(session, dataset, version)
+                nodes=got.nodes, rels=got.relationships, sources=got.sources,
+                layout=LAYOUT).consume())
+            removed += remove_stale_versions(session, dataset, {version}, batch=batch_size)
     except (nex.Neo4jError, nex.DriverError, OSError) as exc:
         raise _translate(exc, config) from exc
-    return PushSummary(dataset=dataset, version=version, nodes=G.number_of_nodes(),
-                       relationships=n_rels, sources=len(sources), removed_versions=removed)
+    return PushSummary(dataset=dataset, version=version, nodes=got.nodes,
+                       relationships=got.relationships, sources=got.sources,
+                       removed_versions=removed)
 
 
-def _remove_versions(session: Any, dataset: str, keep: str) -> int:
-    """Delete every version of ``dataset`` except ``keep``; return how many."""
-    stale = [r["version"] for r in session.run(_STALE_VERSIONS, dataset=dataset, keep=keep)]
-    for version in stale:
-        session.run(_DELETE_VERSION, dataset=dataset, version=version).consume()
-    return len(stale)
+_Rows = list[dict[str, Any]]
+
+
+def _rows(G: nx.MultiDiGraph) -> tuple[_Rows, dict[str, _Rows], dict[str, _Rows]]:
+    """The sources, nodes by kind and relationships by kind of ``G``, encoded for a push."""
+    sources = [{"id": sid, "props": encode_properties(
+                    {k: v for k, v in attrs.items() if k != "id"})}
+               for sid, attrs in G.graph.get("sources", {}).items()]
+    by_kind: dict[str, _Rows] = {k: [] for k in NODE_LABELS}
+    for seq, (n, attrs) in enumerate(G.nodes(data=True)):
+        kind = attrs.get("kind")
+        if kind not in by_kind:
+            raise BackendError(f"node {n!r} has kind {kind!r}; the Neo4j backend "
+                               f"stores {', '.join(NODE_LABELS)}")
+        by_kind[kind].append({"id": n, "props": encode_properties(attrs) | {"_seq": seq}})
+    rels: dict[str, _Rows] = {k: [] for k in REL_TYPES}
+    needs: dict[str, set[str]] = {}
+    need_levels: dict[str, dict[str, str]] = {}
+    in_place: dict[str, dict[tuple[str, str], int]] = {}
+    for seq, (u, v, k, attrs) in enumerate(G.edges(keys=True, data=True)):
+        kind = attrs.get("kind")
+        if kind not in rels:
+            raise BackendError(f"edge {u!r}->{v!r} has kind {kind!r}")
+        props = encode_properties(attrs) | {"_seq": seq}
+        if kind == EdgeKind.SUPPLIES:
+            if v not in needs:
+                needs[v] = needed_inputs(G, v)
+                need_levels[v] = need_confidence(G, v)
+                in_place[v] = {(a, key): i for i, (a, _, key)
+                               in enumerate(G.in_edges(v, keys=True))}
+            props["_in"] = in_place[v][u, k]
+            props["needed"] = attrs.get("product") in needs[v]
+            if props["needed"]:
+                props["_need"] = need_levels[v].get(attrs["product"],
+                                                    Confidence.DOCUMENTED.value)
+        rels[kind].append({"u": u, "v": v, "k": k, "props": props})
+    return sources, by_kind, rels
