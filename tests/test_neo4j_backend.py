@@ -97,22 +97,24 @@ def test_a_push_killed_half_way_leaves_the_previous_version_whole(
     old = load_dataset(mini_copy())
     with connect(neo4j_config) as driver:
         push(driver, old, dataset="killed")
-    # A second process pushes the bundled graph in batches of 20 rows and is SIGKILLed after
-    # its tenth batch is committed: the 128 sources take 7 batches, so some nodes of the new
-    # version are written too.
+    # A second process pushes the bundled graph in batches of 20 rows and is SIGKILLed three
+    # batches after its sources are written (sources go first, 20 a batch), so some nodes of
+    # the new version are written too.
     script = textwrap.dedent("""
         import os, signal, sys
         from oretrace.graphmodel.backends.neo4j import Neo4jConfig, connect, push
         from oretrace.loaders import load_dataset
         cfg = Neo4jConfig(uri=sys.argv[1], user=sys.argv[2], password=sys.argv[3])
+        G = load_dataset()
+        kill_at = -(-len(G.graph["sources"]) // 20) + 3
         batches = 0
         def progress(n):
             global batches
             batches += 1
-            if batches == 10:
+            if batches == kill_at:
                 os.kill(os.getpid(), signal.SIGKILL)
         with connect(cfg) as driver:
-            push(driver, load_dataset(), dataset="killed", batch_size=20, progress=progress)
+            push(driver, G, dataset="killed", batch_size=20, progress=progress)
     """)
     proc = subprocess.run([sys.executable, "-c", script, neo4j_server.uri, neo4j_server.user,
                            neo4j_server.password], capture_output=True, text=True, timeout=300,
