@@ -655,8 +655,12 @@ def plot_exposure_matrix(
     The first three columns say whether the platform's needed supply reaches a facility
     processing in China, a Chinese-owned one, or one running Chinese-origin technology
     (:func:`oretrace.queries.exposure.find_exposed`): ``exposed`` or ``clear``. Then one column per
-    rule with its verdict as of the date (:func:`oretrace.queries.compliance.evaluate`). Every cell
-    prints the confidence of the claim; illustrative claims are hatched.
+    rule with its verdict as of the date (:func:`oretrace.queries.compliance.evaluate`): for a rule
+    that licenses shipments the summary of the platform's shipments (``shipments-denied``,
+    ``shipments-licensed``), for a technology rule ``facilities-flagged``, for a procurement
+    rule the platform's own verdict (``compliant``, ``non-compliant``, ``waived``). Every cell
+    prints the confidence of the claim, followed by ``· assumed`` when the verdict rests on an
+    assumed rule status (after the rule's ``known_until``); illustrative claims are hatched.
 
     Returns
     -------
@@ -685,6 +689,7 @@ def plot_exposure_matrix(
     rule_ids = list(rules) if rules is not None else nodes_of(G, NodeKind.RULE)
 
     cells: dict[tuple[str, str], tuple[str, str]] = {}
+    assumed: set[tuple[str, str]] = set()
     for column, pred in EXPOSURE_COLUMNS.items():
         found = {e.platform: e for e in find_exposed(G, pred, as_of=day, k=1, products=targets,
                                                      min_confidence=min_confidence)}
@@ -695,6 +700,8 @@ def plot_exposure_matrix(
         for v in evaluate(G, p, as_of=day, end_user=end_user, rules=rule_ids,
                           min_confidence=min_confidence):
             cells[(p, v.rule)] = (v.verdict.value, v.confidence.value)
+            if v.status.startswith("assumed"):
+                assumed.add((p, v.rule))
 
     columns = [*EXPOSURE_COLUMNS, *rule_ids]
     heads = [*EXPOSURE_COLUMNS, *(_short_rule(G, r) for r in rule_ids)]
@@ -714,7 +721,8 @@ def plot_exposure_matrix(
                     bbox=None if level != Confidence.ILLUSTRATIVE else
                     {"boxstyle": "round,pad=0.1", "fc": fill, "ec": "none"})
             if level:
-                ax.text(j + 0.5, i + 0.72, level, ha="center", va="center", fontsize=7,
+                note = f"{level} · assumed" if (p, column) in assumed else level
+                ax.text(j + 0.5, i + 0.72, note, ha="center", va="center", fontsize=7,
                         color=ink, style="italic",
                         bbox=None if level != Confidence.ILLUSTRATIVE else
                         {"boxstyle": "round,pad=0.1", "fc": fill, "ec": "none"})
@@ -729,7 +737,9 @@ def plot_exposure_matrix(
         ax.spines[side].set_visible(False)
     ax.tick_params(length=0)
     ax.set_title(f"Exposure and rule verdicts as of {day.isoformat()} ({end_user} end user) — "
-                 "hatched: rests on an illustrative placeholder", fontsize=11, loc="left")
+                 "hatched: rests on an illustrative placeholder\n"
+                 "· assumed: rests on an assumed rule status (after its known_until)",
+                 fontsize=11, loc="left")
     shown = [v for v in VERDICT_COLOURS if v in {c[0] for c in cells.values()}]
     fig.legend(handles=[Patch(facecolor=VERDICT_COLOURS[v], edgecolor="#909090", label=v)
                         for v in shown],

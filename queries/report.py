@@ -185,8 +185,8 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def _verdict_rows(verdicts: Sequence[RuleVerdict], src: _Sources) -> list[list[str]]:
     return [[f"<b>{_e(v.rule)}</b><br>{_e(v.instrument)}", _verdict(v.verdict.value),
-             _e(v.clause or ""), _e(v.evidence), _path(v.path), _conf(v.confidence),
-             src.links(v.sources)] for v in verdicts]
+             _e(v.clause or ""), _e(v.evidence), _path(v.path), _e(v.status),
+             _conf(v.confidence), src.links(v.sources)] for v in verdicts]
 
 
 def _platform_section(G: nx.MultiDiGraph, p: str, day: dt.date, end_user: str, k: int,
@@ -218,7 +218,14 @@ def _platform_section(G: nx.MultiDiGraph, p: str, day: dt.date, end_user: str, k
 
     verdicts = evaluate(G, p, as_of=day, end_user=end_user)
     parts.append(f"<h3>Rule verdicts ({_e(end_user)} end user)</h3>")
-    parts.append(_table(["rule", "verdict", "clause", "evidence", "path", "confidence",
+    parts.append("<p>Export controls license shipments, not the platform: a shipment rule reads "
+                 "<code>shipments-denied</code> or <code>shipments-licensed</code> when a shipment "
+                 "on the supply is denied or needs a licence (<code>oretrace shipments</code> "
+                 "lists them), a technology rule <code>facilities-flagged</code>; a procurement "
+                 "rule reads the delivered platform (<code>waived</code> names the waiver). A "
+                 "status <code>assumed-…</code> rests on an assumed rule status (after the "
+                 "rule's last recorded date).</p>")
+    parts.append(_table(["rule", "verdict", "clause", "evidence", "path", "status", "confidence",
                          "sources"], _verdict_rows(verdicts, src)) or "<p>No rule.</p>")
 
     parts.append("<h3>Exposure paths</h3>")

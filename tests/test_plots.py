@@ -249,6 +249,19 @@ def test_exposure_matrix_cells_carry_the_verdicts(mini: nx.MultiDiGraph, as_of: 
     assert png(fig).size > 0
 
 
+@pytest.mark.parametrize(("as_of", "assumed"), [(BEFORE, 0), (AFTER, 1)])
+def test_exposure_matrix_marks_an_assumed_rule_status(mini: nx.MultiDiGraph, as_of: str,
+                                                      assumed: int) -> None:
+    """NO61's status is recorded to 2026-11-10 (suspended 2025-11-07..2026-11-10). On
+    2026-06-01 it reads `suspended`, a recorded fact; on 2027-06-01 it is past known_until,
+    so its verdict rests on the assumption (default: the suspension lapsed) and its cell says
+    `· assumed`. DFARS records no status events or known_until, and the three exposure
+    columns are no rule: never assumed. So 0 marked cells before, exactly 1 after."""
+    fig = plot_exposure_matrix(mini, as_of=as_of)
+    marked = [t.get_text() for t in fig.axes[0].texts if t.get_text().endswith("· assumed")]
+    assert len(marked) == assumed
+
+
 def test_exposure_matrix_clear_platform(bundled: nx.MultiDiGraph) -> None:
     """G/ATOR's rare-earth-free chain (gallium only) passes Chinese processing — gallium
     refining, 98 % Chinese — but no Chinese-owned facility (the pool has no operator) and

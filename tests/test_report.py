@@ -129,6 +129,22 @@ def test_platform_section_states_the_hand_worked_answers(mini_page: str) -> None
     assert nodes == ["jp-mag", "us-comp", "us-asm"]  # upstream first
 
 
+@pytest.mark.parametrize(("as_of", "no61_status"), [("2026-06-01", "suspended"),
+                                                      ("2027-06-01", "assumed-in-force")])
+def test_rule_rows_carry_the_recorded_or_assumed_status(mini: nx.MultiDiGraph, as_of: str,
+                                                        no61_status: str) -> None:
+    """NO61 in compliance_mini: suspended 2025-11-07..2026-11-10, status recorded to
+    2026-11-10. On 2026-06-01 the suspension is a recorded fact (`suspended`); on 2027-06-01
+    nothing is recorded, and the default assumption (the suspension lapsed) makes it
+    `assumed-in-force`. DFARS has no status events: plain `in-force` on both dates."""
+    page = render_report(mini, as_of=as_of, figures=False)
+    section = page[page.index('<section id="platform-missile">'):]
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr><td><b>(\w+)</b>.*?</tr>",
+                                                         section)}
+    assert f"<td>{no61_status}</td>" in rows["NO61"]
+    assert "<td>in-force</td>" in rows["DFARS"] and "assumed" not in rows["DFARS"]
+
+
 def test_sources_are_links_with_anchors(mini_page: str) -> None:
     page = Page(mini_page)
     assert "src-hand" in page.ids
