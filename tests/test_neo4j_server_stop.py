@@ -1,8 +1,8 @@
 """The Neo4j server stopped mid-query, against a real server of this module's own.
 
-One scenario, on a short-lived server with a persistent store (not the session server the
-other tests share): the hand-drawn ``mini`` dataset (15 nodes, 18 edges) is pushed; then
-three ``oretrace`` commands start in child processes and each stops half-way, inside its
+A short-lived server with a persistent store (not the session server the other tests
+share). The hand-drawn ``mini`` dataset (15 nodes, 18 edges) is pushed; then three
+``oretrace`` commands start in child processes and each stops half-way, inside its
 transaction, waiting on its stdin:
 
 - ``--backend neo4j info`` (the graph loader), after it read the dataset's head;
@@ -10,11 +10,13 @@ transaction, waiting on its stdin:
 - ``neo4j push`` of the bundled dataset, after it wrote every batch of its new version and
   before it counts it and switches readers to it (it holds the push lock).
 
-The server is then killed (SIGKILL: a crash; its connections drop mid-transaction), the
-children are let go, and started again on the same store. Each command must end with one
-line, ``error: cannot reach Neo4j at <uri>: ...``, exit status 2 and no traceback; the
-dataset must hold mini, whole, for readers (the push never switched), and the next push
-must remove what the failed one wrote.
+The server then goes away — SIGKILLed (a crash: its connections drop mid-transaction), or,
+in the second run of the scenario, stopped cleanly (Neo4j shuts down and ends the
+transactions still open) — the children are let go, and the server is started again on the
+same store (the launcher's ``store=``; the Java side keeps the password across restarts).
+Each command must end with one line, ``error: cannot reach Neo4j at <uri>: ...``, exit
+status 2 and no traceback; the dataset must hold mini, whole, for readers (the push never
+switched), and the next push must remove what the failed one wrote.
 """
 
 from __future__ import annotations
@@ -96,21 +98,49 @@ def _env(server: Any) -> dict[str, str]:
 
 @dataclass
 class Outcome:
-    """What each child said after the crash, and the server started again on the store."""
+    """What each child said after the server went away, and the server started again on
+    the store."""
 
-    uri: str  # of the server that was killed
+    uri: str  # of the server that went away
     results: dict[str, tuple[int, str, str]]  # name -> (exit status, stdout, stderr)
     config: Neo4jConfig  # of the server started again
     mini: nx.MultiDiGraph
 
 
+@dataclass
+class Home:
+    """The store, and the server running on it (started again after each scenario, and
+    reused by the next one: three starts for two scenarios)."""
+
+    launch: Any
+    path: Path
+    live: Any = None
+    starts: int = 0
+
+    def start(self) -> Any:
+        self.starts += 1
+        self.live = self.launch.start(port=0, store=self.path / "store",
+                                      log_dir=self.path / f"log-{self.starts}")
+        return self.live
+
+
 @pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
-    launch = _launcher()
-    home = tmp_path_factory.mktemp("neo4j-stop")
-    store = home / "store"
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
+    place = Home(_launcher(), tmp_path_factory.mktemp("neo4j-stop"))
+    try:
+        yield place
+    finally:
+        if place.live is not None:
+            place.live.stop()
+
+
+@pytest.fixture(scope="module", params=["killed", "stopped"])
+def outcome(request: pytest.FixtureRequest, home: Home) -> Outcome:
+    """The scenario, with the server SIGKILLed (a crash) or stopped cleanly (its stdin
+    closed: Neo4j shuts down, ending the transactions still open), then started again."""
     mini = load_dataset(MINI)
-    first = launch.start(port=0, store=store, log_dir=home / "first")
+    first = home.live if home.live is not None and home.live.is_running() else home.start()
+    home.live = None
     children: dict[str, subprocess.Popen[str]] = {}
     try:
         config = Neo4jConfig(uri=first.uri, user=first.user, password=first.password)
@@ -132,9 +162,10 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
             assert proc.stdout is not None
             line = proc.stdout.readline()
             assert line == "paused\n", f"{name} said {line!r}: {proc.communicate()[1]}"
-        os.kill(first.pid, signal.SIGKILL)
-        first.process.wait(timeout=30)
-        first.stop()
+        if request.param == "killed":
+            os.kill(first.pid, signal.SIGKILL)
+            first.process.wait(timeout=30)
+        assert first.stop(timeout=90) == (-signal.SIGKILL if request.param == "killed" else 0)
         for proc in children.values():  # let them all go at once
             assert proc.stdin is not None
             proc.stdin.write("go\n")
@@ -149,10 +180,9 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
                 proc.kill()
                 proc.communicate(timeout=60)
         first.stop()
-    with launch.start(port=0, store=store, log_dir=home / "again") as again:
-        yield Outcome(first.uri, results,
-                      Neo4jConfig(uri=again.uri, user=again.user, password=again.password),
-                      mini)
+    again = home.start()
+    return Outcome(first.uri, results,
+                   Neo4jConfig(uri=again.uri, user=again.user, password=again.password), mini)
 
 
 @pytest.mark.parametrize("command", ["info", "exposed", "push"])
@@ -171,7 +201,7 @@ def test_a_command_cut_off_by_the_server_says_so_in_one_line(
 def test_after_the_restart_readers_get_mini_whole_and_the_next_push_cleans_up(
         outcome: Outcome) -> None:
     """The push wrote bundled's version whole (every batch committed) but never switched:
-    after the crash the store holds two versions, readers get mini (15 nodes, 18 edges),
+    after the restart the store holds two versions, readers get mini (15 nodes, 18 edges),
     equal to the files. The next push (mini again) removes the failed push's version and
     the one it replaces (2), and leaves one version: mini, whole."""
     bundled = load_dataset()
