@@ -10,7 +10,11 @@ objects that :func:`~oretrace.queries.exposure.find_exposed` and
 What runs in Cypher, on the server (every value is a parameter; labels and relationship
 types are fixed constants of this module, never data):
 
-- the dataset's current version; the platforms (or the products asked for); the facilities
+- the dataset's current version, read in the same read transaction as every other query
+  of one answer, and read again at its end: when a push switched versions meanwhile (Neo4j
+  reads committed data, not a snapshot, so the old version may have been half deleted
+  under the reader), the answer is computed again on the new version;
+- the platforms (or the products asked for); the facilities
   making them;
 - the selection of a predicate's location atoms (``cn-processing``, ``cn-mining``: country
   and stages as parameters) and technology atoms (``cn-technology``: the technology's
@@ -50,9 +54,9 @@ Predicates run natively by name: the registered ones (``cn-processing``, ``cn-ow
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import networkx as nx
 from oretrace.graphmodel import (
@@ -62,13 +66,14 @@ from oretrace.graphmodel import (
     Confidence,
     FacilityStatus,
     LoadError,
+    OretraceError,
     QueryError,
     UnknownNodeError,
     parse_date,
     restrict,
     weakest,
 )
-from oretrace.graphmodel.backends.neo4j import DEFAULT_DATASET, LAYOUT, run_read
+from oretrace.graphmodel.backends.neo4j import DEFAULT_DATASET, LAYOUT, read_transaction
 from oretrace.graphmodel.vocab import PROCESSING_STAGES, EdgeKind, NodeKind, Stage
 from oretrace.queries.exposure import (
     Dependant,
@@ -80,6 +85,11 @@ from oretrace.queries.exposure import (
 from oretrace.queries.predicates import ANY_CN, PREDICATES, Predicate, controlled_companies
 
 __all__ = ["find_exposed_native", "find_matching_native", "find_where_used_native"]
+
+_T = TypeVar("_T")
+
+#: Reads tried before giving up when a push keeps switching the version under the query.
+ATTEMPTS = 5
 
 # --------------------------------------------------------------------------- Cypher
 
@@ -180,37 +190,68 @@ _NOT_YET = [FacilityStatus.PLANNED.value, FacilityStatus.CONSTRUCTION.value,
 
 @dataclass(frozen=True)
 class _Store:
-    """One dataset version on the server, read as of a date above a confidence floor."""
+    """One dataset version on the server, read in one read transaction ``tx``, as of a date
+    above a confidence floor."""
 
-    driver: Any
+    tx: Any
     dataset: str
     version: str
     day: dt.date
     floor: int
 
     def read(self, query: str, **params: Any) -> list[dict[str, Any]]:
-        return run_read(self.driver, query, dataset=self.dataset, version=self.version,
-                        day=self.day, floor=self.floor, rank=_RANK, not_yet=_NOT_YET,
-                        closed=FacilityStatus.CLOSED.value, **params)
+        values = {"dataset": self.dataset, "version": self.version, "day": self.day,
+                  "floor": self.floor, "rank": _RANK, "not_yet": _NOT_YET,
+                  "closed": FacilityStatus.CLOSED.value, **params}
+        return [r.data() for r in self.tx.run(query, values)]
 
     def ids(self, query: str, **params: Any) -> list[str]:
         return [r["id"] for r in self.read(query, **params)]
 
 
-def _open(driver: Any, dataset: str, as_of: str | dt.date | None,
-          min_confidence: str | Confidence | None) -> _Store:
-    """Check the options as the in-memory queries do, and find the dataset's version."""
+def _current(tx: Any, dataset: str) -> dict[str, Any] | None:
+    row = tx.run(_Q_DATASET, dataset=dataset).single()
+    return None if row is None or row["version"] is None else dict(row.data())
+
+
+def _answer(driver: Any, dataset: str, as_of: str | dt.date | None,
+            min_confidence: str | Confidence | None, work: Callable[[_Store], _T]) -> _T:
+    """Check the options as the in-memory queries do, then run ``work`` on the dataset's
+    current version in one read transaction.
+
+    The version is read again at the end: while it is still current nothing can have
+    deleted it (a push deletes only versions that are not current), so every row ``work``
+    read is of that version, whole. When a push switched versions meanwhile, ``work`` runs
+    again on the new one (also when it stopped with an error, such as a node the old
+    version lacked).
+    """
     day = parse_date(as_of)
     restrict(nx.MultiDiGraph(), min_confidence=min_confidence)  # the same QueryError
     floor = CONFIDENCE_ORDER[min_confidence] if min_confidence is not None else 0
-    rows = run_read(driver, _Q_DATASET, dataset=dataset)
-    if not rows or rows[0]["version"] is None:
-        raise LoadError(f"no dataset {dataset!r} in Neo4j: push one first "
-                        "(oretrace neo4j push)")
-    if (rows[0]["layout"] or 1) < LAYOUT:
-        raise BackendError(f"dataset {dataset!r} was pushed by an older oretrace: push it "
-                           "again (oretrace neo4j push) to query it natively")
-    return _Store(driver, dataset, rows[0]["version"], day, floor)
+
+    def attempt(tx: Any) -> tuple[bool, _T | None, OretraceError | None]:
+        head = _current(tx, dataset)
+        if head is None:
+            raise LoadError(f"no dataset {dataset!r} in Neo4j: push one first "
+                            "(oretrace neo4j push)")
+        if (head["layout"] or 1) < LAYOUT:
+            raise BackendError(f"dataset {dataset!r} was pushed by an older oretrace: push "
+                               "it again (oretrace neo4j push) to query it natively")
+        try:
+            result, failed = work(_Store(tx, dataset, head["version"], day, floor)), None
+        except OretraceError as exc:
+            result, failed = None, exc
+        tail = _current(tx, dataset)
+        return tail is not None and tail["version"] == head["version"], result, failed
+
+    for _ in range(ATTEMPTS):
+        whole, result, failed = read_transaction(driver, attempt)
+        if whole:
+            if failed is not None:
+                raise failed
+            return cast(_T, result)
+    raise LoadError(f"dataset {dataset!r} in Neo4j changed version during each of "
+                    f"{ATTEMPTS} reads (pushes in progress); try again")
 
 
 # --------------------------------------------------------------------------- predicates
@@ -305,7 +346,7 @@ def find_matching_native(
     oretrace.graphmodel.errors.QueryError: predicate 'my-own' has no native form; choose from ...
     """
     _, spec = _spec(predicate)
-    return _select(_open(driver, dataset, as_of, min_confidence), spec)
+    return _answer(driver, dataset, as_of, min_confidence, lambda store: _select(store, spec))
 
 
 # --------------------------------------------------------------------------- subgraphs
@@ -435,7 +476,12 @@ def find_exposed_native(
     """
     _check_k(k)
     name, spec = _spec(predicate)
-    store = _open(driver, dataset, as_of, min_confidence)
+    return _answer(driver, dataset, as_of, min_confidence,
+                   lambda store: _exposed(store, name, spec, k, products))
+
+
+def _exposed(store: _Store, name: str, spec: tuple[Any, ...], k: int,
+             products: str | Iterable[str] | None) -> list[Exposure]:
     targets = _targets(store, products)
     matched = _select(store, spec)
     makers = _makers(store, [t for t, _ in targets])
@@ -504,8 +550,13 @@ def find_where_used_native(
     oretrace.graphmodel.errors.QueryError: the number of witness paths must be at least 1, not 0
     """
     _check_k(k)
-    day = parse_date(as_of)
-    store = _open(driver, dataset, day, min_confidence)
+    return _answer(driver, dataset, as_of, min_confidence,
+                   lambda store: _where_used(store, node, k, products))
+
+
+def _where_used(store: _Store, node: str, k: int,
+                products: str | Iterable[str] | None) -> list[Dependant]:
+    day = store.day
     facilities, carried = _facilities_for(store, node)
     targets = _targets(store, products)
     present = set(store.ids(_Q_ACTIVE_AMONG, ids=facilities))

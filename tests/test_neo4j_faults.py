@@ -264,3 +264,40 @@ def test_a_lock_left_by_a_killed_push_does_not_block_the_next(
         if proc.poll() is None:
             proc.kill()
         proc.communicate(timeout=60)
+
+
+@pytest.mark.parametrize("query", ["exposed", "where-used"])
+def test_a_native_query_racing_a_push_answers_on_one_whole_version(
+        query: str, neo4j_config: Neo4jConfig, mini: nx.MultiDiGraph,
+        bundled: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The native query reads the version (mini's), then a whole push of bundled runs —
+    switch and delete of mini's version — before it reads anything else. Reading the
+    version in a query of its own, it answered on rows of a deleted version: no platform
+    for exposure (mini's one exposed platform, ``missile``, is gone with its version), an
+    unknown node for where-used (``bayan-obo`` is bundled's, not mini's). Now the version is
+    read in the same transaction as the rows and again at its end, so it sees the switch
+    and answers on bundled, whole: the in-memory answer on bundled (exposure of its
+    platforms through China; where-used of the Bayan Obo mine, ``bayan-obo``)."""
+    import oretrace.queries.native as native
+    from oretrace.queries.exposure import find_exposed, find_where_used
+
+    seam = "_targets" if query == "exposed" else "_facilities_for"
+    expected: list[Any] = (find_exposed(bundled, "any") if query == "exposed"
+                           else find_where_used(bundled, "bayan-obo"))
+    assert expected and "bayan-obo" not in mini  # the race is visible in the answer
+    with connect(neo4j_config) as driver:
+        push(driver, mini, dataset="native-race")
+        pushed: list[str] = []
+        real = getattr(native, seam)
+
+        def racing(store: Any, *args: Any) -> Any:
+            if not pushed:
+                pushed.append(push(driver, bundled, dataset="native-race").version)
+            return real(store, *args)
+
+        monkeypatch.setattr(native, seam, racing)
+        got = (native.find_exposed_native(driver, "any", dataset="native-race")
+               if query == "exposed"
+               else native.find_where_used_native(driver, "bayan-obo", dataset="native-race"))
+        assert pushed == [current_version(driver, "native-race")]
+        assert got == expected

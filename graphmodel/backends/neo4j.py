@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -69,6 +70,13 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+# The driver logs each retry of a transaction ("Transaction failed and will be retried in
+# 0.9s (...)") as a warning; with no handler configured, Python prints it on stderr, so a
+# server that goes away mid-query gave several lines before oretrace's one-line error.
+# A handler of our own keeps them off stderr (an application that configures logging still
+# gets them).
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 DEFAULT_DATASET = "oretrace"
 BATCH = 5_000
