@@ -187,7 +187,8 @@ def list_rules(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
     ``effective``, ``until``, ``suspensions`` (``start..end by X``, ends inclusive),
     ``known_until``, ``status`` (``assumed-…`` after ``known_until``), ``assumption`` (the
     assumption the status rests on, else empty), ``elements``, ``clauses``, ``waivers``,
-    ``confidence``, ``sources``. With ``min_confidence``, weaker rules are left out.
+    ``confidence`` (the rule's, at most ``estimated`` when its status is assumed),
+    ``sources``. With ``min_confidence``, weaker rules are left out.
 
     Examples
     --------
@@ -217,7 +218,7 @@ def list_rules(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
             "suspensions": [str(s) for s in suspensions(r)], "known_until": known_until(r),
             "status": time.status, "assumption": time.assumption,
             "elements": list(r.scope.elements), "clauses": [c.id for c in r.clauses],
-            "waivers": [w.id for w in r.waivers], "confidence": r.confidence,
+            "waivers": [w.id for w in r.waivers], "confidence": time.confidence,
             "sources": list(r.sources)})
     return pd.DataFrame(rows, columns=columns)
 

@@ -363,3 +363,22 @@ def test_unknown_ids_and_bad_options_are_clear_errors() -> None:
         check_compliance(G, "P", assume="hopeful")
     with pytest.raises(QueryError, match="end user must be one of military, civil"):
         evaluate(G, "P", end_user="navy")
+
+
+def test_rules_listing_caps_the_confidence_of_an_assumed_status() -> None:
+    """tests/data/compliance_mini: NO61 is `documented` and suspended to 2026-11-10, its status
+    recorded to that day (known_until). On 2026-11-10 the suspension is a fact: `suspended`,
+    `documented`. On 2026-12-15 nothing is recorded, so the listing rests on the lapsed
+    assumption: `assumed-in-force`, and its confidence is at most `estimated` (DESIGN §4).
+    DFARS has no pending status and keeps `documented`."""
+    from pathlib import Path
+
+    from oretrace.loaders import load_dataset
+
+    G = load_dataset(Path(__file__).parent / "data" / "compliance_mini")
+    rows = {r["rule"]: r for r in list_rules(G, as_of="2026-11-10").to_dict("records")}
+    assert (rows["NO61"]["status"], rows["NO61"]["confidence"]) == ("suspended", "documented")
+    rows = {r["rule"]: r for r in list_rules(G, as_of="2026-12-15").to_dict("records")}
+    assert (rows["NO61"]["status"], rows["NO61"]["confidence"]) == ("assumed-in-force",
+                                                                   "estimated")
+    assert (rows["DFARS"]["status"], rows["DFARS"]["confidence"]) == ("in-force", "documented")
