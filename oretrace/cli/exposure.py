@@ -6,12 +6,13 @@ With ``--backend neo4j``, ``exposed`` and ``where-used`` run natively on the ser
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from oretrace.cli import FormatOption, emit, state
+from oretrace.cli import FormatOption, State, emit, state
 from oretrace.cli._output import Format, say
 from oretrace.graphmodel.vocab import COUNTRIES, Confidence
 
@@ -76,6 +77,18 @@ def _nothing(message: str, fmt: Format) -> bool:
     return False
 
 
+def _ask(st: State, plain: Callable[..., Any], native: Callable[..., Any], *args: Any,
+         **options: Any) -> Any:
+    """``plain(graph, ...)`` on the in-memory graph, or with ``--backend neo4j``
+    ``native(driver, ..., dataset=...)`` in Cypher on the server (the same answer)."""
+    if st.backend == "neo4j":
+        from oretrace.graphmodel.backends.neo4j import connect
+
+        with connect(st.neo4j_config()) as driver:
+            return native(driver, *args, dataset=st.neo4j_dataset(), **options)
+    return plain(st.graph(), *args, **options)
+
+
 def content_rows(result: ContentShare) -> list[dict[str, Any]]:
     """``content`` as one CSV table: the headline row (``row`` = product), then one row per
     element (``row`` = element), every field of both in its own column (blank where a
@@ -113,17 +126,10 @@ def register(app: typer.Typer) -> None:
         st = state(ctx)
         out = st.format(fmt)
         day = parse_date(as_of)
-        found: list[Exposure]
-        if st.backend == "neo4j":
-            from oretrace.graphmodel.backends.neo4j import connect
-            from oretrace.queries.native import find_exposed_native
+        from oretrace.queries.native import find_exposed_native
 
-            with connect(st.neo4j_config()) as driver:
-                found = find_exposed_native(driver, through.value, dataset=st.neo4j_dataset(),
-                                            as_of=day, k=paths, min_confidence=min_confidence)
-        else:
-            found = find_exposed(st.graph(), through.value, as_of=day, k=paths,
-                                 min_confidence=min_confidence)
+        found: list[Exposure] = _ask(st, find_exposed, find_exposed_native, through.value,
+                                     as_of=day, k=paths, min_confidence=min_confidence)
         if not found and _nothing(f"no platform's supply reaches {through.value} "
                                   f"as of {day}", out):
             return
@@ -155,18 +161,10 @@ def register(app: typer.Typer) -> None:
         st = state(ctx)
         out = st.format(fmt)
         day = parse_date(as_of)
-        found: list[Dependant]
-        if st.backend == "neo4j":
-            from oretrace.graphmodel.backends.neo4j import connect
-            from oretrace.queries.native import find_where_used_native
+        from oretrace.queries.native import find_where_used_native
 
-            with connect(st.neo4j_config()) as driver:
-                found = find_where_used_native(driver, node, dataset=st.neo4j_dataset(),
-                                               as_of=day, k=paths,
-                                               min_confidence=min_confidence)
-        else:
-            found = find_where_used(st.graph(), node, as_of=day, k=paths,
-                                    min_confidence=min_confidence)
+        found: list[Dependant] = _ask(st, find_where_used, find_where_used_native, node,
+                                      as_of=day, k=paths, min_confidence=min_confidence)
         if not found and _nothing(f"no platform depends on {node} as of {day}", out):
             return
         if out is Format.JSON:
