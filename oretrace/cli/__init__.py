@@ -139,9 +139,21 @@ def make_app() -> typer.Typer:
                                "password": neo4j_password, "database": neo4j_database,
                                "dataset": neo4j_dataset})
 
-    from oretrace.cli import chokepoints, compliance, exposure, graph, neo4j, report, synth
+    from oretrace.cli import (
+        chokepoints,
+        compliance,
+        decide,
+        explore,
+        exposure,
+        graph,
+        neo4j,
+        report,
+        restore,
+        synth,
+    )
 
-    for module in (graph, exposure, compliance, chokepoints, neo4j, report, synth):  # help order
+    for module in (graph, exposure, compliance, chokepoints, decide, restore, report, explore,
+                   neo4j, synth):  # help order
         module.register(app)
     return app
 
