@@ -68,7 +68,32 @@ __all__ = [
 
 
 class Records:
-    """The validated records of one dataset, table by table."""
+    """The validated records of one dataset, table by table.
+
+    Parameters
+    ----------
+    sources : iterable of Source
+        The bibliography: every ``sources`` id of the other tables names one of these.
+    companies : iterable of Company
+        Operators and owners.
+    ownership : iterable of Ownership
+        Who owns what share of which company (``owns`` edges).
+    technologies : iterable of Technology
+        Process know-how, with its stage and origin country.
+    products : iterable of Product
+        Materials, parts and platforms, with category, element fractions and price.
+    bom : iterable of BomLine
+        The bill of materials: how much of each input one unit of a product needs
+        (``requires`` edges), substitute lines included.
+    facilities : iterable of Facility
+        Mines, plants, assembly lines and markets.
+    supplies : iterable of Supply
+        Who ships which product to whom, with its share and date window (``supplies`` edges).
+    rules : iterable of Rule
+        Export-control and procurement rules, as data.
+    name : str
+        The dataset's name (default ``"dataset"``); it becomes ``G.graph["name"]``.
+    """
 
     def __init__(
         self,
@@ -136,6 +161,18 @@ def _put_edge(G: nx.MultiDiGraph, u: str, v: str, key: str, attrs: dict[str, Any
 def supply_key(product: str, n: int = 1) -> str:
     """Return the edge key of the ``n``-th supplies edge (date window) carrying ``product``.
 
+    Parameters
+    ----------
+    product : str
+        The product id the supplies edge carries.
+    n : int
+        Which date window of the same link: 1 (the default) for the first, 2 for the next ….
+
+    Returns
+    -------
+    str
+        ``supplies:<product>``, with ``#n`` appended from the second window on.
+
     Examples
     --------
     >>> supply_key("ndpr-oxide"), supply_key("ndpr-oxide", 2)
@@ -147,6 +184,17 @@ def supply_key(product: str, n: int = 1) -> str:
 
 def build_graph(records: Records) -> nx.MultiDiGraph:
     """Build the graph from validated records (references are assumed checked).
+
+    Parameters
+    ----------
+    records : Records
+        The dataset's validated records; ids they reference must exist (the loaders check).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        A new graph: one node per record keyed by its id, one edge per link (see the module
+        docstring for keys and attributes), the source records in ``G.graph["sources"]``.
 
     Examples
     --------
@@ -200,12 +248,44 @@ def build_graph(records: Records) -> nx.MultiDiGraph:
 
 
 def nodes_of(G: nx.MultiDiGraph, kind: str) -> list[str]:
-    """Return the ids of all nodes of ``kind``, in insertion order."""
+    """Return the ids of all nodes of ``kind``, in insertion order.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    kind : str
+        A node kind: ``facility``, ``company``, ``product``, ``technology`` or ``rule``.
+
+    Returns
+    -------
+    list of str
+        The node ids of that kind (empty when there are none).
+    """
     return [n for n, k in G.nodes(data="kind") if k == kind]
 
 
 def get_node(G: nx.MultiDiGraph, node: str, kind: str | None = None) -> dict[str, Any]:
     """Return the attributes of ``node``; raise :class:`UnknownNodeError` with suggestions.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    node : str
+        The node id.
+    kind : str, optional
+        The kind the node must have (``facility``, ``product`` …); any kind when ``None``.
+
+    Returns
+    -------
+    dict
+        A copy of the node's attributes (changing it leaves the graph alone).
+
+    Raises
+    ------
+    UnknownNodeError
+        When no node has this id, or it is of another kind; the message lists close matches.
 
     Examples
     --------
@@ -222,14 +302,38 @@ def get_node(G: nx.MultiDiGraph, node: str, kind: str | None = None) -> dict[str
 
 
 def edges_of(G: nx.MultiDiGraph, kind: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Yield ``(u, v, attrs)`` for every edge of ``kind``."""
+    """Yield ``(u, v, attrs)`` for every edge of ``kind``.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    kind : str
+        An edge kind: ``supplies``, ``requires``, ``operates``, ``owns`` or ``uses``.
+
+    Yields
+    ------
+    tuple of (str, str, dict)
+        The edge's tail, head and attributes (the graph's own dict: do not change it).
+    """
     for u, v, data in G.edges(data=True):
         if data.get("kind") == kind:
             yield u, v, data
 
 
 def platforms(G: nx.MultiDiGraph) -> list[str]:
-    """Return the ids of the end products (products of category ``platform``)."""
+    """Return the ids of the end products (products of category ``platform``).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+
+    Returns
+    -------
+    list of str
+        The platform ids, in insertion order (all of them: no date applies to a product).
+    """
     return [n for n, d in G.nodes(data=True)
             if d.get("kind") == NodeKind.PRODUCT and d.get("category") == Category.PLATFORM]
 
@@ -240,6 +344,21 @@ def bill_of_materials(
     """Return ``{input: qty}`` for one unit of ``product``.
 
     Substitute lines (``substitute_for`` set) are left out unless ``substitutes`` is true.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    product : str
+        The product id.
+    substitutes : bool
+        Include the substitute lines (alternative inputs); default ``False``.
+
+    Returns
+    -------
+    dict of str to float
+        Input product id to quantity per unit of ``product`` (kg per kg, or count per unit);
+        several lines for one input are added up. Empty for a product with no inputs.
     """
     bom: dict[str, float] = {}
     for _, inp, data in G.out_edges(product, data=True):
@@ -255,6 +374,21 @@ def needed_inputs(G: nx.MultiDiGraph, facility: str, *, substitutes: bool = Fals
     """Return the products ``facility`` must receive from suppliers (see module doc).
 
     With ``substitutes`` the alternative inputs of substitute lines are included too.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    facility : str
+        The facility id.
+    substitutes : bool
+        Count the inputs of substitute lines as needs too; default ``False``.
+
+    Returns
+    -------
+    set of str
+        The product ids the facility needs from suppliers: empty for a mine, the listed
+        products for a market.
     """
     attrs = G.nodes[facility]
     made = set(attrs.get("products", ()))
@@ -268,12 +402,25 @@ def needed_inputs(G: nx.MultiDiGraph, facility: str, *, substitutes: bool = Fals
 
 
 def need_confidence(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
-    """Return the needed inputs of ``facility``, each with the strongest confidence of a
-    bill-of-materials line asking for it.
+    """Return the needed inputs of ``facility``, each with the confidence of its need.
 
-    The same set as :func:`needed_inputs`. The line's confidence counts because a confidence
-    floor above it drops the line and with it the need; a market's pass-through needs rest
-    on no line and count as documented.
+    A need's confidence is the strongest of the bill-of-materials lines asking for it;
+    the needs are the same set as :func:`needed_inputs`. The line's confidence counts
+    because a confidence floor above it drops the line and with it the need; a market's
+    pass-through needs rest on no line and count as documented.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    facility : str
+        The facility id.
+
+    Returns
+    -------
+    dict of str to str
+        Needed input product id to a confidence level (``documented``, ``reported``,
+        ``estimated`` or ``illustrative``).
     """
     attrs = G.nodes[facility]
     made = set(attrs.get("products", ()))
@@ -295,7 +442,21 @@ def need_confidence(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
 
 
 def facilities_making(G: nx.MultiDiGraph, product: str) -> list[str]:
-    """Return the non-market facilities that list ``product`` among their products."""
+    """Return the non-market facilities that list ``product`` among their products.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    product : str
+        The product id.
+
+    Returns
+    -------
+    list of str
+        The ids of the facilities making it, markets excluded, at any date (slice the graph
+        with :func:`oretrace.graphmodel.at` first for the ones active at a date).
+    """
     return [n for n, d in G.nodes(data=True)
             if d.get("kind") == NodeKind.FACILITY and product in d.get("products", ())
             and d.get("stage") != Stage.MARKET]
@@ -307,6 +468,21 @@ def supply_edges(
     """Return ``(supplier, product, attrs)`` for the supplies into ``buyer``.
 
     With ``needed_only`` (the default) only edges carrying a needed input are returned.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    buyer : str
+        The buying facility's id.
+    needed_only : bool
+        Keep only edges carrying an input the buyer needs (default ``True``).
+
+    Returns
+    -------
+    list of tuple of (str, str, dict)
+        The supplier id, the product id and the edge's attributes (the graph's own dict: do
+        not change it), one per supplies edge.
     """
     needs: Mapping[str, Any] | set[str] = needed_inputs(G, buyer) if needed_only else set()
     out = []

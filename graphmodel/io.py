@@ -56,14 +56,43 @@ def from_node_link(data: dict[str, Any]) -> nx.MultiDiGraph:
 
 
 def write_json(G: nx.MultiDiGraph, path: str | Path) -> Path:
-    """Write node-link JSON to ``path`` and return it."""
+    """Write ``G`` as node-link JSON to ``path`` and return the path.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    path : str or pathlib.Path
+        The file to write (overwritten if it exists); dates are written as ISO strings.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``, as a path.
+    """
     out = Path(path)
     out.write_text(json.dumps(to_node_link(G), indent=1, ensure_ascii=False), encoding="utf-8")
     return out
 
 
 def read_json(path: str | Path) -> nx.MultiDiGraph:
-    """Read a graph written by :func:`write_json`."""
+    """Read a graph written by :func:`write_json`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A node-link JSON file written by :func:`write_json`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The graph, with ISO date strings turned back into dates.
+
+    Raises
+    ------
+    LoadError
+        When the file cannot be read or is not oretrace node-link JSON.
+    """
     try:
         return from_node_link(json.loads(Path(path).read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError) as exc:
@@ -99,7 +128,20 @@ def to_graphml_ready(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def write_graphml(G: nx.MultiDiGraph, path: str | Path) -> Path:
-    """Write GraphML (lists and dicts as JSON text) to ``path`` and return it."""
+    """Write ``G`` as GraphML (lists and dicts as JSON text) to ``path`` and return it.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    path : str or pathlib.Path
+        The file to write (overwritten if it exists).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``, as a path.
+    """
     out = Path(path)
     nx.write_graphml(to_graphml_ready(G), out, named_key_ids=True)
     return out

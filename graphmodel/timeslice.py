@@ -16,12 +16,33 @@ _NOT_YET = {FacilityStatus.PLANNED, FacilityStatus.CONSTRUCTION, FacilityStatus.
 
 
 def today() -> dt.date:
-    """Return today's date (the default ``as_of`` of every query)."""
+    """Return today's date (the default ``as_of`` of every query).
+
+    Returns
+    -------
+    datetime.date
+        The local date of the machine running the query.
+    """
     return dt.date.today()
 
 
 def parse_date(value: str | dt.date | None) -> dt.date:
-    """Return ``value`` as a date; ``None`` means today. Raise :class:`QueryError` if unreadable.
+    """Return ``value`` as a date; ``None`` means today.
+
+    Parameters
+    ----------
+    value : date, datetime, ISO str or None
+        A date, a datetime (its date is kept), a string ``YYYY-MM-DD``, or ``None`` for today.
+
+    Returns
+    -------
+    datetime.date
+        The date.
+
+    Raises
+    ------
+    QueryError
+        When a string is not an ISO date.
 
     Examples
     --------
@@ -50,6 +71,18 @@ def is_active(attrs: dict[str, Any], as_of: dt.date) -> bool:
     Facilities exist from ``online_from`` (inclusive) to ``online_until`` (exclusive);
     a facility that is closed, or planned with no start date, does not exist. Supply and
     ownership edges exist from ``start`` to ``end``. Everything else always exists.
+
+    Parameters
+    ----------
+    attrs : dict
+        The attributes of a node or edge of the oretrace graph.
+    as_of : datetime.date
+        The date asked about.
+
+    Returns
+    -------
+    bool
+        ``True`` when the node or edge exists at ``as_of``.
 
     Examples
     --------
@@ -87,8 +120,26 @@ def restrict(
     Nodes and edges outside their date window are absent from the view, and so are edges
     weaker than ``min_confidence`` (nodes stay: the floor is about links, so an analyst sees
     what survives on, say, documented links only); edges to absent nodes go with them.
-    Rules and products are
-    never dropped by date (rules carry their own windows).
+    Rules and products are never dropped by date (rules carry their own windows).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    as_of : date or ISO str, optional
+        The date to read the network at; ``None`` (the default) keeps every date window.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop links weaker than this level; ``None`` (the default) keeps them all.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        A read-only view sharing ``G``'s attribute dicts (copy it with ``.copy()`` to change it).
+
+    Raises
+    ------
+    QueryError
+        When ``as_of`` is not a date or ``min_confidence`` not a confidence level.
     """
     day = parse_date(as_of) if as_of is not None else None
     if min_confidence is not None and min_confidence not in CONFIDENCE_ORDER:
@@ -111,5 +162,21 @@ def restrict(
 
 
 def at(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) -> nx.MultiDiGraph:
-    """Return the view of ``G`` as of ``as_of`` (default today). Shorthand for :func:`restrict`."""
+    """Return the view of ``G`` as of ``as_of`` (default today).
+
+    Shorthand for :func:`restrict` with a date and no confidence floor.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        A read-only view of ``G`` at that date.
+    """
     return restrict(G, as_of=parse_date(as_of))

@@ -41,6 +41,16 @@ CONFIDENCE_ORDER: dict[str, int] = {
 def weakest(levels: list[str] | tuple[str, ...] | set[str]) -> Confidence:
     """Return the weakest confidence among ``levels`` (documented when empty).
 
+    Parameters
+    ----------
+    levels : list, tuple or set of str
+        Confidence levels (``documented``, ``reported``, ``estimated``, ``illustrative``).
+
+    Returns
+    -------
+    Confidence
+        The weakest level among them; ``documented`` for no levels (nothing weakens it).
+
     Examples
     --------
     >>> weakest(["documented", "estimated", "reported"])
