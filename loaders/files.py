@@ -61,7 +61,13 @@ OPTIONAL_TABLES = frozenset({"companies", "ownership", "technologies"})
 
 
 def bundled_path() -> Path:
-    """Return the directory of the dataset shipped with oretrace."""
+    """Return the directory of the dataset shipped with oretrace.
+
+    Returns
+    -------
+    pathlib.Path
+        The installed directory holding the bundled CSV tables and ``rules.yaml``.
+    """
     return Path(str(resources.files("oretrace.loaders") / "bundled"))
 
 
@@ -487,12 +493,54 @@ def read_records(path: str | Path | None = None) -> tuple[Records, list[Problem]
     """Read and check a dataset; return its records and every problem found.
 
     The records are only complete when no problem has severity ``"error"``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A dataset directory: one CSV file per table and a ``rules.yaml`` (without one, the
+        bundled rules apply), or an overlay directory with a ``dataset.yaml`` manifest merged
+        over the dataset it extends. ``None`` (the default) reads the bundled dataset.
+
+    Returns
+    -------
+    records : Records
+        The rows that passed their checks, table by table.
+    problems : list of Problem
+        Every error and warning found, sorted by file, line and column; empty when the
+        dataset is clean.
+
+    Raises
+    ------
+    LoadError
+        When ``path`` is not a directory.
     """
     return _read(path)
 
 
 def validate_dataset(path: str | Path | None = None) -> list[Problem]:
     """Return every problem (errors and warnings) of the dataset at ``path``.
+
+    A large dataset (from :data:`oretrace.loaders.fast.FAST_MIN_BYTES` bytes of tables) is
+    read column-wise, with the same answer.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A dataset directory: one CSV file per table and a ``rules.yaml`` (without one, the
+        bundled rules apply), or an overlay directory with a ``dataset.yaml`` manifest merged
+        over the dataset it extends. ``None`` (the default) reads the bundled dataset.
+
+    Returns
+    -------
+    list of Problem
+        Every error (``severity="error"``: the dataset would not load) and warning (a data
+        gap: it loads, and says so), as ``file:line:column: reason`` when printed; empty when
+        the dataset is clean.
+
+    Raises
+    ------
+    LoadError
+        When ``path`` is not a directory.
 
     Examples
     --------
@@ -515,8 +563,30 @@ def _is_large(path: str | Path) -> bool:
 def load_dataset(path: str | Path | None = None) -> nx.MultiDiGraph:
     """Load the dataset at ``path`` (default: the bundled one) as a validated graph.
 
-    Raises :class:`oretrace.graphmodel.DatasetError` listing every bad row when anything is wrong;
-    warnings (data gaps) are kept in ``G.graph["warnings"]``.
+    Every row is checked first and nothing loads when anything is wrong; warnings (data gaps)
+    are kept in ``G.graph["warnings"]``. A large dataset is read column-wise
+    (:mod:`oretrace.loaders.fast`) into the same graph.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A dataset directory: one CSV file per table and a ``rules.yaml`` (without one, the
+        bundled rules apply), or an overlay directory with a ``dataset.yaml`` manifest merged
+        over the dataset it extends. ``None`` (the default) reads the bundled dataset.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The oretrace graph (see :func:`oretrace.graphmodel.build_graph`), with
+        ``G.graph["dataset"]`` (the resolved directory, or ``"bundled"``) and
+        ``G.graph["warnings"]`` (one line per warning).
+
+    Raises
+    ------
+    DatasetError
+        When any row is invalid: ``.problems`` lists every one; nothing is loaded.
+    LoadError
+        When ``path`` is not a directory or cannot be read.
 
     Examples
     --------
