@@ -66,10 +66,34 @@ def _facilities(G: nx.MultiDiGraph) -> set[str]:
 
 def located_in(country: str, stages: frozenset[str] | None = None, *,
                name: str | None = None) -> Predicate:
-    """Facilities in ``country`` at one of ``stages`` (any stage when ``None``).
+    """Return the predicate matching facilities in ``country`` at one of ``stages``.
 
     Markets count per their own stage: a market node is matched only when ``stages`` is
     ``None`` or includes ``market``.
+
+    Parameters
+    ----------
+    country : str
+        An ISO 3166-1 alpha-2 country code, e.g. ``"CN"``.
+    stages : frozenset of str, optional
+        The stages that count (``separation``, ``magnet`` …); ``None`` (the default): any.
+    name : str, optional
+        The predicate's name, as results and the CLI show it (default derived from the
+        arguments).
+
+    Returns
+    -------
+    Predicate
+        Named ``in-<country>`` or ``in-<country>-<stage>+<stage>…`` unless ``name`` is given.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> sorted(located_in("CN").select(G))
+    ['cn-mine', 'cn-sep']
+    >>> sorted(located_in("CN", frozenset({"separation"})).select(G))
+    ['cn-sep']
     """
     def select(G: nx.MultiDiGraph) -> set[str]:
         return {n for n, d in G.nodes(data=True)
@@ -88,6 +112,21 @@ def controlled_companies(G: nx.MultiDiGraph, country: str, threshold: float = 0.
     MOFCOM No. 61 §II and the US affiliates rule): holdings of all such entities add up,
     and a company that is itself controlled counts with its whole holding, not pro rata.
     Solved as a least fixed point over the ``owns`` edges present in ``G``.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph, or a view of it as of a date (ownership is read as it stands).
+    country : str
+        An ISO 3166-1 alpha-2 country code, e.g. ``"CN"``.
+    threshold : float
+        The combined share (0-1) of ``country``'s entities from which a company counts as one
+        of them (default 0.5).
+
+    Returns
+    -------
+    set of str
+        The ids of the companies that count as entities of ``country``.
 
     Examples
     --------
@@ -120,10 +159,38 @@ def controlled_companies(G: nx.MultiDiGraph, country: str, threshold: float = 0.
 
 
 def owned_by(country: str, threshold: float = 0.5, *, name: str | None = None) -> Predicate:
-    """Facilities whose operator counts as an entity of ``country`` (:func:`controlled_companies`).
+    """Return the predicate matching facilities whose operator is an entity of ``country``.
 
+    An operator is an entity of ``country`` as :func:`controlled_companies` reads it.
     A facility with no operator but located in ``country`` does not match: ownership is
     about companies; use :func:`located_in` for location.
+
+    Parameters
+    ----------
+    country : str
+        An ISO 3166-1 alpha-2 country code, e.g. ``"CN"``.
+    threshold : float
+        The combined share (0-1) of ``country``'s entities from which an operator counts as
+        one of them (default 0.5).
+    name : str, optional
+        The predicate's name, as results and the CLI show it (default derived from the
+        arguments).
+
+    Returns
+    -------
+    Predicate
+        Named ``<country>-owned`` unless ``name`` is given.
+
+    Examples
+    --------
+    In the mini dataset Chinese Co holds 10 % of US Co, well under half:
+
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> sorted(owned_by("CN").select(G))
+    ['cn-mine', 'cn-sep']
+    >>> sorted(owned_by("CN", threshold=0.1).select(G))
+    ['cn-mine', 'cn-sep', 'us-asm', 'us-comp', 'us-mine', 'us-sep']
     """
     def select(G: nx.MultiDiGraph) -> set[str]:
         controlled = controlled_companies(G, country, threshold)
@@ -134,7 +201,31 @@ def owned_by(country: str, threshold: float = 0.5, *, name: str | None = None) -
 
 def uses_technology_from(country: str, stages: frozenset[str] | None = None, *,
                          name: str | None = None) -> Predicate:
-    """Facilities that run a technology whose ``origin_country`` is ``country``."""
+    """Return the predicate matching facilities that run a technology from ``country``.
+
+    Parameters
+    ----------
+    country : str
+        An ISO 3166-1 alpha-2 country code, e.g. ``"CN"``.
+    stages : frozenset of str, optional
+        The technology stages that count (``separation``, ``sintering`` …); ``None`` (the
+        default): any.
+    name : str, optional
+        The predicate's name, as results and the CLI show it (default derived from the
+        arguments).
+
+    Returns
+    -------
+    Predicate
+        Named ``<country>-technology`` unless ``name`` is given.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> sorted(uses_technology_from("CN").select(G))
+    ['cn-sep']
+    """
     def select(G: nx.MultiDiGraph) -> set[str]:
         out = set()
         for u, v, d in G.edges(data=True):
@@ -168,6 +259,23 @@ PREDICATES: dict[str, Predicate] = {
 
 def predicate(name: str) -> Predicate:
     """Return the predicate called ``name``; combine names with ``|`` or ``&``.
+
+    Parameters
+    ----------
+    name : str
+        A name of :data:`PREDICATES` (``cn-processing``, ``cn-owned``, ``cn-technology``,
+        ``cn-mining``, ``any``), or several joined by ``|`` (any of them) or ``&`` (all of
+        them); ``|`` binds looser than ``&``.
+
+    Returns
+    -------
+    Predicate
+        The named predicate, or their combination.
+
+    Raises
+    ------
+    QueryError
+        When a name is not one of :data:`PREDICATES`.
 
     Examples
     --------
