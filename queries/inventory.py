@@ -54,6 +54,19 @@ def count_rows(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
 def summarize(G: nx.MultiDiGraph) -> pd.DataFrame:
     """Return counts of nodes and edges by kind, group (stage or category) and confidence.
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``element`` (``node`` or ``edge``), ``kind``, ``group`` (a node's stage,
+        category or authority; empty for an edge) and ``confidence``, with its ``count``;
+        sorted. Every
+        date is counted: slice ``G`` with :func:`oretrace.at` first for one date.
+
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
@@ -68,7 +81,26 @@ def summarize(G: nx.MultiDiGraph) -> pd.DataFrame:
 
 
 def list_platforms(G: nx.MultiDiGraph) -> pd.DataFrame:
-    """Return one row per platform: id, name, unit price, assembling facilities, sources."""
+    """Return one row per platform: id, name, unit price, assembling facilities, sources.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``platform`` (id), ``name``, ``unit_price_usd`` (``None`` when unknown),
+        ``assembly`` (the ids of the facilities making it), ``confidence`` and ``sources``
+        (source ids), one row per platform in the graph's order.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> list_platforms(load_dataset(MINI))[["platform", "assembly"]].to_dict("records")
+    [{'platform': 'missile', 'assembly': ['us-asm']}]
+    """
     import pandas as pd
 
     rows = []
@@ -106,7 +138,32 @@ class NodeReport(BaseModel):
 def describe_node(G: nx.MultiDiGraph, node: str) -> NodeReport:
     """Return ``node`` with its sources resolved and its edges listed.
 
-    Raises :class:`oretrace.graphmodel.UnknownNodeError` (with close matches) for an unknown id.
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    node : str
+        The id of a node of any kind.
+
+    Returns
+    -------
+    NodeReport
+        The node's ``kind`` and ``attributes``, its ``sources`` as records (title, publisher,
+        date …; an id missing from the bibliography reads "(unknown source)") and its
+        ``neighbours``: every edge in and out, sorted by direction, edge kind and node.
+
+    Raises
+    ------
+    UnknownNodeError
+        When no node has this id; the message lists close matches.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> report = describe_node(load_dataset(MINI), "jp-mag")
+    >>> report.kind, [(n.direction, n.kind, n.node) for n in report.neighbours]
+    ('facility', [('in', 'supplies', 'cn-sep'), ('in', 'supplies', 'us-sep'),
+                  ('out', 'supplies', 'us-comp')])
     """
     attrs = get_node(G, node)
     table = G.graph.get("sources", {})
