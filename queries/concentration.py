@@ -69,10 +69,38 @@ def find_concentration(
 ) -> pd.DataFrame:
     """Return one row per stage and product (and per stage, product ``*``) with shares.
 
-    Columns: ``stage``, ``product``, ``unit``, ``facilities`` (count), ``with_capacity``,
-    ``total_capacity``, ``top_country``, ``top_share``, ``cn_share``, ``hhi``, ``shares``
-    (country → share), ``non_cn_routes`` (when ``routes``), ``confidence`` (weakest of the
-    facilities counted) and ``sources`` (theirs).
+    The module docstring says how capacities are counted and what ``non_cn_routes`` means.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    stage : str, optional
+        One stage (``mine``, ``separation``, ``magnet`` …; not ``market``); default every stage.
+    product : str, optional
+        One product id; default every product, plus a ``*`` row per stage.
+    as_of : date or ISO str, optional
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent.
+    routes : bool
+        Count ``non_cn_routes`` (default ``True``); off, the column is ``None`` and no integer
+        programme is solved.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stage and product, in stage order, with columns ``stage``, ``product``,
+        ``unit`` (``t/yr``, ``units/yr`` or ``mixed``), ``facilities`` (count),
+        ``with_capacity`` (those counted), ``other_basis`` (those stated on another basis),
+        ``basis`` (the capacity unit counted), ``total_capacity``, ``top_country``,
+        ``top_share`` and ``cn_share`` (fractions 0-1), ``hhi`` (0-10 000), ``shares``
+        (country to share), ``non_cn_routes``, ``confidence`` (weakest of the facilities
+        counted) and ``sources`` (theirs).
+
+    Raises
+    ------
+    QueryError
+        When ``stage`` is not a stage, or ``as_of`` not a date.
 
     Examples
     --------
