@@ -528,6 +528,11 @@ def plot_concentration(
 
     Parameters
     ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent.
     stages : iterable of str, optional
         The stages to show (default every stage with capacity).
     published : iterable of PublishedShare
@@ -662,11 +667,33 @@ def plot_exposure_matrix(
     prints the confidence of the claim, followed by ``· assumed`` when the verdict rests on an
     assumed rule status (after the rule's ``known_until``); illustrative claims are hatched.
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    as_of : date or ISO str, optional
+        The date of every verdict (default today).
+    platforms : iterable of str, optional
+        The rows: product ids (default every platform).
+    rules : iterable of str, optional
+        The rule ids to give a column each (default every rule of the graph).
+    end_user : {"military", "civil", "listed"}
+        Who the platforms are for (default ``military``): an end-user clause reads it.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level before testing exposure.
+
     Returns
     -------
     matplotlib.figure.Figure
         Cells with gids ``cell:<platform>:<column>`` (columns ``processing``, ``ownership``,
         ``technology`` and the rule ids).
+
+    Raises
+    ------
+    UnknownNodeError
+        When a platform id names no product.
+    QueryError
+        When there is no platform to show.
 
     Examples
     --------
@@ -840,8 +867,25 @@ def find_rule_windows(G: nx.MultiDiGraph, rules: Iterable[str] | None = None) ->
     start) and one ``suspended`` row per suspension. ``end`` is exclusive (a suspension
     "until 10 November 2026" ends on 2026-11-11); ``None`` means open.
 
-    Columns: ``rule``, ``label``, ``kind``, ``start``, ``end``, ``clauses``, ``by``,
-    ``sources``.
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    rules : iterable of str, optional
+        The rule ids (default every rule of the graph).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per window, rule by rule: ``rule`` (id), ``label`` (a short name to show),
+        ``kind`` (``in force`` or ``suspended``), ``start`` and ``end`` (dates; ``end``
+        exclusive, ``None`` open), ``clauses`` (the clause ids it covers), ``by`` (the
+        suspending instrument, for a suspension) and ``sources``.
+
+    Raises
+    ------
+    UnknownNodeError
+        When a rule id names no rule.
 
     Examples
     --------
@@ -921,11 +965,32 @@ def plot_timeline(
     ``rules`` (:func:`find_rule_windows`: in force, and suspended hatched), read from the
     rule nodes; ``as_of`` (default today) is a dashed line.
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    years : iterable of int
+        The years to draw, one bar each (default 2024-2030).
+    stages : sequence of str
+        The stages to draw, one panel each (default mine, separation, magnet).
+    need : "world" or mapping of str to float
+        What the capacity is held against: ``"world"`` or ``{stage: t/yr}`` (see above).
+    rules : iterable of str, optional
+        The rule ids whose windows are shaded (default those of :data:`TIMELINE_RULES` in the
+        graph, or every rule when none of them is).
+    as_of : date or ISO str, optional
+        The date marked by the dashed line (default today).
+
     Returns
     -------
     matplotlib.figure.Figure
         Axes 0 is the rule strip (patches ``window:<rule>:<n>``), then one axes per stage
         (bars ``bar:<stage>:<year>:<country>``, need line ``need:<stage>``).
+
+    Raises
+    ------
+    QueryError
+        When no year is given, a stage is unknown or ``need`` is another string.
 
     Examples
     --------
