@@ -123,3 +123,65 @@ def register(app: typer.Typer) -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(page, encoding="utf-8")
         say(f"wrote {out} ({len(page) / 1e6:.1f} MB, as of {day.isoformat()})")
+
+    @app.command()
+    def brief(ctx: typer.Context,
+              out: Annotated[Path | None, typer.Option(
+                  "--out", "-o", dir_okay=False,
+                  help="Output HTML file (default brief.html unless only --pdf is given).")
+              ] = None,
+              pdf: Annotated[Path | None, typer.Option(
+                  "--pdf", dir_okay=False,
+                  help="Also print the brief to this PDF (A4) with headless Chromium.")] = None,
+              platform: Annotated[list[str] | None, typer.Option(
+                  "--platform", "-p", help="Platform to brief on (repeat; default all).")
+              ] = None,
+              as_of: AsOfOption = None,
+              with_report: Annotated[bool, typer.Option(
+                  "--with-report", help="Also write the full report as report.html next to "
+                  "--out, and link it.")] = False,
+              ) -> None:
+        """Write the planner's brief: the whole portfolio on one page, bottom line first.
+
+        One line per platform (supplied today / if China denies military end users / by when
+        restored / Chinese-licence shipments / DFARS / top chokepoint, each with its
+        confidence), then the five risks that matter most. It links report.html when that
+        file sits next to it (--with-report writes it).
+        """
+        import tempfile
+
+        from oretrace.graphmodel import parse_date
+        from oretrace.queries._brief_html import print_pdf
+        from oretrace.queries.brief import render_brief
+
+        html_out = out if out is not None or pdf is not None else Path("brief.html")
+        for path in (html_out, pdf):
+            if path is not None:
+                check_writable(path)
+        day = parse_date(as_of)
+        G = state(ctx).graph()
+        chosen = platform or None
+        full = html_out.parent / "report.html" if html_out is not None else None
+        if full is not None and with_report:
+            from oretrace.queries.report import render_report
+
+            check_writable(full)
+            text = render_report(G, platforms=chosen, as_of=day)
+            with writing(full):
+                full.parent.mkdir(parents=True, exist_ok=True)
+                full.write_text(text, encoding="utf-8")
+            say(f"wrote {full} (the full report, as of {day.isoformat()})")
+        link = "report.html" if full is not None and full.is_file() \
+            and html_out is not None and html_out.name != full.name else None
+        page = render_brief(G, as_of=day, platforms=chosen, report=link)
+        with tempfile.TemporaryDirectory(prefix="oretrace-brief-") as tmp:
+            target = html_out if html_out is not None else Path(tmp) / "brief.html"
+            with writing(target):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(page, encoding="utf-8")
+            if html_out is not None:
+                say(f"wrote {html_out} (as of {day.isoformat()})")
+            if pdf is not None:
+                with writing(pdf):
+                    pages = print_pdf(target, pdf)
+                say(f"wrote {pdf} ({pages} page{'s' if pages != 1 else ''}, A4)")

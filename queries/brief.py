@@ -1,0 +1,557 @@
+"""The planner's brief: the whole portfolio on at most two printed pages, bottom line up front.
+
+:func:`brief_facts` gathers, for each platform, the answers a planner reads first, each with
+the weakest confidence on its evidence and whether it rests on an *assumed* rule status
+(DESIGN §4: after a rule's ``known_until`` its status is an assumption, by default that the
+suspension lapsed):
+
+- **supplied today** and **supplied if China denies military end users** (the
+  ``cn-denies-military`` policy of :mod:`oretrace.queries.feasibility`), and by when a lost
+  platform is restored (:func:`oretrace.queries.restore.find_restore` when installed, else
+  unknown);
+- the **shipments needing a Chinese licence** and how many of them would be **denied**
+  (:func:`oretrace.queries.shipments.shipment_verdicts`, rules China issues);
+- the **procurement verdict** (DFARS 252.225-7052, :func:`~oretrace.queries.compliance.
+  procurement_verdicts`);
+- the **top non-trivial chokepoint**: the facility whose loss alone stops the platform and
+  the most others (:func:`oretrace.queries.chokepoints.rank_chokepoints`), leaving out the
+  platform's own final assembly and its country, which stop it trivially;
+
+then the five **risks** that matter most, ranked by :data:`MEASURE`. :func:`render_brief`
+lays them out as one HTML page (:mod:`oretrace.queries._brief_html`); paths, tables,
+figures and sources stay in the full report (:func:`oretrace.queries.report.render_report`).
+
+**Confidence of a supply claim.** "Supplied" holds at level *L* when the platform is still
+supplied with every facility and supply link weaker than *L* removed: the claim's confidence
+is the strongest such level (the weakest link of its best-evidenced supply). "Loses supply"
+carries the weakest confidence of what blocks it (:mod:`oretrace.queries.scenarios`), at most
+``estimated`` when a denial rests on an assumed rule status.
+
+Examples
+--------
+>>> from oretrace.loaders import load_dataset
+>>> facts = brief_facts(load_dataset(DATA / "compliance_mini"), as_of="2027-06-01")
+>>> [(p.platform, p.supplied, p.supplied_if_denied, p.if_denied_assumed)
+...  for p in facts.platforms]
+[('missile', True, False, True)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import networkx as nx
+from oretrace.graphmodel import (
+    CONFIDENCE_ORDER,
+    Confidence,
+    EdgeKind,
+    NodeKind,
+    QueryError,
+    UnknownNodeError,
+    Verdict,
+    facilities_making,
+    nodes_of,
+    parse_date,
+    restrict,
+    weakest,
+)
+from oretrace.graphmodel import platforms as platform_ids
+from oretrace.graphmodel.rules import Rule, rule_from_node, rule_time, suspensions
+from oretrace.queries.chokepoints import rank_chokepoints
+from oretrace.queries.compliance import procurement_verdicts
+from oretrace.queries.feasibility import supplied_mask, supply_network
+from oretrace.queries.scenarios import PlatformStatus, simulate_scenario
+from oretrace.queries.shipments import _context, shipment_verdicts
+from pydantic import BaseModel
+
+__all__ = [
+    "MEASURE",
+    "POLICY",
+    "WEIGHTS",
+    "AssumedRule",
+    "BriefFacts",
+    "PlatformLine",
+    "Restore",
+    "Risk",
+    "brief_facts",
+    "render_brief",
+]
+
+#: The scenario the brief's second column answers.
+POLICY = "cn-denies-military"
+
+#: Weight of a claim by its confidence, in the risk measure.
+WEIGHTS: dict[Confidence, float] = {Confidence.DOCUMENTED: 1.0, Confidence.REPORTED: 0.75,
+                                    Confidence.ESTIMATED: 0.5, Confidence.ILLUSTRATIVE: 0.25}
+
+#: How the risks are ranked (printed on the page).
+MEASURE = ("score = platforms stopped × the claim's confidence weight (documented 1, reported "
+           "¾, estimated ½, illustrative ¼); each platform counts once, because build rates are "
+           "counted in different units (boats, aircraft, kits a year) and unit prices are not "
+           "recorded for every platform; ties go to more platforms stopped, then a policy before "
+           "a country before a facility")
+
+_PROCUREMENT_ORDER = {Verdict.COMPLIANT: 0, Verdict.WAIVED: 1, Verdict.NON_COMPLIANT: 2}
+_KIND_ORDER = {"policy": 0, "country": 1, "facility": 2}
+
+
+class Restore(BaseModel):
+    """When a platform lost under the policy is supplied again (``available``: answered)."""
+
+    available: bool
+    restored_on: dt.date | None = None
+    until: dt.date | None = None
+    brought_back_by: list[str] = []
+    missing_inputs: list[str] = []
+    confidence: Confidence | None = None
+    assumed: bool = False
+
+
+class PlatformLine(BaseModel):
+    """The brief's line for one platform: each claim with its confidence and assumption flag."""
+
+    platform: str
+    name: str
+    supplied: bool
+    supplied_confidence: Confidence
+    supplied_if_denied: bool
+    if_denied_confidence: Confidence
+    if_denied_assumed: bool
+    blocked: list[str]
+    restore: Restore | None
+    licence_shipments: int
+    denied_shipments: int
+    licence_confidence: Confidence
+    licence_assumed: bool
+    procurement_rule: str | None
+    procurement: str | None
+    procurement_waiver: str | None
+    procurement_confidence: Confidence | None
+    procurement_assumed: bool
+    chokepoint: str | None
+    chokepoint_name: str | None
+    chokepoint_stops: list[str]
+    chokepoint_confidence: Confidence | None
+    more_single_points: int
+    countries_alone: list[str]
+    weakest: Confidence
+    assumed: bool
+
+
+class Risk(BaseModel):
+    """One of the risks that matter most: what happens, which platforms stop, how sure."""
+
+    rank: int
+    kind: Literal["policy", "country", "facility"]
+    nodes: list[str]
+    names: list[str]
+    also: list[str]
+    platforms: list[str]
+    confidence: Confidence
+    assumed: bool
+    score: float
+    tied_with: list[int]
+    tied_unshown: int
+
+
+class AssumedRule(BaseModel):
+    """A rule whose status at the date is assumed (its suspension lapsed, nothing later)."""
+
+    rule: str
+    instrument: str
+    clauses: list[str]
+    suspended_by: str | None
+    lapsed_on: dt.date | None
+    shipments: int
+
+
+class BriefFacts(BaseModel):
+    """Every number and claim the brief shows."""
+
+    as_of: dt.date
+    dataset: str
+    policy: str
+    policy_in_force: bool
+    assumption: str | None
+    assumed_rules: list[AssumedRule]
+    platforms: list[PlatformLine]
+    licence_total: int
+    denied_total: int
+    licence_total_confidence: Confidence | None
+    licence_total_assumed: bool
+    lost: list[str]
+    kept: list[str]
+    risks: list[Risk]
+    measure: str
+    not_briefed: dict[str, str]
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _short(instrument: str) -> str:
+    """``MOFCOM Announcement No. 61 [2025]`` → ``MOFCOM No. 61``."""
+    found = re.search(r"No\.\s*(\d+)", instrument)
+    if not found:
+        return instrument
+    head = "MOFCOM " if instrument.upper().startswith("MOFCOM") else ""
+    return f"{head}No. {found.group(1)}"
+
+
+def _rules(G: nx.MultiDiGraph) -> dict[str, Rule]:
+    return {rid: rule_from_node(dict(G.nodes[rid]), rid) for rid in nodes_of(G, NodeKind.RULE)}
+
+
+def _assumed_rules(G: nx.MultiDiGraph, rules: dict[str, Rule], day: dt.date,
+                   rows_per_rule: dict[str, int]) -> list[AssumedRule]:
+    out = []
+    for rid, rule in rules.items():
+        if not rule_time(rule, day).assumed:
+            continue
+        lapsed = [s for s in suspensions(rule) if s.end is not None and s.end < day]
+        last = max(lapsed, key=lambda s: s.end or day) if lapsed else None
+        by = last.by if last is not None else None
+        number = re.search(r"\d+", by or "")
+        by_name = (_short(str(G.nodes[by].get("instrument", by))) if by in G
+                   else f"No. {number.group(0)}" if number else by) if by else None
+        out.append(AssumedRule(rule=rid, instrument=_short(rule.instrument),
+                               clauses=list(last.clauses) if last else [],
+                               suspended_by=by_name, lapsed_on=last.end if last else None,
+                               shipments=rows_per_rule.get(rid, 0)))
+    out.sort(key=lambda a: (a.lapsed_on or dt.date.max, -a.shipments, a.rule))
+    return out
+
+
+def _assumption(assumed: Sequence[AssumedRule]) -> str | None:
+    """The sentence naming the assumption, the rule most shipments rest on first."""
+    if not assumed:
+        return None
+
+    def lapse(a: AssumedRule) -> str:
+        return (f"{a.suspended_by}'s suspension lapsed on {a.lapsed_on}"
+                if a.suspended_by and a.lapsed_on else "its recorded status ended")
+
+    def named(a: AssumedRule) -> str:
+        return a.instrument + (f" ({', '.join(a.clauses)})" if a.clauses else "")
+
+    head, rest = assumed[0], assumed[1:]
+    text = f"Assumes {named(head)} applies again after {lapse(head)}; nothing later on record."
+    same = [named(a) for a in rest if lapse(a) == lapse(head)]
+    other = [f"{named(a)} after {lapse(a)}" for a in rest if lapse(a) != lapse(head)]
+    if same or other:
+        text += " Likewise " + "; ".join(
+            ([" and ".join(same) + " (the same suspension)"] if same else []) + other) + "."
+    return text
+
+
+# --------------------------------------------------------------------------- supply
+
+
+def _supply_confidence(G: nx.MultiDiGraph, day: dt.date, targets: Iterable[str],
+                       denied: frozenset[tuple[str, str, str]]) -> dict[str, Confidence]:
+    """The strongest level at which each target is still supplied (module docstring)."""
+    view = restrict(G, as_of=day)
+    links = [(u, v, str(d["product"]), d.get("confidence", Confidence.DOCUMENTED))
+             for u, v, d in view.edges(data=True) if d.get("kind") == EdgeKind.SUPPLIES]
+    todo = set(targets)
+    out: dict[str, Confidence] = {}
+    for level in sorted(Confidence, key=lambda c: -CONFIDENCE_ORDER[c]):
+        floor = CONFIDENCE_ORDER[level]
+        weak = {(u, v, p) for u, v, p, c in links if CONFIDENCE_ORDER[c] < floor}
+        net = supply_network(G, as_of=day, denied=denied | weak)
+        down = [i for i, f in enumerate(net.facilities)
+                if CONFIDENCE_ORDER[G.nodes[f].get("confidence", Confidence.DOCUMENTED)] < floor]
+        ok = supplied_mask(net, down)
+        for p in sorted(todo):
+            if any(ok[i] for i in net.assemblies.get(p, ())):
+                out[p] = level
+                todo.discard(p)
+    return out
+
+
+def _restorations(G: nx.MultiDiGraph, day: dt.date, lost: list[str]) -> dict[str, Restore]:
+    """When each lost platform is restored. HOOK: :mod:`oretrace.queries.restore` is written
+    separately; until it is installed every answer is ``available=False`` (shown as "—")."""
+    if not lost:
+        return {}
+    try:
+        module = importlib.import_module("oretrace.queries.restore")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("oretrace.queries.restore", "queries.restore"):
+            raise
+        module = None
+    find_restore = getattr(module, "find_restore", None)
+    if find_restore is None:
+        return {p: Restore(available=False) for p in lost}
+    rows: Any = find_restore(G, lost, policy=POLICY, as_of=day)
+    return {r.platform: Restore(available=True, restored_on=r.restored_on, until=r.until,
+                                brought_back_by=[e.node for e in r.brought_back_by],
+                                missing_inputs=[m.product for m in r.missing_inputs],
+                                confidence=Confidence(r.confidence),
+                                assumed=r.rests_on_assumption) for r in rows}
+
+
+def _lost_claim(G: nx.MultiDiGraph, status: PlatformStatus, assumed_rule: bool
+                ) -> tuple[Confidence, list[str]]:
+    levels = [b.confidence for b in status.blocked_by]
+    if assumed_rule:
+        levels.append(Confidence.ESTIMATED)
+    blocked = [f"{b.facility}: {b.product}" for b in status.blocked_by]
+    return weakest(levels), blocked
+
+
+# --------------------------------------------------------------------------- compliance
+
+
+def _licences(G: nx.MultiDiGraph, p: str, day: dt.date, chinese: set[str],
+              per_rule: dict[str, set[tuple[Any, ...]]]) -> tuple[int, int, Confidence, bool]:
+    rows = [r for r in shipment_verdicts(G, p, as_of=day) if r.applies and r.rule in chinese]
+    shipments = {(r.supplier, r.buyer, r.product, r.via) for r in rows}
+    denied = {(r.supplier, r.buyer, r.product, r.via) for r in rows
+              if r.verdict == Verdict.DENIED}
+    for r in rows:
+        per_rule.setdefault(r.rule, set()).add((r.supplier, r.buyer, r.product, r.via))
+        per_rule.setdefault("", set()).add((r.supplier, r.buyer, r.product, r.via,
+                                            r.verdict == Verdict.DENIED, r.confidence,
+                                            r.status.startswith("assumed")))
+    # "None needs a licence" rests on every link of the needed supply (as "compliant" does).
+    level = weakest([r.confidence for r in rows]) if rows else \
+        _context(G, [p], day, None).weakest_upstream(p)[0]
+    return len(shipments), len(denied), level, any(r.status.startswith("assumed") for r in rows)
+
+
+def _procurement(G: nx.MultiDiGraph, p: str, day: dt.date) -> dict[str, Any]:
+    rows = [v for v in procurement_verdicts(G, p, as_of=day)
+            if v.verdict in _PROCUREMENT_ORDER and v.status not in ("ended", "not-yet")]
+    if not rows:
+        return {"procurement_rule": None, "procurement": None, "procurement_waiver": None,
+                "procurement_confidence": None, "procurement_assumed": False}
+    worst = max(rows, key=lambda v: (_PROCUREMENT_ORDER[v.verdict], v.rule))
+    return {"procurement_rule": worst.rule, "procurement": worst.verdict.value,
+            "procurement_waiver": worst.waiver,
+            "procurement_confidence": weakest([v.confidence for v in rows]),
+            "procurement_assumed": any(v.status.startswith("assumed") for v in rows)}
+
+
+# --------------------------------------------------------------------------- chokepoints
+
+
+def _trivial(G: nx.MultiDiGraph, day: dt.date, chosen: Iterable[str]) -> dict[str, set[str]]:
+    """Per platform: its final assembly facilities, their operators and their countries.
+    (To go once ``rank_chokepoints`` leaves trivial chokepoints out itself; harmless then.)"""
+    view = restrict(G, as_of=day)
+    out: dict[str, set[str]] = {}
+    for p in chosen:
+        found: set[str] = set()
+        for f in facilities_making(view, p):
+            found |= {f, f"facility:{f}"}
+            found |= {str(view.nodes[f][k]) for k in ("company", "country")
+                      if view.nodes[f].get(k)}
+        out[p] = found
+    return out
+
+
+def _chokepoint_rows(G: nx.MultiDiGraph, day: dt.date, chosen: list[str], level: str,
+                     trivial: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """Non-trivial single points of failure at ``level``, with the platforms each stops."""
+    table = rank_chokepoints(G, level=level, platforms=chosen, as_of=day)
+    rows = []
+    for r in table.to_dict(orient="records"):
+        node = str(r["node"])
+        if level == "country" and node.startswith("facility:"):
+            continue  # a facility without a country: it is a facility-level chokepoint
+        plats = sorted(p for p in r["platforms"] if node not in trivial.get(p, set()))
+        if plats:
+            conf = Confidence(r["confidence"])
+            rows.append({"node": node, "name": str(r["name"]), "platforms": plats,
+                         "confidence": conf, "score": len(plats) * WEIGHTS[conf]})
+    return rows
+
+
+def _top_chokepoint(p: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    mine = [r for r in rows if p in r["platforms"]]
+    if not mine:
+        return {"chokepoint": None, "chokepoint_name": None, "chokepoint_stops": [],
+                "chokepoint_confidence": None, "more_single_points": 0}
+    top = max(mine, key=lambda r: (r["score"], CONFIDENCE_ORDER[r["confidence"]],
+                                   len(r["platforms"]), [-ord(c) for c in r["node"]]))
+    return {"chokepoint": top["node"], "chokepoint_name": top["name"],
+            "chokepoint_stops": top["platforms"], "chokepoint_confidence": top["confidence"],
+            "more_single_points": len(mine) - 1}
+
+
+def _risks(G: nx.MultiDiGraph, lines: list[PlatformLine], facility_rows: list[dict[str, Any]],
+           country_rows: list[dict[str, Any]], top: int = 5) -> list[Risk]:
+    """The candidate risks, scored by :data:`MEASURE`; the ``top`` best, ranks and ties."""
+    cands: list[dict[str, Any]] = []
+    lost = [ln for ln in lines if ln.supplied and not ln.supplied_if_denied]
+    if lost:
+        cands.append({"kind": "policy", "nodes": [POLICY], "names": [
+            "China denies military end users"], "also": [], "platforms": [ln.platform
+                                                                          for ln in lost],
+            "confidence": weakest([ln.if_denied_confidence for ln in lost]),
+            "assumed": any(ln.if_denied_assumed for ln in lost)})
+    countries = {r["node"]: {"kind": "country", "nodes": [r["node"]], "names": [r["name"]],
+                             "also": [], "platforms": r["platforms"],
+                             "confidence": r["confidence"], "assumed": False}
+                 for r in country_rows}
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for r in facility_rows:
+        groups.setdefault(tuple(r["platforms"]), []).append(r)
+    for plats, members in groups.items():
+        homes = {G.nodes[m["node"]].get("country") for m in members}
+        home = next(iter(homes)) if len(homes) == 1 else None
+        if home in countries and tuple(countries[home]["platforms"]) == plats:
+            countries[home]["also"] += [m["node"] for m in members]
+            continue
+        cands.append({"kind": "facility", "nodes": [m["node"] for m in members],
+                      "names": [m["name"] for m in members], "also": [],
+                      "platforms": list(plats),
+                      "confidence": weakest([m["confidence"] for m in members]),
+                      "assumed": False})
+    cands += countries.values()
+    for c in cands:
+        c["score"] = len(c["platforms"]) * WEIGHTS[Confidence(c["confidence"])]
+    cands.sort(key=lambda c: (-c["score"], -len(c["platforms"]), _KIND_ORDER[c["kind"]],
+                              c["nodes"]))
+    chosen = cands[:top]
+    out = []
+    for i, c in enumerate(chosen, start=1):
+        ties = [j for j, o in enumerate(chosen, start=1) if j != i and o["score"] == c["score"]]
+        unshown = sum(1 for o in cands[top:] if o["score"] == c["score"])
+        out.append(Risk(rank=i, tied_with=ties, tied_unshown=unshown, **c))
+    return out
+
+
+# --------------------------------------------------------------------------- the facts
+
+
+def _chosen(G: nx.MultiDiGraph, platforms: Iterable[str] | None) -> list[str]:
+    known = platform_ids(G)
+    chosen = list(platforms) if platforms is not None else known
+    for p in chosen:
+        if p not in known:
+            raise UnknownNodeError(p, known or nodes_of(G, NodeKind.PRODUCT), "platform")
+    if not chosen:
+        raise QueryError("no platform to brief on")
+    return chosen
+
+
+def brief_facts(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
+                platforms: Iterable[str] | None = None) -> BriefFacts:
+    """Return every claim the brief shows (module docstring), as data.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph, with its rules (not mutated).
+    as_of : date or ISO str, optional
+        The date of every answer (default today).
+    platforms : iterable of str, optional
+        The platforms to brief on (default every platform).
+
+    Returns
+    -------
+    BriefFacts
+        One :class:`PlatformLine` per platform, the top five :class:`Risk`, the assumed rules
+        and the sentence naming the assumption (``None`` when no status is assumed).
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> facts = brief_facts(load_dataset(DATA / "compliance_mini"), as_of="2027-06-01")
+    >>> facts.assumption
+    "Assumes MOFCOM No. 61 applies again after No. 70's suspension lapsed on 2026-11-10; nothing later on record."
+    """  # noqa: E501
+    day = parse_date(as_of)
+    chosen = _chosen(G, platforms)
+    rules = _rules(G)
+    scenario = simulate_scenario(G, policy=POLICY, as_of=day, shortfall=False)
+    report = scenario.policy
+    statuses = {s.platform: s for s in scenario.platforms}
+    denied = frozenset((d.supplier, d.buyer, d.product) for d in report.denied_links) \
+        if report else frozenset()
+    policy_assumed = report is not None and any(
+        d.rule in rules and rule_time(rules[d.rule], day).assumed for d in report.denied_links)
+    today = _supply_confidence(G, day, chosen, frozenset())
+    under = _supply_confidence(G, day, chosen, denied)
+    chinese = {rid for rid, r in rules.items()
+               if "CN" in r.scope.exporting_countries or "China" in r.authority}
+    trivial = _trivial(G, day, chosen)
+    facility_rows = _chokepoint_rows(G, day, chosen, "facility", trivial)
+    country_rows = _chokepoint_rows(G, day, chosen, "country", trivial)
+    lost = [p for p in chosen if p in statuses and statuses[p].baseline_supplied
+            and not statuses[p].supplied]
+    restored = _restorations(G, day, lost)
+    per_rule: dict[str, set[tuple[Any, ...]]] = {}
+    lines: list[PlatformLine] = []
+    not_briefed: dict[str, str] = {}
+    for p in chosen:
+        status = statuses.get(p)
+        if status is None:
+            not_briefed[p] = f"no facility makes {p!r} as of {day}"
+            continue
+        gone_conf, blocked = _lost_claim(G, status, policy_assumed)
+        n_lic, n_den, lic_conf, lic_assumed = _licences(G, p, day, chinese, per_rule)
+        line: dict[str, Any] = {
+            "platform": p, "name": str(G.nodes[p].get("name") or p),
+            "supplied": status.baseline_supplied,
+            "supplied_confidence": today.get(p, gone_conf),
+            "supplied_if_denied": status.supplied,
+            "if_denied_confidence": under[p] if status.supplied else gone_conf,
+            "if_denied_assumed": policy_assumed and not status.supplied,
+            "blocked": blocked, "restore": restored.get(p),
+            "licence_shipments": n_lic, "denied_shipments": n_den,
+            "licence_confidence": lic_conf, "licence_assumed": lic_assumed,
+            **_procurement(G, p, day), **_top_chokepoint(p, facility_rows),
+            "countries_alone": [r["node"] for r in country_rows if p in r["platforms"]]}
+        back: Restore | None = line["restore"]
+        claims = [line[k] for k in ("supplied_confidence", "if_denied_confidence",
+                                    "licence_confidence", "procurement_confidence",
+                                    "chokepoint_confidence") if line[k] is not None]
+        if back is not None and back.confidence is not None:
+            claims.append(back.confidence)
+        line["weakest"] = weakest(claims)
+        line["assumed"] = bool(line["if_denied_assumed"] or lic_assumed
+                               or line["procurement_assumed"]
+                               or (back is not None and back.assumed))
+        lines.append(PlatformLine(**line))
+    assumed = _assumed_rules(G, rules, day, {k: len(v) for k, v in per_rule.items()})
+    rows = per_rule.get("", set())  # every (shipment, verdict) row of the portfolio
+    return BriefFacts(
+        as_of=day, dataset=str(G.graph.get("dataset") or G.name or "dataset"), policy=POLICY,
+        policy_in_force=bool(report and report.in_force), assumption=_assumption(assumed),
+        assumed_rules=assumed, platforms=lines,
+        licence_total=len({r[:4] for r in rows}),
+        denied_total=len({r[:4] for r in rows if r[4]}),
+        licence_total_confidence=weakest([r[5] for r in rows]) if rows else None,
+        licence_total_assumed=any(r[6] for r in rows),
+        lost=[ln.platform for ln in lines if ln.supplied and not ln.supplied_if_denied],
+        kept=[ln.platform for ln in lines if ln.supplied_if_denied],
+        risks=_risks(G, lines, facility_rows, country_rows), measure=MEASURE,
+        not_briefed=not_briefed)
+
+
+def render_brief(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
+                 platforms: Iterable[str] | None = None, report: str | None = None) -> str:
+    """Return the brief as one self-contained HTML page (no script, no external resource).
+
+    ``report`` is the address of the full report to link (e.g. ``"report.html"`` written
+    alongside); without it the page says how to produce the report.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> page = render_brief(load_dataset(DATA / "compliance_mini"), as_of="2027-06-01")
+    >>> "<title>oretrace brief as of 2027-06-01</title>" in page
+    True
+    """
+    from oretrace.queries._brief_html import page
+
+    chosen = list(platforms) if platforms is not None else None
+    return page(brief_facts(G, as_of=as_of, platforms=chosen), report=report,
+                platforms=chosen)
