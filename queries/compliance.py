@@ -158,8 +158,33 @@ class RuleVerdict(BaseModel):
 
 def rule_status(rule: Rule | dict[str, Any], as_of: str | dt.date | None = None, *,
                 assume: str = "lapsed") -> str:
-    """Return the rule's status: ``not-yet``, ``in-force``, ``suspended``,
-    ``partly-suspended``, ``ended``, or ``assumed-…`` after its ``known_until``.
+    """Return the rule's status as of a date (``in-force``, ``suspended`` …).
+
+    Parameters
+    ----------
+    rule : Rule or dict
+        The rule, as a :class:`oretrace.graphmodel.rules.Rule` or as its node's attributes.
+    as_of : date or ISO str, optional
+        The date asked about (default today).
+    assume : {"lapsed", "extended"}
+        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
+        the legal reading: a suspension whose end passed with no recorded extension has
+        lapsed, so the rule applies again) or ``extended`` (a suspension running on
+        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
+        most ``estimated`` confidence.
+
+    Returns
+    -------
+    str
+        ``not-yet``, ``in-force``, ``suspended``, ``partly-suspended`` (some clauses
+        suspended) or ``ended``; after the rule's ``known_until`` the status is assumed and
+        says so (``assumed-in-force``, ``assumed-suspended``,
+        ``assumed-partly-suspended``).
+
+    Raises
+    ------
+    QueryError
+        When ``as_of`` is not a date or ``assume`` not an assumption.
 
     Examples
     --------
@@ -183,12 +208,36 @@ def list_rules(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
                min_confidence: str | Confidence | None = None) -> pd.DataFrame:
     """Return one row per rule: kinds, dates, suspensions, status at ``as_of``.
 
-    Columns: ``rule``, ``instrument``, ``authority``, ``kinds``, ``announced``,
-    ``effective``, ``until``, ``suspensions`` (``start..end by X``, ends inclusive),
-    ``known_until``, ``status`` (``assumed-…`` after ``known_until``), ``assumption`` (the
-    assumption the status rests on, else empty), ``elements``, ``clauses``, ``waivers``,
-    ``confidence`` (the rule's, at most ``estimated`` when its status is assumed),
-    ``sources``. With ``min_confidence``, weaker rules are left out.
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    as_of : date or ISO str, optional
+        The date to read the network and the rules at (default today): facilities, links and
+        rule clauses outside their date windows are absent.
+    assume : {"lapsed", "extended"}
+        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
+        the legal reading: a suspension whose end passed with no recorded extension has
+        lapsed, so the rule applies again) or ``extended`` (a suspension running on
+        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
+        most ``estimated`` confidence.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Leave out rules weaker than this level (default: keep all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rule with columns ``rule``, ``instrument``, ``authority``, ``kinds``,
+        ``announced``, ``effective``, ``until``, ``suspensions`` (``start..end by X``, ends
+        inclusive), ``known_until``, ``status`` (``assumed-…`` after ``known_until``),
+        ``assumption`` (the assumption the status rests on, else empty), ``elements``,
+        ``clauses``, ``waivers``, ``confidence`` (the rule's, at most ``estimated`` when its
+        status is assumed) and ``sources``.
+
+    Raises
+    ------
+    QueryError
+        When ``as_of``, ``assume`` or ``min_confidence`` is not one of its values.
 
     Examples
     --------
@@ -316,6 +365,44 @@ def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
                          ) -> list[ProcurementVerdict]:
     """Return the verdict of each procurement rule on the delivered ``platform``.
 
+    The module docstring says when a procurement rule reads the platform and when a clause
+    fires.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    platform : str
+        A product id, usually a platform (e.g. ``F-35``).
+    as_of : date or ISO str, optional
+        The date to read the network and the rules at (default today): facilities, links and
+        rule clauses outside their date windows are absent.
+    assume : {"lapsed", "extended"}
+        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
+        the legal reading: a suspension whose end passed with no recorded extension has
+        lapsed, so the rule applies again) or ``extended`` (a suspension running on
+        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
+        most ``estimated`` confidence.
+    rules : str or iterable of str, optional
+        A rule id or several (default every rule of the graph); rules of another kind give
+        nothing here.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
+
+    Returns
+    -------
+    list of ProcurementVerdict
+        One per procurement rule that reads the platform: ``compliant``, ``non-compliant``
+        or ``waived``, with the clause that fired, the waiver or exception that applies, the
+        evidence and witness ``path``, the rule's status, confidence and sources.
+
+    Raises
+    ------
+    UnknownNodeError
+        When ``platform`` or a rule id names no such node; the message lists close matches.
+    QueryError
+        When ``as_of``, ``assume`` or ``min_confidence`` is not one of its values.
+
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
@@ -362,7 +449,46 @@ def technology_flags(G: nx.MultiDiGraph, platform: str, *,
                      as_of: str | dt.date | None = None, assume: str = "lapsed",
                      rules: str | Iterable[str] | None = None,
                      min_confidence: str | Confidence | None = None) -> list[TechnologyFlag]:
-    """Return the facilities on ``platform``'s supply that a technology rule flags."""
+    """Return the facilities on ``platform``'s supply that a technology rule flags.
+
+    The flag is on the facility (its know-how, equipment and support need a licence to keep),
+    never a verdict on the platform (DESIGN §3b).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    platform : str
+        A product id, usually a platform (e.g. ``F-35``).
+    as_of : date or ISO str, optional
+        The date to read the network and the rules at (default today): facilities, links and
+        rule clauses outside their date windows are absent.
+    assume : {"lapsed", "extended"}
+        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
+        the legal reading: a suspension whose end passed with no recorded extension has
+        lapsed, so the rule applies again) or ``extended`` (a suspension running on
+        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
+        most ``estimated`` confidence.
+    rules : str or iterable of str, optional
+        A rule id or several (default every rule of the graph); rules of another kind give
+        nothing here.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
+
+    Returns
+    -------
+    list of TechnologyFlag
+        One per facility, technology and rule: the facility and its country, the technology,
+        the rule and clause, the clause's verdict and status, confidence and sources. Empty
+        when no facility on the supply runs a flagged technology.
+
+    Raises
+    ------
+    UnknownNodeError
+        When ``platform`` or a rule id names no such node; the message lists close matches.
+    QueryError
+        When ``as_of``, ``assume`` or ``min_confidence`` is not one of its values.
+    """
     how = _check(assume)
     (target,) = resolve_products(G, [platform])
     ctx = _context(G, [target], as_of, min_confidence)
@@ -388,6 +514,40 @@ def check_compliance(
     min_confidence: str | Confidence | None = None,
 ) -> Compliance:
     """Return the compliance answer of ``platform`` as of a date (module docstring).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    platform : str
+        A product id, usually a platform (e.g. ``F-35``).
+    as_of : date or ISO str, optional
+        The date to read the network and the rules at (default today): facilities, links and
+        rule clauses outside their date windows are absent.
+    assume : {"lapsed", "extended"}
+        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
+        the legal reading: a suspension whose end passed with no recorded extension has
+        lapsed, so the rule applies again) or ``extended`` (a suspension running on
+        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
+        most ``estimated`` confidence.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
+
+    Returns
+    -------
+    Compliance
+        ``shipments`` (every shipment on the needed supply that a rule licenses or denies,
+        with rule, clause, evidence, status, confidence and sources) and their count
+        ``by_verdict``; ``supplied``, ``supplied_if_denied_stop`` and
+        ``supplied_if_licences_refused`` with the facilities that lose supply in each case;
+        the ``procurement`` verdicts and the ``technology_flags``.
+
+    Raises
+    ------
+    UnknownNodeError
+        When ``platform`` or a rule id names no such node; the message lists close matches.
+    QueryError
+        When ``as_of``, ``assume`` or ``min_confidence`` is not one of its values.
 
     Examples
     --------
@@ -443,8 +603,49 @@ def evaluate(
 ) -> list[RuleVerdict]:
     """Return one row per rule for ``product`` as of a date (see the module docstring).
 
-    ``end_user`` / ``destination`` read the shipments as if that were their only end use /
-    destination (default: the platforms' own).
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    product : str
+        A product id (a platform, a component, a magnet …).
+    as_of : date or ISO str, optional
+        The date to read the network and the rules at (default today): facilities, links and
+        rule clauses outside their date windows are absent.
+    end_user : {"military", "civil", "listed"}, optional
+        Read every shipment as if this were its only end use (default: the end uses of the
+        platforms it feeds).
+    destination : str, optional
+        Read the product as delivered to this ISO country code (default: the platforms' own
+        ``delivered_to``).
+    rules : str or iterable of str, optional
+        A rule id or several (default every rule of the graph); rules of another kind give
+        nothing here.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
+    assume : {"lapsed", "extended"}
+        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
+        the legal reading: a suspension whose end passed with no recorded extension has
+        lapsed, so the rule applies again) or ``extended`` (a suspension running on
+        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
+        most ``estimated`` confidence.
+
+    Returns
+    -------
+    list of RuleVerdict
+        One per rule, in the graph's order: the procurement verdict (``compliant``,
+        ``non-compliant``, ``waived``), or for a rule that licenses shipments a summary
+        (``shipments-denied``, ``shipments-licensed``, ``suspended``, ``not-applicable``), or
+        ``facilities-flagged`` for a technology rule; with the clause, evidence, path,
+        status, confidence and sources.
+
+    Raises
+    ------
+    UnknownNodeError
+        When ``product`` or a rule id names no such node; the message lists close matches.
+    QueryError
+        When ``as_of``, ``end_user``, ``assume`` or ``min_confidence`` is not one of its
+        values.
 
     Examples
     --------
