@@ -1,0 +1,144 @@
+"""Every public function and class has a numpydoc docstring that numpydoc's validator accepts.
+
+The public objects are found, not listed: every function and class named in the ``__all__``
+of the front door (``oretrace``) and of ``oretrace.graphmodel``, ``oretrace.loaders``,
+``oretrace.queries`` and ``oretrace.queries.predicates`` (lazy names are resolved), so a name
+added to any of them is checked from then on. Each is validated by
+``numpydoc.validate.validate`` under the path where it is defined, as scikit-learn's
+``sklearn/tests/test_docstrings.py`` does.
+
+What is checked (:data:`FUNCTION_CHECKS`): a docstring exists (GL08); its layout (GL01-GL03,
+GL05-GL07, GL09, GL10); a one-line summary starting with a capital, in the imperative, ending
+in a period (SS01-SS06); every parameter documented, none unknown, in the signature's order,
+each with a type and a sentence of description (PR01-PR10); a Returns section whenever the
+function returns a value (numpydoc reads the source: a function whose every ``return`` is
+bare or ``None`` needs none), or a Yields section for a generator, each described (RT01-RT05,
+YD01); See Also entries well formed if present (SA02-SA04). Not checked: an extended summary
+(ES01), a See Also section (SA01) and an Examples section (EX01), which
+``tests/test_doctests.py`` runs where present.
+
+Classes get the layout and summary checks (:data:`CLASS_CHECKS`). A class whose constructor a
+user calls with arguments of its own (one that defines ``__init__``, not a result model, a
+dataclass or an enum, whose "parameters" are its fields) also gets the parameter checks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import importlib
+import inspect
+from collections.abc import Callable
+
+import pydantic
+import pytest
+
+numpydoc_validate = pytest.importorskip("numpydoc.validate")
+
+#: The public doors whose ``__all__`` lists what is checked.
+DOORS = ("oretrace", "oretrace.graphmodel", "oretrace.loaders", "oretrace.queries",
+         "oretrace.queries.predicates")
+
+_LAYOUT = ("GL01", "GL02", "GL03", "GL05", "GL06", "GL07", "GL08", "GL09", "GL10")
+_SUMMARY = ("SS01", "SS02", "SS03", "SS04", "SS05", "SS06")
+_PARAMETERS = ("PR01", "PR02", "PR03", "PR04", "PR05", "PR06", "PR07", "PR08", "PR09", "PR10")
+_RETURNS = ("RT01", "RT02", "RT03", "RT04", "RT05", "YD01")
+_SEE_ALSO = ("SA02", "SA03", "SA04")
+
+FUNCTION_CHECKS = frozenset(_LAYOUT + _SUMMARY + _PARAMETERS + _RETURNS + _SEE_ALSO)
+CLASS_CHECKS = frozenset(_LAYOUT + _SUMMARY + _SEE_ALSO)
+CONSTRUCTOR_CHECKS = CLASS_CHECKS | frozenset(_PARAMETERS)
+
+#: Objects excused from a check, each with its reason. Keep it short and empty if possible.
+ALLOWED: dict[str, tuple[frozenset[str], str]] = {}
+
+
+def _public_objects() -> dict[str, object]:
+    """Map ``module.qualname`` to every public function and class of the doors."""
+    found: dict[str, object] = {}
+    for door in DOORS:
+        module = importlib.import_module(door)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                found[f"{obj.__module__}.{obj.__qualname__}"] = obj
+    return dict(sorted(found.items()))
+
+
+PUBLIC = _public_objects()
+
+
+def _constructor_is_public(cls: type) -> bool:
+    """Whether the class's parameters are a constructor's own (not fields or enum values)."""
+    generated = (issubclass(cls, enum.Enum | pydantic.BaseModel)
+                 or dataclasses.is_dataclass(cls))
+    return not generated and any("__init__" in vars(k) for k in cls.__mro__[:-1]
+                                 if not issubclass(object, k) and k.__module__ != "builtins")
+
+
+def checks_for(obj: object) -> frozenset[str]:
+    """Return the numpydoc codes that ``obj``'s docstring must pass."""
+    if inspect.isclass(obj):
+        return CONSTRUCTOR_CHECKS if _constructor_is_public(obj) else CLASS_CHECKS
+    return FUNCTION_CHECKS
+
+
+def errors_of(path: str, obj: object) -> list[str]:
+    """Return ``"CODE: message"`` for each failed check of the object at ``path``."""
+    excused, _reason = ALLOWED.get(path, (frozenset(), ""))
+    wanted = checks_for(obj) - excused
+    result = numpydoc_validate.validate(path)
+    return [f"{code}: {message}" for code, message in result["errors"] if code in wanted]
+
+
+def test_the_doors_are_walked() -> None:
+    """Functions and classes of each subpackage are found, lazily exported names too."""
+    for path in ("oretrace.queries.exposure.find_exposed", "oretrace.loaders.files.load_dataset",
+                 "oretrace.graphmodel.timeslice.at", "oretrace.queries.predicates.located_in",
+                 "oretrace.queries.exposure.Exposure", "oretrace.graphmodel.graph.Records"):
+        assert path in PUBLIC
+    assert len(PUBLIC) > 80
+
+
+def test_the_checks_can_fail() -> None:
+    """A function without Parameters or Returns, and one with a wrong name, are caught."""
+    def bare(G: object, *, as_of: str | None = None) -> int:
+        """Count something."""
+        return 0
+
+    def wrong(G: object) -> int:
+        """Count something.
+
+        Parameters
+        ----------
+        H : networkx.MultiDiGraph
+            The graph.
+
+        Returns
+        -------
+        int
+            The count.
+        """
+        return 0
+
+    def codes(function: Callable[..., object]) -> set[str]:
+        doc = numpydoc_validate.get_doc_object(function)
+        return {code for code, _ in numpydoc_validate.validate(doc)["errors"]} & FUNCTION_CHECKS
+
+    assert {"PR01", "RT01"} <= codes(bare)
+    assert {"PR01", "PR02"} <= codes(wrong)
+
+
+def test_allowed_entries_are_still_public_and_still_needed() -> None:
+    """An excuse names a public object and a check it really fails; stale ones are removed."""
+    for path, (excused, reason) in ALLOWED.items():
+        assert path in PUBLIC and reason
+        failing = {code for code, _ in numpydoc_validate.validate(path)["errors"]}
+        assert excused <= failing, f"{path} now passes {sorted(excused - failing)}"
+
+
+@pytest.mark.parametrize("path", list(PUBLIC))
+def test_docstring(path: str) -> None:
+    errors = errors_of(path, PUBLIC[path])
+    if errors:
+        pytest.fail(f"{path}:\n  " + "\n  ".join(errors), pytrace=False)
