@@ -650,7 +650,7 @@ def simulate(
         The graph (not mutated).
     fail : iterable of str
         Failure specs: ``ID``/``facility:ID``, ``company:ID``, ``country:CC``.
-    as_of : date or ISO string, optional
+    as_of : date or ISO str, optional
         The date (default today): facilities and links outside their windows are absent.
     policy : str, optional
         A name from :data:`POLICIES`, e.g. ``"cn-denies-military"``.
@@ -660,6 +660,13 @@ def simulate(
         ``plain``: the networkx implementation (the reference); ``compiled``: the array
         form (:mod:`oretrace.graphmodel.compiled`), the same answer field by field; ``auto``
         (default): compiled from :data:`oretrace.graphmodel.compiled.COMPILED_MIN_EDGES` edges.
+
+    Returns
+    -------
+    Feasibility
+        The ``supplied`` and ``unsupplied`` platforms and facilities, the facilities that
+        ``failed``, the ``policy`` applied (with the links it cut), each substitution used and
+        the ``data_gaps`` (needs with no supplier at all).
 
     Examples
     --------

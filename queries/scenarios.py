@@ -155,9 +155,11 @@ def simulate_scenario(
 
     Parameters
     ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
     fail : iterable of str
         ``ID``/``facility:ID``, ``company:ID`` or ``country:CC``.
-    as_of : date or ISO string, optional
+    as_of : date or ISO str, optional
         Default today; planned facilities count from ``online_from``, links from ``start``.
     policy : str, optional
         A policy name from :data:`oretrace.queries.feasibility.POLICIES`.
@@ -166,6 +168,14 @@ def simulate_scenario(
     shortfall, per_platform : bool
         Compute the capacity shortfall (:func:`oretrace.queries.capacity.find_shortfall`), for all
         platforms together and, with ``per_platform``, for each.
+
+    Returns
+    -------
+    ScenarioResult
+        The ``supplied`` and ``unsupplied`` platforms, those ``lost`` to the scenario (supplied
+        without it), per platform its status and the blockages that cut it off, the
+        substitutions used, the ``shortfall`` rows (empty without ``shortfall``) and the data
+        gaps.
 
     Examples
     --------
@@ -287,6 +297,47 @@ def diff_scenarios(
     (planned capacity coming online, links starting). ``chokepoints_gone``/``_new`` compare
     the single points of failure at ``level``; ``shortfall`` compares the all-platforms
     shortfall rows whose figures changed.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    as_of : date or ISO str, optional
+        The first date (default today).
+    vs : date or ISO str
+        The date to compare with, usually later.
+    fail : iterable of str
+        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
+        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
+        company operates) or ``country:CC`` (every facility located in that country).
+    policy : str or Policy, optional
+        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
+        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
+        stop), or ``None`` (the default) for none.
+    substitutions : bool
+        Let substitute inputs (bill-of-materials lines with ``substitute_for``) meet a need
+        (default ``False``); the result lists each one used.
+    level : {"facility", "company", "country"}
+        The grouping whose loss is counted: one facility, every facility a company operates,
+        or every facility located in a country (default ``facility``).
+    shortfall : bool
+        Compare the all-platforms capacity shortfall too (default ``True``; off, ``shortfall``
+        is empty and no linear programme is solved).
+
+    Returns
+    -------
+    ScenarioDiff
+        ``newly_supplied`` and ``newly_unsupplied`` platforms (each with the facilities and
+        links that made the difference), those ``still_unsupplied``, ``chokepoints_gone`` and
+        ``chokepoints_new``, ``facilities_online`` and ``facilities_offline`` between the two
+        dates, and the changed ``shortfall`` rows.
+
+    Raises
+    ------
+    UnknownNodeError
+        When a failure spec or platform names no such node; the message lists close matches.
+    QueryError
+        When a failure spec, ``as_of`` or ``policy`` is not one of its values.
 
     Examples
     --------
