@@ -19,10 +19,22 @@ taken to redirect capacity freely along their existing links into the chain (an 
 reading: other customers are not served first). A facility with unknown capacity is taken
 once as producing nothing and once as unlimited, giving ``supply_min``/``supply_max`` and
 ``shortfall_max``/``shortfall_min``; the two agree when the unknowns do not matter, and
-``unknown_capacity`` names them. Consumers without a capacity add no demand and are listed
-in the note; a product none of whose consumers has a capacity is reported as not computable.
-Each figure carries the sources of the capacities it rests on: the consumers' (demand) and
-those of the suppliers whose capacity binds the answer (non-zero shadow price).
+``unknown_capacity`` names them.
+
+**Ranged figures** (``lo..hi`` capacities and quantities, DESIGN §7) widen the same two ends,
+exactly: the shortfall rises with every consumer's capacity and every bill-of-materials
+quantity (more demand; more input per unit made) and falls with every supplier's capacity
+(a looser LP bound), and in one product's LP a facility is either a consumer (a sink) or a
+supplier, never both. So ``shortfall_min`` reads consumers' capacities and quantities at their
+low end and suppliers' capacities at their high end (unknown capacities unlimited),
+``shortfall_max`` the reverse (unknown capacities nil); ``demand_min``/``demand_max`` are the
+demands of those two readings and ``supply_max``/``supply_min`` their deliveries. ``demand``
+reads the midpoints. A :class:`Reading` sets the ends (or drawn values, for sampling). With
+``substitutions`` a substitute's ratio is a quotient of two quantities, so the ends are a
+reading of the ranges, not proven extremes. Consumers without a capacity add no demand and
+are listed in the note; a product none of whose consumers has a capacity is reported as not
+computable. Each figure carries the sources of the capacities it rests on: the consumers'
+(demand) and those of the suppliers whose capacity binds the answer (non-zero shadow price).
 """
 
 from __future__ import annotations
@@ -30,11 +42,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
 
 import networkx as nx
 import numpy as np
 from oretrace.graphmodel import weakest
+from oretrace.graphmodel.ranges import range_of
 from oretrace.graphmodel.vocab import EdgeKind, Stage
 from oretrace.queries.feasibility import SupplyNetwork, scenario_network, supplied_mask
 from pydantic import BaseModel
@@ -42,6 +56,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_array
 
 __all__ = [
+    "Reading",
     "Shortfall",
     "build_rate",
     "find_shortfall",
@@ -118,6 +133,8 @@ class Shortfall(BaseModel):
     shortfall_max: float | None
     baseline_shortfall_min: float | None
     baseline_shortfall_max: float | None
+    demand_min: float | None = None
+    demand_max: float | None = None
     consumers: list[str]
     rests_on: list[str]
     unknown_capacity: list[str]
@@ -129,25 +146,61 @@ class Shortfall(BaseModel):
 # --------------------------------------------------------------------------- the LP
 
 
+@dataclass(frozen=True)
+class Reading:
+    """Which value of each ranged figure the LPs read: ``None`` the midpoint, ``0`` the low
+    end, ``1`` the high end, for the capacities of a product's suppliers (``supply``) and of
+    its consumers (``demand``) and for bill-of-materials quantities (``qty``); ``drawn``
+    gives values by figure key (``("node", id, "capacity")``, ``("edge", u, v, key,
+    "qty")``), over the ends (sampling, :mod:`oretrace.queries.sampling`)."""
+
+    supply: int | None = None
+    demand: int | None = None
+    qty: int | None = None
+    drawn: Mapping[tuple[str, ...], float] = field(default_factory=dict)
+
+    def capacity(self, facility: str, attrs: Mapping[str, Any],
+                 role: Literal["supply", "demand"]) -> Mapping[str, Any]:
+        """``attrs`` of ``facility`` with its capacity as this reading reads it."""
+        key = ("node", facility, "capacity")
+        if key in self.drawn:
+            return {**attrs, "capacity": self.drawn[key]}
+        end = self.supply if role == "supply" else self.demand
+        ends = None if end is None else range_of(dict(attrs), "capacity")
+        return attrs if ends is None else {**attrs, "capacity": ends[end]}
+
+    def qty_of(self, edge: tuple[str, str, Any], attrs: Mapping[str, Any]) -> float:
+        """A bill-of-materials line's quantity as this reading reads it."""
+        key = ("edge", edge[0], edge[1], edge[2], "qty")
+        if key in self.drawn:
+            return float(self.drawn[key])
+        ends = None if self.qty is None else range_of(dict(attrs), "qty")
+        return float(attrs["qty"]) if ends is None else ends[self.qty]
+
+
+_MID = Reading()
+
+
 def _product_unit(G: nx.MultiDiGraph, product: str) -> str:
     return str(G.nodes[product].get("unit") or "kg") if product in G else "kg"
 
 
-def _lines(G: nx.MultiDiGraph,
-           product: str) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+def _lines(G: nx.MultiDiGraph, product: str, reading: Reading = _MID
+           ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """Bill of materials of ``product``: ``{input: qty}`` and ``{input: {substitute: qty}}``."""
     base: dict[str, float] = {}
     subs: dict[str, dict[str, float]] = {}
     if product not in G:
         return base, subs
-    for _, inp, d in G.out_edges(product, data=True):
+    for _, inp, k, d in G.out_edges(product, keys=True, data=True):
         if d.get("kind") != EdgeKind.REQUIRES:
             continue
         target = d.get("substitute_for")
+        qty = reading.qty_of((product, inp, k), d)
         if target is None:
-            base[inp] = base.get(inp, 0.0) + float(d["qty"])
+            base[inp] = base.get(inp, 0.0) + qty
         else:
-            subs.setdefault(target, {})[inp] = float(d["qty"])
+            subs.setdefault(target, {})[inp] = qty
     return base, subs
 
 
@@ -160,7 +213,8 @@ class _Memo:
     all platforms and of each platform share most of their products and consumers.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reading: Reading = _MID) -> None:
+        self.reading = reading
         self._lines: dict[tuple[int, str], tuple[dict[str, float],
                                                  dict[str, dict[str, float]]]] = {}
         self._units: dict[tuple[int, str], str] = {}
@@ -172,7 +226,7 @@ class _Memo:
               product: str) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
         key = (id(G), product)
         if key not in self._lines:
-            self._lines[key] = _lines(G, product)
+            self._lines[key] = _lines(G, product, self.reading)
         return self._lines[key]
 
     def unit(self, G: nx.MultiDiGraph, product: str) -> str:
@@ -272,7 +326,7 @@ def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
         attrs = view.nodes[f]
         market = attrs.get("stage") == Stage.MARKET
         for r in attrs.get("products", ()):
-            cap = flow_capacity(attrs, memo.unit(view, r))
+            cap = flow_capacity(memo.reading.capacity(f, attrs, "supply"), memo.unit(view, r))
             if cap is None and not market:
                 cap = unknown_as
                 if f not in unknown:
@@ -372,7 +426,7 @@ def _needs_at_capacity(G: nx.MultiDiGraph, facility: str, product: str,
         base, _ = memo.lines(G, P)
         if product not in base:
             continue
-        cap = flow_capacity(attrs, memo.unit(G, P))
+        cap = flow_capacity(memo.reading.capacity(facility, attrs, "demand"), memo.unit(G, P))
         if cap is None:
             return None
         total += base[product] * unit_conversion(memo.unit(G, P), memo.unit(G, product)) * cap
@@ -409,8 +463,52 @@ def find_shortfall(
     platforms: Iterable[str] | None = None,
     per_platform: bool = True,
 ) -> list[Shortfall]:
-    """Return the shortfall of each product, in the chains of all platforms together and
-    (with ``per_platform``) of each platform, after the scenario (see the module docstring).
+    """Return the shortfall of each product after the scenario (see the module docstring).
+
+    Rows cover the chains of all platforms together and, with ``per_platform``, of each
+    platform.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    fail : iterable of str
+        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
+        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
+        company operates) or ``country:CC`` (every facility located in that country).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent (planned facilities count from ``online_from``, links from
+        ``start``).
+    policy : str or Policy, optional
+        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
+        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
+        stop), or ``None`` (the default) for none.
+    substitutions : bool
+        Let substitute inputs (bill-of-materials lines with ``substitute_for``) meet a need
+        (default ``False``); the result lists each one used.
+    platforms : iterable of str, optional
+        The platforms whose chains are in scope (default every platform).
+    per_platform : bool
+        Add one row per product for each platform's own chain (default ``True``); off, only
+        the all-platforms rows (``platform`` is ``None``).
+
+    Returns
+    -------
+    list of Shortfall
+        One per product (and platform): ``unit`` (t/yr or units/yr), ``demand`` (with
+        ``demand_min``/``demand_max`` under ranged figures), ``supply_min``/``supply_max``,
+        ``shortfall_min``/``shortfall_max``,
+        the same with nothing failed (``baseline_…``), the ``consumers``, the facilities of
+        ``unknown_capacity``, the suppliers whose capacity binds (``rests_on``), sources,
+        confidence and a note; ``computable`` is false when no consumer has a capacity.
+
+    Raises
+    ------
+    UnknownNodeError
+        When a failure spec or platform names no such node; the message lists close matches.
+    QueryError
+        When a failure spec, ``as_of`` or ``policy`` is not one of its values.
 
     Examples
     --------
@@ -420,24 +518,51 @@ def find_shortfall(
     >>> all(r.platform is None for r in rows)
     True
     """
-    net, failed, _ = scenario_network(G, fail=fail, as_of=as_of, policy=policy,
-                                      substitutions=substitutions)
-    base, base_failed, _ = scenario_network(G, as_of=as_of, substitutions=substitutions)
-    ok, base_ok = supplied_mask(net, failed), supplied_mask(base, base_failed)
-    chosen = sorted(net.assemblies) if platforms is None else list(platforms)
-    scopes: list[tuple[str | None, list[str]]] = [(None, chosen)]
-    if per_platform:
-        scopes += [(p, [p]) for p in chosen]
-    rows: list[Shortfall] = []
-    memo = _Memo()
-    down = frozenset(failed)
-    for platform, plats in scopes:
-        chain = _chain(base, [i for p in plats for i in base.assemblies.get(p, ())])
-        names = {base.facilities[i] for i in chain}
-        for product in _scope_products(base, chain):
-            rows.append(_row(G, net, ok, base, base_ok, down, names, product, platform,
-                             substitutions, memo))
-    return rows
+    scenario = _Scenario(G, fail=fail, as_of=as_of, policy=policy,
+                         substitutions=substitutions, platforms=platforms,
+                         per_platform=per_platform)
+    ranged = any(range_of(d, "capacity") is not None for _, d in G.nodes(data=True)) or any(
+        range_of(d, "qty") is not None for _, _, d in G.edges(data=True))
+    mid = _Memo()
+    memos = ((mid, _Memo(Reading(supply=1, demand=0, qty=0)),
+              _Memo(Reading(supply=0, demand=1, qty=1))) if ranged else (mid, mid, mid))
+    return scenario.rows(memos)
+
+
+class _Scenario:
+    """The scenario's and the baseline's networks and the chains in scope, built once; the
+    shortfall rows under any reading of the ranged figures (:meth:`rows`)."""
+
+    def __init__(self, G: nx.MultiDiGraph, *, fail: Iterable[str], as_of: str | dt.date | None,
+                 policy: Any, substitutions: bool, platforms: Iterable[str] | None,
+                 per_platform: bool) -> None:
+        self.G, self.substitutions = G, substitutions
+        self.net, failed, _ = scenario_network(G, fail=fail, as_of=as_of, policy=policy,
+                                               substitutions=substitutions)
+        self.base, base_failed, _ = scenario_network(G, as_of=as_of,
+                                                     substitutions=substitutions)
+        self.ok = supplied_mask(self.net, failed)
+        self.base_ok = supplied_mask(self.base, base_failed)
+        chosen = sorted(self.net.assemblies) if platforms is None else list(platforms)
+        scopes: list[tuple[str | None, list[str]]] = [(None, chosen)]
+        if per_platform:
+            scopes += [(p, [p]) for p in chosen]
+        self.down = frozenset(failed)
+        self.scopes: list[tuple[str | None, set[str], list[str]]] = []
+        for platform, plats in scopes:
+            chain = _chain(self.base, [i for p in plats for i in self.base.assemblies.get(p, ())])
+            self.scopes.append((platform, {self.base.facilities[i] for i in chain},
+                                _scope_products(self.base, chain)))
+
+    def rows(self, memos: tuple[_Memo, _Memo, _Memo],
+             products: Iterable[str] | None = None) -> list[Shortfall]:
+        """The rows read with ``memos`` (midpoint, lowest- and highest-shortfall readings),
+        of ``products`` only if given."""
+        wanted = None if products is None else set(products)
+        return [_row(self.G, self.net, self.ok, self.base, self.base_ok, self.down, names,
+                     product, platform, self.substitutions, memos)
+                for platform, names, scope in self.scopes for product in scope
+                if wanted is None or product in wanted]
 
 
 def _consumers(net: SupplyNetwork, names: set[str], product: str,
@@ -457,12 +582,47 @@ def _consumers(net: SupplyNetwork, names: set[str], product: str,
     return known, missing
 
 
+class _Span(NamedTuple):
+    demand: float
+    demand_min: float
+    demand_max: float
+    supply_least: float  # delivered in the highest-shortfall reading
+    supply_most: float  # delivered in the lowest-shortfall reading
+    binding: list[str]
+    unknown: list[str]
+    consumers: dict[int, float]
+
+
+def _span(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], names: set[str],
+          product: str, down: frozenset[int], substitutions: bool,
+          memos: tuple[_Memo, _Memo, _Memo]) -> _Span:
+    """Demand and deliveries of ``product`` at the midpoints and in the two extreme readings
+    (module docstring); unknown capacities read as nil and as unlimited."""
+    mid, low, high = memos
+    consumers, _ = _consumers(net, names, product, down, mid)
+    demand = sum(consumers.values())
+    lo, binding, unknown = _solve(G, net, ok, product, consumers, 0.0, substitutions, mid)
+    # with no unknown capacity in the region the two readings are one LP
+    hi = _solve(G, net, ok, product, consumers, np.inf, substitutions, mid)[0] \
+        if unknown else lo
+    if low is mid and high is mid:
+        return _Span(demand, demand, demand, lo, min(hi, demand), binding, unknown, consumers)
+    c_low, _ = _consumers(net, names, product, down, low)
+    c_high, _ = _consumers(net, names, product, down, high)
+    most = _solve(G, net, ok, product, c_low, np.inf if unknown else 0.0, substitutions,
+                  low)[0]
+    least = _solve(G, net, ok, product, c_high, 0.0, substitutions, high)[0]
+    d_min, d_max = sum(c_low.values()), sum(c_high.values())
+    return _Span(demand, d_min, d_max, least, min(most, d_min), binding, unknown, consumers)
+
+
 def _row(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], base: SupplyNetwork,
          base_ok: Sequence[bool], down: frozenset[int], names: set[str], product: str,
-         platform: str | None, substitutions: bool, memo: _Memo) -> Shortfall:
+         platform: str | None, substitutions: bool,
+         memos: tuple[_Memo, _Memo, _Memo]) -> Shortfall:
     unit = "units/yr" if _product_unit(G, product) == "each" else "t/yr"
+    memo = memos[0]
     consumers, missing = _consumers(net, names, product, down, memo)
-    base_consumers, _ = _consumers(base, names, product, frozenset(), memo)
     if not consumers:
         why = (f"no consumer of {product} in the chain has a known capacity "
                f"({', '.join(missing)})" if missing else
@@ -473,16 +633,14 @@ def _row(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], base: Suppl
                          baseline_shortfall_max=None, consumers=[], rests_on=[],
                          unknown_capacity=[], sources=[], confidence="illustrative",
                          note=why)
-    demand = sum(consumers.values())
-    lo, binding, unknown = _solve(G, net, ok, product, consumers, 0.0, substitutions, memo)
-    # with no unknown capacity in the region the two readings are one LP
-    hi = _solve(G, net, ok, product, consumers, np.inf, substitutions, memo)[0] \
-        if unknown else lo
-    b_lo, _, b_unknown = _solve(G, base, base_ok, product, base_consumers, 0.0,
-                                substitutions, memo)
-    b_hi = _solve(G, base, base_ok, product, base_consumers, np.inf, substitutions,
-                  memo)[0] if b_unknown else b_lo
-    b_demand = sum(base_consumers.values())
+    span = _span(G, net, ok, names, product, down, substitutions, memos)
+    b_span = _span(G, base, base_ok, names, product, frozenset(), substitutions, memos)
+    binding, unknown = span.binding, span.unknown
+    # the unknown capacities' reading alone (midpoints), for the note and the list
+    lo, hi = _solve(G, net, ok, product, consumers, 0.0, substitutions, memo)[0], (
+        _solve(G, net, ok, product, consumers, np.inf, substitutions, memo)[0]
+        if unknown else None)
+    hi = lo if hi is None else hi
     cons = [net.facilities[i] for i in sorted(consumers)]
     rests = sorted(set(cons) | set(binding))
     sources = sorted({s for f in rests for s in G.nodes[f].get("sources", [])})
@@ -491,12 +649,19 @@ def _row(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], base: Suppl
         note.append(f"consumers without a capacity add no demand: {', '.join(missing)}")
     if unknown and abs(hi - lo) > 1e-6:
         note.append(f"unknown capacity at {', '.join(unknown)} gives the range")
+    if span.demand_max - span.demand_min > 1e-9 or memos[1] is not memo and (
+            abs(span.supply_most - min(hi, span.demand_min)) > 1e-6
+            or abs(span.supply_least - lo) > 1e-6):
+        note.append("ranged capacities or quantities widen the range")
     return Shortfall(
         product=product, platform=platform, unit=unit, computable=True,
-        demand=_r(demand), supply_min=_r(max(0.0, lo)), supply_max=_r(max(0.0, min(hi, demand))),
-        shortfall_min=_r(max(0.0, demand - hi)), shortfall_max=_r(max(0.0, demand - lo)),
-        baseline_shortfall_min=_r(max(0.0, b_demand - b_hi)),
-        baseline_shortfall_max=_r(max(0.0, b_demand - b_lo)),
+        demand=_r(span.demand), demand_min=_r(span.demand_min), demand_max=_r(span.demand_max),
+        supply_min=_r(max(0.0, span.supply_least)),
+        supply_max=_r(max(0.0, span.supply_most)),
+        shortfall_min=_r(max(0.0, span.demand_min - span.supply_most)),
+        shortfall_max=_r(max(0.0, span.demand_max - span.supply_least)),
+        baseline_shortfall_min=_r(max(0.0, b_span.demand_min - b_span.supply_most)),
+        baseline_shortfall_max=_r(max(0.0, b_span.demand_max - b_span.supply_least)),
         consumers=cons, rests_on=rests,
         unknown_capacity=unknown if abs(hi - lo) > 1e-6 else [],
         sources=sources,

@@ -140,6 +140,15 @@ class ContentShare(BaseModel):
     ``kg_per_unit`` reads each ranged quantity at its midpoint; ``kg_per_unit_low`` and
     ``kg_per_unit_high`` read every one at its low or high end, and ``ranges`` lists the
     ranged lines that hold the elements, with the reading each end stands for.
+
+    ``share_low`` / ``share_high`` bound ``share`` over the ranged figures (prices,
+    quantities, supply shares) and, by mass, untraced supply too (``mass_share_low`` /
+    ``mass_share_high``, ``value_share_low`` / ``value_share_high`` give both kinds);
+    ``coverage`` reads the untraced part at the midpoints. With a ``threshold`` (MOFCOM
+    No. 61's 0.1 % on the value share), ``threshold_test`` says ``crosses``, ``clear`` or
+    ``undecided`` (the interval straddles it). ``ranged_figures`` names the figures the
+    value interval rests on; ``bounds_exact`` is false when too many ranged quantities made
+    the mass bounds a two-vertex reading (:mod:`oretrace.queries.sampling`).
     """
 
     product: str
@@ -165,6 +174,14 @@ class ContentShare(BaseModel):
     confidence: Confidence
     sources: list[str]
     notes: list[str]
+    mass_share_low: float | None = None
+    mass_share_high: float | None = None
+    value_share_low: float | None = None
+    value_share_high: float | None = None
+    threshold: float | None = None
+    threshold_test: Literal["crosses", "clear", "undecided"] | None = None
+    ranged_figures: list[str] = []
+    bounds_exact: bool = True
 
 
 # --------------------------------------------------------------------------- content
@@ -617,6 +634,7 @@ def origin_share(
     stages: Iterable[str] | None = None,
     categories: Iterable[str] | None = None,
     engine: Engine = "auto",
+    threshold: float | None = None,
 ) -> ContentShare:
     """Return the share of ``product``'s rare-earth content (or ``element``'s) of ``origin``.
 
@@ -648,6 +666,9 @@ def origin_share(
         on the compiled form, the rest on the upstream facilities (the same answer, see the
         module docstring); ``auto`` (default): compiled on large graphs without
         ``min_confidence``.
+    threshold : float, optional
+        A value-share threshold to test (``0.001``: MOFCOM No. 61's 0.1 %): the answer's
+        ``threshold_test`` is ``crosses``, ``clear`` or ``undecided`` over the ranges.
 
     Returns
     -------
@@ -736,17 +757,57 @@ def origin_share(
     confidence, sources = _evidence(V, target, producers, frozenset(chosen), net.content)
     bounds = _content_bounds(V, target, frozenset(chosen))
     share = mass_share if by == "mass" else value_share
+    ranged = _intervals(V, net, target, producers, chosen, kinds, mass, bounds[2])
+    coverage = None if low is None or high is None else 1.0 - (high - low)
+    if ranged.mass is not None:
+        low, high = ranged.mass.low, ranged.mass.high
+        for r in rows:
+            r.mass_share_low, r.mass_share_high = ranged.mass.elements.get(
+                r.element, (r.mass_share_low, r.mass_share_high))
+    if not ranged.exact:
+        notes.add("too many ranged quantities to try every combination: the mass bounds "
+                  "read them all low and all high (not exact)")
+    share_low, share_high = (low, high) if by == "mass" else (ranged.value_low,
+                                                              ranged.value_high)
+    test = None
+    if threshold is not None:
+        from oretrace.queries.sampling import threshold_test
+
+        test = threshold_test(ranged.value_low, ranged.value_high, threshold)
     return ContentShare(
+        mass_share_low=low, mass_share_high=high, value_share_low=ranged.value_low,
+        value_share_high=ranged.value_high, threshold=threshold, threshold_test=test,
+        ranged_figures=ranged.figures, bounds_exact=ranged.exact,
         product=target, name=G.nodes[target].get("name"),
         origin=origin.name if isinstance(origin, Predicate) else origin, by=by,
         element=None if asked is None else "+".join(asked), as_of=day, share=share,
-        share_low=low if by == "mass" else None, share_high=high if by == "mass" else None,
-        coverage=None if low is None or high is None else 1.0 - (high - low),
+        share_low=share_low, share_high=share_high, coverage=coverage,
         kg_per_unit=total_kg, kg_per_unit_low=bounds[0], kg_per_unit_high=bounds[1],
         ranges=bounds[2], mass_share=mass_share, value_usd=value_usd,
         value_share=value_share, unit_price_usd=None if price is None else float(price),
         elements=rows, makers=sorted(producers), confidence=confidence, sources=sources,
         notes=sorted(notes))
+
+
+class _Ranged(NamedTuple):
+    value_low: float | None
+    value_high: float | None
+    mass: Any  # oretrace.queries.sampling.MassBounds | None
+    figures: list[str]
+    exact: bool
+
+
+def _intervals(V: nx.MultiDiGraph, net: _Network, target: str, producers: list[str],
+               chosen: list[str], kinds: frozenset[str] | None, mass: Mapping[str, _Shares],
+               lines: list[RangedLine]) -> _Ranged:
+    """The value- and mass-share intervals over the ranged figures
+    (:func:`oretrace.queries.sampling.content_intervals`, which argues they are exact)."""
+    from oretrace.queries.sampling import content_intervals  # it imports this module
+
+    got = content_intervals(V, net, target, producers, chosen, kinds, mass,
+                            [(r.product, r.input) for r in lines])
+    return _Ranged(got.value_low, got.value_high, got.mass, got.figures,
+                   got.mass is None or got.mass.exact)
 
 
 def _content_bounds(G: nx.MultiDiGraph, target: str, elements: frozenset[str]

@@ -17,7 +17,9 @@ Each rule's clauses are read on each shipment (:func:`shipment_verdicts`):
 - ``extraterritorial`` — the shipment leaves from outside the origin country, the item is
   in scope, and either the origin-country value share *of the shipped item, as its supplier
   makes it* reaches the threshold (MOFCOM No. 61's 0.1 % test; ``value_share`` carries the
-  figure), or the supplier, or a facility upstream of it, *outside* the origin country runs
+  figure; over the data's ranges the test ``crosses``, is ``clear`` or ``undecided`` — an
+  undecided test still gives the row, its ``threshold_test`` and evidence saying it rests on
+  it), or the supplier, or a facility upstream of it, *outside* the origin country runs
   origin-country technology of the trigger's stages. A Chinese plant running Chinese know-how
   never triggers the technology test: its content is Chinese-origin, read by the value test.
 - ``end-user`` — when every clause it ``requires`` bites on the shipment and an end use is
@@ -69,9 +71,11 @@ from oretrace.queries.content import (
     _mass_shares,
     _Network,
     _value_in,
+    _value_system,
     origin_facilities,
 )
 from oretrace.queries.exposure import resolve_products, supply_graph
+from oretrace.queries.sampling import threshold_test
 from pydantic import BaseModel
 
 __all__ = [
@@ -135,6 +139,9 @@ class ShipmentVerdict(BaseModel):
     applies: bool
     confidence: Confidence
     sources: list[str]
+    threshold_test: str | None = None
+    value_share_low: float | None = None
+    value_share_high: float | None = None
 
     @property
     def link(self) -> tuple[str, str, str]:
@@ -149,6 +156,8 @@ class _Finding:
     confidence: Confidence = Confidence.DOCUMENTED
     sources: list[str] = field(default_factory=list)
     end_use: str | None = None
+    test: str | None = None
+    bounds: tuple[float, float] | None = None
 
 
 class _Context:
@@ -174,6 +183,8 @@ class _Context:
                           dict[str, tuple[str, str, Confidence, list[str]]]] = {}
         self._value: dict[tuple[str, tuple[str, ...], tuple[str, ...]],
                           dict[tuple[str, str], float]] = {}
+        self._nets: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[Any, Any]] = {}
+        self._bounds: dict[tuple[Any, ...], tuple[float, float]] = {}
         self.listed = _listed_companies(self.V)
 
     # -- the network -----------------------------------------------------------------
@@ -226,10 +237,26 @@ class _Context:
                       if f in self.H]
             held = {e for (_, q) in wanted for e in self.holds(q, elements)}
             mass = {e: _mass_shares(net, e) for e in sorted(held)}
+            self._nets[key] = (net, mass)
             self._value[key] = _value_in(net, frozenset(elements),
                                          frozenset(categories) if categories else None,
                                          mass, set(), wanted)
         return self._value[key].get((supplier, product), 0.0) / float(price)
+
+    def value_bounds(self, origin: str, elements: tuple[str, ...], categories: tuple[str, ...],
+                     supplier: str, product: str) -> tuple[float, float]:
+        """The exact interval of :meth:`value_share` over the ranged figures (call that
+        first); :class:`oretrace.queries.sampling.ValueModel` argues the bounds."""
+        from oretrace.queries.sampling import ValueModel
+
+        key = (origin, elements, categories, supplier, product)
+        if key not in self._bounds:
+            net, mass = self._nets[(origin, elements, categories)]
+            system = _value_system(net, frozenset(elements),
+                                   frozenset(categories) if categories else None, mass,
+                                   set(), [(supplier, product)])
+            self._bounds[key] = ValueModel(self.V, system, [supplier], product).bounds()
+        return self._bounds[key]
 
     def weakest_upstream(self, f: str) -> tuple[Confidence, list[str]]:
         """The weakest confidence on ``f``'s needed supply, ``f`` included (one forward sweep
@@ -365,13 +392,23 @@ class _Context:
             elements = trig.elements or rule.scope.elements or tuple(sorted(RARE_EARTHS))
             share = self.value_share(trig.origin, tuple(elements), tuple(rule.scope.categories),
                                      s.supplier, s.product)
-            if share is None or share < trig.threshold:
+            if share is None:
+                return None
+            low, high = self.value_bounds(trig.origin, tuple(elements),
+                                          tuple(rule.scope.categories), s.supplier, s.product)
+            test = threshold_test(low, high, trig.threshold)
+            if test == "clear":
                 return None
             level, cited = self.weakest_upstream(s.supplier)
             price = float(self.V.nodes[s.product]["unit_price_usd"])
+            spread = (f", {low * 100:.3g}–{high * 100:.3g} % over the data's ranges"
+                      if high - low > 1e-12 else "")
+            word = ("≥" if test == "crosses" else
+                    "undecided: the range straddles")
             return _Finding(f"{trig.origin}-origin value share of {s.product} from {s.supplier} "
-                            f"{share * 100:.3g} % ≥ {trig.threshold * 100:.3g} % "
-                            f"({share * price:,.2f} $ of {price:,.2f} $)", share, level, cited)
+                            f"{share * 100:.3g} %{spread} {word} {trig.threshold * 100:.3g} % "
+                            f"({share * price:,.2f} $ of {price:,.2f} $)", share, level, cited,
+                            test=test, bounds=(low, high))
         hit = self.tainted(trig.origin, tuple(trig.stages)).get(s.supplier)
         if hit is None:
             return None
@@ -449,11 +486,15 @@ def _verdicts_on(ctx: _Context, rule: Rule, s: Shipment, times: dict[str, RuleTi
             use = ctx.end_use(c, s)
             if use is not None:
                 parts = [found[r] for r in c.requires]
+                tests = [p for p in parts if p.test is not None]
                 found[c.id] = _Finding(
                     f"end use {use}; " + "; ".join(p.evidence for p in parts),
                     next((p.value_share for p in parts if p.value_share is not None), None),
                     weakest([p.confidence for p in parts]),
-                    sorted({x for p in parts for x in p.sources}), use)
+                    sorted({x for p in parts for x in p.sources}), use,
+                    next((p.test for p in tests if p.test == "undecided"),
+                         tests[0].test if tests else None),
+                    tests[0].bounds if tests else None)
     biting = [by_id[cid] for cid in found if by_id[cid].verdict in _SEVERITY]
     if not biting:
         return None
@@ -466,6 +507,9 @@ def _verdicts_on(ctx: _Context, rule: Rule, s: Shipment, times: dict[str, RuleTi
         clause=top.id, kind=top.kind, verdict=top.verdict,
         end_use=finding.end_use or ", ".join(s.end_uses), evidence=finding.evidence,
         value_share=finding.value_share, status=_status(time), applies=time.applies,
+        threshold_test=finding.test,
+        value_share_low=None if finding.bounds is None else finding.bounds[0],
+        value_share_high=None if finding.bounds is None else finding.bounds[1],
         confidence=weakest([rule.confidence, time.confidence, finding.confidence,
                             s.confidence]),
         sources=sorted(set(rule.sources) | set(time.sources) | set(finding.sources)
