@@ -4,10 +4,11 @@ A scenario (failures, a policy, substitutions; :mod:`oretrace.queries.feasibilit
 platforms off at ``as_of``. :func:`find_restore` walks the dates at which the data changes
 after ``as_of`` (:func:`change_dates`: facilities coming online or closing, supply and
 ownership links starting or ending, rule events) up to ``until`` and re-evaluates the same
-scenario on each: the first date at which a lost platform is supplied again is its
-*restore date*, with what brings it back — the facilities and links on its now-supplied
-chain that were absent (or denied) on the date before, and the rule events that lifted a
-denial. The data does not change between two such dates, so none is skipped.
+scenario on each, building the network once per date for every platform. The first date
+at which a lost platform is supplied again is its *restore date* (a later loss is not
+searched), with what brings it back: the facilities and links on its now-supplied chain
+that were absent (or denied) on the date before, and the rule events that lifted a denial.
+The data does not change between two such dates, so none is skipped.
 
 When nothing restores a platform by ``until``, the answer names its *missing inputs*: the
 products of its bill of materials that no facility outside the failed set makes at any
@@ -75,8 +76,12 @@ _DAY = dt.timedelta(days=1)
 
 
 class MissingInput(BaseModel):
-    """A product the platform needs that no facility outside the failed set makes, on any
-    date searched."""
+    """A product the platform needs that no facility outside the failed set makes.
+
+    ``makers`` are every facility of the data making it, ``later_makers`` those outside the
+    failed set that come into service only after the date searched to; ``sentence`` says
+    it in words, with each maker and why it does not count.
+    """
 
     product: str
     makers: list[str]
@@ -133,11 +138,20 @@ def _rule_dates(rule: Rule) -> set[dt.date]:
 def change_dates(G: nx.MultiDiGraph) -> list[dt.date]:
     """Return, sorted, the dates on which the data of ``G`` changes.
 
-    Every date attribute of a facility, company or edge (``online_from``, ``online_until``,
-    a supply or ownership link's ``start`` and ``end``, a dated technology use), and each
-    rule's ``effective``, ``until``, clause windows, status events, the day after a
-    suspension's or a waiver's last day and the day after ``known_until`` (when its status
-    becomes assumed). Between two of these dates every query answers the same.
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The graph (not mutated).
+
+    Returns
+    -------
+    list of datetime.date
+        Every date attribute of a facility, company or edge (``online_from``,
+        ``online_until``, a supply or ownership link's ``start`` and ``end``, a dated
+        technology use), and each rule's ``effective``, ``until``, clause windows, status
+        events, the day after a suspension's or a waiver's last day and the day after
+        ``known_until`` (when its status becomes assumed). Between two of these dates every
+        query answers the same.
 
     Examples
     --------
@@ -320,9 +334,9 @@ def _brought_back(G: nx.MultiDiGraph, rules: dict[str, Rule], prev: _State, cur:
 
 def _chain_products(G: nx.MultiDiGraph, platform: str, substitutions: bool
                     ) -> tuple[set[str], dict[str, set[str]]]:
-    """The products of ``platform``'s bill of materials, all tiers, and for each the inputs
-    that may stand in for it (``substitute_for`` lines, only with ``substitutions``)."""
-    seen: set[str] = set()
+    """The platform and the products of its bill of materials, all tiers, and for each the
+    inputs that may stand in for it (``substitute_for`` lines, only with ``substitutions``)."""
+    seen: set[str] = {platform}
     alternatives: dict[str, set[str]] = {}
     stack = [platform]
     while stack:
@@ -516,8 +530,10 @@ def find_restore(
     as_of: str | dt.date | None = None,
     until: str | dt.date | None = None,
 ) -> list[Restoration]:
-    """Return, for each platform a scenario cuts off on ``as_of``, the first later date at
-    which the data's dated changes supply it again, or the inputs nobody else makes.
+    """Return when each platform a scenario cuts off is supplied again, and what does it.
+
+    For each platform the scenario cuts off on ``as_of``: the first later date on which the
+    data's dated changes supply it again, or the inputs nobody outside the failed set makes.
 
     Parameters
     ----------
@@ -526,11 +542,17 @@ def find_restore(
     platforms : str or iterable of str, optional
         Only these platforms (default: all). A platform is *lost* when the scenario leaves it
         unsupplied on ``as_of`` while nothing failed would supply it; the others get no row.
-    fail, policy, substitutions
-        The scenario, as :func:`oretrace.queries.feasibility.simulate` reads them.
-    as_of : date or ISO string, optional
-        The date the platforms are lost (default today).
-    until : date or ISO string, optional
+    fail : iterable of str
+        What fails: ``ID``/``facility:ID``, ``company:ID``, ``country:CC``.
+    policy : str or Policy, optional
+        A rule of the data applied as failed links, e.g. ``"cn-denies-military"``
+        (:data:`oretrace.queries.feasibility.POLICIES`), re-read on every date.
+    substitutions : bool
+        Let substitute inputs meet a need (a missing input with a substitute made outside
+        the failed set is then not missing).
+    as_of : datetime.date or str, optional
+        The date the platforms are lost (default today; ISO ``YYYY-MM-DD``).
+    until : datetime.date or str, optional
         The last date searched (inclusive). Default: the last date on which the data
         changes (:func:`change_dates`), so every dated change in the data is walked, or
         ``as_of`` when nothing changes after it.

@@ -126,6 +126,11 @@ def test_an_input_made_only_by_failed_facilities_is_reported_missing(
     assert result["missile"].restored_on == D("2027-06-01")
 
 
+def test_a_failed_assembly_makes_the_platform_itself_missing(timed: nx.MultiDiGraph) -> None:
+    [sub] = find_restore(timed, fail=["asm-sub"], as_of="2027-01-01")
+    assert sub.restored_on is None and [m.product for m in sub.missing_inputs] == ["sub"]
+
+
 def test_no_platform_lost_gives_no_row(timed: nx.MultiDiGraph) -> None:
     assert find_restore(timed, fail=["country:CN"], as_of="2028-06-01") == []
     assert find_restore(timed, as_of="2027-01-01") == []

@@ -95,9 +95,12 @@ def register(app: typer.Typer) -> None:
                  f"{'; substitutions allowed' if substitutions else ''}): supplied again by "
                  f"{results[0].until}?")
         rows = _rows(results)
-        if out is Format.TABLE:
+        if out is Format.TABLE:  # sources are in CSV and JSON; empty columns say nothing
+            empty = [k for k in ("brought back by", "missing inputs")
+                     if not any(row[k] for row in rows)]
             for row in rows:
-                del row["sources"]  # in CSV and JSON; too long for a table
+                for key in ("sources", *empty):
+                    del row[key]
         emit(rows, out, title=title)
         if out is Format.TABLE:
             _explain(results)
