@@ -234,6 +234,19 @@ def _is_opaque(G: nx.MultiDiGraph, product: str, memo: dict[str, bool]) -> bool:
 def element_content(G: nx.MultiDiGraph, product: str) -> dict[str, float]:
     """Return the kilograms of each element in one unit of ``product``.
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    product : str
+        The product id.
+
+    Returns
+    -------
+    dict of str to float
+        Element symbol to kilograms per unit of the product (per kg for a product counted in
+        kg), every element held, rare earth or not; empty when none is known.
+
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
@@ -253,7 +266,27 @@ def find_element_content(
 ) -> pd.DataFrame:
     """Return kilograms of each element per unit of each platform (or of ``products``).
 
-    Columns ``product``, ``name``, ``element``, ``kg_per_unit``; one row per element held.
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    products : str or iterable of str, optional
+        The products (default every platform).
+    rare_earths_only : bool
+        Keep the rare earths only (:data:`RARE_EARTHS`; default ``True``).
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop bill-of-materials lines weaker than this level first (default: keep all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``product``, ``name``, ``element`` and ``kg_per_unit``; one row per element
+        held, products in the order asked, elements alphabetically.
+
+    Raises
+    ------
+    UnknownNodeError
+        When a product id names no product; the message lists close matches.
 
     Examples
     --------
@@ -276,6 +309,23 @@ def find_element_content(
 def origin_facilities(G: nx.MultiDiGraph, origin: str | Predicate = "CN", *,
                       stages: Iterable[str] | None = None) -> set[str]:
     """Return the facilities whose output is of ``origin`` (see the module docstring).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    origin : str or Predicate
+        An ISO country code (default ``"CN"``), or a predicate selecting the origin
+        facilities itself (``stages`` is then ignored).
+    stages : iterable of str, optional
+        The stages at which a facility in ``origin`` makes origin items (default
+        :data:`ORIGIN_STAGES`).
+
+    Returns
+    -------
+    set of str
+        The ids of the origin facilities, at any date (pass a view from
+        :func:`oretrace.at` for one date).
 
     Examples
     --------
