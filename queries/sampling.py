@@ -24,14 +24,17 @@ minimum mirrors it. Both are exact: every figure takes one value in each. A by-p
 valued through its maker's mass share (scrap) is read at the midpoints.
 
 **Mass-share interval** (:func:`mass_share_bounds`). ``share_low`` counts untraced supply as
-not of origin and ``share_high`` as of origin (:mod:`oretrace.queries.content`). Both fall as
-a supply share rises from its low end? No: ``low = Σ sᵤ xᵤ`` rises with ``sᵤ``, so its minimum
-takes every share at its low end, and ``high = Σ sᵤ xᵤ + (1 − Σ sᵤ)`` has slope
-``xᵤ − 1 ≤ 0``, so its maximum takes every share at its low end too. Quantities weigh the
-inputs of each facility and the elements of the product (a ratio of two functions affine in
-each quantity, so monotone in each), so the extremes are at a vertex of the ranged lines
-holding the elements: all vertices are tried (at most ``2**MAX_VERTICES``; beyond, the
-bounds are read at the all-low and all-high vertices and a note says they are not exact).
+not of origin and ``share_high`` as of origin (:mod:`oretrace.queries.content`). Here a supply
+share is a fraction of the buyer's need, so the shares of one input add up to at most 1:
+over ``{lo ≤ s ≤ hi, Σ s ≤ 1}``, ``low = Σ sᵤ xᵤ`` rises with each ``sᵤ`` (``xᵤ ≥ 0``) and
+``high = Σ sᵤ xᵤ + (1 − Σ sᵤ)`` has slope ``xᵤ − 1 ≤ 0``, so both extremes take every share
+at its low end, upstream bounds feeding downstream ones with non-negative weights; and the
+normalised share ``Σ sᵤ xᵤ / Σ sᵤ`` lies between them at every such point. Quantities weigh
+the inputs of each facility and the elements of the product (a ratio of two functions
+affine in each quantity, so monotone in each), so the extremes are at a vertex of the ranged
+lines holding the elements: all vertices are tried (at most ``2**MAX_VERTICES``; beyond,
+the bounds are read at the all-low and all-high vertices and a note says they are not
+exact). (The value share reads shares as weights, normalised: the box, without ``Σ ≤ 1``.)
 
 **Sampling** (:func:`sample_content`, :func:`sample_shortfall`): each figure is drawn
 uniformly within its range (the data gives no other distribution), from a stream seeded by
@@ -290,9 +293,13 @@ class ValueModel:
         def v(spec: _Spec) -> Any:
             return theta[:, int(spec[1])] if spec[0] == "fig" else spec[1]
 
-        totals = {g: sum(v(s) for _, s in members) for g, members in self.groups.items()}
-        shares = {(g, j): v(s) / totals[g] for g, members in self.groups.items()
-                  for j, s in members}
+        shares: dict[tuple[tuple[str, str], int], Any] = {}
+        for g, members in self.groups.items():
+            total = sum((v(s) for _, s in members), np.zeros(theta.shape[0]))
+            nil = total <= 0  # every share at 0 (an end, never a draw): split evenly
+            for j, s in members:
+                shares[(g, j)] = np.where(nil, 1.0 / len(members),
+                                          v(s) / np.where(nil, 1.0, total))
         x: dict[int, Any] = {}
         for _ in range(10_000 if self.cyclic else 1):
             change = 0.0
@@ -461,7 +468,8 @@ def mass_share_bounds(V: nx.MultiDiGraph, target: str, producers: Sequence[str],
     >>> mass_share_bounds(G, "magnet", ["jp-mag"], {"cn-sep"}, ["Nd"], []) is None
     True
     """
-    shares = _share_figures(V)
+    U = _upstream(V, producers)
+    shares = _share_figures(U)
     qty: list[Figure] = []
     for product, inp in lines:
         keys = [("edge", product, inp, k, "qty") for _, w, k, d in
@@ -477,7 +485,7 @@ def mass_share_bounds(V: nx.MultiDiGraph, target: str, producers: Sequence[str],
     low: float | None = None
     high: float | None = None
     per: dict[str, tuple[float, float]] = {}
-    H = with_figures(_upstream(V, producers), shares)  # our copy: set in place below
+    H = with_figures(U, shares)  # our copy: set in place below
     for vertex in vertices:
         for f, end in zip(qty, vertex, strict=True):
             H.edges[f.key[1], f.key[2], f.key[3]]["qty"] = (f.low, f.high)[end]

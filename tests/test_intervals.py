@@ -1,0 +1,253 @@
+"""Interval answers from ranged figures (DESIGN §7), each worked by hand in its docstring.
+
+The value-share network is DESIGN §3's worked example, drawn::
+
+    cn-sep (CN) --nd-ox 0.4--> jp-mag (JP) --magnet--> us-asm (US) : jet (50 M$)
+    au-sep (AU) --nd-ox 0.6-->   |   magnet 100 $/kg = 0.30 kg nd-ox (70 $/kg)
+    cn-sep (CN) --dy-ox 1.0-->   |                   + 0.06 kg dy-ox (300 $/kg)
+                                 jet = 8 kg magnet
+
+    0.30·0.4·70 + 0.06·1·300 = 8.4 + 18 = 26.4 $ per kg of magnet: 26.4 %.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pytest
+from oretrace.graphmodel import Records, build_graph
+from oretrace.graphmodel.schema import BomLine, Facility, Product, Source, Supply
+from oretrace.loaders import load_dataset
+from oretrace.queries.capacity import find_shortfall
+from oretrace.queries.content import origin_share
+from oretrace.queries.sampling import threshold_test, value_model, value_share_bounds
+from oretrace.queries.shipments import shipment_verdicts
+
+DATA = Path(__file__).parent / "data"
+CITE = {"sources": ["hand"], "confidence": "documented"}
+DAY = "2026-01-01"
+
+
+def approx(x: float) -> Any:
+    return pytest.approx(x, rel=1e-9, abs=1e-12)
+
+
+def example(dy_price: str = "300", magnet_price: str = "100", cn_nd: str = "0.4",
+            au_nd: str = "0.6", jet_qty: str = "8", jet_price: str = "50e6") -> nx.MultiDiGraph:
+    """The worked example, any figure given as a ``lo..hi`` cell."""
+    def P(id: str, category: str, elements: str, price: str, unit: str = "kg") -> Product:
+        return Product.model_validate({"id": id, "name": id, "category": category,
+                                       "elements": elements, "unit": unit,
+                                       "unit_price_usd": price, **CITE})
+
+    def B(product: str, input: str, qty: str) -> BomLine:
+        return BomLine.model_validate({"product": product, "input": input, "qty": qty, **CITE})
+
+    def F(id: str, country: str, stage: str, products: str) -> Facility:
+        return Facility(id=id, name=id, country=country, stage=stage, products=products, **CITE)
+
+    def S(supplier: str, buyer: str, product: str, share: str) -> Supply:
+        return Supply.model_validate({"supplier": supplier, "buyer": buyer, "product": product,
+                                      "share": share, **CITE})
+
+    return build_graph(Records(
+        sources=[Source(id="hand", title="Hand-drawn")],
+        products=[P("nd-ox", "oxide", "Nd=0.857", "70"), P("dy-ox", "oxide", "Dy=0.871", dy_price),
+                  P("magnet", "magnet", "", magnet_price),
+                  P("jet", "platform", "", jet_price, unit="each")],
+        bom=[B("magnet", "nd-ox", "0.30"), B("magnet", "dy-ox", "0.06"), B("jet", "magnet", jet_qty)],
+        facilities=[F("cn-sep", "CN", "separation", "nd-ox;dy-ox"),
+                    F("au-sep", "AU", "separation", "nd-ox"), F("jp-mag", "JP", "magnet", "magnet"),
+                    F("us-asm", "US", "assembly", "jet")],
+        supplies=[S("cn-sep", "jp-mag", "nd-ox", cn_nd), S("au-sep", "jp-mag", "nd-ox", au_nd),
+                  S("cn-sep", "jp-mag", "dy-ox", "1"), S("jp-mag", "us-asm", "magnet", "1")]))
+
+
+# --------------------------------------------------------------------------- value share
+
+
+def test_no_range_gives_a_degenerate_interval() -> None:
+    r = origin_share(example(), "magnet", by="value", as_of=DAY)
+    assert (r.share_low, r.share, r.share_high) == (approx(0.264),) * 3
+    assert r.ranged_figures == []
+
+
+def test_ranged_item_price_moves_the_value_share_with_it() -> None:
+    """Dy oxide 250..350 $/kg (midpoint 300): 8.4 + 0.06·250 = 23.4 $ to 8.4 + 0.06·350
+    = 29.4 $ per 100 $ magnet: 23.4 % .. 29.4 %, 26.4 % at the midpoint."""
+    r = origin_share(example(dy_price="250..350"), "magnet", by="value", as_of=DAY)
+    assert r.share == approx(0.264)
+    assert (r.share_low, r.share_high) == (approx(0.234), approx(0.294))
+    assert (r.value_share_low, r.value_share_high) == (approx(0.234), approx(0.294))
+    assert r.ranged_figures == ["dy-ox.unit_price_usd"]
+
+
+def test_ranged_price_of_the_product_itself_divides() -> None:
+    """Magnet 80..120 $/kg: 26.4 / 120 = 22 % to 26.4 / 80 = 33 %."""
+    r = origin_share(example(magnet_price="80..120"), "magnet", by="value", as_of=DAY)
+    assert (r.share_low, r.share_high) == (approx(0.22), approx(0.33))
+
+
+def test_ranged_supply_share_is_normalised_over_its_suppliers() -> None:
+    """CN Nd oxide share 0.2..0.6 beside AU's 0.6: the Chinese fraction s/(s+0.6) runs from
+    0.25 to 0.5, so the Nd part 0.30·70·s/(s+0.6) from 5.25 $ to 10.5 $; with the Dy
+    oxide's 18 $: 23.25 % .. 28.5 %."""
+    r = origin_share(example(cn_nd="0.2..0.6"), "magnet", by="value", as_of=DAY)
+    assert (r.share_low, r.share_high) == (approx(0.2325), approx(0.285))
+
+
+def test_two_ranged_shares_take_opposite_ends() -> None:
+    """CN 0.2..0.6 and AU 0.4..0.8: the Chinese fraction is highest at CN 0.6, AU 0.4
+    (0.6/1.0) and lowest at CN 0.2, AU 0.8 (0.2/1.0): Nd part 0.30·70·0.6 = 12.6 $ and
+    0.30·70·0.2 = 4.2 $; with 18 $ of Dy oxide: 22.2 % .. 30.6 %."""
+    r = origin_share(example(cn_nd="0.2..0.6", au_nd="0.4..0.8"), "magnet", by="value",
+                     as_of=DAY)
+    assert (r.share_low, r.share_high) == (approx(0.222), approx(0.306))
+
+
+def test_platform_interval_from_quantity_and_price() -> None:
+    """The jet holds 6..10 kg of magnet and costs 40..60 M$: 26.4 $ × 6 = 158.4 $ of
+    60 M$ = 2.64e-6, to 26.4 $ × 10 = 264 $ of 40 M$ = 6.6e-6."""
+    r = origin_share(example(jet_qty="6..10", jet_price="40e6..60e6"), "jet", by="value",
+                     as_of=DAY)
+    assert r.share == approx(211.2 / 50e6)
+    assert (r.share_low, r.share_high) == (approx(158.4 / 60e6), approx(264 / 40e6))
+
+
+@pytest.mark.parametrize(("threshold", "expected"), [
+    (2e-6, "crosses"), (5e-6, "undecided"), (1e-5, "clear")])
+def test_threshold_test_on_the_interval(threshold: float, expected: str) -> None:
+    """The jet's interval 2.64e-6 .. 6.6e-6 against three lines."""
+    r = origin_share(example(jet_qty="6..10", jet_price="40e6..60e6"), "jet", by="value",
+                     as_of=DAY, threshold=threshold)
+    assert r.threshold_test == expected
+
+
+def test_threshold_test_words() -> None:
+    assert threshold_test(0.001, 0.002, 0.001) == "crosses"  # reaching the line counts
+    assert threshold_test(0.0, 0.000999, 0.001) == "clear"
+    assert threshold_test(0.0005, 0.001, 0.001) == "undecided"
+    assert threshold_test(None, None, 0.001) is None
+
+
+def test_bounds_equal_brute_force_over_every_vertex(bundled: nx.MultiDiGraph) -> None:
+    """Oracle: the value share is monotone in each figure, so its extremes over the box are
+    among the 2**k vertices; evaluate them all and compare with the exact bounds of the
+    F-35. (A vertex with every share of a group at 0 reads an even split, a limit point
+    of the box.)"""
+    m = value_model(bundled, "F-35", as_of="2026-06-01")
+    lo = np.array([f.low for f in m.figures])
+    hi = np.array([f.high for f in m.figures])
+    corners = np.array(list(itertools.product([0.0, 1.0], repeat=len(lo))))
+    values = m.evaluate(lo + corners * (hi - lo))
+    low, high = value_share_bounds(bundled, "F-35", as_of="2026-06-01")
+    assert len(m.figures) >= 3
+    assert low == pytest.approx(values.min(), rel=1e-9)
+    assert high == pytest.approx(values.max(), rel=1e-9)
+
+
+def test_midpoint_model_equals_the_point_answer(bundled: nx.MultiDiGraph) -> None:
+    priced = [p for p, d in bundled.nodes(data=True)
+              if d.get("category") == "platform" and d.get("unit_price_usd")]
+    assert "F-35" in priced
+    for platform in priced:
+        m = value_model(bundled, platform, as_of="2026-06-01")
+        point = origin_share(bundled, platform, by="value", as_of="2026-06-01").share
+        assert float(m.evaluate(m.midpoints())[0]) == pytest.approx(point, rel=1e-9)
+
+
+# --------------------------------------------------------------------------- mass share
+
+
+def test_mass_bounds_read_ranged_shares_at_their_low_end() -> None:
+    """By mass, Nd: CN 0.2..0.6 beside AU 0.6. Shares of one need add up to at most 1, so
+    CN ≤ 0.4. Lowest: CN 0.2 of origin, AU 0.6 not, 0.2 untraced read as not: 0.2.
+    Highest: CN 0.2, 0.2 untraced read as of origin: 0.4 (= CN at its feasible top 0.4).
+    Dy: all Chinese, 1. The magnet: (0.2571·[0.2, 0.4] + 0.05226) / 0.30936."""
+    r = origin_share(example(cn_nd="0.2..0.6"), "magnet", as_of=DAY)
+    nd = {e.element: e for e in r.elements}["Nd"]
+    assert (nd.mass_share_low, nd.mass_share_high) == (approx(0.2), approx(0.4))
+    total = 0.2571 + 0.05226
+    assert r.share_low == approx((0.2571 * 0.2 + 0.05226) / total)
+    assert r.share_high == approx((0.2571 * 0.4 + 0.05226) / total)
+    assert r.coverage == approx(1.0)  # at the midpoints 0.4 + 0.6 covers the need
+
+
+# --------------------------------------------------------------------------- shipments
+
+
+def _compliance(tmp_path: Path, share: str) -> nx.MultiDiGraph:
+    target = tmp_path / "compliance"
+    shutil.copytree(DATA / "compliance_mini", target)
+    path = target / "supplies.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [line.replace("cn-sep,jp-mag,oxide,0.6,", f"cn-sep,jp-mag,oxide,{share},")
+             for line in lines]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_dataset(target)
+
+
+@pytest.mark.parametrize(("share", "test", "low", "high"), [
+    # CN 0..0.6 beside US 0.4 (from 2027): the Chinese fraction of the magnet's oxide runs
+    # from 0 to 0.6; value 0.312 kg · 70 $ · [0, 0.6] = 0 .. 13.104 $ of a 100 $ magnet:
+    # 0 % .. 13.1 % straddles 0.1 %.
+    ("0..0.6", "undecided", 0.0, 0.13104),
+    # CN 0.3..0.6: fraction 0.3/0.7 .. 0.6/1.0: 9.36 % .. 13.1 %, all above 0.1 %.
+    ("0.3..0.6", "crosses", 0.312 * 70 * 0.3 / 0.7 / 100, 0.13104),
+])
+def test_value_test_on_a_shipment_reports_its_interval(
+        tmp_path: Path, share: str, test: str, low: float, high: float) -> None:
+    G = _compliance(tmp_path, share)
+    rows = [r for r in shipment_verdicts(G, "missile", as_of="2027-06-01", rules="NO61")
+            if r.supplier == "jp-mag"]
+    assert rows, "the magnet shipment JP → US is tested"
+    for r in rows:
+        assert r.threshold_test == test
+        assert (r.value_share_low, r.value_share_high) == (approx(low), approx(high))
+        assert ("undecided" in r.evidence) == (test == "undecided")
+
+
+# --------------------------------------------------------------------------- shortfall
+
+
+def _andor(tmp_path: Path, **capacity: str) -> nx.MultiDiGraph:
+    target = tmp_path / "andor"
+    shutil.copytree(DATA / "choke_andor", target)
+    path = target / "facilities.csv"
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = line.split(",")
+        if cells[0] in capacity:
+            cells[6] = capacity[cells[0]]
+        out.append(",".join(cells))
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return load_dataset(target)
+
+
+def test_shortfall_ends_from_a_ranged_supplier_capacity(tmp_path: Path) -> None:
+    """choke_andor without China (tests/test_capacity.py): sep-au and ref-dy need
+    40·10 + 8·50 = 800 t ore; mine-au makes 250..350 (midpoint 300): shortfall 450 .. 550
+    (500 at the midpoint). nd-oxide: sep-au gets ore for 250/10 .. 350/10 = 25 .. 35 t of
+    the 60 t mag-jp needs: shortfall 25 .. 35."""
+    G = _andor(tmp_path, **{"mine-au": "250..350"})
+    rows = {r.product: r for r in find_shortfall(G, fail=["country:CN"], per_platform=False)}
+    ore, nd = rows["ore"], rows["nd-oxide"]
+    assert ore.demand == 800
+    assert (ore.shortfall_min, ore.shortfall_max) == (450, 550)
+    assert (nd.shortfall_min, nd.shortfall_max) == (25, 35)
+
+
+def test_shortfall_ends_from_a_ranged_consumer_capacity(tmp_path: Path) -> None:
+    """mag-jp 150..250 t/yr (midpoint 200) needs 0.3 t nd-oxide per t: 45 .. 75 t; sep-au
+    delivers 30 (ore for 300/10): shortfall 45 − 30 = 15 .. 75 − 30 = 45 (30 at the
+    midpoint, demand 60)."""
+    G = _andor(tmp_path, **{"mag-jp": "150..250"})
+    nd = {r.product: r for r in find_shortfall(G, fail=["country:CN"],
+                                               per_platform=False)}["nd-oxide"]
+    assert (nd.demand, nd.demand_min, nd.demand_max) == (60, 45, 75)
+    assert (nd.shortfall_min, nd.shortfall_max) == (15, 45)
