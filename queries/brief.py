@@ -109,6 +109,7 @@ class Restore(BaseModel):
     missing_inputs: list[str] = []
     confidence: Confidence | None = None
     assumed: bool = False
+    assumed_rules: list[str] = []
 
 
 class PlatformLine(BaseModel):
@@ -207,13 +208,14 @@ def _rules(G: nx.MultiDiGraph) -> dict[str, Rule]:
 
 
 def _assumed_rules(G: nx.MultiDiGraph, rules: dict[str, Rule], day: dt.date,
-                   rows_per_rule: dict[str, int]) -> list[AssumedRule]:
+                   rows_per_rule: dict[str, int], later: set[str]) -> list[AssumedRule]:
+    """The rules assumed at ``day``, and those (``later``) an answer reads at a later date."""
     out = []
     for rid, rule in rules.items():
-        if not rule_time(rule, day).assumed:
+        if not rule_time(rule, day).assumed and rid not in later:
             continue
-        lapsed = [s for s in suspensions(rule) if s.end is not None and s.end < day]
-        last = max(lapsed, key=lambda s: s.end or day) if lapsed else None
+        ended = [s for s in suspensions(rule) if s.end is not None]
+        last = max(ended, key=lambda s: s.end or day) if ended else None
         by = last.by if last is not None else None
         number = re.search(r"\d+", by or "")
         by_name = (_short(str(G.nodes[by].get("instrument", by))) if by in G
@@ -226,14 +228,17 @@ def _assumed_rules(G: nx.MultiDiGraph, rules: dict[str, Rule], day: dt.date,
     return out
 
 
-def _assumption(assumed: Sequence[AssumedRule]) -> str | None:
+def _assumption(assumed: Sequence[AssumedRule], day: dt.date) -> str | None:
     """The sentence naming the assumption, the rule most shipments rest on first."""
     if not assumed:
         return None
 
     def lapse(a: AssumedRule) -> str:
-        return (f"{a.suspended_by}'s suspension lapsed on {a.lapsed_on}"
-                if a.suspended_by and a.lapsed_on else "its recorded status ended")
+        if not (a.suspended_by and a.lapsed_on):
+            return "its recorded status ended"
+        if a.lapsed_on < day:
+            return f"{a.suspended_by}'s suspension lapsed on {a.lapsed_on}"
+        return f"{a.suspended_by}'s suspension ends on {a.lapsed_on} (for the dates after it)"
 
     def named(a: AssumedRule) -> str:
         return a.instrument + (f" ({', '.join(a.clauses)})" if a.clauses else "")
@@ -292,7 +297,9 @@ def _restorations(G: nx.MultiDiGraph, day: dt.date, lost: list[str]) -> dict[str
                                 brought_back_by=[e.node for e in r.brought_back_by],
                                 missing_inputs=[m.product for m in r.missing_inputs],
                                 confidence=Confidence(r.confidence),
-                                assumed=r.rests_on_assumption) for r in rows}
+                                assumed=r.rests_on_assumption,
+                                assumed_rules=sorted({a.split(" ", 1)[0]
+                                                      for a in r.assumptions})) for r in rows}
 
 
 def _lost_claim(G: nx.MultiDiGraph, status: PlatformStatus, assumed_rule: bool
@@ -479,8 +486,11 @@ def brief_facts(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
         d.rule in rules and rule_time(rules[d.rule], day).assumed for d in report.denied_links)
     today = _supply_confidence(G, day, chosen, frozenset())
     under = _supply_confidence(G, day, chosen, denied)
+    # China's rules: those whose export or re-export clauses read China as the origin (as the
+    # policy reads them, oretrace.queries.feasibility).
     chinese = {rid for rid, r in rules.items()
-               if "CN" in r.scope.exporting_countries or "China" in r.authority}
+               if any(c.trigger.origin == "CN" for c in r.clauses
+                      if c.kind in ("export", "extraterritorial"))}
     trivial = _trivial(G, day, chosen)
     facility_rows = _chokepoint_rows(G, day, chosen, "facility", trivial)
     country_rows = _chokepoint_rows(G, day, chosen, "country", trivial)
@@ -520,11 +530,12 @@ def brief_facts(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
                                or line["procurement_assumed"]
                                or (back is not None and back.assumed))
         lines.append(PlatformLine(**line))
-    assumed = _assumed_rules(G, rules, day, {k: len(v) for k, v in per_rule.items()})
+    later = {rid for r in restored.values() for rid in r.assumed_rules}
+    assumed = _assumed_rules(G, rules, day, {k: len(v) for k, v in per_rule.items()}, later)
     rows = per_rule.get("", set())  # every (shipment, verdict) row of the portfolio
     return BriefFacts(
         as_of=day, dataset=str(G.graph.get("dataset") or G.name or "dataset"), policy=POLICY,
-        policy_in_force=bool(report and report.in_force), assumption=_assumption(assumed),
+        policy_in_force=bool(report and report.in_force), assumption=_assumption(assumed, day),
         assumed_rules=assumed, platforms=lines,
         licence_total=len({r[:4] for r in rows}),
         denied_total=len({r[:4] for r in rows if r[4]}),
