@@ -250,14 +250,14 @@ def _evaluate(G: nx.MultiDiGraph, day: dt.date, rules: dict[str, Rule], *, fail:
                                            substitutions=substitutions)
     ok = supplied_mask(net, failed)
     supplied = frozenset(p for p, idx in net.assemblies.items() if any(ok[i] for i in idx))
-    free = supplied
-    if report is not None and report.denied_links:
+    assumed = _assumed(rules, report, day)
+    free = supplied  # read only where a clause assumed in force denies links
+    if report is not None and report.denied_links and any(a.applies for a in assumed):
         plain = supply_network(G, as_of=day, substitutions=substitutions)
         ok0 = supplied_mask(plain, (plain.index[f] for f in (net.facilities[i] for i in failed)))
         free = frozenset(p for p, idx in plain.assemblies.items() if any(ok0[i] for i in idx))
     return _State(day=day, net=net, failed=failed, report=report, ok=ok, supplied=supplied,
-                  free=free, denied=_export_denials(rules, report),
-                  assumed=_assumed(rules, report, day))
+                  free=free, denied=_export_denials(rules, report), assumed=assumed)
 
 
 # --------------------------------------------------------------------------- what brought it back
@@ -332,22 +332,32 @@ def _brought_back(G: nx.MultiDiGraph, rules: dict[str, Rule], prev: _State, cur:
 # --------------------------------------------------------------------------- missing inputs
 
 
+@dataclass(frozen=True)
+class _Search:
+    """One question and the dates walked: what every platform's answer reads."""
+
+    G: nx.MultiDiGraph
+    rules: dict[str, Rule]
+    specs: list[str]
+    policy: str | None
+    substitutions: bool
+    failed: set[str]  # facility ids the specs fail
+    horizon: dt.date
+    after: list[dt.date]  # change dates after the horizon
+    states: list[_State]
+
+
 def _chain_products(G: nx.MultiDiGraph, platform: str, substitutions: bool
                     ) -> tuple[set[str], dict[str, set[str]]]:
     """The platform and the products of its bill of materials, all tiers, and for each the
     inputs that may stand in for it (``substitute_for`` lines, only with ``substitutions``)."""
-    seen: set[str] = {platform}
-    alternatives: dict[str, set[str]] = {}
-    stack = [platform]
+    seen, alternatives, stack = {platform}, dict[str, set[str]](), [platform]
     while stack:
-        product = stack.pop()
-        for _, q, d in G.out_edges(product, data=True):
-            if d.get("kind") != EdgeKind.REQUIRES:
-                continue
+        for _, q, d in G.out_edges(stack.pop(), data=True):
             target = d.get("substitute_for")
+            if d.get("kind") != EdgeKind.REQUIRES or (target is not None and not substitutions):
+                continue
             if target is not None:
-                if not substitutions:
-                    continue
                 alternatives.setdefault(str(target), set()).add(q)
             if q not in seen:
                 seen.add(q)
@@ -355,74 +365,55 @@ def _chain_products(G: nx.MultiDiGraph, platform: str, substitutions: bool
     return seen, alternatives
 
 
-def _outside(G: nx.MultiDiGraph, maker: str, product: str, s: _State,
-             failed: set[str]) -> bool:
-    """Whether ``maker`` makes ``product`` outside the failed set on ``s.day``."""
-    country = G.nodes[maker].get("country")
-    return (maker in s.net.index and maker not in failed
-            and (country, product) not in s.denied)
-
-
-def _maker_note(G: nx.MultiDiGraph, maker: str, product: str, states: Sequence[_State],
-                failed: set[str], horizon: dt.date) -> str:
-    attrs = G.nodes[maker]
+def _maker_note(q: _Search, maker: str, product: str) -> str:
+    """One maker of a missing input, and why it does not count."""
+    attrs = q.G.nodes[maker]
     country = attrs.get("country") or "no country"
-    if maker in failed:
+    if maker in q.failed:
         return f"{maker} ({country}; failed in the scenario)"
-    denial = next((s.denied[(attrs.get("country"), product)] for s in states
-                   if (attrs.get("country"), product) in s.denied), None)
+    key = (attrs.get("country"), product)
+    denial = next((s.denied[key] for s in q.states if key in s.denied), None)
     if denial is not None:
         return f"{maker} ({country}; shipments from {country} denied by {' '.join(denial)})"
     since = attrs.get("online_from")
-    if isinstance(since, dt.date) and since > horizon:
-        return f"{maker} ({country}; online from {since}, after {horizon})"
-    return f"{maker} ({country}; not in service from {states[0].day} to {horizon})"
+    if isinstance(since, dt.date) and since > q.horizon:
+        return f"{maker} ({country}; online from {since}, after {q.horizon})"
+    return f"{maker} ({country}; not in service from {q.states[0].day} to {q.horizon})"
 
 
-def _who(specs: list[str], countries: list[str]) -> str:
-    """The failed set in words: the specs as given (``country:`` dropped), the countries
-    whose shipments the policy denies."""
+def _missing_input(q: _Search, product: str) -> MissingInput:
+    G, makers = q.G, facilities_making(q.G, product)
+    countries = sorted({c for s in q.states for c, p in s.denied if p == product})
+    # the failed set in words: the specs as given (``country:`` dropped), the countries
+    # whose shipments of the product the policy denies
     names = [spec.partition(":")[2] if spec.lower().startswith(("country:", "facility:"))
-             else spec for spec in specs]
-    return ", ".join(dict.fromkeys([*names, *countries])) or "the failed set"
-
-
-def _missing_input(G: nx.MultiDiGraph, rules: dict[str, Rule], product: str,
-                   states: Sequence[_State], failed: set[str], specs: list[str],
-                   horizon: dt.date, after: Sequence[dt.date]) -> MissingInput:
-    makers = facilities_making(G, product)
-    countries = sorted({c for s in states for c, q in s.denied if q == product})
-    who = _who(specs, countries)
-    first = states[0].day
-    if not makers:
-        sentence = f"no facility in the data makes {product}"
-    else:
-        sentence = (f"no facility outside {who} makes {product} at any date from {first} to "
-                    f"{horizon}; its makers in the data: "
-                    + "; ".join(_maker_note(G, m, product, states, failed, horizon)
-                                 for m in makers))
-    later = [m for m in makers if m not in failed
-             and G.nodes[m].get("country") not in countries
-             and any(is_active(G.nodes[m], d) for d in after)]
-    denying = {r for s in states for (c, q), (r, _) in s.denied.items() if q == product}
+             else spec for spec in q.specs]
+    who = ", ".join(dict.fromkeys([*names, *countries])) or "the failed set"
+    sentence = (f"no facility outside {who} makes {product} at any date from "
+                f"{q.states[0].day} to {q.horizon}; its makers in the data: "
+                + "; ".join(_maker_note(q, m, product) for m in makers)
+                if makers else f"no facility in the data makes {product}")
+    later = [m for m in makers if m not in q.failed and G.nodes[m].get("country") not in
+             countries and any(is_active(G.nodes[m], d) for d in q.after)]
+    denying = {r for s in q.states for (_, p), (r, _) in s.denied.items() if p == product}
     sources = {str(x) for m in makers for x in G.nodes[m].get("sources", [])}
-    sources |= {x for r in denying if r in rules for x in rules[r].sources}
+    sources |= {x for r in denying if r in q.rules for x in q.rules[r].sources}
     return MissingInput(product=product, makers=makers, later_makers=later, sentence=sentence,
                         sources=sorted(sources),
                         confidence=weakest([G.nodes[m].get("confidence", "documented")
                                             for m in makers]).value)
 
 
-def _missing_inputs(G: nx.MultiDiGraph, rules: dict[str, Rule], platform: str,
-                    states: Sequence[_State], failed: set[str], specs: list[str],
-                    substitutions: bool, horizon: dt.date, after: Sequence[dt.date]
-                    ) -> list[MissingInput]:
-    products, alternatives = _chain_products(G, platform, substitutions)
-    lacking = {p for p in products
-               if not any(_outside(G, m, p, s, failed)
-                          for m in facilities_making(G, p) for s in states)}
-    return [_missing_input(G, rules, p, states, failed, specs, horizon, after)
-            for p in sorted(lacking) if not alternatives.get(p, set()) - lacking]
+def _missing_inputs(q: _Search, platform: str) -> list[MissingInput]:
+    """The products of the platform's chain that no maker outside the failed set makes on
+    any date walked (module docstring); one with a substitute made outside is not missing."""
+    products, alternatives = _chain_products(q.G, platform, q.substitutions)
+    lacking = {p for p in products if not any(
+        m in s.net.index and m not in q.failed
+        and (q.G.nodes[m].get("country"), p) not in s.denied
+        for m in facilities_making(q.G, p) for s in q.states)}
+    return [_missing_input(q, p) for p in sorted(lacking)
+            if not alternatives.get(p, set()) - lacking]
 
 
 # --------------------------------------------------------------------------- the query
@@ -431,8 +422,7 @@ def _missing_inputs(G: nx.MultiDiGraph, rules: dict[str, Rule], platform: str,
 def _upstream(s: _State, platform: str) -> set[str]:
     """The facilities of the platform's chain on ``s.day``, supplied or not, through live
     and denied links."""
-    net = s.net
-    denied: dict[str, list[str]] = {}
+    net, denied = s.net, dict[str, list[str]]()
     for d in s.report.denied_links if s.report else ():
         denied.setdefault(d.buyer, []).append(d.supplier)
     seen: set[int] = set()
@@ -467,37 +457,21 @@ def _assumptions(platform: str, cut_off: Sequence[_State], back: _State | None
     return list(out.values())
 
 
-def _wanted(G: nx.MultiDiGraph, names: str | Iterable[str] | None) -> list[str]:
-    known = platforms(G)
-    if names is None:
-        return sorted(known)
-    asked = [names] if isinstance(names, str) else list(names)
-    for p in asked:
-        if p not in known:
-            raise UnknownNodeError(p, known, "platform")
-    return list(dict.fromkeys(asked))
-
-
-def _answer(G: nx.MultiDiGraph, rules: dict[str, Rule], platform: str,
-            states: Sequence[_State], back: int | None, *, specs: list[str],
-            policy: str | None, substitutions: bool, failed: set[str], horizon: dt.date,
-            after: Sequence[dt.date]) -> Restoration:
-    first = states[0]
+def _answer(q: _Search, platform: str, back: int | None) -> Restoration:
+    G, states = q.G, q.states
+    first, last = states[0], states[-1]
     lost = _blockages(G, first.net, first.ok, first.failed, first.report, platform)
+    evidence, missing, still = [], [], []
     if back is not None:
         cut_off, restored = states[:back], states[back]
-        evidence = _brought_back(G, rules, states[back - 1], restored, platform)
-        missing: list[MissingInput] = []
-        still: list[Blockage] = []
+        evidence = _brought_back(G, q.rules, states[back - 1], restored, platform)
         note = (f"{platform} is supplied again from {restored.day}: "
                 + "; ".join(e.node for e in evidence))
     else:
-        cut_off, restored, evidence = states, None, []
-        last = states[-1]
+        cut_off, restored = states, None
         still = _blockages(G, last.net, last.ok, last.failed, last.report, platform)
-        missing = _missing_inputs(G, rules, platform, states, failed, specs, substitutions,
-                                  horizon, after)
-        note = (f"{platform} is not supplied again by {horizon}: "
+        missing = _missing_inputs(q, platform)
+        note = (f"{platform} is not supplied again by {q.horizon}: "
                 + ("; ".join(m.sentence for m in missing) if missing else
                    "every input it needs is made outside the failed set, but none reaches "
                    "its chain (see still_blocked)"))
@@ -507,17 +481,27 @@ def _answer(G: nx.MultiDiGraph, rules: dict[str, Rule], platform: str,
     if assumed:
         levels.append(Confidence.ESTIMATED.value)
         note += "; rests on an assumed rule status"
-    sources = {s for e in evidence for s in e.sources} | {s for b in lost + still
-                                                          for s in b.sources}
-    sources |= {s for m in missing for s in m.sources} | {s for a in assumed for s in a.sources}
+    sources = {x for part in (evidence, lost, still, missing) for e in part for x in e.sources}
+    sources |= {x for a in assumed for x in a.sources}
     return Restoration(
-        platform=platform, lost_at=first.day, until=horizon, fail=specs, policy=policy,
-        substitutions_allowed=substitutions,
+        platform=platform, lost_at=first.day, until=q.horizon, fail=q.specs, policy=q.policy,
+        substitutions_allowed=q.substitutions,
         restored_on=restored.day if restored is not None else None,
         brought_back_by=evidence, missing_inputs=missing, lost_because=lost,
         still_blocked=still, rests_on_assumption=bool(assumed),
         assumptions=[str(a) for a in assumed], confidence=weakest(levels).value,
         sources=sorted(sources), note=note)
+
+
+def _wanted(G: nx.MultiDiGraph, names: str | Iterable[str] | None) -> list[str]:
+    known = platforms(G)
+    if names is None:
+        return sorted(known)
+    asked = [names] if isinstance(names, str) else list(names)
+    for p in asked:
+        if p not in known:
+            raise UnknownNodeError(p, known, "platform")
+    return list(dict.fromkeys(asked))
 
 
 def find_restore(
@@ -578,17 +562,12 @@ def find_restore(
     ['tb-oxide']
     """
     start = parse_date(as_of)
-    horizon = parse_date(until) if until is not None else None
-    specs = list(fail)
-    wanted = _wanted(G, platforms)
-    dates = change_dates(G)
-    if horizon is None:
-        horizon = max([start, *dates])
+    wanted, dates = _wanted(G, platforms), change_dates(G)
+    horizon = parse_date(until) if until is not None else max([start, *dates])
     if horizon < start:
         raise QueryError(f"until {horizon} is before as_of {start}")
-    failed = {f for ids in resolve_failures(G, specs).values() for f in ids}
+    specs = list(fail)
     rules = _rules(G)
-    name = policy.name if isinstance(policy, Policy) else policy
     kw: dict[str, Any] = {"fail": specs, "policy": policy, "substitutions": substitutions}
     states = [_evaluate(G, start, rules, **kw)]
     base = supply_network(G, as_of=start, substitutions=substitutions)
@@ -602,7 +581,9 @@ def find_restore(
         states.append(_evaluate(G, day, rules, **kw))
         back.update({p: len(states) - 1 for p in lost
                      if p not in back and p in states[-1].supplied})
-    after = [d for d in dates if d > horizon]
-    return [_answer(G, rules, p, states, back.get(p), specs=specs, policy=name,
-                    substitutions=substitutions, failed=failed, horizon=horizon, after=after)
-            for p in lost]
+    q = _Search(G=G, rules=rules, specs=specs,
+                policy=policy.name if isinstance(policy, Policy) else policy,
+                substitutions=substitutions,
+                failed={f for ids in resolve_failures(G, specs).values() for f in ids},
+                horizon=horizon, after=[d for d in dates if d > horizon], states=states)
+    return [_answer(q, p, back.get(p)) for p in lost]
