@@ -473,8 +473,8 @@ def _answer(q: _Search, platform: str, back: int | None) -> Restoration:
         missing = _missing_inputs(q, platform)
         note = (f"{platform} is not supplied again by {q.horizon}: "
                 + ("; ".join(m.sentence for m in missing) if missing else
-                   "every input it needs is made outside the failed set, but none reaches "
-                   "its chain (see still_blocked)"))
+                   "every input it needs (or a substitute) is made outside the failed set, "
+                   "but none reaches its chain (see still_blocked)"))
     assumed = _assumptions(platform, cut_off, restored)
     levels = [e.confidence for e in evidence] + [b.confidence for b in lost + still] \
         + [m.confidence for m in missing] + [a.confidence for a in assumed]

@@ -126,6 +126,22 @@ def test_an_input_made_only_by_failed_facilities_is_reported_missing(
     assert result["missile"].restored_on == D("2027-06-01")
 
 
+def test_an_input_with_a_substitute_made_outside_is_not_missing(
+        cycle: nx.MultiDiGraph) -> None:
+    """choke_cycle (tests/test_feasibility.py): mag needs nd-oxide, made only by sep, or, as
+    a substitute, recycled-oxide from rec (JP), fed with scrap by mag itself or collector.
+    sep and collector fail: the missile is cut off either way. Without substitutions
+    nd-oxide is missing; with them its substitute is made outside the failed set (by rec),
+    so nothing is missing: what is lacking is a way into the loop."""
+    [plain] = find_restore(cycle, fail=["sep", "collector"], as_of="2027-01-01")
+    assert plain.restored_on is None and [m.product for m in plain.missing_inputs] == \
+        ["nd-oxide"]
+    [subs] = find_restore(cycle, fail=["sep", "collector"], as_of="2027-01-01",
+                          substitutions=True)
+    assert subs.restored_on is None and subs.missing_inputs == []
+    assert subs.substitutions_allowed
+
+
 def test_a_failed_assembly_makes_the_platform_itself_missing(timed: nx.MultiDiGraph) -> None:
     [sub] = find_restore(timed, fail=["asm-sub"], as_of="2027-01-01")
     assert sub.restored_on is None and [m.product for m in sub.missing_inputs] == ["sub"]
