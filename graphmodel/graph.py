@@ -261,6 +261,13 @@ def nodes_of(G: nx.MultiDiGraph, kind: str) -> list[str]:
     -------
     list of str
         The node ids of that kind (empty when there are none).
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> nodes_of(G, "company")
+    ['cn-co', 'us-co']
     """
     return [n for n, k in G.nodes(data="kind") if k == kind]
 
@@ -315,6 +322,13 @@ def edges_of(G: nx.MultiDiGraph, kind: str) -> Iterator[tuple[str, str, dict[str
     ------
     tuple of (str, str, dict)
         The edge's tail, head and attributes (the graph's own dict: do not change it).
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> [(u, v, d["share"]) for u, v, d in edges_of(G, "owns")]
+    [('cn-co', 'us-co', 0.1)]
     """
     for u, v, data in G.edges(data=True):
         if data.get("kind") == kind:
@@ -333,6 +347,13 @@ def platforms(G: nx.MultiDiGraph) -> list[str]:
     -------
     list of str
         The platform ids, in insertion order (all of them: no date applies to a product).
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> platforms(G)
+    ['missile']
     """
     return [n for n, d in G.nodes(data=True)
             if d.get("kind") == NodeKind.PRODUCT and d.get("category") == Category.PLATFORM]
@@ -359,6 +380,13 @@ def bill_of_materials(
     dict of str to float
         Input product id to quantity per unit of ``product`` (kg per kg, or count per unit);
         several lines for one input are added up. Empty for a product with no inputs.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> bill_of_materials(G, "magnet")
+    {'oxide': 0.312}
     """
     bom: dict[str, float] = {}
     for _, inp, data in G.out_edges(product, data=True):
@@ -389,6 +417,15 @@ def needed_inputs(G: nx.MultiDiGraph, facility: str, *, substitutes: bool = Fals
     set of str
         The product ids the facility needs from suppliers: empty for a mine, the listed
         products for a market.
+
+    Examples
+    --------
+    The magnet plant needs oxide; a mine needs nothing:
+
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> needed_inputs(G, "jp-mag"), needed_inputs(G, "cn-mine")
+    ({'oxide'}, set())
     """
     attrs = G.nodes[facility]
     made = set(attrs.get("products", ()))
@@ -421,6 +458,13 @@ def need_confidence(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
     dict of str to str
         Needed input product id to a confidence level (``documented``, ``reported``,
         ``estimated`` or ``illustrative``).
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> need_confidence(G, "jp-mag")
+    {'oxide': 'illustrative'}
     """
     attrs = G.nodes[facility]
     made = set(attrs.get("products", ()))
@@ -456,6 +500,13 @@ def facilities_making(G: nx.MultiDiGraph, product: str) -> list[str]:
     list of str
         The ids of the facilities making it, markets excluded, at any date (slice the graph
         with :func:`oretrace.graphmodel.at` first for the ones active at a date).
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> facilities_making(G, "oxide")
+    ['cn-sep', 'us-sep']
     """
     return [n for n, d in G.nodes(data=True)
             if d.get("kind") == NodeKind.FACILITY and product in d.get("products", ())
@@ -483,6 +534,13 @@ def supply_edges(
     list of tuple of (str, str, dict)
         The supplier id, the product id and the edge's attributes (the graph's own dict: do
         not change it), one per supplies edge.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> [(supplier, product) for supplier, product, _ in supply_edges(G, "jp-mag")]
+    [('cn-sep', 'oxide'), ('us-sep', 'oxide')]
     """
     needs: Mapping[str, Any] | set[str] = needed_inputs(G, buyer) if needed_only else set()
     out = []

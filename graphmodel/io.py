@@ -69,6 +69,17 @@ def write_json(G: nx.MultiDiGraph, path: str | Path) -> Path:
     -------
     pathlib.Path
         ``path``, as a path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     H = read_json(write_json(G, Path(tmp) / "mini.json"))
+    >>> H.nodes["us-sep"]["online_from"], sorted(H.edges) == sorted(G.edges)
+    (datetime.date(2027, 1, 1), True)
     """
     out = Path(path)
     out.write_text(json.dumps(to_node_link(G), indent=1, ensure_ascii=False), encoding="utf-8")
@@ -92,6 +103,17 @@ def read_json(path: str | Path) -> nx.MultiDiGraph:
     ------
     LoadError
         When the file cannot be read or is not oretrace node-link JSON.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     H = read_json(write_json(G, Path(tmp) / "mini.json"))
+    >>> H.nodes["us-sep"]["online_from"], sorted(H.edges) == sorted(G.edges)
+    (datetime.date(2027, 1, 1), True)
     """
     try:
         return from_node_link(json.loads(Path(path).read_text(encoding="utf-8")))
@@ -141,6 +163,17 @@ def write_graphml(G: nx.MultiDiGraph, path: str | Path) -> Path:
     -------
     pathlib.Path
         ``path``, as a path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     H = nx.read_graphml(write_graphml(G, Path(tmp) / "mini.graphml"))
+    >>> H.nodes["jp-mag"]["country"], H.nodes["jp-mag"]["products"]
+    ('JP', '["magnet"]')
     """
     out = Path(path)
     nx.write_graphml(to_graphml_ready(G), out, named_key_ids=True)

@@ -22,6 +22,11 @@ def today() -> dt.date:
     -------
     datetime.date
         The local date of the machine running the query.
+
+    Examples
+    --------
+    >>> today() > parse_date("2025-01-01")
+    True
     """
     return dt.date.today()
 
@@ -140,6 +145,17 @@ def restrict(
     ------
     QueryError
         When ``as_of`` is not a date or ``min_confidence`` not a confidence level.
+
+    Examples
+    --------
+    In the mini dataset every link is illustrative: above ``reported`` none is left, while
+    the nodes stay.
+
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> V = restrict(G, min_confidence="reported")
+    >>> V.number_of_edges(), V.number_of_nodes() == G.number_of_nodes()
+    (0, True)
     """
     day = parse_date(as_of) if as_of is not None else None
     if min_confidence is not None and min_confidence not in CONFIDENCE_ORDER:
@@ -178,5 +194,14 @@ def at(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) -> nx.MultiDiGrap
     -------
     networkx.MultiDiGraph
         A read-only view of ``G`` at that date.
+
+    Examples
+    --------
+    The US separator comes online on 2027-01-01:
+
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(MINI)
+    >>> "us-sep" in at(G, "2026-06-01"), "us-sep" in at(G, "2027-06-01")
+    (False, True)
     """
     return restrict(G, as_of=parse_date(as_of))

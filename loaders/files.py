@@ -67,6 +67,11 @@ def bundled_path() -> Path:
     -------
     pathlib.Path
         The installed directory holding the bundled CSV tables and ``rules.yaml``.
+
+    Examples
+    --------
+    >>> (bundled_path() / "facilities.csv").is_file()
+    True
     """
     return Path(str(resources.files("oretrace.loaders") / "bundled"))
 
@@ -513,6 +518,12 @@ def read_records(path: str | Path | None = None) -> tuple[Records, list[Problem]
     ------
     LoadError
         When ``path`` is not a directory.
+
+    Examples
+    --------
+    >>> records, problems = read_records(MINI)
+    >>> len(records.facilities), problems
+    (7, [])
     """
     return _read(path)
 

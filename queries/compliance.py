@@ -488,6 +488,20 @@ def technology_flags(G: nx.MultiDiGraph, platform: str, *,
         When ``platform`` or a rule id names no such node; the message lists close matches.
     QueryError
         When ``as_of``, ``assume`` or ``min_confidence`` is not one of its values.
+
+    Examples
+    --------
+    Were Lynas's Malaysian separator, on the F-35's supply, to run Chinese solvent
+    extraction, No. 62 [2025] would flag it (suspended until 2026-11-10, then in force by the
+    default assumption) and so would the 2023 technology catalogue:
+
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset().copy()
+    >>> _ = G.add_edge("lynas-malaysia", "cn-solvent-extraction", key="uses", kind="uses")
+    >>> [(f.facility, f.rule, f.status) for f in technology_flags(G, "F-35", as_of="2026-12-15")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('lynas-malaysia', 'MOFCOM-62-2025', 'assumed-in-force'),
+     ('lynas-malaysia', 'MOFCOM-MOST-TECH-CATALOGUE-2023', 'in-force')]
     """
     how = _check(assume)
     (target,) = resolve_products(G, [platform])
