@@ -328,6 +328,13 @@ def render_report(
     -------
     str
         The HTML page.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> page = render_report(load_dataset(MINI), as_of="2026-06-01", figures=False)
+    >>> page.lstrip().lower().startswith("<!doctype html>"), "missile" in page
+    (True, True)
     """
     day = parse_date(as_of)
     if end_user not in END_USERS:

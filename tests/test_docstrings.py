@@ -13,13 +13,14 @@ in a period (SS01-SS06); every parameter documented, none unknown, in the signat
 each with a type and a sentence of description (PR01-PR10); a Returns section whenever the
 function returns a value (numpydoc reads the source: a function whose every ``return`` is
 bare or ``None`` needs none), or a Yields section for a generator, each described (RT01-RT05,
-YD01); See Also entries well formed if present (SA02-SA04). Not checked: an extended summary
-(ES01), a See Also section (SA01) and an Examples section (EX01), which
-``tests/test_doctests.py`` runs where present.
+YD01); See Also entries well formed if present (SA02-SA04); an Examples section (EX01),
+which ``tests/test_doctests.py`` runs. Not checked: an extended summary (ES01) and a See Also
+section (SA01).
 
-Classes get the layout and summary checks (:data:`CLASS_CHECKS`). A class whose constructor a
-user calls with arguments of its own (one that defines ``__init__``, not a result model, a
-dataclass or an enum, whose "parameters" are its fields) also gets the parameter checks.
+Classes get the layout and summary checks (:data:`CLASS_CHECKS`), no Examples. A class whose
+constructor a user calls with arguments of its own (one that defines ``__init__``; not a
+result model, a dataclass or an enum, whose "parameters" are their fields) also gets the
+parameter checks.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ _SUMMARY = ("SS01", "SS02", "SS03", "SS04", "SS05", "SS06")
 _PARAMETERS = ("PR01", "PR02", "PR03", "PR04", "PR05", "PR06", "PR07", "PR08", "PR09", "PR10")
 _RETURNS = ("RT01", "RT02", "RT03", "RT04", "RT05", "YD01")
 _SEE_ALSO = ("SA02", "SA03", "SA04")
+_EXAMPLES = ("EX01",)
 
-FUNCTION_CHECKS = frozenset(_LAYOUT + _SUMMARY + _PARAMETERS + _RETURNS + _SEE_ALSO)
+FUNCTION_CHECKS = frozenset(_LAYOUT + _SUMMARY + _PARAMETERS + _RETURNS + _SEE_ALSO + _EXAMPLES)
 CLASS_CHECKS = frozenset(_LAYOUT + _SUMMARY + _SEE_ALSO)
 CONSTRUCTOR_CHECKS = CLASS_CHECKS | frozenset(_PARAMETERS)
 
