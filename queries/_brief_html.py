@@ -8,6 +8,7 @@ platforms on at most two pages.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import shutil
@@ -18,9 +19,9 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from oretrace.graphmodel import Confidence, OretraceError, weakest
-from oretrace.queries.brief import BriefFacts, PlatformLine, Risk
+from oretrace.queries.brief import AssumedRule, BriefFacts, PlatformLine, Risk
 
-__all__ = ["PrintError", "chromium", "page", "pdf_pages", "print_pdf"]
+__all__ = ["PrintError", "assumption_sentence", "chromium", "page", "pdf_pages", "print_pdf"]
 
 _ABBREV = {Confidence.DOCUMENTED: "doc", Confidence.REPORTED: "rep",
            Confidence.ESTIMATED: "est", Confidence.ILLUSTRATIVE: "ill"}
@@ -56,6 +57,42 @@ code { font-size: .92em; }
   a { color: inherit; }
 }
 """
+
+
+def _short(instrument: str) -> str:
+    """``MOFCOM Announcement No. 61 [2025]`` → ``MOFCOM No. 61``."""
+    found = re.search(r"No\.\s*(\d+)", instrument) or re.search(r"(\d+)", instrument)
+    if not found:
+        return instrument
+    head = "MOFCOM " if instrument.upper().startswith("MOFCOM ") else ""
+    return f"{head}No. {found.group(1)}"
+
+
+def assumption_sentence(assumed: Sequence[AssumedRule], day: dt.date) -> str | None:
+    """The sentence naming the assumption, the rule most shipments rest on first."""
+    if not assumed:
+        return None
+
+    def lapse(a: AssumedRule) -> str:
+        if not (a.suspended_by and a.lapsed_on):
+            return "its recorded status ended"
+        if a.lapsed_on < day:
+            return f"{_short(a.suspended_by)}'s suspension lapsed on {a.lapsed_on}"
+        return (f"{_short(a.suspended_by)}'s suspension ends on {a.lapsed_on} "
+                "(for the dates after it)")
+
+    def named(a: AssumedRule) -> str:
+        return _short(a.instrument) + (f" ({', '.join(a.clauses)})" if a.clauses else "")
+
+    head, rest = assumed[0], assumed[1:]
+    text = f"Assumes {named(head)} applies again after {lapse(head)}; nothing later on record."
+    same = [named(a) for a in rest if lapse(a) == lapse(head)]
+    other = [f"{named(a)} after {lapse(a)}" for a in rest if lapse(a) != lapse(head)]
+    if same or other:
+        text += " Likewise " + "; ".join(
+            ([" and ".join(same) + " (the same suspension)"] if same else []) + other) + "."
+    return text
+
 
 
 def _e(value: Any) -> str:

@@ -40,9 +40,9 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import re
-from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 from oretrace.graphmodel import (
@@ -53,7 +53,6 @@ from oretrace.graphmodel import (
     QueryError,
     UnknownNodeError,
     Verdict,
-    facilities_making,
     nodes_of,
     parse_date,
     restrict,
@@ -61,11 +60,20 @@ from oretrace.graphmodel import (
 )
 from oretrace.graphmodel import platforms as platform_ids
 from oretrace.graphmodel.rules import Rule, rule_from_node, rule_time, suspensions
-from oretrace.queries.chokepoints import rank_chokepoints
+from oretrace.queries._brief_risks import (
+    MEASURE,
+    WEIGHTS,
+    Risk,
+    chokepoint_rows,
+    rank_risks,
+    top_chokepoint,
+    trivial_nodes,
+)
 from oretrace.queries.compliance import procurement_verdicts
 from oretrace.queries.feasibility import supplied_mask, supply_network
 from oretrace.queries.scenarios import PlatformStatus, simulate_scenario
-from oretrace.queries.shipments import _context, shipment_verdicts
+from oretrace.queries.shipments import _context as shipment_context
+from oretrace.queries.shipments import shipment_verdicts
 from pydantic import BaseModel
 
 __all__ = [
@@ -84,19 +92,7 @@ __all__ = [
 #: The scenario the brief's second column answers.
 POLICY = "cn-denies-military"
 
-#: Weight of a claim by its confidence, in the risk measure.
-WEIGHTS: dict[Confidence, float] = {Confidence.DOCUMENTED: 1.0, Confidence.REPORTED: 0.75,
-                                    Confidence.ESTIMATED: 0.5, Confidence.ILLUSTRATIVE: 0.25}
-
-#: How the risks are ranked (printed on the page).
-MEASURE = ("score = platforms stopped × the claim's confidence weight (documented 1, reported "
-           "¾, estimated ½, illustrative ¼); each platform counts once, because build rates are "
-           "counted in different units (boats, aircraft, kits a year) and unit prices are not "
-           "recorded for every platform; ties go to more platforms stopped, then a policy before "
-           "a country before a facility")
-
 _PROCUREMENT_ORDER = {Verdict.COMPLIANT: 0, Verdict.WAIVED: 1, Verdict.NON_COMPLIANT: 2}
-_KIND_ORDER = {"policy": 0, "country": 1, "facility": 2}
 
 
 class Restore(BaseModel):
@@ -143,22 +139,6 @@ class PlatformLine(BaseModel):
     assumed: bool
 
 
-class Risk(BaseModel):
-    """One of the risks that matter most: what happens, which platforms stop, how sure."""
-
-    rank: int
-    kind: Literal["policy", "country", "facility"]
-    nodes: list[str]
-    names: list[str]
-    also: list[str]
-    platforms: list[str]
-    confidence: Confidence
-    assumed: bool
-    score: float
-    tied_with: list[int]
-    tied_unshown: int
-
-
 class AssumedRule(BaseModel):
     """A rule whose status at the date is assumed (its suspension lapsed, nothing later)."""
 
@@ -194,15 +174,6 @@ class BriefFacts(BaseModel):
 # --------------------------------------------------------------------------- rules
 
 
-def _short(instrument: str) -> str:
-    """``MOFCOM Announcement No. 61 [2025]`` → ``MOFCOM No. 61``."""
-    found = re.search(r"No\.\s*(\d+)", instrument)
-    if not found:
-        return instrument
-    head = "MOFCOM " if instrument.upper().startswith("MOFCOM") else ""
-    return f"{head}No. {found.group(1)}"
-
-
 def _rules(G: nx.MultiDiGraph) -> dict[str, Rule]:
     return {rid: rule_from_node(dict(G.nodes[rid]), rid) for rid in nodes_of(G, NodeKind.RULE)}
 
@@ -217,40 +188,13 @@ def _assumed_rules(G: nx.MultiDiGraph, rules: dict[str, Rule], day: dt.date,
         ended = [s for s in suspensions(rule) if s.end is not None]
         last = max(ended, key=lambda s: s.end or day) if ended else None
         by = last.by if last is not None else None
-        number = re.search(r"\d+", by or "")
-        by_name = (_short(str(G.nodes[by].get("instrument", by))) if by in G
-                   else f"No. {number.group(0)}" if number else by) if by else None
-        out.append(AssumedRule(rule=rid, instrument=_short(rule.instrument),
+        by_name = str(G.nodes[by].get("instrument", by)) if by and by in G else by
+        out.append(AssumedRule(rule=rid, instrument=rule.instrument,
                                clauses=list(last.clauses) if last else [],
                                suspended_by=by_name, lapsed_on=last.end if last else None,
                                shipments=rows_per_rule.get(rid, 0)))
     out.sort(key=lambda a: (a.lapsed_on or dt.date.max, -a.shipments, a.rule))
     return out
-
-
-def _assumption(assumed: Sequence[AssumedRule], day: dt.date) -> str | None:
-    """The sentence naming the assumption, the rule most shipments rest on first."""
-    if not assumed:
-        return None
-
-    def lapse(a: AssumedRule) -> str:
-        if not (a.suspended_by and a.lapsed_on):
-            return "its recorded status ended"
-        if a.lapsed_on < day:
-            return f"{a.suspended_by}'s suspension lapsed on {a.lapsed_on}"
-        return f"{a.suspended_by}'s suspension ends on {a.lapsed_on} (for the dates after it)"
-
-    def named(a: AssumedRule) -> str:
-        return a.instrument + (f" ({', '.join(a.clauses)})" if a.clauses else "")
-
-    head, rest = assumed[0], assumed[1:]
-    text = f"Assumes {named(head)} applies again after {lapse(head)}; nothing later on record."
-    same = [named(a) for a in rest if lapse(a) == lapse(head)]
-    other = [f"{named(a)} after {lapse(a)}" for a in rest if lapse(a) != lapse(head)]
-    if same or other:
-        text += " Likewise " + "; ".join(
-            ([" and ".join(same) + " (the same suspension)"] if same else []) + other) + "."
-    return text
 
 
 # --------------------------------------------------------------------------- supply
@@ -314,20 +258,22 @@ def _lost_claim(G: nx.MultiDiGraph, status: PlatformStatus, assumed_rule: bool
 # --------------------------------------------------------------------------- compliance
 
 
-def _licences(G: nx.MultiDiGraph, p: str, day: dt.date, chinese: set[str],
-              per_rule: dict[str, set[tuple[Any, ...]]]) -> tuple[int, int, Confidence, bool]:
-    rows = [r for r in shipment_verdicts(G, p, as_of=day) if r.applies and r.rule in chinese]
+def _licences(G: nx.MultiDiGraph, p: str, ctx: _Ctx) -> tuple[int, int, Confidence, bool]:
+    rows = [r for r in shipment_verdicts(G, p, as_of=ctx.day)
+            if r.applies and r.rule in ctx.chinese]
     shipments = {(r.supplier, r.buyer, r.product, r.via) for r in rows}
     denied = {(r.supplier, r.buyer, r.product, r.via) for r in rows
               if r.verdict == Verdict.DENIED}
     for r in rows:
-        per_rule.setdefault(r.rule, set()).add((r.supplier, r.buyer, r.product, r.via))
-        per_rule.setdefault("", set()).add((r.supplier, r.buyer, r.product, r.via,
-                                            r.verdict == Verdict.DENIED, r.confidence,
-                                            r.status.startswith("assumed")))
+        key = (r.supplier, r.buyer, r.product, r.via)
+        ctx.per_rule.setdefault(r.rule, set()).add(key)
+        was = ctx.portfolio.get(key, (False, Confidence.DOCUMENTED, False))
+        ctx.portfolio[key] = (was[0] or r.verdict == Verdict.DENIED,
+                              weakest([was[1], r.confidence]),
+                              was[2] or r.status.startswith("assumed"))
     # "None needs a licence" rests on every link of the needed supply (as "compliant" does).
     level = weakest([r.confidence for r in rows]) if rows else \
-        _context(G, [p], day, None).weakest_upstream(p)[0]
+        shipment_context(G, [p], ctx.day, None).weakest_upstream(p)[0]
     return len(shipments), len(denied), level, any(r.status.startswith("assumed") for r in rows)
 
 
@@ -344,96 +290,6 @@ def _procurement(G: nx.MultiDiGraph, p: str, day: dt.date) -> dict[str, Any]:
             "procurement_assumed": any(v.status.startswith("assumed") for v in rows)}
 
 
-# --------------------------------------------------------------------------- chokepoints
-
-
-def _trivial(G: nx.MultiDiGraph, day: dt.date, chosen: Iterable[str]) -> dict[str, set[str]]:
-    """Per platform: its final assembly facilities, their operators and their countries.
-    (To go once ``rank_chokepoints`` leaves trivial chokepoints out itself; harmless then.)"""
-    view = restrict(G, as_of=day)
-    out: dict[str, set[str]] = {}
-    for p in chosen:
-        found: set[str] = set()
-        for f in facilities_making(view, p):
-            found |= {f, f"facility:{f}"}
-            found |= {str(view.nodes[f][k]) for k in ("company", "country")
-                      if view.nodes[f].get(k)}
-        out[p] = found
-    return out
-
-
-def _chokepoint_rows(G: nx.MultiDiGraph, day: dt.date, chosen: list[str], level: str,
-                     trivial: dict[str, set[str]]) -> list[dict[str, Any]]:
-    """Non-trivial single points of failure at ``level``, with the platforms each stops."""
-    table = rank_chokepoints(G, level=level, platforms=chosen, as_of=day)
-    rows = []
-    for r in table.to_dict(orient="records"):
-        node = str(r["node"])
-        if level == "country" and node.startswith("facility:"):
-            continue  # a facility without a country: it is a facility-level chokepoint
-        plats = sorted(p for p in r["platforms"] if node not in trivial.get(p, set()))
-        if plats:
-            conf = Confidence(r["confidence"])
-            rows.append({"node": node, "name": str(r["name"]), "platforms": plats,
-                         "confidence": conf, "score": len(plats) * WEIGHTS[conf]})
-    return rows
-
-
-def _top_chokepoint(p: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    mine = [r for r in rows if p in r["platforms"]]
-    if not mine:
-        return {"chokepoint": None, "chokepoint_name": None, "chokepoint_stops": [],
-                "chokepoint_confidence": None, "more_single_points": 0}
-    top = max(mine, key=lambda r: (r["score"], CONFIDENCE_ORDER[r["confidence"]],
-                                   len(r["platforms"]), [-ord(c) for c in r["node"]]))
-    return {"chokepoint": top["node"], "chokepoint_name": top["name"],
-            "chokepoint_stops": top["platforms"], "chokepoint_confidence": top["confidence"],
-            "more_single_points": len(mine) - 1}
-
-
-def _risks(G: nx.MultiDiGraph, lines: list[PlatformLine], facility_rows: list[dict[str, Any]],
-           country_rows: list[dict[str, Any]], top: int = 5) -> list[Risk]:
-    """The candidate risks, scored by :data:`MEASURE`; the ``top`` best, ranks and ties."""
-    cands: list[dict[str, Any]] = []
-    lost = [ln for ln in lines if ln.supplied and not ln.supplied_if_denied]
-    if lost:
-        cands.append({"kind": "policy", "nodes": [POLICY], "names": [
-            "China denies military end users"], "also": [], "platforms": [ln.platform
-                                                                          for ln in lost],
-            "confidence": weakest([ln.if_denied_confidence for ln in lost]),
-            "assumed": any(ln.if_denied_assumed for ln in lost)})
-    countries = {r["node"]: {"kind": "country", "nodes": [r["node"]], "names": [r["name"]],
-                             "also": [], "platforms": r["platforms"],
-                             "confidence": r["confidence"], "assumed": False}
-                 for r in country_rows}
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for r in facility_rows:
-        groups.setdefault(tuple(r["platforms"]), []).append(r)
-    for plats, members in groups.items():
-        homes = {G.nodes[m["node"]].get("country") for m in members}
-        home = next(iter(homes)) if len(homes) == 1 else None
-        if home in countries and tuple(countries[home]["platforms"]) == plats:
-            countries[home]["also"] += [m["node"] for m in members]
-            continue
-        cands.append({"kind": "facility", "nodes": [m["node"] for m in members],
-                      "names": [m["name"] for m in members], "also": [],
-                      "platforms": list(plats),
-                      "confidence": weakest([m["confidence"] for m in members]),
-                      "assumed": False})
-    cands += countries.values()
-    for c in cands:
-        c["score"] = len(c["platforms"]) * WEIGHTS[Confidence(c["confidence"])]
-    cands.sort(key=lambda c: (-c["score"], -len(c["platforms"]), _KIND_ORDER[c["kind"]],
-                              c["nodes"]))
-    chosen = cands[:top]
-    out = []
-    for i, c in enumerate(chosen, start=1):
-        ties = [j for j, o in enumerate(chosen, start=1) if j != i and o["score"] == c["score"]]
-        unshown = sum(1 for o in cands[top:] if o["score"] == c["score"])
-        out.append(Risk(rank=i, tied_with=ties, tied_unshown=unshown, **c))
-    return out
-
-
 # --------------------------------------------------------------------------- the facts
 
 
@@ -446,6 +302,84 @@ def _chosen(G: nx.MultiDiGraph, platforms: Iterable[str] | None) -> list[str]:
     if not chosen:
         raise QueryError("no platform to brief on")
     return chosen
+
+
+@dataclass
+class _Ctx:
+    """What every platform's line reads: the scenario, the rules, the chokepoint rows."""
+
+    day: dt.date
+    chosen: list[str]
+    rules: dict[str, Rule]
+    statuses: dict[str, PlatformStatus]
+    policy_in_force: bool
+    policy_assumed: bool
+    today: dict[str, Confidence]
+    under: dict[str, Confidence]
+    chinese: set[str]
+    facility_rows: list[dict[str, Any]]
+    country_rows: list[dict[str, Any]]
+    restored: dict[str, Restore]
+    per_rule: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
+    #: every shipment of the portfolio China's rules bite on: (denied, weakest, assumed)
+    portfolio: dict[tuple[Any, ...], tuple[bool, Confidence, bool]] = field(
+        default_factory=dict)
+
+
+def _context(G: nx.MultiDiGraph, day: dt.date, chosen: list[str]) -> _Ctx:
+    rules = _rules(G)
+    scenario = simulate_scenario(G, policy=POLICY, as_of=day, shortfall=False)
+    report = scenario.policy
+    statuses = {s.platform: s for s in scenario.platforms}
+    denied = frozenset((d.supplier, d.buyer, d.product) for d in report.denied_links) \
+        if report else frozenset()
+    trivial = trivial_nodes(G, day, chosen)
+    lost = [p for p in chosen if p in statuses and statuses[p].baseline_supplied
+            and not statuses[p].supplied]
+    return _Ctx(
+        day=day, chosen=chosen, rules=rules, statuses=statuses,
+        policy_in_force=bool(report and report.in_force),
+        policy_assumed=report is not None and any(
+            d.rule in rules and rule_time(rules[d.rule], day).assumed
+            for d in report.denied_links),
+        today=_supply_confidence(G, day, chosen, frozenset()),
+        under=_supply_confidence(G, day, chosen, denied),
+        # China's rules: those whose export or re-export clauses read China as the origin
+        # (as the policy reads them, oretrace.queries.feasibility).
+        chinese={rid for rid, r in rules.items()
+                 if any(c.trigger.origin == "CN" for c in r.clauses
+                        if c.kind in ("export", "extraterritorial"))},
+        facility_rows=chokepoint_rows(G, day, chosen, "facility", trivial),
+        country_rows=chokepoint_rows(G, day, chosen, "country", trivial),
+        restored=_restorations(G, day, lost))
+
+
+def _platform_line(G: nx.MultiDiGraph, ctx: _Ctx, p: str) -> PlatformLine:
+    status = ctx.statuses[p]
+    gone_conf, blocked = _lost_claim(G, status, ctx.policy_assumed)
+    n_lic, n_den, lic_conf, lic_assumed = _licences(G, p, ctx)
+    back = ctx.restored.get(p)
+    line: dict[str, Any] = {
+        "platform": p, "name": str(G.nodes[p].get("name") or p),
+        "supplied": status.baseline_supplied,
+        "supplied_confidence": ctx.today.get(p, gone_conf),
+        "supplied_if_denied": status.supplied,
+        "if_denied_confidence": ctx.under[p] if status.supplied else gone_conf,
+        "if_denied_assumed": ctx.policy_assumed and not status.supplied,
+        "blocked": blocked, "restore": back,
+        "licence_shipments": n_lic, "denied_shipments": n_den,
+        "licence_confidence": lic_conf, "licence_assumed": lic_assumed,
+        **_procurement(G, p, ctx.day), **top_chokepoint(p, ctx.facility_rows),
+        "countries_alone": [r["node"] for r in ctx.country_rows if p in r["platforms"]]}
+    claims = [line[k] for k in ("supplied_confidence", "if_denied_confidence",
+                                "licence_confidence", "procurement_confidence",
+                                "chokepoint_confidence") if line[k] is not None]
+    if back is not None and back.confidence is not None:
+        claims.append(back.confidence)
+    line["weakest"] = weakest(claims)
+    line["assumed"] = bool(line["if_denied_assumed"] or lic_assumed
+                           or line["procurement_assumed"] or (back is not None and back.assumed))
+    return PlatformLine(**line)
 
 
 def brief_facts(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
@@ -474,85 +408,55 @@ def brief_facts(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
     >>> facts.assumption
     "Assumes MOFCOM No. 61 applies again after No. 70's suspension lapsed on 2026-11-10; nothing later on record."
     """  # noqa: E501
+    from oretrace.queries._brief_html import assumption_sentence
+
     day = parse_date(as_of)
-    chosen = _chosen(G, platforms)
-    rules = _rules(G)
-    scenario = simulate_scenario(G, policy=POLICY, as_of=day, shortfall=False)
-    report = scenario.policy
-    statuses = {s.platform: s for s in scenario.platforms}
-    denied = frozenset((d.supplier, d.buyer, d.product) for d in report.denied_links) \
-        if report else frozenset()
-    policy_assumed = report is not None and any(
-        d.rule in rules and rule_time(rules[d.rule], day).assumed for d in report.denied_links)
-    today = _supply_confidence(G, day, chosen, frozenset())
-    under = _supply_confidence(G, day, chosen, denied)
-    # China's rules: those whose export or re-export clauses read China as the origin (as the
-    # policy reads them, oretrace.queries.feasibility).
-    chinese = {rid for rid, r in rules.items()
-               if any(c.trigger.origin == "CN" for c in r.clauses
-                      if c.kind in ("export", "extraterritorial"))}
-    trivial = _trivial(G, day, chosen)
-    facility_rows = _chokepoint_rows(G, day, chosen, "facility", trivial)
-    country_rows = _chokepoint_rows(G, day, chosen, "country", trivial)
-    lost = [p for p in chosen if p in statuses and statuses[p].baseline_supplied
-            and not statuses[p].supplied]
-    restored = _restorations(G, day, lost)
-    per_rule: dict[str, set[tuple[Any, ...]]] = {}
-    lines: list[PlatformLine] = []
-    not_briefed: dict[str, str] = {}
-    for p in chosen:
-        status = statuses.get(p)
-        if status is None:
-            not_briefed[p] = f"no facility makes {p!r} as of {day}"
-            continue
-        gone_conf, blocked = _lost_claim(G, status, policy_assumed)
-        n_lic, n_den, lic_conf, lic_assumed = _licences(G, p, day, chinese, per_rule)
-        line: dict[str, Any] = {
-            "platform": p, "name": str(G.nodes[p].get("name") or p),
-            "supplied": status.baseline_supplied,
-            "supplied_confidence": today.get(p, gone_conf),
-            "supplied_if_denied": status.supplied,
-            "if_denied_confidence": under[p] if status.supplied else gone_conf,
-            "if_denied_assumed": policy_assumed and not status.supplied,
-            "blocked": blocked, "restore": restored.get(p),
-            "licence_shipments": n_lic, "denied_shipments": n_den,
-            "licence_confidence": lic_conf, "licence_assumed": lic_assumed,
-            **_procurement(G, p, day), **_top_chokepoint(p, facility_rows),
-            "countries_alone": [r["node"] for r in country_rows if p in r["platforms"]]}
-        back: Restore | None = line["restore"]
-        claims = [line[k] for k in ("supplied_confidence", "if_denied_confidence",
-                                    "licence_confidence", "procurement_confidence",
-                                    "chokepoint_confidence") if line[k] is not None]
-        if back is not None and back.confidence is not None:
-            claims.append(back.confidence)
-        line["weakest"] = weakest(claims)
-        line["assumed"] = bool(line["if_denied_assumed"] or lic_assumed
-                               or line["procurement_assumed"]
-                               or (back is not None and back.assumed))
-        lines.append(PlatformLine(**line))
-    later = {rid for r in restored.values() for rid in r.assumed_rules}
-    assumed = _assumed_rules(G, rules, day, {k: len(v) for k, v in per_rule.items()}, later)
-    rows = per_rule.get("", set())  # every (shipment, verdict) row of the portfolio
+    ctx = _context(G, day, _chosen(G, platforms))
+    lines = [_platform_line(G, ctx, p) for p in ctx.chosen if p in ctx.statuses]
+    later = {rid for r in ctx.restored.values() for rid in r.assumed_rules}
+    assumed = _assumed_rules(G, ctx.rules, day,
+                             {k: len(v) for k, v in ctx.per_rule.items()}, later)
+    rows = ctx.portfolio
+    lost = [ln.platform for ln in lines if ln.supplied and not ln.supplied_if_denied]
     return BriefFacts(
         as_of=day, dataset=str(G.graph.get("dataset") or G.name or "dataset"), policy=POLICY,
-        policy_in_force=bool(report and report.in_force), assumption=_assumption(assumed, day),
+        policy_in_force=ctx.policy_in_force, assumption=assumption_sentence(assumed, day),
         assumed_rules=assumed, platforms=lines,
-        licence_total=len({r[:4] for r in rows}),
-        denied_total=len({r[:4] for r in rows if r[4]}),
-        licence_total_confidence=weakest([r[5] for r in rows]) if rows else None,
-        licence_total_assumed=any(r[6] for r in rows),
-        lost=[ln.platform for ln in lines if ln.supplied and not ln.supplied_if_denied],
+        licence_total=len(rows), denied_total=sum(1 for r in rows.values() if r[0]),
+        licence_total_confidence=weakest([r[1] for r in rows.values()]) if rows else None,
+        licence_total_assumed=any(r[2] for r in rows.values()),
+        lost=lost,
         kept=[ln.platform for ln in lines if ln.supplied_if_denied],
-        risks=_risks(G, lines, facility_rows, country_rows), measure=MEASURE,
-        not_briefed=not_briefed)
+        risks=rank_risks(G, (POLICY, lost, weakest([ln.if_denied_confidence for ln in lines
+                                                    if ln.platform in lost]),
+                             any(ln.if_denied_assumed for ln in lines)),
+                         ctx.facility_rows, ctx.country_rows),
+        measure=MEASURE,
+        not_briefed={p: f"no facility makes {p!r} as of {day}" for p in ctx.chosen
+                     if p not in ctx.statuses})
 
 
 def render_brief(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
                  platforms: Iterable[str] | None = None, report: str | None = None) -> str:
     """Return the brief as one self-contained HTML page (no script, no external resource).
 
-    ``report`` is the address of the full report to link (e.g. ``"report.html"`` written
-    alongside); without it the page says how to produce the report.
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph, with its rules (not mutated).
+    as_of : date or ISO str, optional
+        The date of every answer (default today); it is in the page's title.
+    platforms : iterable of str, optional
+        The platforms to brief on (default every platform).
+    report : str, optional
+        The address of the full report to link (e.g. ``"report.html"`` written alongside);
+        without it the page says how to produce the report.
+
+    Returns
+    -------
+    str
+        The HTML page: the assumption, the bottom line and one line per platform first,
+        then the five risks; it prints to A4.
 
     Examples
     --------
