@@ -805,6 +805,30 @@ def plot_chokepoints(
     nodes (located in China, or Chinese-controlled companies and their facilities) are
     :data:`CN_COLOUR`. The platforms and the confidence are printed beside each bar.
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    level : {"facility", "company", "country"}
+        The grouping whose loss is counted: one facility, every facility a company operates,
+        or every facility located in a country (default ``facility``).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent (planned facilities count from ``online_from``, links from
+        ``start``).
+    platforms : iterable of str, optional
+        The platforms counted (default every platform).
+    top : int, optional
+        The most bars (default 25; ``None`` for all), ties with the last one kept.
+    fail : iterable of str
+        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
+        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
+        company operates) or ``country:CC`` (every facility located in that country).
+    policy : str or Policy, optional
+        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
+        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
+        stop), or ``None`` (the default) for none.
+
     Returns
     -------
     matplotlib.figure.Figure

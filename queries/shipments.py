@@ -533,6 +533,35 @@ def list_shipments(G: nx.MultiDiGraph, platform: str | Iterable[str], *,
                    min_confidence: str | Confidence | None = None) -> list[Shipment]:
     """Return every shipment on the needed supply of ``platform`` (or of several) as of a date.
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    platform : str or iterable of str
+        A platform id, or several (their shipments are merged, each listing the platforms it
+        feeds).
+    as_of : date or ISO str, optional
+        The date to read the network and the rules at (default today): facilities, links and
+        rule clauses outside their date windows are absent.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
+
+    Returns
+    -------
+    list of Shipment
+        One per needed supply link whose supplier and buyer sit in different countries (a
+        link through a market: one per supplier of the market), with the countries, the
+        market it passes (``via``), the ``platforms`` it feeds with their ``end_uses`` and
+        ``destinations``, the listed party the buyer is or belongs to (``buyer_listed``),
+        confidence and sources.
+
+    Raises
+    ------
+    UnknownNodeError
+        When a platform or rule id names no such node; the message lists close matches.
+    QueryError
+        When ``as_of``, ``min_confidence`` or another option is not one of its values.
+
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
@@ -558,8 +587,62 @@ def shipment_verdicts(
 ) -> list[ShipmentVerdict]:
     """Return one :class:`ShipmentVerdict` per shipment and rule that bites (module docstring).
 
-    ``end_user`` / ``destination`` read every shipment as if that were its only end use /
-    destination (default: those of the platforms each shipment feeds).
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    platform : str or iterable of str
+        A platform id, or several (their shipments are merged, each listing the platforms it
+        feeds).
+    as_of : date or ISO str, optional
+        The date to read the network and the rules at (default today): facilities, links and
+        rule clauses outside their date windows are absent.
+    assume : {"lapsed", "extended"}
+        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
+        the legal reading: a suspension whose end passed with no recorded extension has
+        lapsed, so the rule applies again) or ``extended`` (a suspension running on
+        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
+        most ``estimated`` confidence.
+    rules : str or iterable of str, optional
+        A rule id or several (default every rule of the graph).
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
+    end_user : {"military", "civil", "listed"}, optional
+        Read every shipment as if this were its only end use (default: the end uses of the
+        platforms it feeds).
+    destination : str, optional
+        Read every shipment as if this ISO country code were its only destination (default:
+        the platforms' own ``delivered_to``).
+
+    Returns
+    -------
+    list of ShipmentVerdict
+        One per shipment and rule whose clause bites (a licence required or denied): the
+        link and its countries, rule, clause and its ``kind``, ``verdict``, ``end_use``,
+        ``evidence`` (with the ``value_share`` and its bounds where the value test decides),
+        the rule's ``status`` and whether it ``applies`` at the date, confidence and sources.
+
+    Raises
+    ------
+    UnknownNodeError
+        When a platform or rule id names no such node; the message lists close matches.
+    QueryError
+        When ``as_of``, ``min_confidence`` or another option is not one of its values.
+
+    Examples
+    --------
+    The Japanese magnet plant's shipment to the US actuator plant holds 21.8 % Chinese-origin
+    value: No. 61 denies it for the missile's military end use, and asks a licence for a civil
+    one; after the recorded suspension it applies by the default assumption.
+
+    >>> from oretrace.loaders import load_dataset
+    >>> G = load_dataset(DATA / "compliance_mini")
+    >>> [(v.supplier, v.buyer, v.clause, v.verdict.value, v.status)
+    ...  for v in shipment_verdicts(G, "missile", as_of="2026-12-15")]
+    [('jp-mag', 'us-comp', 'military-value', 'denied', 'assumed-in-force')]
+    >>> [(v.clause, v.verdict.value)
+    ...  for v in shipment_verdicts(G, "missile", as_of="2026-12-15", end_user="civil")]
+    [('value-test', 'licence-required')]
     """
     chosen = _rules(G, rules)
     how = _check(assume)
