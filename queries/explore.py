@@ -53,8 +53,8 @@ from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
     OretraceError,
+    is_active,
     parse_date,
-    restrict,
     weakest,
 )
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
@@ -109,7 +109,18 @@ class Explorer(BaseModel):
     html: str = Field(repr=False, description="The self-contained page.")
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the page to ``path`` (UTF-8) and return the path."""
+        """Write the page to ``path`` (UTF-8).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (its folder must exist).
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
         target = Path(path)
         target.write_text(self.html, encoding="utf-8")
         return target
@@ -150,6 +161,17 @@ def script_json(data: Any) -> str:
     escapes, which JSON reads back as the same characters, so no ``</script>`` or ``<!--``
     can end or change the element.
 
+    Parameters
+    ----------
+    data : Any
+        Plain data (dicts, lists, strings, numbers); dates become ISO strings, enums their
+        values and NaN ``null``.
+
+    Returns
+    -------
+    str
+        The JSON text, to put between ``<script type="application/json">`` and ``</script>``.
+
     Examples
     --------
     >>> script_json({"name": "</script><b>"})
@@ -177,39 +199,63 @@ def _vis_script() -> str:
     return text
 
 
-def _change_dates(G: nx.MultiDiGraph, platform: str) -> set[dt.date]:
-    """The dates on which something that can be in the platform's network starts or ends."""
-    H = supply_graph(G, targets=[platform])  # every date at once: the union of the networks
-    upstream = nx.ancestors(H, platform)
-    out: set[dt.date] = set()
-    for n in upstream:
-        attrs = G.nodes[n]
-        out |= {attrs[k] for k in ("online_from", "online_until") if attrs.get(k)}
-        for _, _, d in [*G.in_edges(n, data=True), *G.out_edges(n, data=True)]:
-            out |= {d[k] for k in ("start", "end") if d.get(k)}
-    for _, _, d in G.edges(data=True):
-        if d.get("kind") == EdgeKind.OWNS:
-            out |= {d[k] for k in ("start", "end") if d.get(k)}
+def _upstream_graph(G: nx.MultiDiGraph, platform: str) -> nx.MultiDiGraph:
+    """``G`` with only the facilities that can supply ``platform`` on some date, as a plain graph.
+
+    Those are the facilities making it and everything upstream of them in the needed-supply
+    graph of every date at once (:func:`~oretrace.queries.exposure.supply_graph` of ``G``
+    unsliced: the union of the networks over time); every node that is not a facility is
+    kept. Traced on any date, it gives the network that ``G`` gives, with fewer facilities
+    for the date filter to pass over.
+    """
+    H = supply_graph(G)
+    makers = [n for n, d in G.nodes(data=True)
+              if d.get("kind") == NodeKind.FACILITY and platform in d.get("products", ())]
+    upstream = set(makers).union(*(nx.ancestors(H, m) for m in makers))
+    S = nx.MultiDiGraph()
+    S.graph.update(G.graph)
+    S.add_nodes_from((n, d) for n, d in G.nodes(data=True)
+                     if d.get("kind") != NodeKind.FACILITY or n in upstream)
+    S.add_edges_from((u, v, k, d) for u, v, k, d in G.edges(keys=True, data=True)
+                     if u in S and v in S)
+    return S
+
+
+def _change_dates(S: nx.MultiDiGraph) -> set[dt.date]:
+    """The dates on which a facility or an edge of ``S`` starts or ends."""
+    out: set[Any] = set()
+    for _, d in S.nodes(data=True):
+        if d.get("kind") == NodeKind.FACILITY:
+            out |= {d.get("online_from"), d.get("online_until")}
+    for _, _, d in S.edges(data=True):
+        out |= {d.get("start"), d.get("end")}
     return {d for d in out if isinstance(d, dt.date)}
 
 
-def _supply_records(V: nx.MultiDiGraph, u: str, v: str, products: Iterable[str]
-                    ) -> list[dict[str, Any]]:
+def _supply_records(G: nx.MultiDiGraph, day: dt.date, u: str, v: str,
+                    products: Iterable[str]) -> list[dict[str, Any]]:
+    """The supply edges ``u -> v`` of ``products`` active on ``day``, as the panel shows them."""
     wanted = set(products)
     keep = ("product", "share", "share_lo", "share_hi", "share_basis", "start", "end",
             "confidence", "sources", "notes")
     return [{k: d.get(k) for k in keep if d.get(k) is not None}
-            for d in (V.get_edge_data(u, v) or {}).values()
-            if d.get("kind") == EdgeKind.SUPPLIES and d.get("product") in wanted]
+            for d in (G.get_edge_data(u, v) or {}).values()
+            if d.get("kind") == EdgeKind.SUPPLIES and d.get("product") in wanted
+            and is_active(d, day)]
 
 
 def _snapshot(G: nx.MultiDiGraph, platform: str, day: dt.date) -> dict[str, Any]:
     """The network on ``day``: links with their share, confidence and supply records, and
     each node's date-dependent marks (technology, ownership, taint)."""
-    V = restrict(G, as_of=day)
     links: dict[str, dict[str, Any]] = {}
+    cn_tech: set[str] = set()
+    cn_owned: set[str] = set()
     for row in trace(G, platform, as_of=day).to_dict(orient="records"):
         u, v = str(row["facility"]), str(row["buyer"])
+        if CN_TECHNOLOGY.name in row["marks"]:
+            cn_tech.add(u)
+        if CN_OWNED.name in row["marks"]:
+            cn_owned.add(u)
         share = row["share"]
         share = 1.0 if share is None or share != share else float(share)
         level = str(row["confidence"])
@@ -221,14 +267,13 @@ def _snapshot(G: nx.MultiDiGraph, platform: str, day: dt.date) -> dict[str, Any]
         hop["products"].append(str(row["product"]))
     flow = nx.DiGraph([(h["from"], h["to"]) for h in links.values()])
     flow.add_node(platform)
-    cn_tech, cn_owned = CN_TECHNOLOGY.select(V) & set(flow), CN_OWNED.select(V) & set(flow)
     tainted = set(cn_tech)
     for n in cn_tech:
         tainted |= nx.descendants(flow, n)
     for hop in links.values():
         hop["tainted"] = hop["from"] in tainted
         hop["products"] = sorted(set(hop["products"]))
-        hop["supplies"] = _supply_records(V, hop["from"], hop["to"], hop["products"])
+        hop["supplies"] = _supply_records(G, day, hop["from"], hop["to"], hop["products"])
     nodes = {n: {"cn_tech": n in cn_tech, "cn_owned": n in cn_owned, "tainted": n in tainted}
              for n in flow}
     return {"nodes": nodes, "links": links}
@@ -237,15 +282,16 @@ def _snapshot(G: nx.MultiDiGraph, platform: str, day: dt.date) -> dict[str, Any]
 def _dates(G: nx.MultiDiGraph, platform: str, day: dt.date, dates: Iterable[Any] | None,
            max_dates: int) -> tuple[list[dt.date], list[dict[str, Any]]]:
     """The selector's dates, chronological, and the network on each."""
+    S = _upstream_graph(G, platform)
     if dates is not None:
         chosen = sorted({parse_date(d) for d in dates} | {day})
-        return chosen, [_snapshot(G, platform, d) for d in chosen]
-    changes = sorted(_change_dates(G, platform) - {day}, key=lambda d: (abs((d - day).days), d))
+        return chosen, [_snapshot(S, platform, d) for d in chosen]
+    changes = sorted(_change_dates(S) - {day}, key=lambda d: (abs((d - day).days), d))
     candidates = sorted({day, *changes[:max(0, max_dates - 1)]})
     kept: list[dt.date] = []
     nets: list[dict[str, Any]] = []
     for d in candidates:
-        net = _snapshot(G, platform, d)
+        net = _snapshot(S, platform, d)
         if d == day or not nets or net != nets[-1]:  # keep a date only where something changes
             kept.append(d)
             nets.append(net)

@@ -32,7 +32,14 @@ import numpy as np
 import pytest
 from oretrace.graphmodel import UnknownNodeError
 from oretrace.loaders import load_dataset
-from oretrace.queries.explore import Explorer, explore, script_json
+from oretrace.queries.explore import (
+    Explorer,
+    _change_dates,
+    _snapshot,
+    _upstream_graph,
+    explore,
+    script_json,
+)
 from oretrace.queries.plots import CN_COLOUR, TAINT_COLOUR, country_colour
 
 from oretrace.cli import main
@@ -95,6 +102,20 @@ def test_network_on_each_date(view: Explorer) -> None:
                        "us-asm->missile"}
     assert all(at[i]["confidence"] == "illustrative" for at in links.values() for i in at)
     assert view.confidence.value == "illustrative" and view.links == 7
+
+
+@pytest.mark.parametrize("platform", ["F-35", "Virginia"])
+def test_the_pruned_graph_traces_the_same_networks(bundled: nx.MultiDiGraph,
+                                                   platform: str) -> None:
+    """Oracle for the fast path: on every date where anything in the dataset starts or ends,
+    the network traced on the whole graph equals the one traced on the graph pruned to the
+    facilities that can supply the platform."""
+    S = _upstream_graph(bundled, platform)
+    assert S.number_of_nodes() < bundled.number_of_nodes()
+    days = sorted(_change_dates(bundled))
+    assert len(days) > 10
+    for day in days:
+        assert _snapshot(S, platform, day) == _snapshot(bundled, platform, day), day
 
 
 def test_layout_and_styles_follow_the_flow_plot(view: Explorer) -> None:
@@ -423,4 +444,27 @@ def test_hostile_names_stay_text_in_chromium(browser: Any, hostile: Explorer,
     assert panel.find_elements(By.TAG_NAME, "b") == []
     assert [a.text for a in panel.find_elements(By.CSS_SELECTOR, "ul.sources a")] == []
     assert "javascript:alert(1)" in panel.text  # shown as text, not a link
+    assert _severe(browser) == []
+
+
+@pytest.mark.browser
+def test_the_notebook_view_runs_in_its_iframe(browser: Any, view: Explorer,
+                                              tmp_path: Path) -> None:
+    """What Jupyter shows (``_repr_html_``) runs the page inside its sandboxed iframe."""
+    from selenium.webdriver.common.by import By
+
+    host = tmp_path / "notebook.html"
+    host.write_text("<!DOCTYPE html><html><head><link rel='icon' href='data:,'></head><body>"
+                    + view._repr_html_() + "</body></html>", encoding="utf-8")
+    browser.get(host.resolve().as_uri())
+    browser.switch_to.frame(browser.find_element(By.TAG_NAME, "iframe"))
+    try:
+        for _ in range(100):
+            if browser.execute_script("return !!window.oretraceExplorer"):
+                break
+            time.sleep(0.05)
+        assert browser.find_element(By.ID, "counts").text == \
+            f"5 facilities, 5 links on {BEFORE}"
+    finally:
+        browser.switch_to.default_content()
     assert _severe(browser) == []
