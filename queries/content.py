@@ -702,9 +702,10 @@ def origin_share(
     by : {"mass", "value"}
         Which share ``share`` reports; both are computed.
     as_of : date or ISO str, optional
-        The date to read the network at (default today).
-    min_confidence : str, optional
-        Drop facilities and links weaker than this level first.
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
     stages : iterable of str, optional
         The stages at which a facility in ``origin`` makes origin items
         (default ``ORIGIN_STAGES``).

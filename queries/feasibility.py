@@ -647,15 +647,22 @@ def simulate(
     Parameters
     ----------
     G : networkx.MultiDiGraph
-        The graph (not mutated).
+        The oretrace graph (not mutated).
     fail : iterable of str
-        Failure specs: ``ID``/``facility:ID``, ``company:ID``, ``country:CC``.
+        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
+        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
+        company operates) or ``country:CC`` (every facility located in that country).
     as_of : date or ISO str, optional
-        The date (default today): facilities and links outside their windows are absent.
-    policy : str, optional
-        A name from :data:`POLICIES`, e.g. ``"cn-denies-military"``.
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent (planned facilities count from ``online_from``, links from
+        ``start``).
+    policy : str or Policy, optional
+        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
+        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
+        stop), or ``None`` (the default) for none.
     substitutions : bool
-        Let substitute inputs meet a need; the result lists each one used.
+        Let substitute inputs (bill-of-materials lines with ``substitute_for``) meet a need
+        (default ``False``); the result lists each one used.
     engine : {"auto", "plain", "compiled"}
         ``plain``: the networkx implementation (the reference); ``compiled``: the array
         form (:mod:`oretrace.graphmodel.compiled`), the same answer field by field; ``auto``

@@ -375,9 +375,10 @@ def plot_supply_flow(
     platform : str
         A product id (usually a platform, e.g. ``F-35``).
     as_of : date or ISO str, optional
-        The date to read the network at (default today).
-    min_confidence : str, optional
-        Drop facilities and links weaker than this level first.
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
 
     Returns
     -------
@@ -824,7 +825,7 @@ def plot_chokepoints(
         What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
         facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
         company operates) or ``country:CC`` (every facility located in that country).
-    policy : str or Policy, optional
+    policy : str, optional
         A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
         ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
         stop), or ``None`` (the default) for none.

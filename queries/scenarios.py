@@ -158,13 +158,20 @@ def simulate_scenario(
     G : networkx.MultiDiGraph
         The oretrace graph (not mutated).
     fail : iterable of str
-        ``ID``/``facility:ID``, ``company:ID`` or ``country:CC``.
+        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
+        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
+        company operates) or ``country:CC`` (every facility located in that country).
     as_of : date or ISO str, optional
-        Default today; planned facilities count from ``online_from``, links from ``start``.
-    policy : str, optional
-        A policy name from :data:`oretrace.queries.feasibility.POLICIES`.
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent (planned facilities count from ``online_from``, links from
+        ``start``).
+    policy : str or Policy, optional
+        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
+        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
+        stop), or ``None`` (the default) for none.
     substitutions : bool
-        Let substitute inputs stand in; used ones are listed.
+        Let substitute inputs (bill-of-materials lines with ``substitute_for``) meet a need
+        (default ``False``); the result lists each one used.
     shortfall, per_platform : bool
         Compute the capacity shortfall (:func:`oretrace.queries.capacity.find_shortfall`), for all
         platforms together and, with ``per_platform``, for each.

@@ -676,14 +676,18 @@ def find_shipments(
     platform : str
         A platform (or any product) id.
     as_of : date or ISO str, optional
-        The date (default today): the network, the rules and their status then.
+        The date to read the network and the rules at (default today): facilities, links and
+        rule clauses outside their date windows are absent.
     assume : {"lapsed", "extended"}
-        How to read a rule's status after its ``known_until`` (see
-        :mod:`oretrace.graphmodel.rules`).
-    rules : str or list of str, optional
-        The rule ids to read (default all).
-    min_confidence : str, optional
-        Drop facilities and links weaker than this level first.
+        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
+        the legal reading: a suspension whose end passed with no recorded extension has
+        lapsed, so the rule applies again) or ``extended`` (a suspension running on
+        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
+        most ``estimated`` confidence.
+    rules : str or iterable of str, optional
+        A rule id or several (default every rule of the graph).
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
 
     Returns
     -------
