@@ -31,10 +31,9 @@ import importlib
 import inspect
 from collections.abc import Callable
 
+import numpydoc.validate as numpydoc_validate
 import pydantic
 import pytest
-
-numpydoc_validate = pytest.importorskip("numpydoc.validate")
 
 #: The public doors whose ``__all__`` lists what is checked.
 DOORS = ("oretrace", "oretrace.graphmodel", "oretrace.loaders", "oretrace.queries",
