@@ -76,9 +76,10 @@ def assumption_sentence(assumed: Sequence[AssumedRule], day: dt.date) -> str | N
     def lapse(a: AssumedRule) -> str:
         if not (a.suspended_by and a.lapsed_on):
             return "its recorded status ended"
+        by = _short(a.suspended_by).removeprefix("MOFCOM ")
         if a.lapsed_on < day:
-            return f"{_short(a.suspended_by)}'s suspension lapsed on {a.lapsed_on}"
-        return (f"{_short(a.suspended_by)}'s suspension ends on {a.lapsed_on} "
+            return f"{by}'s suspension lapsed on {a.lapsed_on}"
+        return (f"{by}'s suspension ends on {a.lapsed_on} "
                 "(for the dates after it)")
 
     def named(a: AssumedRule) -> str:
@@ -129,7 +130,7 @@ def _restored(ln: PlatformLine) -> str:
     if r.restored_on is None:
         missing = (f"<br><small>no other maker of {_names(r.missing_inputs[:3])}</small>"
                    if r.missing_inputs else "")
-        return f'<span class="bad">not by {_e(r.until)}</span> {mark}{missing}'
+        return f'<span class="bad m">not by {_e(r.until)}</span> {mark}{missing}'
     by = f"<br><small>by {_names(r.brought_back_by[:2])}</small>" if r.brought_back_by else ""
     return f"{_e(r.restored_on)} {mark}{by}"
 

@@ -53,6 +53,7 @@ from oretrace.graphmodel import (
     QueryError,
     UnknownNodeError,
     Verdict,
+    facilities_making,
     nodes_of,
     parse_date,
     restrict,
@@ -330,7 +331,8 @@ def _context(G: nx.MultiDiGraph, day: dt.date, chosen: list[str]) -> _Ctx:
     rules = _rules(G)
     scenario = simulate_scenario(G, policy=POLICY, as_of=day, shortfall=False)
     report = scenario.policy
-    statuses = {s.platform: s for s in scenario.platforms}
+    view = restrict(G, as_of=day)
+    statuses = {s.platform: s for s in scenario.platforms if facilities_making(view, s.platform)}
     denied = frozenset((d.supplier, d.buyer, d.product) for d in report.denied_links) \
         if report else frozenset()
     trivial = trivial_nodes(G, day, chosen)
@@ -365,7 +367,8 @@ def _platform_line(G: nx.MultiDiGraph, ctx: _Ctx, p: str) -> PlatformLine:
         "supplied_confidence": ctx.today.get(p, gone_conf),
         "supplied_if_denied": status.supplied,
         "if_denied_confidence": ctx.under[p] if status.supplied else gone_conf,
-        "if_denied_assumed": ctx.policy_assumed and not status.supplied,
+        "if_denied_assumed": ctx.policy_assumed and status.baseline_supplied
+        and not status.supplied,
         "blocked": blocked, "restore": back,
         "licence_shipments": n_lic, "denied_shipments": n_den,
         "licence_confidence": lic_conf, "licence_assumed": lic_assumed,

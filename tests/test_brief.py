@@ -301,6 +301,21 @@ def test_data_is_escaped(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in out
 
 
+def test_a_platform_nothing_makes_is_named_not_briefed(tmp_path: Path) -> None:
+    """``ghost`` is a platform no facility makes (a data gap validation only warns about):
+    it gets no line, the page names it with the reason, and ``missile`` is briefed."""
+    data = tmp_path / "ghost"
+    shutil.copytree(MINI, data)
+    with (data / "products.csv").open("a", encoding="utf-8") as fh:
+        fh.write("ghost,Ghost,platform,,each,1000,hand,illustrative,military,US\n")
+    G = load_dataset(data)
+    facts = brief_facts(G, as_of="2027-06-01")
+    assert [ln.platform for ln in facts.platforms] == ["missile"]
+    assert facts.not_briefed == {"ghost": "no facility makes 'ghost' as of 2027-06-01"}
+    out = render_brief(G, as_of="2027-06-01")
+    assert 'id="not-briefed"' in out and 'id="line-missile"' in out
+
+
 # --------------------------------------------------------------------------- CLI
 
 
@@ -314,6 +329,16 @@ def test_cli_writes_the_brief_the_report_and_the_pdf(tmp_path: Path) -> None:
     assert '<a id="full-report" href="report.html">' in out.read_text(encoding="utf-8")
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and pdf_pages(data) == 1
+
+
+def test_cli_prints_only_a_pdf_when_only_pdf_is_asked(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(make_app(), [
+        "--data", str(MINI), "brief", "--as-of", "2026-06-01", "--pdf", "only.pdf"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["only.pdf"]
+    assert pdf_pages((tmp_path / "only.pdf").read_bytes()) == 1
 
 
 def test_cli_refuses_an_unknown_platform(tmp_path: Path,
