@@ -25,7 +25,8 @@ then prints a table of times and ratios against the targets of issue 7 and write
     python -m benchmarks --facilities 60000   # engines agree past the int32 wrap; scenario
     python -m benchmarks --scaling            # once-quadratic calls at n and 10 n
 
-(``--facilities`` and ``--scaling`` are :mod:`benchmarks.scale`.)
+(``--facilities`` and ``--scaling`` are :mod:`benchmarks.scale`; ``--sampling`` is
+:mod:`benchmarks.sampling`.)
 """
 
 from __future__ import annotations
@@ -433,7 +434,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="products of the deep bill of materials at n (default 400)")
     parser.add_argument("--fan-in", type=int, default=10_000,
                         help="suppliers into one buyer at n (default 10,000)")
+    parser.add_argument("--sampling", action="store_true",
+                        help="instead: 1,000 samples of the F-35 value share on the bundled "
+                             "data (benchmarks.sampling; --seed, --as-of apply)")
     args = parser.parse_args(argv)
+    if args.sampling:
+        from benchmarks.sampling import main as sampling_main
+        return sampling_main(["--seed", str(args.seed), "--as-of", args.as_of])
     if args.facilities is not None or args.scaling:
         from benchmarks.scale import run_large, run_scaling
         if args.suppliers == 12.0 and args.facilities is not None:

@@ -166,16 +166,18 @@ class Reading:
         if key in self.drawn:
             return {**attrs, "capacity": self.drawn[key]}
         end = self.supply if role == "supply" else self.demand
-        ends = None if end is None else range_of(dict(attrs), "capacity")
-        return attrs if ends is None else {**attrs, "capacity": ends[end]}
+        if end is None or (ends := range_of(dict(attrs), "capacity")) is None:
+            return attrs
+        return {**attrs, "capacity": ends[end]}
 
     def qty_of(self, edge: tuple[str, str, Any], attrs: Mapping[str, Any]) -> float:
         """A bill-of-materials line's quantity as this reading reads it."""
         key = ("edge", edge[0], edge[1], edge[2], "qty")
         if key in self.drawn:
             return float(self.drawn[key])
-        ends = None if self.qty is None else range_of(dict(attrs), "qty")
-        return float(attrs["qty"]) if ends is None else ends[self.qty]
+        if self.qty is None or (ends := range_of(dict(attrs), "qty")) is None:
+            return float(attrs["qty"])
+        return ends[self.qty]
 
 
 _MID = Reading()

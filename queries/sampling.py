@@ -92,7 +92,11 @@ __all__ = [
     "draw",
     "mass_share_bounds",
     "ranged_figures",
+    "SampledContent",
+    "SampledShortfall",
     "sample_content",
+    "sample_shortfall",
+    "shortfall_figures",
     "threshold_test",
     "value_model",
     "value_share_bounds",
@@ -668,3 +672,111 @@ def sample_content(
     return SampledContent(product=exact.product, origin=exact.origin, by=by,
                           low=exact.share_low, high=exact.share_high, distribution=dist,
                           values=[float(v) for v in values])
+
+
+class SampledShortfall(BaseModel):
+    """:func:`sample_shortfall`'s answer for one product: the shortfall in the scenario and
+    without it on the same draws (common random numbers), and their paired difference."""
+
+    product: str
+    platform: str | None
+    unit: str
+    low: float | None
+    high: float | None
+    shortfall: Distribution
+    baseline: Distribution
+    increase: Distribution
+    values: list[float]
+    baseline_values: list[float]
+
+
+def shortfall_figures(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) -> list[Figure]:
+    """The ranged figures a shortfall reads: capacities and bill-of-materials quantities.
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> "usar-stillwater.capacity" in [f.label for f in shortfall_figures(load_dataset())]
+    True
+    """
+    return [f for f in ranged_figures(G, as_of=as_of) if f.key[-1] in ("capacity", "qty")]
+
+
+def sample_shortfall(
+    G: nx.MultiDiGraph,
+    *,
+    fail: Iterable[str] = (),
+    as_of: str | dt.date | None = None,
+    policy: Any = None,
+    substitutions: bool = False,
+    platform: str | None = None,
+    products: Iterable[str] | None = None,
+    samples: int = 200,
+    seed: int = 0,
+    progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
+) -> list[SampledShortfall]:
+    """Draw every ranged capacity and quantity ``samples`` times and return, per product
+    of the chain of ``platform`` (default all platforms together), the distribution of the
+    shortfall (unknown capacities read as nil) in the scenario and without it.
+
+    The scenario's networks are built once; each draw re-solves the LPs with the drawn
+    figures (:class:`oretrace.queries.capacity.Reading`), the scenario and the baseline on
+    the same draws, so ``increase`` is a paired difference. ``low``/``high`` are
+    :func:`~oretrace.queries.capacity.find_shortfall`'s exact ends. ``progress`` wraps the
+    loop over draws (e.g. ``tqdm``).
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> rows = sample_shortfall(load_dataset(DATA / "choke_andor"), fail=["country:CN"],
+    ...                         products=["ore"], samples=5, seed=1)
+    >>> [(r.product, r.shortfall.p50) for r in rows]
+    [('ore', 500.0)]
+    """
+    from oretrace.queries.capacity import Reading, _Memo, _Scenario, find_shortfall
+
+    plats = None if platform is None else [platform]
+    wanted = None if products is None else list(products)
+    scenario = _Scenario(G, fail=fail, as_of=as_of, policy=policy, substitutions=substitutions,
+                         platforms=plats, per_platform=False)
+    exact = {r.product: r for r in find_shortfall(
+        G, fail=fail, as_of=as_of, policy=policy, substitutions=substitutions,
+        platforms=plats, per_platform=False) if r.computable}
+    figures = shortfall_figures(G, as_of)
+    theta = draw(figures, samples, seed)
+    # a product whose exact ends meet is the same on every draw: no LP per draw
+    fixed = {p: [(r.shortfall_max or 0.0, r.baseline_shortfall_max or 0.0)] * samples
+             for p, r in exact.items() if (wanted is None or p in wanted)
+             and r.shortfall_min == r.shortfall_max
+             and r.baseline_shortfall_min == r.baseline_shortfall_max}
+    varying = [p for p in exact if p not in fixed and (wanted is None or p in wanted)]
+    got: dict[str, list[tuple[float, float]]] = dict(fixed)
+    steps = range(samples) if progress is None else progress(range(samples))
+    for n in steps:
+        if not varying:
+            break
+        memo = _Memo(Reading(drawn={f.key: float(theta[n, k]) for k, f in enumerate(figures)}))
+        for r in scenario.rows((memo, memo, memo), varying):
+            if r.computable and r.shortfall_max is not None:
+                got.setdefault(r.product, []).append(
+                    (r.shortfall_max, r.baseline_shortfall_max or 0.0))
+    labels = [f.label for f in figures]
+    out = []
+    for product, pairs in sorted(got.items()):
+        if len(pairs) != samples or product not in exact:
+            continue  # computable on some draws only: no distribution
+        values = np.array([a for a, _ in pairs])
+        base = np.array([b for _, b in pairs])
+        row = exact[product]
+        point = row.shortfall_max if row.demand_min == row.demand_max else None
+        out.append(SampledShortfall(
+            product=product, platform=platform, unit=row.unit, low=row.shortfall_min,
+            high=row.shortfall_max,
+            shortfall=distribution(f"shortfall of {product}", values, seed=seed,
+                                   point=point, figures=labels),
+            baseline=distribution(f"shortfall of {product} without the scenario", base,
+                                  seed=seed, point=None, figures=labels),
+            increase=distribution(f"increase in the shortfall of {product}", values - base,
+                                  seed=seed, point=None, figures=labels),
+            values=values.tolist(), baseline_values=base.tolist()))
+    return out

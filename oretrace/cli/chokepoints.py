@@ -76,6 +76,30 @@ def _shortfall_rows(rows: list[Shortfall]) -> list[dict[str, Any]]:
             for r in rows if r.computable]
 
 
+def _sampled_shortfall(G: Any, fail: Any, as_of: str | None, policy: str | None,
+                       substitutions: bool, samples: int, seed: int) -> list[Any]:
+    """``scenario --samples``: sampled shortfalls of all platforms together, with a bar."""
+    from tqdm import tqdm
+
+    from oretrace.queries.sampling import sample_shortfall
+
+    def bar(steps: Any) -> Any:
+        return tqdm(steps, desc="samples", unit="draw", disable=None, leave=False)
+
+    return sample_shortfall(G, fail=fail, as_of=as_of, policy=policy,
+                            substitutions=substitutions, samples=samples, seed=seed,
+                            progress=bar)
+
+
+def _sample_rows(rows: list[Any]) -> list[dict[str, Any]]:
+    return [{"product": r.product, "unit": r.unit, "exact": _figure(r.low, r.high),
+             "p5": f"{r.shortfall.p5:,.6g}", "p50": f"{r.shortfall.p50:,.6g}",
+             "p95": f"{r.shortfall.p95:,.6g}", "mean": f"{r.shortfall.mean:,.6g}",
+             "baseline p50": f"{r.baseline.p50:,.6g}",
+             "increase p5..p95": f"{r.increase.p5:,.6g} .. {r.increase.p95:,.6g}"}
+            for r in rows if r.high is None or r.low != r.high]
+
+
 def register(app: typer.Typer) -> None:
     """Add chokepoints, cut, scenario, concentration and diff to ``app``."""
 
@@ -154,6 +178,11 @@ def register(app: typer.Typer) -> None:
         per_platform: Annotated[bool, typer.Option(
             "--per-platform/--all-platforms",
             help="Shortfall per platform too, or only for all platforms together.")] = True,
+        samples: Annotated[int, typer.Option(
+            "--samples", min=0, help="Draw every ranged capacity and quantity N times and "
+            "report the shortfall's percentiles, with and without the scenario on the same "
+            "draws (0: no sampling).")] = 0,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 0,
         fmt: FormatOption = None,
     ) -> None:
         """Which platforms keep supply when facilities, companies or countries fail, and
@@ -166,7 +195,13 @@ def register(app: typer.Typer) -> None:
                                    substitutions=substitutions, shortfall=shortfall,
                                    per_platform=per_platform)
         out = st.format(fmt)
+        sampled = _sampled_shortfall(st.graph(), fail or (), as_of, policy, substitutions,
+                                     samples, seed) if samples and shortfall else None
         if out is not Format.TABLE:
+            if sampled is not None:
+                emit({"scenario": result, "samples": sampled} if out is Format.JSON else
+                     _sample_rows(sampled), out)
+                return
             emit(result if out is Format.JSON else [p.model_dump() for p in result.platforms],
                  out)
             return
@@ -198,6 +233,10 @@ def register(app: typer.Typer) -> None:
             echo(f"shortfall not computable for lack of capacity data: {', '.join(missing)}")
         if result.data_gaps:
             echo(f"{len(result.data_gaps)} data gap(s); see --format json")
+        if sampled is not None:
+            emit(_sample_rows(sampled), out, title=f"Shortfall over {samples} draws of the "
+                 f"ranged capacities and quantities (seed {seed}; unknown capacities nil; "
+                 "scenario and baseline on the same draws)")
 
     @app.command()
     def concentration(

@@ -28,6 +28,7 @@ class PlotKind(StrEnum):
     EXPOSURE = "exposure"
     CHOKEPOINTS = "chokepoints"
     TIMELINE = "timeline"
+    SENSITIVITY = "sensitivity"
 
 
 class Level(StrEnum):
@@ -50,7 +51,8 @@ def register(app: typer.Typer) -> None:
              kind: Annotated[PlotKind, typer.Argument(
                  metavar="KIND",
                  help="flow (one platform's supply), concentration, exposure (matrix), "
-                      "chokepoints or timeline.")],
+                      "chokepoints, timeline or sensitivity (tornado of the ranged figures "
+                      "moving one platform's CN-origin value share).")],
              out: Annotated[Path, typer.Option(
                  "--out", "-o", help="Output file: .png, .svg or .pdf.", dir_okay=False)],
              platform: Annotated[list[str] | None, typer.Option(
@@ -92,6 +94,13 @@ def register(app: typer.Typer) -> None:
             fig = plot_exposure_matrix(G, as_of=day, platforms=platform or None)
         elif kind is PlotKind.CHOKEPOINTS:
             fig = plot_chokepoints(G, level=level.value, as_of=day, platforms=platform or None)
+        elif kind is PlotKind.SENSITIVITY:
+            from oretrace.queries.sensitivity import content_sensitivity, plot_sensitivity
+
+            if not platform or len(platform) != 1:
+                raise typer.BadParameter("sensitivity draws one platform: give exactly one "
+                                         "--platform", param_hint="--platform")
+            fig = plot_sensitivity(content_sensitivity(G, platform[0], as_of=day))
         else:
             if last_year < first_year:
                 raise QueryError(f"--to {last_year} is before --from {first_year}")
