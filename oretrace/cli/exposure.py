@@ -102,6 +102,33 @@ def content_rows(result: ContentShare) -> list[dict[str, Any]]:
     return [{c: row.get(c) for c in columns} for row in rows]
 
 
+def _sampled_content(G: Any, product: str, by: str, origin: str, element: str | None,
+                     day: Any, samples: int, seed: int, out: Format) -> None:
+    """``content --samples``: the distribution of the share, a progress bar on slow draws."""
+    from tqdm import tqdm
+
+    from oretrace.queries.sampling import sample_content
+
+    def bar(steps: Any) -> Any:
+        return tqdm(steps, desc="samples", unit="draw", disable=None, leave=False)
+
+    r = sample_content(G, product, samples=samples, seed=seed, by=by, origin=origin,
+                       element=element, as_of=day, progress=bar)
+    d = r.distribution
+    if out is not Format.TABLE:
+        emit(r.model_dump(mode="json", exclude={"values"}) if out is Format.JSON else
+             [{"product": r.product, "by": r.by, "low": r.low, "high": r.high,
+               **d.model_dump(mode="json", exclude={"figures", "what"})}], out)
+        return
+    emit({"product": r.product, "origin": r.origin, "by": r.by, "samples": d.samples,
+          "seed": d.seed, "point": _pct(d.point), "mean": _pct(d.mean), "p5": _pct(d.p5),
+          "p50": _pct(d.p50), "p95": _pct(d.p95),
+          "exact bounds": f"{_pct(r.low)} .. {_pct(r.high)}"}, out,
+         title=f"{d.what}: {d.samples} draws of {len(d.figures)} ranged figure(s)")
+    if d.figures:
+        say(f"drawn uniformly within their ranges: {', '.join(d.figures)}")
+
+
 def register(app: typer.Typer) -> None:
     """Add exposed, where-used, trace and content to ``app``."""
 
@@ -209,10 +236,20 @@ def register(app: typer.Typer) -> None:
                     "--origin", help="Origin country (ISO code).", callback=_country)] = "CN",
                 as_of: AsOfOption = None,
                 min_confidence: MinConfidenceOption = None,
+                threshold: Annotated[float, typer.Option(
+                    "--threshold", min=0.0, max=1.0,
+                    help="Value-share line to test (MOFCOM No. 61: 0.001 = 0.1 %): crosses, "
+                         "clear or undecided over the data's ranges.")] = 0.001,
+                samples: Annotated[int, typer.Option(
+                    "--samples", min=0, help="Draw every ranged figure N times and report "
+                    "the share's percentiles (0: no sampling).")] = 0,
+                seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 0,
                 fmt: FormatOption = None) -> None:
         """Share of a product's rare-earth content of Chinese origin, by mass or value.
 
         -f csv writes one table: the product's headline row, then a row per element.
+        Bounds include the data's ranges (lo..hi prices, quantities, shares) and, by mass,
+        untraced supply; --samples N --seed S adds the distribution of the share.
         """
         import pandas as pd
 
@@ -228,7 +265,11 @@ def register(app: typer.Typer) -> None:
             return
         day = parse_date(as_of)
         result = origin_share(G, product, origin=origin, element=element, by=by.value,
-                              as_of=day, min_confidence=min_confidence)
+                              as_of=day, min_confidence=min_confidence, threshold=threshold)
+        if samples:
+            _sampled_content(G, result.product, by.value, origin, element, day, samples, seed,
+                             out)
+            return
         if out is not Format.TABLE:
             emit(result if out is Format.JSON else content_rows(result), out)
             return
@@ -240,7 +281,12 @@ def register(app: typer.Typer) -> None:
               "kg_range": f"{result.kg_per_unit_low:.4g} .. {result.kg_per_unit_high:.4g}"
               if result.ranges else "",
               "origin_value_usd": f"{result.value_usd:,.2f}",
-              "value_share": _pct(result.value_share), "confidence": result.confidence},
+              "value_share": _pct(result.value_share),
+              "value_bounds": f"{_pct(result.value_share_low)} .. "
+                              f"{_pct(result.value_share_high)}"
+              if result.value_share_low is not None else "",
+              f"value test (≥ {threshold * 100:g} %)": result.threshold_test or "",
+              "confidence": result.confidence},
              out, title=f"{result.product}: {result.origin}-origin content as of {day}")
         emit(pd.DataFrame([{"element": r.element, "kg_per_unit": f"{r.kg_per_unit:.4g}",
                             "mass_share": _pct(r.mass_share), "coverage": _pct(r.coverage),
