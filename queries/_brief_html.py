@@ -128,7 +128,7 @@ def _restored(ln: PlatformLine) -> str:
         return '<span title="the restoration query is not installed">—</span>'
     mark = f"{_mark(r.confidence, r.assumed)}"
     if r.restored_on is None:
-        missing = (f"<br><small>no other maker of {_names(r.missing_inputs[:3])}</small>"
+        missing = (f"<br><small>no maker left for {_names(r.missing_inputs[:3])}</small>"
                    if r.missing_inputs else "")
         return f'<span class="bad m">not by {_e(r.until)}</span> {mark}{missing}'
     by = f"<br><small>by {_names(r.brought_back_by[:2])}</small>" if r.brought_back_by else ""
@@ -223,7 +223,7 @@ def _comeback(lost: Sequence[PlatformLine]) -> str:
         until = max(str(ln.restore.until) for ln in never if ln.restore)
         parts.append(f"{'none' if not back else _names([ln.platform for ln in never])} "
                      f"back by {_e(until)}"
-                     + (f" (no other maker of {_names(missing)})" if missing else "") + " "
+                     + (f" (no maker left for {_names(missing)})" if missing else "") + " "
                      + _mark(weakest([ln.restore.confidence for ln in never
                                       if ln.restore and ln.restore.confidence]),
                              any(ln.restore.assumed for ln in never if ln.restore)))
@@ -261,7 +261,8 @@ def _more(f: BriefFacts, report: str | None, platforms: Sequence[str] | None) ->
         args = "".join(f" --platform {_e(p)}" for p in platforms or ())
         where = ("Paths, tables, figures and sources are in the full report: "
                  f'<code id="full-report">oretrace report --as-of {_e(f.as_of)}{args} '
-                 "--out report.html</code> (written next to this file, it is linked here).")
+                 "--out report.html</code> (or <code>oretrace brief --with-report</code>, which "
+                 "writes it next to the brief and links it).")
     return where
 
 

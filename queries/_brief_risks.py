@@ -27,7 +27,7 @@ MEASURE = ("score = platforms stopped × the claim's confidence weight (document
            "¾, estimated ½, illustrative ¼); each platform counts once, because build rates are "
            "counted in different units (boats, aircraft, kits a year) and unit prices are not "
            "recorded for every platform; ties go to more platforms stopped, then a policy before "
-           "a country before a facility")
+           "a country before a facility, then by name, and are marked")
 
 _KIND_ORDER = {"policy": 0, "country": 1, "facility": 2}
 
