@@ -55,6 +55,7 @@ from oretrace.graphmodel import (
     restrict,
     weakest,
 )
+from oretrace.graphmodel.ranges import range_of
 from oretrace.graphmodel.rules import (
     ASSUMPTIONS,
     Assumption,
@@ -430,14 +431,27 @@ class _Context:
 
 
 def _listed_companies(V: nx.MultiDiGraph) -> dict[str, str]:
-    """Companies on an entity list, or at least 50 % owned by listed companies: why."""
+    """Companies on an entity list, or at least 50 % owned by listed companies: why.
+
+    Ranged ownership shares (``lo..hi``): listed at their low ends is listed (``crosses``);
+    listed only at their high ends (the fixed point grows with every share) is listed with
+    the reason saying the 50 % test is ``undecided``."""
+    sure, most = _listed_at(V, 0), _listed_at(V, 1)
+    return {c: why if c in sure else f"{why} (undecided: ranged ownership shares straddle "
+            "the 50 % line)" for c, why in most.items()}
+
+
+def _listed_at(V: nx.MultiDiGraph, end: int) -> dict[str, str]:
+    """:func:`_listed_companies` with every ranged ownership share at its ``end``."""
     companies = nodes_of(V, NodeKind.COMPANY)
     why = {c: f"{c} on {', '.join(V.nodes[c]['listed_on'])}" for c in companies
            if V.nodes[c].get("listed_on")}
     holders: dict[str, list[tuple[str, float]]] = {}
     for u, v, d in V.edges(data=True):
         if d.get("kind") == EdgeKind.OWNS:
-            holders.setdefault(v, []).append((u, float(d.get("share", 0.0))))
+            ends = range_of(d, "share")
+            holders.setdefault(v, []).append(
+                (u, float(d.get("share", 0.0)) if ends is None else ends[end]))
     changed = True
     while changed:
         changed = False
@@ -487,6 +501,8 @@ def _verdicts_on(ctx: _Context, rule: Rule, s: Shipment, times: dict[str, RuleTi
             if use is not None:
                 parts = [found[r] for r in c.requires]
                 tests = [p for p in parts if p.test is not None]
+                if "undecided" in use:  # a listed buyer by an undecided 50 % test
+                    tests.append(_Finding("", test="undecided"))
                 found[c.id] = _Finding(
                     f"end use {use}; " + "; ".join(p.evidence for p in parts),
                     next((p.value_share for p in parts if p.value_share is not None), None),

@@ -213,6 +213,41 @@ def test_value_test_on_a_shipment_reports_its_interval(
         assert ("undecided" in r.evidence) == (test == "undecided")
 
 
+def _listed(tmp_path: Path, share: str) -> nx.MultiDiGraph:
+    """compliance_mini with a civil missile, cn-co on an entity list and its stake in us-co
+    (the buyer of the magnet shipment JP → US) written ``share``."""
+    target = tmp_path / "listed"
+    shutil.copytree(DATA / "compliance_mini", target)
+
+    def edit(name: str, old: str, new: str) -> None:
+        path = target / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    edit("products.csv", "illustrative,military,US", "illustrative,civil,US")
+    edit("companies.csv", "cn-co,Chinese Co,CN,true,,", "cn-co,Chinese Co,CN,true,EL,")
+    edit("ownership.csv", "cn-co,us-co,0.1,", f"cn-co,us-co,{share},")
+    return load_dataset(target)
+
+
+@pytest.mark.parametrize(("share", "verdict", "test"), [
+    ("0.3..0.7", "denied", "undecided"),        # 0.3 < 50 % ≤ 0.7: straddles
+    ("0.5..0.7", "denied", "crosses"),          # listed at both ends
+    ("0.1..0.4", "licence-required", "crosses"),  # never listed: the value test alone
+])
+def test_ranged_ownership_makes_the_50_percent_test_undecided(
+        tmp_path: Path, share: str, verdict: str, test: str) -> None:
+    """A civil missile: the end-user clause bites only through a listed buyer. us-co is
+    listed when cn-co (listed) holds ≥ 50 % of it. The magnet's value test crosses (13.1 %
+    > 0.1 % at every end), so the verdict's test is the ownership one where it matters."""
+    G = _listed(tmp_path, share)
+    (row,) = [r for r in shipment_verdicts(G, "missile", as_of="2026-12-15", rules="NO61")
+              if r.supplier == "jp-mag"]
+    assert row.verdict.value == verdict
+    assert row.threshold_test == test
+
+
 # --------------------------------------------------------------------------- shortfall
 
 
