@@ -49,13 +49,16 @@ from oretrace.graphmodel import (
     Confidence,
     QueryError,
     UnknownNodeError,
+    is_active,
     parse_date,
     platforms,
     restrict,
     weakest,
 )
-from oretrace.graphmodel.vocab import EdgeKind
+from oretrace.graphmodel.vocab import EdgeKind, NodeKind
 from oretrace.queries.chokepoints import critical_masks
+from oretrace.queries.compliance import check_compliance
+from oretrace.queries.exposure import _dated_subgraph, supply_graph, witness_paths
 from oretrace.queries.feasibility import (
     Need,
     Policy,
@@ -147,9 +150,22 @@ class DecidingLinks(BaseModel):
 
 def live_links(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None
                ) -> dict[Link, tuple[Confidence, list[str]]]:
-    """Return every supply link active at the date: ``(supplier, buyer, product)`` →
-    ``(confidence, sources)``; rows of the same three active then are one link, as strong as
-    the strongest of them.
+    """Return every supply link active at the date, with its confidence and sources.
+
+    Rows of the same supplier, buyer and product active at the date are one link, as
+    strong as the strongest of them.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The graph (not mutated).
+    as_of : date or ISO str, optional
+        The date (default today).
+
+    Returns
+    -------
+    dict
+        ``(supplier, buyer, product)`` → ``(confidence, sources)``.
 
     Examples
     --------
@@ -158,7 +174,11 @@ def live_links(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None
     >>> links[("cn-sep", "jp-mag", "oxide")]
     (<Confidence.ILLUSTRATIVE: 'illustrative'>, ['hand'])
     """
-    V = restrict(G, as_of=parse_date(as_of))
+    return _links(restrict(G, as_of=parse_date(as_of)))
+
+
+def _links(V: nx.MultiDiGraph) -> dict[Link, tuple[Confidence, list[str]]]:
+    """:func:`live_links` of a graph already read at its date."""
     out: dict[Link, tuple[Confidence, list[str]]] = {}
     for u, v, d in V.edges(data=True):
         if d.get("kind") != EdgeKind.SUPPLIES:
@@ -176,8 +196,21 @@ def live_links(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None
 
 def without_link(G: nx.MultiDiGraph, link: Link, *, as_of: str | dt.date | None = None
                  ) -> nx.MultiDiGraph:
-    """Return a copy of ``G`` without ``link``'s supply rows active at the date (``G`` is
-    not touched).
+    """Return a copy of ``G`` without one supply link (its rows active at the date).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The graph (not touched).
+    link : tuple of str
+        ``(supplier, buyer, product)``.
+    as_of : date or ISO str, optional
+        The date (default today): rows of the link active then are removed.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The copy.
 
     Examples
     --------
@@ -187,8 +220,6 @@ def without_link(G: nx.MultiDiGraph, link: Link, *, as_of: str | dt.date | None 
     >>> G.number_of_edges() - H.number_of_edges()
     1
     """
-    from oretrace.graphmodel import is_active
-
     day = parse_date(as_of)
     u, v, product = link
     H = G.copy()
@@ -197,6 +228,13 @@ def without_link(G: nx.MultiDiGraph, link: Link, *, as_of: str | dt.date | None 
             and is_active(d, day)]
     H.remove_edges_from(drop)
     return H
+
+
+def _at(G: nx.MultiDiGraph, day: dt.date) -> nx.MultiDiGraph:
+    """``restrict(G, as_of=day)`` built as a plain graph (read many times, it costs no view
+    filters)."""
+    return _dated_subgraph(G, day, [n for n, d in G.nodes(data=True)
+                                    if d.get("kind") == NodeKind.FACILITY and is_active(d, day)])
 
 
 def _platform(G: nx.MultiDiGraph, platform: str) -> str:
@@ -213,10 +251,11 @@ def _level(value: str | Confidence) -> Confidence:
     return Confidence(value)
 
 
-def _region(V: nx.MultiDiGraph, H: nx.DiGraph, platform: str, *, end_uses: bool) -> set[Link]:
-    """The links on ``platform``'s needed supply (hops into its upstream facilities); with
-    ``end_uses``, also those upstream of platforms with an end user or destination that
-    ``platform`` lacks (they may change a shared shipment's end uses)."""
+def _region(V: nx.MultiDiGraph, H: nx.DiGraph, platform: str, *, end_uses: bool
+            ) -> tuple[set[Link], set[str]]:
+    """The links on ``platform``'s needed supply (hops into its upstream facilities) and
+    those facilities; with ``end_uses``, also those upstream of platforms with an end user or
+    destination that ``platform`` lacks (they may change a shared shipment's end uses)."""
     def use(p: str) -> tuple[str, frozenset[str]]:
         d = V.nodes[p]
         return str(d.get("end_user") or "unknown"), frozenset(d.get("delivered_to") or ())
@@ -231,7 +270,7 @@ def _region(V: nx.MultiDiGraph, H: nx.DiGraph, platform: str, *, end_uses: bool)
         if root in H:
             upstream |= nx.ancestors(H, root)
     return {(u, v, q) for u, v, d in H.edges(data=True) if v in upstream
-            for q in d["products"]}
+            for q in d["products"]}, upstream
 
 
 # --------------------------------------------------------------------------- supplied
@@ -250,16 +289,6 @@ def _rebuild(net: SupplyNetwork, names: tuple[str, ...],
         as_of=net.as_of, facilities=names, index={f: i for i, f in enumerate(names)},
         needs=needs, out_links=tuple(tuple(o) for o in out), assemblies=net.assemblies,
         substitutions=net.substitutions, denied=net.denied, view=net.view)
-
-
-def _drop(net: SupplyNetwork, links: set[Link]) -> SupplyNetwork:
-    """``net`` without ``links``."""
-    f = net.facilities
-    return _rebuild(net, f, tuple(
-        tuple(Need(product=need.product, alternatives=need.alternatives,
-                   suppliers=tuple((u, q) for u, q in need.suppliers
-                                   if (f[u], f[i], q) not in links)) for need in row)
-        for i, row in enumerate(net.needs)))
 
 
 def _link_network(net: SupplyNetwork, links: Iterable[Link]) -> tuple[SupplyNetwork, list[Link]]:
@@ -312,11 +341,14 @@ def _supplied_by_recursion(net: SupplyNetwork, failed: Iterable[int], platform: 
 def _supply_floor(net: SupplyNetwork, failed: Iterable[int], platform: str,
                   links: Mapping[Link, tuple[Confidence, list[str]]]) -> Confidence:
     """The strongest level at which ``platform`` is still supplied on links at least that
-    strong (illustrative when it is not supplied at all)."""
+    strong (illustrative when it is not supplied at all): the weaker links are drawn as
+    facilities of their own (:func:`_link_network`) and fail."""
+    derived, order = _link_network(net, links)
     down = list(failed)
     for level in (Confidence.DOCUMENTED, Confidence.REPORTED, Confidence.ESTIMATED):
-        weak = {k for k, (c, _) in links.items() if CONFIDENCE_ORDER[c] < CONFIDENCE_ORDER[level]}
-        ok = supplied_mask(_drop(net, weak), down)
+        weak = [len(net.facilities) + b for b, k in enumerate(order)
+                if CONFIDENCE_ORDER[links[k][0]] < CONFIDENCE_ORDER[level]]
+        ok = supplied_mask(derived, down + weak)
         if any(ok[a] for a in net.assemblies.get(platform, ())):
             return level
     return Confidence.ILLUSTRATIVE
@@ -325,15 +357,14 @@ def _supply_floor(net: SupplyNetwork, failed: Iterable[int], platform: str,
 # --------------------------------------------------------------------------- exposed
 
 
-def _exposed_by_dominators(V: nx.MultiDiGraph, H: nx.DiGraph, pred: Predicate, platform: str,
-                           candidates: set[Link]) -> tuple[bool, set[Link]]:
-    """Whether ``platform`` is exposed through ``pred``, and the deciding links among
-    ``candidates``: the hops carried by one link alone that dominate the platform from the
-    matching facilities (module docstring)."""
+def _exposed_by_dominators(H: nx.DiGraph, matched: set[str], platform: str,
+                           candidates: set[Link]) -> set[Link]:
+    """The deciding links among ``candidates`` of ``platform``'s exposure to the ``matched``
+    facilities upstream of it: the hops carried by one link alone that dominate the
+    platform from them (module docstring)."""
     upstream = nx.ancestors(H, platform)
-    matched = pred.select(V) & upstream
     if not matched:
-        return False, set()
+        return set()
     source = ("", "source")
     F = nx.DiGraph()
     F.add_edges_from((source, m) for m in sorted(matched))
@@ -356,7 +387,7 @@ def _exposed_by_dominators(V: nx.MultiDiGraph, H: nx.DiGraph, pred: Predicate, p
         node = idom[node]
         if node in hops:
             found.add(hops[node])
-    return True, found
+    return found
 
 
 # --------------------------------------------------------------------------- compliance
@@ -366,8 +397,6 @@ def _compliance(G: nx.MultiDiGraph, platform: str, day: dt.date, assume: str
                 ) -> tuple[ComplianceAnswer, Confidence, list[str]]:
     """The compliance summary of ``platform``, the weakest confidence of its live verdicts
     (documented when none) and the rule statuses it assumes."""
-    from oretrace.queries.compliance import check_compliance
-
     c = check_compliance(G, platform, as_of=day, assume=assume)
     live = [r for r in c.shipments if r.applies]
     answer = ComplianceAnswer(
@@ -405,25 +434,30 @@ def _net_region(net: SupplyNetwork, platform: str) -> set[Link]:
     return out
 
 
+#: What a question's helper returns: the answer, its confidence, the answer without each
+#: deciding link, the method, the assumptions, and the links asked about.
+_Found = tuple[Answer, Confidence, dict[Link, Answer], str, list[str], set[Link]]
+
+
 def _supplied(G: nx.MultiDiGraph, target: str, day: dt.date, specs: list[str],
               policy: str | Policy | None, substitutions: bool, region: set[Link],
               links: Mapping[Link, tuple[Confidence, list[str]]], floor: Confidence
-              ) -> tuple[bool, Confidence, dict[Link, Answer], str, list[str]]:
+              ) -> _Found:
     full, failed, _ = scenario_network(G, fail=specs, as_of=day, substitutions=substitutions)
-    region |= _net_region(full, target)
-    cands = _below(region, links, floor)
+    region = region | _net_region(full, target)  # substitute inputs are not in the hops
+    asked = _below(region, links, floor)
     net, failed, report = scenario_network(G, fail=specs, as_of=day, policy=policy,
                                            substitutions=substitutions)
     assumptions = [] if report is None else [f"policy {report.name}: {report.note}"]
     if policy is None:
-        before, found = _supplied_by_recursion(net, failed, target, cands)
+        before, found = _supplied_by_recursion(net, failed, target, asked)
         after: dict[Link, Answer] = {k: False for k in found}
         method = "link-critical recursion (the single-points recursion over links): exact"
     else:
         ok = supplied_mask(net, failed)
         before = any(ok[a] for a in net.assemblies.get(target, ()))
         after = {}
-        for link in sorted(cands) if before else ():
+        for link in sorted(asked) if before else ():
             now = _is_supplied(without_link(G, link, as_of=day), target, day, specs, policy,
                                substitutions)
             if now != before:
@@ -431,7 +465,37 @@ def _supplied(G: nx.MultiDiGraph, target: str, day: dt.date, specs: list[str],
         method = ("brute force: each candidate link removed and the policy read again on the "
                   "graph without it: exact")
     level = _supply_floor(net, failed, target, links) if before else _weakest_of(region, links)
-    return before, level, after, method, assumptions
+    return before, level, after, method, assumptions, asked
+
+
+def _exposed(H: nx.DiGraph, matched: set[str], target: str, region: set[Link],
+             links: Mapping[Link, tuple[Confidence, list[str]]], floor: Confidence) -> _Found:
+    asked = _below(region, links, floor)
+    found = _exposed_by_dominators(H, matched, target, asked)
+    # find_exposed's confidence: that of its strongest witness path
+    paths = witness_paths(H, target, [matched], 1) if matched else []
+    level = (paths[0][1] if paths else weakest([H.nodes[m]["confidence"] for m in matched])
+             ) if matched else _weakest_of(region, links)
+    return (bool(matched), level, {k: False for k in found},
+            "dominators of the platform on the needed-supply graph: exact", [], asked)
+
+
+def _compliance_links(G: nx.MultiDiGraph, target: str, day: dt.date, assume: str,
+                      region: set[Link], upstream: set[str],
+                      links: Mapping[Link, tuple[Confidence, list[str]]], floor: Confidence
+                      ) -> _Found:
+    # the part of the graph the answer reads (module docstring), as a plain graph
+    S = _dated_subgraph(G, day, upstream)
+    answer, level, assumptions = _compliance(S, target, day, assume)
+    asked = _below(region, links, floor)
+    after: dict[Link, Answer] = {}
+    for link in sorted(asked):
+        now, _, _ = _compliance(without_link(S, link, as_of=day), target, day, assume)
+        if now != answer:
+            after[link] = now
+    return (answer, level, after,
+            "brute force: each candidate link removed and the answer recomputed: exact",
+            assumptions, asked)
 
 
 def _is_supplied(G: nx.MultiDiGraph, platform: str, day: dt.date, fail: Sequence[str],
@@ -505,8 +569,10 @@ def find_deciding_links(
     >>> from oretrace.loaders import load_dataset
     >>> G = load_dataset(MINI)       # cn-mine > cn-sep > jp-mag > us-comp > us-asm
     >>> found = find_deciding_links(G, "missile", question="exposed", as_of="2026-06-01")
-    >>> found.answer, [(d.supplier, d.buyer, d.answer_after) for d in found.links]
-    (True, [('cn-sep', 'jp-mag', False)])
+    >>> found.answer, [(d.supplier, d.buyer) for d in found.links]
+    (True, [('cn-sep', 'jp-mag'), ('jp-mag', 'us-comp'), ('us-comp', 'us-asm')])
+
+    cn-mine > cn-sep does not decide: cn-sep, the Chinese separator, is upstream without it.
     """
     if question not in QUESTIONS:
         raise QueryError(f"unknown question {question!r}; choose from {', '.join(QUESTIONS)}")
@@ -514,43 +580,26 @@ def find_deciding_links(
     floor = _level(below)
     target = _platform(G, platform)
     specs = list(fail)
-    from oretrace.queries.exposure import _dated_subgraph, find_exposed, supply_graph
-
-    V = restrict(G, as_of=day)
-    links = live_links(G, as_of=day)
+    V = _at(G, day)
+    links = _links(V)
     H = supply_graph(V, targets=platforms(V))
-    region = _region(V, H, target, end_uses=question == "compliance" or policy is not None)
+    region, upstream = _region(V, H, target,
+                               end_uses=question == "compliance" or policy is not None)
     pred = named_predicate(through) if isinstance(through, str) else through
-    assumptions: list[str] = []
     if question == "supplied":
-        before, level, after, method, assumptions = _supplied(
-            G, target, day, specs, policy, substitutions, region, links, floor)
-        answer: Answer = before
+        found = _supplied(G, target, day, specs, policy, substitutions, region, links, floor)
     elif question == "exposed":
-        before, found = _exposed_by_dominators(V, H, pred, target, _below(region, links, floor))
-        answer = before
-        after = {k: False for k in found}
-        level = (find_exposed(G, pred, as_of=day, products=[target])[0].confidence if before
-                 else _weakest_of(region, links))
-        method = "dominators of the platform on the needed-supply graph: exact"
+        found = _exposed(H, pred.select(V) & nx.ancestors(H, target), target, region, links,
+                         floor)
     else:
-        # the part of the graph the answer reads: the facilities upstream of the region's
-        # buyers, at the date (module docstring), as a plain graph
-        S = _dated_subgraph(G, day, {w for k in region for w in k[:2]})
-        answer, level, assumptions = _compliance(S, target, day, assume)
-        after = {}
-        for link in sorted(_below(region, links, floor)):
-            now, _, _ = _compliance(without_link(S, link, as_of=day), target, day, assume)
-            if now != answer:
-                after[link] = now
-        method = "brute force: each candidate link removed and the answer recomputed: exact"
+        found = _compliance_links(G, target, day, assume, region, upstream, links, floor)
+    answer, level, after, method, assumptions, asked = found
     rows = [DecidingLink(supplier=u, buyer=v, product=q, confidence=links[(u, v, q)][0],
                          answer_before=answer, answer_after=after[(u, v, q)],
                          sources=links[(u, v, q)][1])
             for u, v, q in sorted(after)]
     return DecidingLinks(
         platform=target, question=question, through=pred.name if question == "exposed" else None,
-        as_of=day, below=floor, fail=specs,
-        policy=getattr(policy, "name", policy), answer=answer, confidence=level,
-        candidates=len(_below(region, links, floor)), links=rows, method=method,
+        as_of=day, below=floor, fail=specs, policy=getattr(policy, "name", policy),
+        answer=answer, confidence=level, candidates=len(asked), links=rows, method=method,
         assumptions=assumptions)

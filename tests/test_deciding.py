@@ -100,6 +100,20 @@ def test_two_routes_exposed_hangs_on_the_chinese_separator_s_last_hop(tmp_path: 
     assert none.answer is False and none.links == []
 
 
+def test_confidence_is_the_strongest_level_the_answer_survives(tmp_path: Path) -> None:
+    # route b documented end to end but for its reported last hop: the missile is still
+    # supplied on reported links and better, not on documented ones alone
+    links = [*TWO_LINKS[:2], ("mine-b", "sep-b", "ore", "documented"),
+             ("sep-b", "asm", "nd-oxide", "reported")]
+    G = draw(tmp_path, TWO, links, TWO_BOM)
+    assert find_deciding_links(G, "missile", as_of=DAY).confidence.value == "reported"
+    # exposure: on links estimated and better, mine-a > sep-a is gone, supply begins at the
+    # Chinese separator itself, and sep-a > asm (estimated) still reaches the missile
+    exposed = find_deciding_links(G, "missile", question="exposed", as_of=DAY)
+    [ref] = find_exposed(G, "any", as_of=DAY, products=["missile"])
+    assert exposed.confidence == ref.confidence == "estimated"
+
+
 # chain: mine -> sep -> mag -> act -> asm, one product each
 CHAIN = [("mine", "AU", "mine", "ore"), ("sep", "AU", "separation", "nd-oxide"),
          ("mag", "JP", "magnet", "magnet"), ("act", "US", "component", "actuator"),
