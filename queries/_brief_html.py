@@ -124,8 +124,8 @@ def _restored(ln: PlatformLine) -> str:
     if ln.supplied_if_denied or not ln.supplied:
         return "<small>n/a</small>"
     r = ln.restore
-    if r is None or not r.available:
-        return '<span title="the restoration query is not installed">—</span>'
+    if r is None:
+        return "—"
     mark = f"{_mark(r.confidence, r.assumed)}"
     if r.restored_on is None:
         missing = (f"<br><small>no maker left for {_names(r.missing_inputs[:3])}</small>"
@@ -210,7 +210,7 @@ def _bottom_line(f: BriefFacts) -> str:
 
 def _comeback(lost: Sequence[PlatformLine]) -> str:
     """When the lost platforms come back (the restoration query's answer), one sentence."""
-    answered = [ln for ln in lost if ln.restore is not None and ln.restore.available]
+    answered = [ln for ln in lost if ln.restore is not None]
     if not answered:
         return ""
     back = [ln for ln in answered if ln.restore and ln.restore.restored_on]
@@ -224,8 +224,7 @@ def _comeback(lost: Sequence[PlatformLine]) -> str:
         parts.append(f"{'none' if not back else _names([ln.platform for ln in never])} "
                      f"back by {_e(until)}"
                      + (f" (no maker left for {_names(missing)})" if missing else "") + " "
-                     + _mark(weakest([ln.restore.confidence for ln in never
-                                      if ln.restore and ln.restore.confidence]),
+                     + _mark(weakest([ln.restore.confidence for ln in never if ln.restore]),
                              any(ln.restore.assumed for ln in never if ln.restore)))
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + ". "
@@ -292,11 +291,6 @@ def page(facts: BriefFacts, *, report: str | None = None,
                 "denied to a military end use. <i>Chokepoint</i>: the facility whose loss alone "
                 "stops this platform and the most others; the platform's own final assembly "
                 "and its country are left out.</p>")
-    if any(ln.restore is not None and not ln.restore.available for ln in f.platforms):
-        body.append('<p class="legend" id="restore-pending"><i>Restored by</i> — : the '
-                    "restoration query (<code>oretrace.queries.restore</code>) is not "
-                    "installed in this version, so when a lost platform comes back is not "
-                    "answered here.</p>")
     if f.not_briefed:
         body.append('<p class="assume" id="not-briefed"><b>Not briefed</b>: ' + "; ".join(
             f"{_e(p)} ({_e(why)})" for p, why in f.not_briefed.items()) + "</p>")

@@ -7,8 +7,7 @@ suspension lapsed):
 
 - **supplied today** and **supplied if China denies military end users** (the
   ``cn-denies-military`` policy of :mod:`oretrace.queries.feasibility`), and by when a lost
-  platform is restored (:func:`oretrace.queries.restore.find_restore` when installed, else
-  unknown);
+  platform is restored (:func:`oretrace.queries.restore.find_restore`);
 - the **shipments needing a Chinese licence** and how many of them would be **denied**
   (:func:`oretrace.queries.shipments.shipment_verdicts`, rules China issues);
 - the **procurement verdict** (DFARS 252.225-7052, :func:`~oretrace.queries.compliance.
@@ -39,7 +38,6 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +70,7 @@ from oretrace.queries._brief_risks import (
 )
 from oretrace.queries.compliance import procurement_verdicts
 from oretrace.queries.feasibility import supplied_mask, supply_network
+from oretrace.queries.restore import find_restore
 from oretrace.queries.scenarios import PlatformStatus, simulate_scenario
 from oretrace.queries.shipments import _context as shipment_context
 from oretrace.queries.shipments import shipment_verdicts
@@ -97,16 +96,16 @@ _PROCUREMENT_ORDER = {Verdict.COMPLIANT: 0, Verdict.WAIVED: 1, Verdict.NON_COMPL
 
 
 class Restore(BaseModel):
-    """When a platform lost under the policy is supplied again (``available``: answered)."""
+    """When a platform lost under the policy is supplied again (``None``: not by ``until``),
+    what brings it back, or the inputs no maker is left for."""
 
-    available: bool
-    restored_on: dt.date | None = None
-    until: dt.date | None = None
-    brought_back_by: list[str] = []
-    missing_inputs: list[str] = []
-    confidence: Confidence | None = None
-    assumed: bool = False
-    assumed_rules: list[str] = []
+    restored_on: dt.date | None
+    until: dt.date
+    brought_back_by: list[str]
+    missing_inputs: list[str]
+    confidence: Confidence
+    assumed: bool
+    assumed_rules: list[str]
 
 
 class PlatformLine(BaseModel):
@@ -224,27 +223,19 @@ def _supply_confidence(G: nx.MultiDiGraph, day: dt.date, targets: Iterable[str],
 
 
 def _restorations(G: nx.MultiDiGraph, day: dt.date, lost: list[str]) -> dict[str, Restore]:
-    """When each lost platform is restored. HOOK: :mod:`oretrace.queries.restore` is written
-    separately; until it is installed every answer is ``available=False`` (shown as "—")."""
+    """When each platform lost under the policy is supplied again
+    (:func:`oretrace.queries.restore.find_restore`, the same policy, searched to the last
+    dated change in the data)."""
     if not lost:
         return {}
-    try:
-        module = importlib.import_module("oretrace.queries.restore")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("oretrace.queries.restore", "queries.restore"):
-            raise
-        module = None
-    find_restore = getattr(module, "find_restore", None)
-    if find_restore is None:
-        return {p: Restore(available=False) for p in lost}
-    rows: Any = find_restore(G, lost, policy=POLICY, as_of=day)
-    return {r.platform: Restore(available=True, restored_on=r.restored_on, until=r.until,
+    return {r.platform: Restore(restored_on=r.restored_on, until=r.until,
                                 brought_back_by=[e.node for e in r.brought_back_by],
                                 missing_inputs=[m.product for m in r.missing_inputs],
                                 confidence=Confidence(r.confidence),
                                 assumed=r.rests_on_assumption,
                                 assumed_rules=sorted({a.split(" ", 1)[0]
-                                                      for a in r.assumptions})) for r in rows}
+                                                      for a in r.assumptions}))
+            for r in find_restore(G, lost, policy=POLICY, as_of=day)}
 
 
 def _lost_claim(G: nx.MultiDiGraph, status: PlatformStatus, assumed_rule: bool
@@ -377,7 +368,7 @@ def _platform_line(G: nx.MultiDiGraph, ctx: _Ctx, p: str) -> PlatformLine:
     claims = [line[k] for k in ("supplied_confidence", "if_denied_confidence",
                                 "licence_confidence", "procurement_confidence",
                                 "chokepoint_confidence") if line[k] is not None]
-    if back is not None and back.confidence is not None:
+    if back is not None:
         claims.append(back.confidence)
     line["weakest"] = weakest(claims)
     line["assumed"] = bool(line["if_denied_assumed"] or lic_assumed

@@ -117,6 +117,25 @@ def test_the_platforms_lost_are_those_needing_an_input_only_china_makes(facts: B
             assert line.restore is None
 
 
+def test_no_lost_platform_comes_back_while_only_china_makes_its_input(facts: BriefFacts
+                                                                     ) -> None:
+    """By when restored: at every date a facility comes online or goes offline up to the
+    last date searched (facilities.csv), dy-metal (and tb-metal) still has no maker outside
+    China, so no lost platform is restored, and the inputs named are those."""
+    day = dt.date.fromisoformat(DAY)
+    lost = [ln for ln in facts.platforms if ln.platform in facts.lost]
+    until = max(ln.restore.until for ln in lost if ln.restore)
+    dates = {day} | {d for f in _rows("facilities.csv")
+                     for d in (dt.date.fromisoformat(x) for x in (f["online_from"],
+                                                                  f["online_until"]) if x)
+                     if day <= d <= until}
+    only_cn = {d: _china_only_inputs(d) for d in dates}
+    for ln in lost:
+        assert ln.restore is not None and ln.restore.restored_on is None
+        always = set.intersection(*(set(o[ln.platform]) for o in only_cn.values()))
+        assert set(ln.restore.missing_inputs) == always == set(only_cn[day][ln.platform])
+
+
 def _strongest_supplied(G: nx.MultiDiGraph, day: str) -> dict[str, Confidence]:
     """Brute force: for each level, a copy of ``G`` without the facilities and supply links
     weaker than it, simulated; a platform's level is the strongest at which it is supplied."""
