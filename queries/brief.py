@@ -96,8 +96,11 @@ _PROCUREMENT_ORDER = {Verdict.COMPLIANT: 0, Verdict.WAIVED: 1, Verdict.NON_COMPL
 
 
 class Restore(BaseModel):
-    """When a platform lost under the policy is supplied again (``None``: not by ``until``),
-    what brings it back, or the inputs no maker is left for."""
+    """When a platform lost under the policy is supplied again, and why (or why not).
+
+    ``restored_on`` is ``None`` when nothing restores it by ``until``; ``missing_inputs``
+    then names the inputs no maker is left for.
+    """
 
     restored_on: dt.date | None
     until: dt.date
