@@ -16,8 +16,8 @@ Three questions, each answered exactly:
   the links whose loss alone stops each facility (greatest fixed point on cycles, exact
   under the least-fixed-point feasibility). Removing a link never supplies anything, so an
   unsupplied platform has no deciding link. With a ``policy`` the rule is read again on
-  the graph without the link (the link may carry the very content that made another
-  shipment denied), so each candidate is checked by brute force.
+  the graph without the link, and that may supply a platform (the link may carry the very
+  content that made another shipment denied), so each candidate is checked by brute force.
 - ``exposed`` — does the platform's needed supply reach a facility matching the predicate
   ``through`` (:func:`oretrace.queries.exposure.find_exposed`: reachability on the
   needed-supply graph, no feasibility)? A link decides exactly when it is the only link
@@ -457,7 +457,7 @@ def _supplied(G: nx.MultiDiGraph, target: str, day: dt.date, specs: list[str],
         ok = supplied_mask(net, failed)
         before = any(ok[a] for a in net.assemblies.get(target, ()))
         after = {}
-        for link in sorted(asked) if before else ():
+        for link in sorted(asked):  # a link may carry what made another one denied
             now = _is_supplied(without_link(G, link, as_of=day), target, day, specs, policy,
                                substitutions)
             if now != before:

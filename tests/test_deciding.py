@@ -188,6 +188,23 @@ def test_the_caller_s_graph_is_not_changed(tmp_path: Path) -> None:
     assert sorted(G.edges(keys=True)) == before
 
 
+def test_a_policy_is_read_again_without_the_link() -> None:
+    # compliance_mini on 2027-06-01: jp-mag takes oxide from cn-sep (0.6) and, from 2027,
+    # us-sep (0.4). China's No. 61 denies jp-mag > us-comp to the military missile (its
+    # magnet holds Chinese-origin value), so under cn-denies-military the missile is not
+    # supplied. Without cn-sep > jp-mag the magnet holds no Chinese value and no plant
+    # upstream outside China runs Chinese know-how: nothing is denied, the missile is
+    # supplied. No other single link changes that (jp-mag > us-comp stays denied).
+    G = load_dataset(DATA / "compliance_mini")
+    day = dt.date(2027, 6, 1)
+    found = find_deciding_links(G, "missile", policy="cn-denies-military", as_of=day)
+    assert found.answer is False
+    assert [(d.supplier, d.buyer, d.answer_after) for d in found.links] == \
+        [("cn-sep", "jp-mag", True)]
+    assert "missile" in simulate(without_link(G, ("cn-sep", "jp-mag", "oxide"), as_of=day),
+                                 as_of=day, policy="cn-denies-military").supplied
+
+
 # the recycling loop of tests/data/choke_cycle (illustrative links throughout):
 #   mine -> sep -> mag -> act -> asm;  mag -> rec (scrap), collector -> rec (scrap),
 #   rec -> mag (recycled oxide, a substitute for nd-oxide)
@@ -329,7 +346,7 @@ def _upstream(G: nx.MultiDiGraph, p: str) -> list[Link]:
     return [k for k in links if k[1] in up]
 
 
-@pytest.mark.parametrize("p", ["Tomahawk", "G-ATOR"])
+@pytest.mark.parametrize("p", ["Tomahawk", "G-ATOR", "JDAM"])  # JDAM: not supplied under it
 def test_bundled_supplied_under_a_policy_agrees_with_brute_force(
         bundled: nx.MultiDiGraph, p: str) -> None:
     # the policy is read again on each graph without the link (simulate does that)
