@@ -808,7 +808,8 @@ def origin_share(
     confidence, sources = _evidence(V, target, producers, frozenset(chosen), net.content)
     bounds = _content_bounds(V, target, frozenset(chosen))
     share = mass_share if by == "mass" else value_share
-    ranged = _intervals(V, net, target, producers, chosen, kinds, mass, bounds[2])
+    ranged = _intervals(G, V, net, target, producers, chosen, kinds, mass, bounds[2],
+                        value_share)
     coverage = None if low is None or high is None else 1.0 - (high - low)
     if ranged.mass is not None:
         low, high = ranged.mass.low, ranged.mass.high
@@ -848,12 +849,17 @@ class _Ranged(NamedTuple):
     exact: bool
 
 
-def _intervals(V: nx.MultiDiGraph, net: _Network, target: str, producers: list[str],
-               chosen: list[str], kinds: frozenset[str] | None, mass: Mapping[str, _Shares],
-               lines: list[RangedLine]) -> _Ranged:
+def _intervals(G: nx.MultiDiGraph, V: nx.MultiDiGraph, net: _Network, target: str,
+               producers: list[str], chosen: list[str], kinds: frozenset[str] | None,
+               mass: Mapping[str, _Shares], lines: list[RangedLine],
+               point: float | None) -> _Ranged:
     """The value- and mass-share intervals over the ranged figures
-    (:func:`oretrace.queries.sampling.content_intervals`, which argues they are exact)."""
-    from oretrace.queries.sampling import content_intervals  # it imports this module
+    (:func:`oretrace.queries.sampling.content_intervals`, which argues they are exact);
+    a graph without any ranged figure gives the point (no second pass)."""
+    from oretrace.queries.sampling import content_intervals, has_ranges  # they import us
+
+    if not has_ranges(G):
+        return _Ranged(point, point, None, [], True)
 
     got = content_intervals(V, net, target, producers, chosen, kinds, mass,
                             [(r.product, r.input) for r in lines])

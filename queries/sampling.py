@@ -90,6 +90,7 @@ __all__ = [
     "content_intervals",
     "distribution",
     "draw",
+    "has_ranges",
     "mass_share_bounds",
     "ranged_figures",
     "SampledContent",
@@ -165,6 +166,24 @@ def ranged_figures(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None) ->
     keys += [("edge", u, v, k, _EDGE_FIELDS[d["kind"]])
              for u, v, k, d in V.edges(keys=True, data=True) if d.get("kind") in _EDGE_FIELDS]
     return [f for key in keys if (f := _figure(V, key)) is not None]
+
+
+_NODE_ENDS = tuple(f"{f}_lo" for f in RANGED_FIELDS["Product"] + RANGED_FIELDS["Facility"])
+_EDGE_ENDS = tuple(f"{f}_lo" for f in {*RANGED_FIELDS["BomLine"], *RANGED_FIELDS["Supply"],
+                                      *RANGED_FIELDS["Ownership"]})
+
+
+def has_ranges(G: nx.MultiDiGraph) -> bool:
+    """Whether any figure of ``G`` is ranged (one pass over its attributes).
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> has_ranges(load_dataset(MINI)), has_ranges(load_dataset())
+    (False, True)
+    """
+    return any(k in d for _, d in G.nodes(data=True) for k in _NODE_ENDS) or any(
+        k in d for _, _, d in G.edges(data=True) for k in _EDGE_ENDS)
 
 
 def with_figures(G: nx.MultiDiGraph, values: Mapping[FigureKey, float]) -> nx.MultiDiGraph:
