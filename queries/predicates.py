@@ -47,7 +47,25 @@ class Predicate:
     _select: Callable[[nx.MultiDiGraph], set[str]]
 
     def select(self, G: nx.MultiDiGraph) -> set[str]:
-        """Return the ids of the facilities of ``G`` that match."""
+        """Return the ids of the facilities of ``G`` that match.
+
+        Parameters
+        ----------
+        G : networkx.MultiDiGraph
+            The oretrace graph, or a view of it as of a date (ownership and technology use are
+            read as they stand in it; not mutated).
+
+        Returns
+        -------
+        set of str
+            The ids of the matching facilities.
+
+        Examples
+        --------
+        >>> from oretrace.loaders import load_dataset
+        >>> sorted(CN_PROCESSING.select(load_dataset(MINI)))
+        ['cn-sep']
+        """
         return self._select(G)
 
     def __or__(self, other: Predicate) -> Predicate:

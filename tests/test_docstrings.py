@@ -2,8 +2,9 @@
 
 The public objects are found, not listed: every function and class named in the ``__all__``
 of the front door (``oretrace``) and of ``oretrace.graphmodel``, ``oretrace.loaders``,
-``oretrace.queries`` and ``oretrace.queries.predicates`` (lazy names are resolved), so a name
-added to any of them is checked from then on. Each is validated by
+``oretrace.queries`` and ``oretrace.queries.predicates`` (lazy names are resolved), and the
+public methods and properties those classes define, so a name added to any of them is
+checked from then on. Each is validated by
 ``numpydoc.validate.validate`` under the path where it is defined, as scikit-learn's
 ``sklearn/tests/test_docstrings.py`` does.
 
@@ -17,10 +18,10 @@ YD01); See Also entries well formed if present (SA02-SA04); an Examples section 
 which ``tests/test_doctests.py`` runs. Not checked: an extended summary (ES01) and a See Also
 section (SA01).
 
-Classes get the layout and summary checks (:data:`CLASS_CHECKS`), no Examples. A class whose
-constructor a user calls with arguments of its own (one that defines ``__init__``; not a
-result model, a dataclass or an enum, whose "parameters" are their fields) also gets the
-parameter checks.
+Classes and properties get the layout and summary checks (:data:`CLASS_CHECKS`), no
+Examples; methods are checked as functions. A class whose constructor a user calls with
+arguments of its own (one that defines ``__init__``; not a result model, a dataclass or an
+enum, whose "parameters" are their fields) also gets the parameter checks.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import dataclasses
 import enum
 import importlib
 import inspect
+import types
 from collections.abc import Callable
 
 import numpydoc.validate as numpydoc_validate
@@ -56,7 +58,8 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {}
 
 
 def _public_objects() -> dict[str, object]:
-    """Map ``module.qualname`` to every public function and class of the doors."""
+    """Map ``module.qualname`` to every public function and class of the doors, and to the
+    public methods and properties each such class defines itself."""
     found: dict[str, object] = {}
     for door in DOORS:
         module = importlib.import_module(door)
@@ -64,8 +67,15 @@ def _public_objects() -> dict[str, object]:
             obj = getattr(module, name)
             if inspect.isfunction(obj) or inspect.isclass(obj):
                 found[f"{obj.__module__}.{obj.__qualname__}"] = obj
+            if inspect.isclass(obj):
+                found |= {f"{obj.__module__}.{obj.__qualname__}.{attr}": member
+                          for attr, member in vars(obj).items() if not attr.startswith("_")
+                          and isinstance(member, _MEMBER_TYPES)}
     return dict(sorted(found.items()))
 
+
+#: The members of a class that are checked: methods (as functions) and properties.
+_MEMBER_TYPES = (types.FunctionType, classmethod, staticmethod, property)
 
 PUBLIC = _public_objects()
 
@@ -82,6 +92,8 @@ def checks_for(obj: object) -> frozenset[str]:
     """Return the numpydoc codes that ``obj``'s docstring must pass."""
     if inspect.isclass(obj):
         return CONSTRUCTOR_CHECKS if _constructor_is_public(obj) else CLASS_CHECKS
+    if isinstance(obj, property):  # read like an attribute: a summary says what it is
+        return CLASS_CHECKS
     return FUNCTION_CHECKS
 
 
@@ -100,7 +112,8 @@ def test_the_doors_are_walked() -> None:
     """Functions and classes of each subpackage are found, lazily exported names too."""
     for path in ("oretrace.queries.exposure.find_exposed", "oretrace.loaders.files.load_dataset",
                  "oretrace.graphmodel.timeslice.at", "oretrace.queries.predicates.located_in",
-                 "oretrace.queries.exposure.Exposure", "oretrace.graphmodel.graph.Records"):
+                 "oretrace.queries.exposure.Exposure", "oretrace.graphmodel.graph.Records",
+                 "oretrace.queries.predicates.Predicate.select"):
         assert path in PUBLIC
     assert len(PUBLIC) > 80
     assert set(ALLOWED) <= set(PUBLIC)
