@@ -409,6 +409,23 @@ def test_cli_nothing_decides_is_one_line_or_an_empty_list(tmp_path: Path) -> Non
     assert "no single link below reported" in table.output
 
 
+def test_cli_csv_and_scenario_options(tmp_path: Path) -> None:
+    # the chain: every link decides; with sep failed, nothing is supplied and nothing decides
+    draw(tmp_path / "chain", CHAIN, CHAIN_LINKS, CHAIN_BOM)
+    data = str(tmp_path / "chain")
+    result = runner.invoke(app, ["--data", data, "-f", "csv", "decide", "missile",
+                                 "--as-of", DAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "supplier,buyer,product,confidence,answer_before,answer_after,sources"
+    assert sorted(line.split(",")[:2] for line in lines[1:]) == \
+        [["act", "asm"], ["mag", "act"], ["mine", "sep"], ["sep", "mag"]]
+    assert {tuple(line.split(",")[4:6]) for line in lines[1:]} == {("yes", "no")}
+    failed = runner.invoke(app, ["--data", data, "-f", "json", "decide", "missile",
+                                 "--fail", "sep", "--as-of", DAY.isoformat()])
+    assert failed.exit_code == 0 and json.loads(failed.stdout) == []
+
+
 def test_cli_compliance_json_has_the_summary() -> None:
     result = runner.invoke(app, ["--data", str(DATA / "compliance_mini"), "-f", "json",
                                  "decide", "missile", "--question", "compliance",

@@ -9,6 +9,7 @@ import typer
 
 from oretrace.cli import FormatOption, emit, state
 from oretrace.cli._output import Format, say
+from oretrace.cli.compliance import Assume, AssumeOption
 from oretrace.graphmodel.vocab import Confidence
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ def register(app: typer.Typer) -> None:
         policy: Annotated[str | None, typer.Option(
             "--policy", metavar="NAME", help="supplied: apply a rule of the data as failed "
                                              "links (e.g. cn-denies-military).")] = None,
+        substitutions: Annotated[bool, typer.Option(
+            "--substitutions", help="supplied: let substitute inputs stand in.")] = False,
+        assume: AssumeOption = Assume.LAPSED,
         as_of: Annotated[str | None, typer.Option(
             "--as-of", metavar="DATE", help="Date (YYYY-MM-DD); default today.")] = None,
         fmt: FormatOption = None,
@@ -84,7 +88,8 @@ def register(app: typer.Typer) -> None:
         out = st.format(fmt)
         result = find_deciding_links(st.graph(), platform, question=question.value,
                                      through=through, below=below, fail=fail or (),
-                                     policy=policy, as_of=as_of)
+                                     policy=policy, substitutions=substitutions,
+                                     assume=assume.value, as_of=as_of)
         rows = [{"supplier": d.supplier, "buyer": d.buyer, "product": d.product,
                  "confidence": d.confidence.value,
                  "answer_before": _answer(d.answer_before, out),
