@@ -7,7 +7,8 @@ Every error derives from one base, so ``except OretraceError`` catches them all:
     │   └── DatasetError      rows are invalid; ``.problems`` lists every one
     ├── UnknownNodeError      an id names no node (with close matches)
     ├── QueryError            a query was asked with options it cannot answer
-    │   └── SolverError       a linear programme failed (status and message kept)
+    │   ├── SolverError       a linear programme failed (status and message kept)
+    │   └── OverrideError     a what-if override (--set/--drop) is malformed or invalid
     └── BackendError          a storage backend (Neo4j) failed; message says the fix
         ├── BackendUnavailable  the server cannot be reached
         └── BackendAuthError    the server refused the credentials
@@ -26,6 +27,7 @@ __all__ = [
     "DatasetError",
     "LoadError",
     "OretraceError",
+    "OverrideError",
     "Problem",
     "QueryError",
     "SolverError",
@@ -100,6 +102,12 @@ class SolverError(QueryError):
     def __init__(self, solver: str, status: int, message: str) -> None:
         self.solver, self.status, self.message = solver, status, message
         super().__init__(f"{solver} failed (status {status}): {message}")
+
+
+class OverrideError(QueryError):
+    """Raised when a what-if override (``with_overrides``, ``--set``/``--drop``) is malformed,
+    names no node, field or link, or leaves a record its model rejects; the message is one
+    line naming the override."""
 
 
 class BackendError(OretraceError):

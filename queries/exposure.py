@@ -35,8 +35,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from itertools import islice
-from typing import Any
+from typing import Any, Final, Literal
 
 import networkx as nx
 import numpy as np
@@ -56,7 +57,14 @@ from oretrace.graphmodel import (
     weakest,
 )
 from oretrace.graphmodel.vocab import Category, EdgeKind, NodeKind, Stage
-from oretrace.queries.feasibility import Engine, choose_engine
+from oretrace.queries.feasibility import (
+    Engine,
+    Need,
+    SupplyNetwork,
+    choose_engine,
+    supplied_mask,
+    supply_network,
+)
 from oretrace.queries.predicates import (
     ANY_CN,
     CN_OWNED,
@@ -66,9 +74,11 @@ from oretrace.queries.predicates import (
     controlled_companies,
 )
 from oretrace.queries.predicates import predicate as named_predicate
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 __all__ = [
+    "NO_CHAIN",
+    "ChainGap",
     "Dependant",
     "Exposure",
     "effective_stage",
@@ -96,8 +106,28 @@ _CATEGORY_STAGE: dict[str, str] = {
 }
 
 
+#: The status of a product that has no supply chain left at the confidence floor asked for.
+NO_CHAIN: Final = "no_chain_at_level"
+
+
+class ChainGap(BaseModel):
+    """Where a chain breaks at a confidence floor: ``facility`` needs ``product`` and no
+    supplier of it is supplied at that level; ``facility`` is ``None`` when no facility
+    makes ``product`` at the date."""
+
+    facility: str | None
+    product: str
+
+
 class Exposure(BaseModel):
-    """A product whose needed supply reaches facilities matching a predicate."""
+    """A product whose needed supply reaches facilities matching a predicate.
+
+    Under a confidence floor, a product that is not exposed *and* has no supply chain left
+    at that level is listed too, with ``status`` ``no_chain_at_level``: "not exposed" is
+    then not an answer the evidence at that level can give. Such an entry has no
+    ``through`` or ``paths``; ``gaps`` says where its chains break, and ``confidence`` is
+    the floor.
+    """
 
     platform: str
     name: str | None
@@ -108,10 +138,17 @@ class Exposure(BaseModel):
     path_confidence: list[Confidence]
     confidence: Confidence
     sources: list[str]
+    status: Literal["exposed", "no_chain_at_level"] = "exposed"
+    gaps: list[ChainGap] = Field(default_factory=list)
 
 
 class Dependant(BaseModel):
-    """A product that depends on ``node`` (through the facilities in ``via``)."""
+    """A product that depends on ``node`` (through the facilities in ``via``).
+
+    Under a confidence floor, a product that does not depend on ``node`` at that level and
+    has no supply chain left there is listed with ``status`` ``no_chain_at_level``, as in
+    :class:`Exposure`.
+    """
 
     node: str
     platform: str
@@ -122,6 +159,8 @@ class Dependant(BaseModel):
     path_confidence: list[Confidence]
     confidence: Confidence
     sources: list[str]
+    status: Literal["depends", "no_chain_at_level"] = "depends"
+    gaps: list[ChainGap] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- the graph
@@ -387,6 +426,95 @@ def witness_paths(H: nx.DiGraph, target: str, waypoints: Sequence[set[str]], k: 
     return found
 
 
+# --------------------------------------------------------------------------- chains
+
+
+def _floored(G: nx.MultiDiGraph, day: dt.date, floor: str | Confidence
+             ) -> tuple[SupplyNetwork, list[bool]]:
+    """The supply network of ``G`` at ``day`` read above a confidence floor, and which of
+    its facilities are supplied there.
+
+    A chain at a level is one whose every hop is at least that strong, a hop being as
+    strong as the weakest of its link and the bill-of-materials line that makes its product
+    needed (as in :func:`supply_graph`). Needs are those of the whole bill of materials: a
+    weak line does not make a need vanish, it leaves the need unmet at the floor. So a
+    facility is supplied above the floor when each of its needs is met by a supplied
+    supplier over such a hop (the AND/OR of DESIGN §3,
+    :func:`oretrace.queries.feasibility.supplied_mask`).
+    """
+    net = supply_network(G, as_of=day)
+    least = CONFIDENCE_ORDER[floor]
+    view = net.view
+    needs: list[tuple[Need, ...]] = []
+    out: list[dict[tuple[int, int], None]] = [{} for _ in net.facilities]
+    for i, (buyer, row) in enumerate(zip(net.facilities, net.needs, strict=True)):
+        lines = need_confidence(view, buyer)
+        kept: list[Need] = []
+        for j, need in enumerate(row):
+            strong = _rank(lines.get(need.product)) >= least
+            sups = tuple((u, p) for u, p in need.suppliers
+                         if strong and _link_rank(view, net.facilities[u], buyer, p) >= least)
+            kept.append(replace(need, suppliers=sups))
+            for u, _ in sups:
+                out[u][(i, j)] = None
+        needs.append(tuple(kept))
+    floored = replace(net, needs=tuple(needs), out_links=tuple(tuple(o) for o in out))
+    return floored, supplied_mask(floored)
+
+
+def _link_rank(view: nx.MultiDiGraph, supplier: str, buyer: str, product: str) -> int:
+    """The rank of the strongest supply link ``supplier -> buyer`` carrying ``product``."""
+    return max((_rank(d.get("confidence")) for d in view.get_edge_data(supplier, buyer).values()
+                if d.get("kind") == EdgeKind.SUPPLIES and d.get("product") == product),
+               default=-1)
+
+
+def _gaps(net: SupplyNetwork, ok: Sequence[bool], product: str, makers: Sequence[str]
+          ) -> list[ChainGap] | None:
+    """``None`` when a maker of ``product`` is supplied (per ``ok``), else where its chains
+    break: the needs left with no supplier, found by walking up from the makers through
+    unsupplied facilities and their unmet needs only (a need another supplier meets is never
+    blamed); sorted."""
+    start = [net.index[f] for f in makers if f in net.index]
+    if any(ok[i] for i in start):
+        return None
+    if not start:
+        return [ChainGap(facility=None, product=product)]
+    gaps: set[tuple[str, str]] = set()
+    seen, stack = set(start), list(start)
+    while stack:
+        i = stack.pop()
+        for need in net.needs[i]:
+            if any(ok[u] for u, _ in need.suppliers):
+                continue
+            if not need.suppliers:
+                gaps.add((net.facilities[i], need.product))
+            for u, _ in need.suppliers:
+                if u not in seen:
+                    seen.add(u)
+                    stack.append(u)
+    return [ChainGap(facility=f, product=p) for f, p in sorted(gaps)]
+
+
+class _ChainCheck:
+    """Which products have no chain left above ``floor`` (``None``: no floor, no check)."""
+
+    def __init__(self, G: nx.MultiDiGraph, day: dt.date, floor: str | Confidence | None,
+                 makers: Mapping[str, Sequence[str]]) -> None:
+        self.floor = None if floor is None else Confidence(floor)
+        self.makers = makers
+        self._net: tuple[SupplyNetwork, list[bool]] | None = None
+        self._G, self._day = G, day
+
+    def gaps(self, product: str) -> list[ChainGap] | None:
+        """``None`` when ``product`` keeps a chain (or there is no floor), else its gaps."""
+        if self.floor is None:
+            return None
+        if self._net is None:
+            self._net = _floored(self._G, self._day, self.floor)
+        return _gaps(*self._net, product, self.makers.get(product, ()))
+
+
 # --------------------------------------------------------------------------- queries
 
 
@@ -427,7 +555,10 @@ def find_exposed(
     list of Exposure
         One per exposed product: ``through`` (matching facilities upstream), ``paths``
         (start of supply → … → product, strongest first), their confidence, the exposure's
-        ``confidence`` (its strongest path) and the sources the paths rest on.
+        ``confidence`` (its strongest path) and the sources the paths rest on. Under
+        ``min_confidence``, also one per product with no chain left at that level
+        (``status`` ``no_chain_at_level``, ``gaps`` where its chains break), in the order
+        of the products.
 
     Examples
     --------
@@ -462,10 +593,18 @@ def find_exposed(
     else:
         H = supply_graph(V, targets=targets)
         upstream_of = {t: nx.ancestors(H, t) for t in targets}
+    check = _ChainCheck(G, day, min_confidence,
+                        _makers_of(V, targets) if min_confidence is not None else {})
     out: list[Exposure] = []
     for target in targets:
         through = sorted(upstream_of.get(target, set()) & matched)
         if not through:
+            gaps = check.gaps(target)
+            if gaps is not None and check.floor is not None:
+                out.append(Exposure(
+                    platform=target, name=G.nodes[target].get("name"), predicate=pred.name,
+                    as_of=day, through=[], paths=[], path_confidence=[], confidence=check.floor,
+                    sources=[], status=NO_CHAIN, gaps=gaps))
             continue
         found = witness_paths(H, target, [set(through)], k)
         paths = [p for p, _ in found]
@@ -563,12 +702,19 @@ def find_where_used(
     if carried is not None:  # a product: only hops carrying it leave its makers
         drop = [(u, v) for u, v, d in H.out_edges(via, data=True) if carried not in d["products"]]
         H.remove_edges_from(drop)
+    check = _ChainCheck(G, day, min_confidence,
+                        _makers_of(V, targets) if min_confidence is not None else {})
     out: list[Dependant] = []
     for target in targets:
-        if target not in H:  # compiled: not downstream of ``node`` at all
-            continue
-        upstream = nx.ancestors(H, target) & via
+        # compiled: a target not in H is not downstream of ``node`` at all
+        upstream = nx.ancestors(H, target) & via if target in H else set()
         if not upstream:
+            gaps = check.gaps(target)
+            if gaps is not None and check.floor is not None:
+                out.append(Dependant(
+                    node=node, platform=target, name=G.nodes[target].get("name"), as_of=day,
+                    via=[], paths=[], path_confidence=[], confidence=check.floor, sources=[],
+                    status=NO_CHAIN, gaps=gaps))
             continue
         found = witness_paths(H, target, [upstream], k, starts=upstream)
         paths = [p for p, _ in found]

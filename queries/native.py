@@ -76,9 +76,13 @@ from oretrace.graphmodel import (
 from oretrace.graphmodel.backends.neo4j import DEFAULT_DATASET, LAYOUT, read_transaction
 from oretrace.graphmodel.vocab import PROCESSING_STAGES, EdgeKind, NodeKind, Stage
 from oretrace.queries.exposure import (
+    NO_CHAIN,
+    ChainGap,
     Dependant,
     Exposure,
     _check_k,
+    _floored,
+    _gaps,
     _path_sources,
     witness_paths,
 )
@@ -179,6 +183,15 @@ _Q_SUPPLIES = (f"MATCH {_FACILITIES} WHERE f.id IN $ids "
                f"WHERE {_NEED.format(r='r')} AND {_LINK.format(r='r')} AND {_active('a')} "
                "RETURN a.id AS u, f.id AS v, r.product AS product, r.confidence AS confidence, "
                "r._need AS need, r.sources AS sources, r._in AS place")
+
+#: A chain's facilities, and the bill of materials of their products at any confidence
+#: (a floor leaves a weak line's need unmet rather than gone: ``exposure._floored``).
+_Q_CHAIN = (f"MATCH {_FACILITIES} WHERE f.id IN $ids "
+            "RETURN f.id AS id, f.stage AS stage, f.products AS products, f._seq AS seq")
+_Q_BOM = ("UNWIND $products AS pid "
+          "MATCH (p:OretraceNode:Product {dataset: $dataset, version: $version, id: pid})"
+          "-[r:REQUIRES]->(i:Product) WHERE r.substitute_for IS NULL "
+          "RETURN p.id AS product, i.id AS input, r.confidence AS confidence")
 
 _RANK = {str(level): rank for level, rank in CONFIDENCE_ORDER.items()}
 _NOT_YET = [FacilityStatus.PLANNED.value, FacilityStatus.CONSTRUCTION.value,
@@ -436,6 +449,38 @@ def _supply_subgraph(store: _Store, facilities: set[str], target: str,
     return H
 
 
+def _chain_gaps(store: _Store, target: str, makers: Sequence[str], floor: Confidence | None,
+                upstream: set[str] | None = None) -> list[ChainGap] | None:
+    """``exposure``'s chain check above ``floor``, on the part of the graph it reads.
+
+    Whether ``target`` keeps a chain above the floor depends only on the facilities
+    upstream of its makers over hops at least that strong (``upstream``, which
+    :func:`_reach` finds at the floor) and on their needs: that part is pulled — facilities,
+    their products' whole bill of materials, the supplies between them at the floor — and
+    the in-memory check runs on it, so the answer is the in-memory one.
+    """
+    if floor is None:
+        return None
+    facilities = upstream if upstream is not None else _reach(store, makers, upstream=True)
+    S = nx.MultiDiGraph()
+    rows = sorted(store.read(_Q_CHAIN, ids=sorted(facilities)), key=lambda r: r["seq"])
+    products = sorted({p for r in rows for p in r["products"] or []})
+    S.add_nodes_from(products, kind=NodeKind.PRODUCT)
+    for row in rows:
+        S.add_node(row["id"], kind=NodeKind.FACILITY, stage=row["stage"],
+                   products=list(row["products"] or []))
+    for row in store.read(_Q_BOM, products=products):
+        if row["input"] not in S:
+            S.add_node(row["input"], kind=NodeKind.PRODUCT)
+        S.add_edge(row["product"], row["input"], kind=EdgeKind.REQUIRES, qty=1.0,
+                   confidence=row["confidence"] or Confidence.DOCUMENTED)
+    for row in store.read(_Q_SUPPLIES, ids=sorted(facilities)):
+        if row["u"] in facilities:
+            S.add_edge(row["u"], row["v"], kind=EdgeKind.SUPPLIES, product=row["product"],
+                       confidence=row["confidence"] or Confidence.DOCUMENTED)
+    return _gaps(*_floored(S, store.day, floor), target, makers)
+
+
 # --------------------------------------------------------------------------- queries
 
 
@@ -476,12 +521,14 @@ def find_exposed_native(
     """
     _check_k(k)
     name, spec = _spec(predicate)
+    floor = None if min_confidence is None else Confidence(min_confidence)
     return _answer(driver, dataset, as_of, min_confidence,
-                   lambda store: _exposed(store, name, spec, k, products))
+                   lambda store: _exposed(store, name, spec, k, products, floor))
 
 
 def _exposed(store: _Store, name: str, spec: tuple[Any, ...], k: int,
-             products: str | Iterable[str] | None) -> list[Exposure]:
+             products: str | Iterable[str] | None, floor: Confidence | None
+             ) -> list[Exposure]:
     targets = _targets(store, products)
     matched = _select(store, spec)
     makers = _makers(store, [t for t, _ in targets])
@@ -490,6 +537,12 @@ def _exposed(store: _Store, name: str, spec: tuple[Any, ...], k: int,
         upstream = _reach(store, makers[target], upstream=True)
         through = sorted(upstream & matched)
         if not through:
+            gaps = _chain_gaps(store, target, makers[target], floor, upstream)
+            if gaps is not None and floor is not None:
+                out.append(Exposure(
+                    platform=target, name=label, predicate=name, as_of=store.day, through=[],
+                    paths=[], path_confidence=[], confidence=floor, sources=[],
+                    status=NO_CHAIN, gaps=gaps))
             continue
         H = _supply_subgraph(store, upstream, target, makers[target])
         found = witness_paths(H, target, [set(through)], k)
@@ -550,12 +603,13 @@ def find_where_used_native(
     oretrace.graphmodel.errors.QueryError: the number of witness paths must be at least 1, not 0
     """
     _check_k(k)
+    floor = None if min_confidence is None else Confidence(min_confidence)
     return _answer(driver, dataset, as_of, min_confidence,
-                   lambda store: _where_used(store, node, k, products))
+                   lambda store: _where_used(store, node, k, products, floor))
 
 
-def _where_used(store: _Store, node: str, k: int,
-                products: str | Iterable[str] | None) -> list[Dependant]:
+def _where_used(store: _Store, node: str, k: int, products: str | Iterable[str] | None,
+                floor: Confidence | None) -> list[Dependant]:
     day = store.day
     facilities, carried = _facilities_for(store, node)
     targets = _targets(store, products)
@@ -568,15 +622,21 @@ def _where_used(store: _Store, node: str, k: int,
         # A maker's hop to the target is dropped when it must carry another product.
         starts = [m for m in makers[target]
                   if not (carried is not None and m in via and carried != target)]
-        if not reached.intersection(starts):
-            continue
-        ancestors = _reach(store, starts, upstream=True, via=sorted(via), carried=carried)
-        H = _supply_subgraph(store, ancestors, target, makers[target])
-        if carried is not None:
-            H.remove_edges_from([(u, v) for u, v, d in H.out_edges(via, data=True)
-                                 if carried not in d["products"]])
-        upstream = nx.ancestors(H, target) & via
+        upstream: set[str] = set()
+        if reached.intersection(starts):
+            ancestors = _reach(store, starts, upstream=True, via=sorted(via), carried=carried)
+            H = _supply_subgraph(store, ancestors, target, makers[target])
+            if carried is not None:
+                H.remove_edges_from([(u, v) for u, v, d in H.out_edges(via, data=True)
+                                     if carried not in d["products"]])
+            upstream = nx.ancestors(H, target) & via
         if not upstream:
+            gaps = _chain_gaps(store, target, makers[target], floor)
+            if gaps is not None and floor is not None:
+                out.append(Dependant(
+                    node=node, platform=target, name=label, as_of=day, via=[], paths=[],
+                    path_confidence=[], confidence=floor, sources=[], status=NO_CHAIN,
+                    gaps=gaps))
             continue
         found = witness_paths(H, target, [upstream], k, starts=upstream)
         paths = [p for p, _ in found]

@@ -195,9 +195,13 @@ def test_hand_drawn_exposure(driver: Any, hand: nx.MultiDiGraph, hand_pushed: st
 ])
 def test_hand_drawn_not_exposed(driver: Any, hand: nx.MultiDiGraph, hand_pushed: str,
                                 predicate: str, as_of: str, level: str | None) -> None:
-    assert find_exposed_native(driver, predicate, dataset=hand_pushed, as_of=as_of,
-                               min_confidence=level) == []
-    assert find_exposed(hand, predicate, as_of=as_of, min_confidence=level) == []
+    """Above a floor the chain also breaks (at the magnet's estimated oxide line, or at the
+    reported magnet supply): the platform is then said to have no chain at that level."""
+    native = find_exposed_native(driver, predicate, dataset=hand_pushed, as_of=as_of,
+                                 min_confidence=level)
+    assert native == find_exposed(hand, predicate, as_of=as_of, min_confidence=level)
+    assert [(e.platform, e.status) for e in native] == \
+        ([] if level is None else [(PLATFORM, "no_chain_at_level")])
 
 
 def test_hand_drawn_confidence_is_the_weakest_hop(driver: Any, hand_pushed: str) -> None:

@@ -17,14 +17,19 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from oretrace.cli._output import Format, clean, emit
+from oretrace.cli._output import Format, clean, emit, say
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from oretrace.graphmodel.backends.neo4j import Neo4jConfig
 
-__all__ = ["FormatOption", "State", "emit", "main", "make_app", "state"]
+__all__ = ["FormatOption", "State", "emit", "lift_overrides", "main", "make_app", "state"]
+
+#: Commands that never read the graph, so cannot apply ``--set``/``--drop`` (they refuse).
+GRAPHLESS = frozenset({"validate", "schema", "neo4j", "synth"})
+#: Global options a user may also write after the command; :func:`main` lifts them before it.
+LIFTED = ("--set", "--drop")
 
 #: URI schemes of the Bolt protocol, the only one oretrace speaks to Neo4j.
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
@@ -38,6 +43,8 @@ class State:
     fmt: Format = Format.TABLE
     backend: str = "networkx"
     neo4j: dict[str, str | None] = field(default_factory=dict)
+    #: What-if overrides (``--set``, ``--drop``), applied to the graph once, when it loads.
+    overrides: dict[str, list[str]] = field(default_factory=dict)
     _graph: nx.MultiDiGraph | None = None
 
     def neo4j_config(self) -> Neo4jConfig:
@@ -72,7 +79,27 @@ class State:
             else:
                 from oretrace.loaders import load_dataset
                 self._graph = load_dataset(self.data)
+            if any(self.overrides.values()):
+                from oretrace.graphmodel.overrides import with_overrides
+
+                self._graph = with_overrides(self._graph, set=self.overrides.get("set", []),
+                                             drop=self.overrides.get("drop", []))
+                say("note: answers assume the overrides "
+                    + "; ".join(self._graph.graph["overrides"])
+                    + " (records marked 'overridden', sources 'override:...')")
         return self._graph
+
+    def refuse_overrides(self, what: str) -> None:
+        """Raise :class:`~oretrace.graphmodel.errors.OverrideError` when overrides were given
+        to ``what``, which cannot apply them (a native Neo4j query, a command that does not
+        read the graph): never ignore them silently."""
+        given = [f"--{action} {text}" for action, texts in self.overrides.items()
+                 for text in texts]
+        if given:
+            from oretrace.graphmodel.errors import OverrideError
+
+            raise OverrideError(f"{what} cannot apply overrides ({', '.join(given)}), "
+                                "which change the graph in memory")
 
     def format(self, override: Format | None) -> Format:
         """Return the command's ``--format`` if given, else the global one."""
@@ -129,6 +156,18 @@ def make_app() -> typer.Typer:
         neo4j_dataset: Annotated[str | None, typer.Option(
             "--neo4j-dataset", help="Name of the dataset in Neo4j that --backend neo4j reads "
             "(the name given to `oretrace neo4j push --dataset`; default oretrace).")] = None,
+        set_: Annotated[list[str] | None, typer.Option(
+            "--set", metavar="ID.FIELD=VALUE",
+            help="What-if override, repeatable, also after the command: a facility's "
+            "online_from, online_until, capacity or status, a product's unit_price_usd, a "
+            "link's share (SUPPLIER>BUYER[:PRODUCT].share=0.5), a bill-of-materials qty "
+            "(INPUT>PRODUCT.qty=...); ranges lo..hi where the dataset allows them. The answer "
+            "cites the override as a source.")] = None,
+        drop: Annotated[list[str] | None, typer.Option(
+            "--drop", metavar="LINK|ID",
+            help="What-if removal, repeatable, also after the command: a supply link "
+            "SUPPLIER>BUYER[:PRODUCT] (or INPUT>PRODUCT, OWNER>OWNED), or a facility or rule "
+            "ID with its links.")] = None,
     ) -> None:
         if backend not in {"networkx", "neo4j"}:
             raise typer.BadParameter("choose networkx or neo4j", param_hint="--backend")
@@ -137,7 +176,11 @@ def make_app() -> typer.Typer:
         ctx.obj = State(data=data, fmt=fmt, backend=backend,
                         neo4j={"uri": neo4j_uri, "user": neo4j_user,
                                "password": neo4j_password, "database": neo4j_database,
-                               "dataset": neo4j_dataset})
+                               "dataset": neo4j_dataset},
+                        overrides={"set": list(set_ or []), "drop": list(drop or [])})
+        if ctx.invoked_subcommand in GRAPHLESS:
+            ctx.obj.refuse_overrides(f"`oretrace {ctx.invoked_subcommand}` reads no graph "
+                                     "and")
 
     from oretrace.cli import (
         chokepoints,
@@ -173,6 +216,39 @@ def _os_message(exc: OSError) -> str:
     return f"{where}: {reason}"
 
 
+def lift_overrides(argv: list[str]) -> list[str]:
+    """Move ``--set X``, ``--set=X``, ``--drop X`` and ``--drop=X`` to the front of ``argv``.
+
+    They are options of the root command, which click reads only before the subcommand;
+    users write them after it too (``oretrace scenario --policy P --set ID.F=V``). No
+    command has options of these names, so the move changes no other meaning. Tokens after
+    ``--`` stay where they are.
+
+    Examples
+    --------
+    >>> lift_overrides(["scenario", "--as-of", "2029-01-01", "--set", "a.b=1", "--drop=x"])
+    ['--set', 'a.b=1', '--drop=x', 'scenario', '--as-of', '2029-01-01']
+    """
+    lifted: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            rest += argv[i:]
+            break
+        if token in LIFTED and i + 1 < len(argv):
+            lifted += argv[i:i + 2]
+            i += 2
+            continue
+        if token.startswith(tuple(f"{name}=" for name in LIFTED)):
+            lifted.append(token)
+        else:
+            rest.append(token)
+        i += 1
+    return lifted + rest
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn every error into one readable line and exit status 2.
 
@@ -183,7 +259,8 @@ def main(argv: list[str] | None = None) -> None:
     from oretrace.graphmodel.errors import OretraceError
 
     try:
-        make_app()(args=argv, standalone_mode=True)
+        make_app()(args=lift_overrides(sys.argv[1:] if argv is None else argv),
+                   standalone_mode=True)
     except OretraceError as exc:
         _fail(str(exc))
     except OSError as exc:

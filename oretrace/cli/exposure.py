@@ -66,6 +66,26 @@ def _paths(paths: list[list[str]], fmt: Format) -> str:
     return ("\n" if fmt is Format.TABLE else "; ").join(" > ".join(p) for p in paths)
 
 
+def _gaps(gaps: list[Any], fmt: Format) -> str:
+    """Where chains break, ``facility needs product``, one per line (``;`` in CSV)."""
+    return ("\n" if fmt is Format.TABLE else "; ").join(
+        f"{g.facility} needs {g.product}" if g.facility else f"nothing makes {g.product}"
+        for g in gaps)
+
+
+def _say_no_chain(found: list[Any], fmt: Format) -> None:
+    """In a table, one line per product with no supply chain left at the floor (JSON and
+    CSV carry them as rows with ``status`` ``no_chain_at_level``)."""
+    if fmt is not Format.TABLE:
+        return
+    for r in found:
+        if r.status == "no_chain_at_level":
+            shown = _gaps(r.gaps[:3], Format.CSV)
+            more = f"; … +{len(r.gaps) - 3} more" if len(r.gaps) > 3 else ""
+            say(f"{r.platform}: no supply chain left at confidence ≥ {r.confidence.value} "
+                f"(breaks where {shown}{more})", err=False)
+
+
 def _nothing(message: str, fmt: Format) -> bool:
     """Say ``message`` on stderr for a table; JSON and CSV get their empty forms."""
     if fmt is Format.TABLE:
@@ -84,6 +104,9 @@ def _ask(st: State, plain: Callable[..., Any], native: Callable[..., Any], *args
     if st.backend == "neo4j":
         from oretrace.graphmodel.backends.neo4j import connect
 
+        command = {"find_exposed": "exposed"}.get(plain.__name__, "where-used")
+        st.refuse_overrides(f"`oretrace {command} --backend neo4j` runs natively on the "
+                            "server and")
         with connect(st.neo4j_config()) as driver:
             return native(driver, *args, dataset=st.neo4j_dataset(), **options)
     return plain(st.graph(), *args, **options)
@@ -157,16 +180,25 @@ def register(app: typer.Typer) -> None:
 
         found: list[Exposure] = _ask(st, find_exposed, find_exposed_native, through.value,
                                      as_of=day, k=paths, min_confidence=min_confidence)
+        hits = [e for e in found if e.status == "exposed"]
         if not found and _nothing(f"no platform's supply reaches {through.value} "
                                   f"as of {day}", out):
             return
         if out is Format.JSON:
             emit(found, out)
             return
-        emit(pd.DataFrame([{"platform": e.platform, "through": e.through,
-                            "confidence": e.confidence, "paths": _paths(e.paths, out),
-                            "path_confidence": e.path_confidence} for e in found]),
-             out, title=f"Exposed through {through.value} as of {day}")
+        rows = [{"platform": e.platform, "status": e.status, "through": e.through,
+                 "confidence": e.confidence, "paths": _paths(e.paths, out),
+                 "path_confidence": e.path_confidence, "gaps": _gaps(e.gaps, out)}
+                for e in (found if out is Format.CSV else hits)]
+        if rows:
+            emit(pd.DataFrame(rows).drop(columns=[] if out is Format.CSV else
+                                         ["status", "gaps"]),
+                 out, title=f"Exposed through {through.value} as of {day}")
+        elif out is Format.TABLE:
+            say(f"no platform's supply reaches {through.value} as of {day} at confidence "
+                f"≥ {min_confidence}", err=False)
+        _say_no_chain(found, out)
 
     @app.command("where-used")
     def where_used(ctx: typer.Context,
@@ -192,14 +224,24 @@ def register(app: typer.Typer) -> None:
 
         found: list[Dependant] = _ask(st, find_where_used, find_where_used_native, node,
                                       as_of=day, k=paths, min_confidence=min_confidence)
+        hits = [d for d in found if d.status == "depends"]
         if not found and _nothing(f"no platform depends on {node} as of {day}", out):
             return
         if out is Format.JSON:
             emit(found, out)
             return
-        emit(pd.DataFrame([{"platform": d.platform, "via": d.via, "confidence": d.confidence,
-                            "paths": _paths(d.paths, out)} for d in found]),
-             out, title=f"Platforms depending on {node} as of {day}")
+        rows = [{"platform": d.platform, "status": d.status, "via": d.via,
+                 "confidence": d.confidence, "paths": _paths(d.paths, out),
+                 "gaps": _gaps(d.gaps, out)}
+                for d in (found if out is Format.CSV else hits)]
+        if rows:
+            emit(pd.DataFrame(rows).drop(columns=[] if out is Format.CSV else
+                                         ["status", "gaps"]),
+                 out, title=f"Platforms depending on {node} as of {day}")
+        elif out is Format.TABLE:
+            say(f"no platform depends on {node} as of {day} at confidence ≥ {min_confidence}",
+                err=False)
+        _say_no_chain(found, out)
 
     @app.command("trace")
     def trace_cmd(ctx: typer.Context,
