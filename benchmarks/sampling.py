@@ -2,10 +2,10 @@
 
 Issue 13's target: 1,000 draws of every ranged figure of the F-35's value share on the
 bundled data in at most 10 s. Measured: compiling the value model once
-(:func:`oretrace.queries.sampling.value_model`) and evaluating all draws with numpy
+(:func:`oretrace.queries.intervals.value_model`) and evaluating all draws with numpy
 (:func:`~oretrace.queries.sampling.sample_content`, the public call, which also computes the
 exact interval), next to the plain reference: re-reading the share on an overlay of the graph
-per draw (:func:`~oretrace.queries.sampling.with_figures` then
+per draw (:func:`~oretrace.queries.intervals.with_figures` then
 :func:`~oretrace.queries.content.origin_share`), timed on a few draws and extrapolated, and
 checked to give the same values on those draws. Also timed: the exact bounds and the
 tornado (:func:`oretrace.queries.sensitivity.content_sensitivity`).
@@ -32,7 +32,8 @@ def run_sampling(args: argparse.Namespace) -> dict[str, Any]:
     """Time the sampled F-35 value share; check the fast path against overlays."""
     from oretrace.loaders import load_dataset
     from oretrace.queries.content import origin_share
-    from oretrace.queries.sampling import draw, sample_content, value_model, with_figures
+    from oretrace.queries.intervals import value_model, with_figures
+    from oretrace.queries.sampling import draw, sample_content
     from oretrace.queries.sensitivity import content_sensitivity
 
     G = load_dataset()

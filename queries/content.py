@@ -148,7 +148,7 @@ class ContentShare(BaseModel):
     No. 61's 0.1 % on the value share), ``threshold_test`` says ``crosses``, ``clear`` or
     ``undecided`` (the interval straddles it). ``ranged_figures`` names the figures the
     value interval rests on; ``bounds_exact`` is false when too many ranged quantities made
-    the mass bounds a two-vertex reading (:mod:`oretrace.queries.sampling`).
+    the mass bounds a two-vertex reading (:mod:`oretrace.queries.intervals`).
     """
 
     product: str
@@ -574,7 +574,7 @@ def _value_system(net: _Network, elements: frozenset[str], categories: frozenset
                   mass: Mapping[str, _Shares], notes: set[str],
                   wanted: Iterable[tuple[str, str]]) -> _ValueSystem:
     """The equations of :func:`_value_in`, with each weight's figures named (so ranged
-    figures can be bounded and sampled, :mod:`oretrace.queries.sampling`)."""
+    figures can be bounded and sampled, :mod:`oretrace.queries.intervals`)."""
 
     def is_item(q: str) -> bool:
         if categories is not None and net.V.nodes[q].get("category") not in categories:
@@ -823,7 +823,7 @@ def origin_share(
                                                               ranged.value_high)
     test = None
     if threshold is not None:
-        from oretrace.queries.sampling import threshold_test
+        from oretrace.queries.intervals import threshold_test
 
         test = threshold_test(ranged.value_low, ranged.value_high, threshold)
     return ContentShare(
@@ -844,7 +844,7 @@ def origin_share(
 class _Ranged(NamedTuple):
     value_low: float | None
     value_high: float | None
-    mass: Any  # oretrace.queries.sampling.MassBounds | None
+    mass: Any  # oretrace.queries.intervals.MassBounds | None
     figures: list[str]
     exact: bool
 
@@ -854,9 +854,9 @@ def _intervals(G: nx.MultiDiGraph, V: nx.MultiDiGraph, net: _Network, target: st
                mass: Mapping[str, _Shares], lines: list[RangedLine],
                point: float | None) -> _Ranged:
     """The value- and mass-share intervals over the ranged figures
-    (:func:`oretrace.queries.sampling.content_intervals`, which argues they are exact);
+    (:func:`oretrace.queries.intervals.content_intervals`, which argues they are exact);
     a graph without any ranged figure gives the point (no second pass)."""
-    from oretrace.queries.sampling import content_intervals, has_ranges  # they import us
+    from oretrace.queries.intervals import content_intervals, has_ranges  # it imports us
 
     if not has_ranges(G):
         return _Ranged(point, point, None, [], True)

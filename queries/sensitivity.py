@@ -3,7 +3,7 @@
 Each ranged figure the answer reads is swung from its low end to its high end alone, every
 other figure at its midpoint; the figures are ranked by the size of the swing
 (``|answer at high − answer at low|``, largest first). The value share is evaluated on the
-compiled model (:class:`oretrace.queries.sampling.ValueModel`, all swings in one numpy
+compiled model (:class:`oretrace.queries.intervals.ValueModel`, all swings in one numpy
 pass); a shortfall re-solves its LPs per swing with the figure set
 (:class:`oretrace.queries.capacity.Reading`). :func:`plot_sensitivity` draws the ranking as
 horizontal bars around the midpoint answer.
@@ -27,14 +27,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from oretrace.graphmodel import QueryError
+from oretrace.queries.intervals import Figure as RangedFigure
+from oretrace.queries.intervals import value_model
 from oretrace.queries.predicates import Predicate
-from oretrace.queries.sampling import (
-    Figure as RangedFigure,
-)
-from oretrace.queries.sampling import (
-    shortfall_figures,
-    value_model,
-)
+from oretrace.queries.sampling import shortfall_figures
 from pydantic import BaseModel
 
 __all__ = [

@@ -76,7 +76,7 @@ from oretrace.queries.content import (
     origin_facilities,
 )
 from oretrace.queries.exposure import resolve_products, supply_graph
-from oretrace.queries.sampling import threshold_test
+from oretrace.queries.intervals import threshold_test
 from pydantic import BaseModel
 
 __all__ = [
@@ -247,8 +247,8 @@ class _Context:
     def value_bounds(self, origin: str, elements: tuple[str, ...], categories: tuple[str, ...],
                      supplier: str, product: str) -> tuple[float, float]:
         """The exact interval of :meth:`value_share` over the ranged figures (call that
-        first); :class:`oretrace.queries.sampling.ValueModel` argues the bounds."""
-        from oretrace.queries.sampling import ValueModel
+        first); :class:`oretrace.queries.intervals.ValueModel` argues the bounds."""
+        from oretrace.queries.intervals import ValueModel
 
         key = (origin, elements, categories, supplier, product)
         if key not in self._bounds:

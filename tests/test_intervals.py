@@ -25,7 +25,7 @@ from oretrace.graphmodel.schema import BomLine, Facility, Product, Source, Suppl
 from oretrace.loaders import load_dataset
 from oretrace.queries.capacity import find_shortfall
 from oretrace.queries.content import origin_share
-from oretrace.queries.sampling import threshold_test, value_model, value_share_bounds
+from oretrace.queries.intervals import threshold_test, value_model, value_share_bounds
 from oretrace.queries.shipments import shipment_verdicts
 
 DATA = Path(__file__).parent / "data"

@@ -22,14 +22,8 @@ import networkx as nx
 import numpy as np
 import pytest
 from oretrace.loaders import load_dataset
-from oretrace.queries.sampling import (
-    draw,
-    ranged_figures,
-    sample_content,
-    sample_shortfall,
-    shortfall_figures,
-    value_model,
-)
+from oretrace.queries.intervals import ranged_figures, value_model
+from oretrace.queries.sampling import draw, sample_content, sample_shortfall, shortfall_figures
 from oretrace.queries.sensitivity import (
     content_sensitivity,
     plot_sensitivity,
