@@ -24,6 +24,12 @@ is taken to look like them); by mass, ``share_low`` counts the rest as not of or
 content whose origin is traced. An input with no supplier at all (a data gap) is left out of the
 normalised share and counts fully in the bounds.
 
+**Ranges** (DESIGN §7). Ranged figures (``lo..hi`` prices, quantities, supply shares) widen
+``share_low``/``share_high`` by value and by mass to their exact extremes over the ranges
+(:mod:`oretrace.queries.intervals` gives the argument); ``coverage`` stays the traced part
+at the midpoints, and ``threshold_test`` reads a value-share line (``threshold``) as
+``crosses``, ``clear`` or ``undecided``.
+
 **Value share** (DESIGN §3, the quantity MOFCOM No. 61's 0.1 % test reads). The value of
 the origin rare-earth *items* a unit holds over its unit price. An item counts once, at
 the outermost tier where it is of origin (a Chinese magnet at the magnet's price, not again

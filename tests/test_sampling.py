@@ -219,3 +219,29 @@ def test_value_model_compiles_once_and_evaluates_many(bundled: nx.MultiDiGraph) 
     theta = draw(m.figures, 1000, seed=1)
     values = m.evaluate(theta)
     assert values.shape == (1000,) and np.isfinite(values).all()
+
+
+def test_cli_content_table_says_undecided_and_plot_sensitivity(tmp_path: Path) -> None:
+    """The mini dataset's missile (1 M$) holds 4 actuators × 0.5 kg magnet = 2 kg; its
+    magnet's Chinese oxide 0.312 kg at 60..80 $/kg: 2 × 0.312 × [60, 80] = 37.44 .. 49.92 $,
+    3.744e-5 .. 4.992e-5 of its value: a line at 4e-5 is straddled."""
+    data = tmp_path / "mini"
+    shutil.copytree(DATA / "mini", data)
+    products = data / "products.csv"
+    products.write_text(products.read_text(encoding="utf-8").replace(
+        "oxide,Nd oxide,oxide,Nd=0.857,kg,70,", "oxide,Nd oxide,oxide,Nd=0.857,kg,60..80,"),
+        encoding="utf-8")
+    runner = CliRunner()
+    out = runner.invoke(make_app(), ["--data", str(data), "-f", "json", "content", "missile",
+                                     "--by", "value", "--as-of", "2026-06-01",
+                                     "--threshold", "4e-5"])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.stdout)
+    assert (got["share_low"], got["share_high"]) == (pytest.approx(37.44e-6),
+                                                     pytest.approx(49.92e-6))
+    assert got["threshold_test"] == "undecided"
+    png = tmp_path / "tornado.png"
+    done = runner.invoke(make_app(), ["--data", str(data), "plot", "sensitivity", "-p",
+                                      "missile", "--as-of", "2026-06-01", "-o", str(png)])
+    assert done.exit_code == 0, done.output
+    assert png.stat().st_size > 0
