@@ -105,9 +105,11 @@ class SolverError(QueryError):
 
 
 class OverrideError(QueryError):
-    """Raised when a what-if override (``with_overrides``, ``--set``/``--drop``) is malformed,
-    names no node, field or link, or leaves a record its model rejects; the message is one
-    line naming the override."""
+    """Raised when a what-if override (``with_overrides``, ``--set``/``--drop``) is invalid.
+
+    It is malformed, names no node, field or link, or leaves a record its model rejects; the
+    message is one line naming the override.
+    """
 
 
 class BackendError(OretraceError):

@@ -141,8 +141,20 @@ def parse_override(text: str, action: Literal["set", "drop"] = "set",
                    value: Any = None) -> Override:
     """Read one override written as in the module docstring.
 
-    With ``value`` given, ``text`` is the left side only (``ID.FIELD``), as a mapping of
-    overrides to :func:`with_overrides` gives it.
+    Parameters
+    ----------
+    text : str
+        The override as written (``ID.FIELD=VALUE``, a link, or for a drop an id).
+    action : {"set", "drop"}
+        What the override does.
+    value : object, optional
+        The value, when ``text`` is the left side only (``ID.FIELD``), as a mapping of
+        overrides to :func:`with_overrides` gives it.
+
+    Returns
+    -------
+    Override
+        The parsed override; its target is resolved only when it is applied.
 
     Examples
     --------

@@ -82,6 +82,7 @@ __all__ = [
     "Dependant",
     "Exposure",
     "effective_stage",
+    "find_broken_chains",
     "find_exposed",
     "find_where_used",
     "makers",
@@ -111,9 +112,11 @@ NO_CHAIN: Final = "no_chain_at_level"
 
 
 class ChainGap(BaseModel):
-    """Where a chain breaks at a confidence floor: ``facility`` needs ``product`` and no
-    supplier of it is supplied at that level; ``facility`` is ``None`` when no facility
-    makes ``product`` at the date."""
+    """Where a chain breaks at a confidence floor.
+
+    ``facility`` needs ``product`` and no supplier of it is supplied at that level;
+    ``facility`` is ``None`` when no facility makes ``product`` at the date.
+    """
 
     facility: str | None
     product: str
@@ -444,16 +447,16 @@ def _floored(G: nx.MultiDiGraph, day: dt.date, floor: str | Confidence
     """
     net = supply_network(G, as_of=day)
     least = CONFIDENCE_ORDER[floor]
-    view = net.view
     needs: list[tuple[Need, ...]] = []
     out: list[dict[tuple[int, int], None]] = [{} for _ in net.facilities]
     for i, (buyer, row) in enumerate(zip(net.facilities, net.needs, strict=True)):
-        lines = need_confidence(view, buyer)
+        # read on G itself (a view filters every step): BOM lines have no dates
+        lines = need_confidence(G, buyer) if row else {}
         kept: list[Need] = []
         for j, need in enumerate(row):
             strong = _rank(lines.get(need.product)) >= least
             sups = tuple((u, p) for u, p in need.suppliers
-                         if strong and _link_rank(view, net.facilities[u], buyer, p) >= least)
+                         if strong and _link_rank(G, day, net.facilities[u], buyer, p) >= least)
             kept.append(replace(need, suppliers=sups))
             for u, _ in sups:
                 out[u][(i, j)] = None
@@ -462,11 +465,13 @@ def _floored(G: nx.MultiDiGraph, day: dt.date, floor: str | Confidence
     return floored, supplied_mask(floored)
 
 
-def _link_rank(view: nx.MultiDiGraph, supplier: str, buyer: str, product: str) -> int:
-    """The rank of the strongest supply link ``supplier -> buyer`` carrying ``product``."""
-    return max((_rank(d.get("confidence")) for d in view.get_edge_data(supplier, buyer).values()
-                if d.get("kind") == EdgeKind.SUPPLIES and d.get("product") == product),
-               default=-1)
+def _link_rank(G: nx.MultiDiGraph, day: dt.date, supplier: str, buyer: str, product: str
+               ) -> int:
+    """The rank of the strongest supply link ``supplier -> buyer`` carrying ``product`` at
+    ``day``."""
+    return max((_rank(d.get("confidence")) for d in G.get_edge_data(supplier, buyer).values()
+                if d.get("kind") == EdgeKind.SUPPLIES and d.get("product") == product
+                and is_active(d, day)), default=-1)
 
 
 def _gaps(net: SupplyNetwork, ok: Sequence[bool], product: str, makers: Sequence[str]
@@ -494,6 +499,52 @@ def _gaps(net: SupplyNetwork, ok: Sequence[bool], product: str, makers: Sequence
                     seen.add(u)
                     stack.append(u)
     return [ChainGap(facility=f, product=p) for f, p in sorted(gaps)]
+
+
+def find_broken_chains(
+    G: nx.MultiDiGraph,
+    *,
+    min_confidence: str | Confidence,
+    as_of: str | dt.date | None = None,
+    products: str | Iterable[str] | None = None,
+) -> dict[str, list[ChainGap]]:
+    """Return the products with no supply chain left at a confidence floor, with the breaks.
+
+    A chain at a level has every hop at least that strong (link and bill-of-materials line
+    alike); a weak line leaves its need unmet rather than gone. This is the check behind the
+    ``no_chain_at_level`` entries of :func:`find_exposed` and :func:`find_where_used`, for
+    any other answer read above a floor.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}
+        The confidence floor.
+    as_of : date or ISO str, optional
+        The date to read the network at (default today).
+    products : str or iterable of str, optional
+        The products to test (default every platform).
+
+    Returns
+    -------
+    dict of str to list of ChainGap
+        Each product without a chain at that level, in the order asked, mapped to the needs
+        left with no supplier on its failing chains (``facility`` ``None``: nothing makes
+        the product at the date).
+
+    Examples
+    --------
+    >>> from oretrace.loaders import load_dataset
+    >>> find_broken_chains(load_dataset(MINI), min_confidence="estimated", as_of="2026-06-01")
+    {'missile': [ChainGap(facility='us-asm', product='actuator')]}
+    """
+    day = parse_date(as_of)
+    targets = resolve_products(G, products)
+    restrict(G, min_confidence=min_confidence)  # the same QueryError for a bad level
+    check = _ChainCheck(G, day, min_confidence, _makers_of(restrict(G, as_of=day), targets))
+    found = {t: check.gaps(t) for t in targets}
+    return {t: gaps for t, gaps in found.items() if gaps is not None}
 
 
 class _ChainCheck:

@@ -30,7 +30,12 @@ import networkx as nx
 import pytest
 from oretrace.graphmodel import Records, build_graph
 from oretrace.graphmodel.schema import BomLine, Facility, Product, Source, Supply
-from oretrace.queries.exposure import ChainGap, find_exposed, find_where_used
+from oretrace.queries.exposure import (
+    ChainGap,
+    find_broken_chains,
+    find_exposed,
+    find_where_used,
+)
 
 from oretrace.cli import main
 
@@ -101,6 +106,16 @@ def test_exposed_reports_platforms_with_no_chain_at_the_level() -> None:
                for r in rows if r.status != "exposed")
     rows = find_exposed(G, "cn-processing", as_of=DAY, min_confidence="documented")
     assert empty(rows) == AT_DOCUMENTED and len(rows) == 4
+
+
+def test_the_broken_chains_alone() -> None:
+    """Every platform is tested, exposed or not: A's chain is whole at reported."""
+    G = network()
+    found = find_broken_chains(G, min_confidence="reported", as_of=DAY)
+    assert {p: [(g.facility, g.product) for g in gaps] for p, gaps in found.items()} == \
+        AT_REPORTED
+    found = find_broken_chains(G, min_confidence="documented", as_of=DAY, products=["A", "B"])
+    assert found == {"A": [ChainGap(facility="mag-jp", product="oxide")]}
 
 
 def test_without_a_floor_only_exposures_are_listed() -> None:
