@@ -28,7 +28,9 @@ Three questions, each answered exactly:
   (:class:`ComplianceAnswer`: shipments needing a licence, shipments denied, supplied, supplied
   if denied shipments stop, supplied if licences are refused, the procurement verdicts). No
   structure is exploited here: each candidate link is removed and the compliance answer
-  recomputed (brute force, exact).
+  recomputed (brute force, exact), on the graph as of the date cut down to the facilities
+  upstream of the platform (the only ones the answer reads; see below). It costs one
+  ``check_compliance`` per candidate.
 
 Candidates are the links on the platform's needed supply (hops of the needed-supply graph
 into the platform's upstream facilities): no other link can change any of the three
