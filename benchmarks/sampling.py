@@ -7,8 +7,9 @@ bundled data in at most 10 s. Measured: compiling the value model once
 exact interval), next to the plain reference: re-reading the share on an overlay of the graph
 per draw (:func:`~oretrace.queries.intervals.with_figures` then
 :func:`~oretrace.queries.content.origin_share`), timed on a few draws and extrapolated, and
-checked to give the same values on those draws. Also timed: the exact bounds and the
-tornado (:func:`oretrace.queries.sensitivity.content_sensitivity`).
+checked to give the same values on those draws. Also timed: the exact bounds, the
+tornado (:func:`oretrace.queries.sensitivity.content_sensitivity`) and 200 draws of the
+F-35 chain's shortfalls when China fails (:func:`~oretrace.queries.sampling.sample_shortfall`).
 
     python -m benchmarks.sampling                 # 1,000 samples
     python -m benchmarks --sampling               # the same, from the benchmarks table
@@ -33,7 +34,7 @@ def run_sampling(args: argparse.Namespace) -> dict[str, Any]:
     from oretrace.loaders import load_dataset
     from oretrace.queries.content import origin_share
     from oretrace.queries.intervals import value_model, with_figures
-    from oretrace.queries.sampling import draw, sample_content
+    from oretrace.queries.sampling import draw, sample_content, sample_shortfall
     from oretrace.queries.sensitivity import content_sensitivity
 
     G = load_dataset()
@@ -54,6 +55,11 @@ def run_sampling(args: argparse.Namespace) -> dict[str, Any]:
     start = time.perf_counter()
     content_sensitivity(G, "F-35", as_of=day)
     t_tornado = time.perf_counter() - start
+    start = time.perf_counter()
+    short = sample_shortfall(G, fail=["country:CN"], platform="F-35", as_of=day,
+                             samples=args.shortfall_samples, seed=args.seed)
+    t_short = time.perf_counter() - start
+    varying = sum(1 for r in short if r.shortfall.p5 != r.shortfall.p95)
     k = min(args.reference, args.samples)
     start = time.perf_counter()
     slow = np.array([origin_share(
@@ -74,6 +80,9 @@ def run_sampling(args: argparse.Namespace) -> dict[str, Any]:
         {"measure": f"  evaluate {n} draws (numpy)", "seconds": t_eval},
         {"measure": "  exact bounds (one sweep each way)", "seconds": t_bounds},
         {"measure": "tornado: every figure low/high alone", "seconds": t_tornado},
+        {"measure": f"sample_shortfall F-35 chain, CN fails, {args.shortfall_samples:,} draws "
+                    f"({len(short)} products, {varying} varying: LPs per draw)",
+         "seconds": t_short},
     ]
     summary = {"point": d.point, "p5": d.p5, "p50": d.p50, "p95": d.p95, "mean": d.mean,
                "low": low, "high": high}
@@ -90,6 +99,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--as-of", default="2026-11-24", help="date of the queries")
+    parser.add_argument("--shortfall-samples", type=int, default=200,
+                        help="draws of the F-35 chain's shortfalls (LPs per draw)")
     parser.add_argument("--reference", type=int, default=20,
                         help="draws re-read on an overlay (the plain reference, extrapolated)")
     parser.add_argument("--json", default="artifacts/benchmark-sampling.json")

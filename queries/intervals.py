@@ -175,7 +175,8 @@ def has_ranges(G: nx.MultiDiGraph) -> bool:
 
 
 def with_figures(G: nx.MultiDiGraph, values: Mapping[FigureKey, float]) -> nx.MultiDiGraph:
-    """Return a copy of ``G`` with each figure in ``values`` set (``G`` is not changed).
+    """Return a copy of ``G`` with each figure in ``values`` set to that point: its range
+    ends are dropped, so the copy reads it as an unranged figure (``G`` is not changed).
 
     Examples
     --------
@@ -189,6 +190,8 @@ def with_figures(G: nx.MultiDiGraph, values: Mapping[FigureKey, float]) -> nx.Mu
     for key, value in values.items():
         attrs = H.nodes[key[1]] if key[0] == "node" else H.edges[key[1], key[2], key[3]]
         attrs[key[-1]] = float(value)
+        attrs.pop(f"{key[-1]}_lo", None)
+        attrs.pop(f"{key[-1]}_hi", None)
     return H
 
 

@@ -162,15 +162,16 @@ def sample_content(
         values = model.evaluate(theta) if figures else np.full(samples, exact.share)
     else:
         V, target, _, _ = _resolve(G, product, origin, as_of, stages)
-        figures = [f for f in ranged_figures(V) if f.key[-1] in ("share", "qty")]
+        figures = ranged_figures(V)  # every one drawn: the overlay holds no range left
         theta = draw(figures, samples, seed)
         steps = range(samples) if progress is None else progress(range(samples))
         values = np.array([origin_share(
             with_figures(V, {f.key: theta[n, k] for k, f in enumerate(figures)}), target,
             origin=origin, element=element, by="mass", as_of=as_of, stages=stages).share
             for n in steps], dtype=float)
+    read = [f.label for f in figures if by == "value" or f.key[-1] in ("share", "qty")]
     dist = distribution(f"{exact.origin}-origin {by} share of {exact.product}", values,
-                        seed=seed, point=exact.share, figures=[f.label for f in figures])
+                        seed=seed, point=exact.share, figures=read)
     return SampledContent(product=exact.product, origin=exact.origin, by=by,
                           low=exact.share_low, high=exact.share_high, distribution=dist,
                           values=[float(v) for v in values])
@@ -246,11 +247,17 @@ def sample_shortfall(
         platforms=plats, per_platform=False) if r.computable}
     figures = shortfall_figures(G, as_of)
     theta = draw(figures, samples, seed)
-    # a product whose exact ends meet is the same on every draw: no LP per draw
-    fixed = {p: [(r.shortfall_max or 0.0, r.baseline_shortfall_max or 0.0)] * samples
-             for p, r in exact.items() if (wanted is None or p in wanted)
-             and r.shortfall_min == r.shortfall_max
-             and r.baseline_shortfall_min == r.baseline_shortfall_max}
+    # the drawn answer (unknown capacities nil) is monotone in every figure: a product that
+    # reads the same at the lowest- and the highest-shortfall ends is the same on every draw
+    ends: dict[str, list[tuple[float, float]]] = {}
+    for reading in (Reading(supply=1, demand=0, qty=0), Reading(supply=0, demand=1, qty=1)):
+        memo = _Memo(reading)
+        for r in scenario.rows((memo, memo, memo), wanted):
+            if r.computable:
+                ends.setdefault(r.product, []).append(
+                    (r.shortfall_max or 0.0, r.baseline_shortfall_max or 0.0))
+    fixed = {p: [pair[0]] * samples for p, pair in ends.items()
+             if p in exact and len(pair) == 2 and pair[0] == pair[1]}
     varying = [p for p in exact if p not in fixed and (wanted is None or p in wanted)]
     got: dict[str, list[tuple[float, float]]] = dict(fixed)
     steps = range(samples) if progress is None else progress(range(samples))
