@@ -66,7 +66,7 @@ from oretrace.graphmodel import platforms as platform_ids
 from oretrace.graphmodel.rules import suspensions
 from oretrace.graphmodel.schema import Rule
 from oretrace.graphmodel.vocab import NodeKind, Stage
-from oretrace.queries.chokepoints import rank_chokepoints
+from oretrace.queries.chokepoints import RANKED_BY, rank_chokepoints
 from oretrace.queries.compliance import evaluate
 from oretrace.queries.concentration import find_concentration
 from oretrace.queries.content import RARE_EARTHS
@@ -798,13 +798,17 @@ def plot_chokepoints(
     top: int | None = 25,
     fail: Iterable[str] = (),
     policy: str | None = None,
+    include_trivial: bool = False,
 ) -> Figure:
-    """Draw the nodes whose loss alone stops platforms, ranked by platforms stopped.
+    """Draw the nodes whose loss alone stops platforms, in the order of their ranking.
 
     One bar per row of :func:`oretrace.queries.chokepoints.rank_chokepoints` at ``level``
-    (facility, company or country), its length the number of platforms stopped; Chinese
-    nodes (located in China, or Chinese-controlled companies and their facilities) are
-    :data:`CN_COLOUR`. The platforms and the confidence are printed beside each bar.
+    (facility, company or country), in its order (its measure is named under the chart),
+    its length the number of platforms stopped; Chinese nodes (located in China, or
+    Chinese-controlled companies and their facilities) are :data:`CN_COLOUR`. The rank
+    (``=`` when tied), the platforms and the confidence are printed beside each bar. A
+    platform's own assembly, its company and its country are left out unless
+    ``include_trivial``.
 
     Parameters
     ----------
@@ -829,6 +833,9 @@ def plot_chokepoints(
         A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
         ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
         stop), or ``None`` (the default) for none.
+    include_trivial : bool
+        Count a platform's own assembly facility, its company and its country as chokepoints
+        too (default ``False``: they stop it by definition).
 
     Returns
     -------
@@ -841,13 +848,13 @@ def plot_chokepoints(
     >>> fig = plot_chokepoints(load_dataset(MINI), level="country",
     ...                        as_of="2026-06-01")
     >>> sorted(p.get_gid() for p in fig.axes[0].patches)
-    ['bar:CN', 'bar:JP', 'bar:US']
+    ['bar:CN', 'bar:JP']
     """
     if level not in LEVELS:
         raise QueryError(f"unknown level {level!r}; choose from {', '.join(LEVELS)}")
     day = parse_date(as_of)
     table = rank_chokepoints(G, level=level, as_of=day, platforms=platforms, top=top,
-                             fail=fail, policy=policy)
+                             fail=fail, policy=policy, include_trivial=include_trivial)
     V = restrict(G, as_of=day)
     cn_companies = controlled_companies(V, "CN")
     fig = _new_figure(12.0, 1.8 + 0.36 * max(1, len(table)))
@@ -859,13 +866,14 @@ def plot_chokepoints(
                       color=CN_COLOUR if chinese else "#4a6fa5", edgecolor="white")[0]
         bar.set_gid(f"bar:{rec['node']}")
         ax.text(rec["n_platforms"] + most * 0.01, i,
-                f"{', '.join(rec['platforms'])}  · {rec['confidence']}", va="center",
-                fontsize=8, color="#303030")
+                f"#{rec['rank']}{'=' if rec['tied'] else ''}  {', '.join(rec['platforms'])}"
+                f"  · {rec['confidence']}", va="center", fontsize=8, color="#303030")
     ax.set_yticks(range(len(table)), labels=[str(n) for n in table["node"]], fontsize=8.5)
     ax.invert_yaxis()
     ax.set_xlim(0, most * 1.9 + 0.5)
     ax.set_xticks(range(0, most + 1))
-    ax.set_xlabel("platforms whose supply stops if this node alone is lost")
+    ax.set_xlabel("platforms whose supply stops if this node alone is lost (ranked by "
+                  f"{RANKED_BY})")
     unsupplied = table.attrs.get("unsupplied") or []
     note = f"; not supplied at all: {', '.join(unsupplied)}" if unsupplied else ""
     ax.set_title(f"Single points of failure by {level}, as of {day.isoformat()}{note}",

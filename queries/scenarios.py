@@ -14,10 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 import networkx as nx
 from oretrace.graphmodel import parse_date, weakest
 from oretrace.graphmodel.vocab import EdgeKind
+from oretrace.queries._changes import (
+    AnswerChange,
+    DataChange,
+    RuleChange,
+    RuleEvent,
+    answer_changes,
+    data_changes,
+    rule_changes,
+)
 from oretrace.queries.capacity import Shortfall, find_shortfall
 from oretrace.queries.chokepoints import find_single_points_of_failure
 from oretrace.queries.feasibility import (
@@ -32,11 +42,15 @@ from oretrace.queries.feasibility import (
 from pydantic import BaseModel
 
 __all__ = [
+    "AnswerChange",
     "Blockage",
     "ChokepointChange",
+    "DataChange",
     "Evidence",
     "PlatformChange",
     "PlatformStatus",
+    "RuleChange",
+    "RuleEvent",
     "ScenarioDiff",
     "ScenarioResult",
     "diff_scenarios",
@@ -225,6 +239,7 @@ class Evidence(BaseModel):
     what: str
     sources: list[str]
     confidence: str
+    date: dt.date | None = None
 
 
 class PlatformChange(BaseModel):
@@ -236,10 +251,16 @@ class PlatformChange(BaseModel):
 
 
 class ChokepointChange(BaseModel):
-    """A single point of failure present at one date only, with the platforms it stops."""
+    """A single point of failure present at one date only, with the platforms it stops.
+
+    ``change``: ``new`` (a single point at ``vs`` only), ``gone`` (no longer one, the
+    platform still supplied: an improvement) or ``platform lost`` (no longer one because the
+    platform itself is no longer supplied at ``vs``: not good news).
+    """
 
     node: str
     platforms: list[str]
+    change: Literal["new", "gone", "platform lost"] = "gone"
 
 
 class ScenarioDiff(BaseModel):
@@ -255,8 +276,12 @@ class ScenarioDiff(BaseModel):
     still_unsupplied: list[str]
     chokepoints_gone: list[ChokepointChange]
     chokepoints_new: list[ChokepointChange]
+    chokepoints_platform_lost: list[ChokepointChange] = []
     facilities_online: list[Evidence]
     facilities_offline: list[Evidence]
+    links: list[DataChange] = []
+    rules: list[RuleChange] = []
+    answers: list[AnswerChange] = []
     shortfall: list[dict[str, object]]
 
 
@@ -283,7 +308,8 @@ def _facility_evidence(G: nx.MultiDiGraph, f: str, went: str) -> Evidence:
     return Evidence(node=f, what=f"{went}: {d.get('name', f)} ({d.get('country') or '?'}, "
                                  f"{d.get('stage')}, status {d.get('status')}; {window})",
                     sources=list(d.get("sources", [])),
-                    confidence=d.get("confidence", "documented"))
+                    confidence=d.get("confidence", "documented"),
+                    date=d.get("online_from" if went == "online" else "online_until"))
 
 
 def diff_scenarios(
@@ -296,14 +322,27 @@ def diff_scenarios(
     substitutions: bool = False,
     level: str = "facility",
     shortfall: bool = True,
+    answers: bool = True,
+    assume: str = "lapsed",
 ) -> ScenarioDiff:
-    """Compare one scenario at ``as_of`` (default today) and at ``vs``.
+    """Compare one scenario at ``as_of`` (default today) and at ``vs``: what changed in the
+    data, and what changed in the answers.
 
-    ``newly_supplied`` platforms are supplied at ``vs`` but not at ``as_of``; each lists the
-    facilities and links on its supplied chain at ``vs`` that were absent at ``as_of``
-    (planned capacity coming online, links starting). ``chokepoints_gone``/``_new`` compare
-    the single points of failure at ``level``; ``shortfall`` compares the all-platforms
-    shortfall rows whose figures changed.
+    The data: ``facilities_online``/``_offline``; ``links`` — supply links started, ended or
+    changed (e.g. a share that changes on a date), ownership and operators that start or
+    end, technology use, each with its date and sources; ``rules`` — each rule with events
+    between the dates (taking effect, clauses taking effect, suspensions, extensions,
+    resumptions, repeals, a suspension running out, the day its status starts to rest on an
+    assumption) and its status at both dates. The answers: ``newly_supplied`` platforms
+    (each with the facilities and links on its chain at ``vs`` absent at ``as_of``),
+    ``newly_unsupplied`` (with what cut them off); ``answers`` — per platform, the shipments
+    needing a licence or denied, supply if the denied ones stop, and procurement verdicts
+    (:func:`oretrace.queries.compliance.check_compliance`, read on the network without the
+    scenario's failures); the single points of failure at ``level`` (the planner's, trivial
+    ones left out): ``chokepoints_new``, ``chokepoints_gone`` (no longer a single point of a
+    platform still supplied) and ``chokepoints_platform_lost`` (no longer one because the
+    platform is no longer supplied at all: not good news); ``shortfall`` compares the
+    all-platforms shortfall rows whose figures changed.
 
     Parameters
     ----------
@@ -330,14 +369,16 @@ def diff_scenarios(
     shortfall : bool
         Compare the all-platforms capacity shortfall too (default ``True``; off, ``shortfall``
         is empty and no linear programme is solved).
+    answers : bool
+        Compare the compliance answers of each platform (default ``True``).
+    assume : {"lapsed", "extended"}
+        How to read a rule's status after its ``known_until`` (see
+        :mod:`oretrace.graphmodel.rules`).
 
     Returns
     -------
     ScenarioDiff
-        ``newly_supplied`` and ``newly_unsupplied`` platforms (each with the facilities and
-        links that made the difference), those ``still_unsupplied``, ``chokepoints_gone`` and
-        ``chokepoints_new``, ``facilities_online`` and ``facilities_offline`` between the two
-        dates, and the changed ``shortfall`` rows.
+        The changes in the data and in the answers listed above.
 
     Raises
     ------
@@ -349,10 +390,13 @@ def diff_scenarios(
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
-    >>> d = diff_scenarios(load_dataset(), as_of="2026-11-24", vs="2029-01-01",
-    ...                    fail=["country:CN"], shortfall=False)
-    >>> {c.platform for c in d.newly_supplied}.isdisjoint(d.still_unsupplied)
-    True
+    >>> d = diff_scenarios(load_dataset(), as_of="2025-04-01", vs="2026-12-02",
+    ...                    shortfall=False, answers=False)
+    >>> [c.date.isoformat() for c in d.links if c.subject.startswith("mp-mountain-pass-mine")]
+    ['2025-04-17']
+    >>> [e.date.isoformat() for r in d.rules if r.rule == "MOFCOM-18-2025"
+    ...  for e in r.events if e.event == "effective"]
+    ['2025-04-04']
     """
     a, b = parse_date(as_of), parse_date(vs)
     specs = list(fail)
@@ -367,9 +411,49 @@ def diff_scenarios(
     sup_b = {p for p, idx in nb.assemblies.items() if any(okb[i] for i in idx)}
     online = sorted(set(nb.facilities) - set(na.facilities))
     offline = sorted(set(na.facilities) - set(nb.facilities))
+    newly_unsupplied = [
+        PlatformChange(platform=p, change="newly unsupplied",
+                       because=[Evidence(node=blk.facility or p,
+                                         what=f"lacks {blk.product}: {blk.cause}"
+                                              + (f" ({', '.join(blk.suppliers)})"
+                                                 if blk.suppliers else ""),
+                                         sources=blk.sources, confidence=blk.confidence)
+                                for blk in _blockages(G, nb, okb, fb, rb, p)])
+        for p in sorted(sup_a - sup_b)]
+    crit = {day: {(n, sp.platform)
+                  for sp in find_single_points_of_failure(G, as_of=day, fail=specs,
+                                                          policy=policy, level=level,
+                                                          substitutions=substitutions,
+                                                          include_trivial=False)
+                  for n in sp.nodes}
+            for day in (a, b)}
+    gone = crit[a] - crit[b]
+    return ScenarioDiff(
+        as_of=a, vs=b, fail=specs, policy=policy_name, level=level,
+        newly_supplied=_newly_supplied(G, a, na, nb, okb, sorted(sup_b - sup_a), online),
+        newly_unsupplied=newly_unsupplied,
+        still_unsupplied=sorted(set(nb.assemblies) - sup_b - (sup_a - sup_b)),
+        chokepoints_gone=_group({x for x in gone if x[1] in sup_b}, "gone"),
+        chokepoints_new=_group(crit[b] - crit[a], "new"),
+        chokepoints_platform_lost=_group({x for x in gone if x[1] not in sup_b},
+                                         "platform lost"),
+        facilities_online=[_facility_evidence(G, f, "online") for f in online],
+        facilities_offline=[_facility_evidence(G, f, "offline") for f in offline],
+        links=data_changes(G, a, b), rules=rule_changes(G, a, b, assume=assume),
+        answers=answer_changes(G, a, b, sorted(set(na.assemblies) | set(nb.assemblies)),
+                               assume=assume) if answers else [],
+        shortfall=_shortfall_changes(G, a, b, specs, policy, substitutions)
+        if shortfall else [])
+
+
+def _newly_supplied(G: nx.MultiDiGraph, a: dt.date, na: SupplyNetwork, nb: SupplyNetwork,
+                    okb: Sequence[bool], platforms: Iterable[str],
+                    online: Sequence[str]) -> list[PlatformChange]:
+    """Each platform supplied at the later date only, with the facilities and links on its
+    chain then that were absent at ``a``."""
     links_a, links_b = _links(na), _links(nb)
-    newly_supplied = []
-    for p in sorted(sup_b - sup_a):
+    out = []
+    for p in platforms:
         region = _region(nb, okb, p)
         because = [_facility_evidence(G, f, "online") for f in online if f in region]
         for key in sorted(set(links_b) - set(links_a)):
@@ -383,57 +467,37 @@ def diff_scenarios(
                     else "link of a facility that came online",
                     sources=list(d.get("sources", [])),  # type: ignore[call-overload]
                     confidence=str(d.get("confidence", "documented"))))
-        newly_supplied.append(PlatformChange(platform=p, change="newly supplied",
-                                             because=because))
-    newly_unsupplied = [
-        PlatformChange(platform=p, change="newly unsupplied",
-                       because=[Evidence(node=blk.facility or p,
-                                         what=f"lacks {blk.product}: {blk.cause}"
-                                              + (f" ({', '.join(blk.suppliers)})"
-                                                 if blk.suppliers else ""),
-                                         sources=blk.sources, confidence=blk.confidence)
-                                for blk in _blockages(G, nb, okb, fb, rb, p)])
-        for p in sorted(sup_a - sup_b)]
-    crit = {day: {(n, sp.platform)
-                  for sp in find_single_points_of_failure(G, as_of=day, fail=specs,
-                                                          policy=policy, level=level,
-                                                          substitutions=substitutions)
-                  for n in sp.nodes}
-            for day in (a, b)}
-    crit_a, crit_b = crit[a], crit[b]
+        out.append(PlatformChange(platform=p, change="newly supplied", because=because))
+    return out
+
+
+def _shortfall_changes(G: nx.MultiDiGraph, a: dt.date, b: dt.date, specs: list[str],
+                       policy: str | Policy | None,
+                       substitutions: bool) -> list[dict[str, object]]:
+    """The all-platforms shortfall rows whose figures differ between the dates."""
+    before, after = ({r.product: r for r in find_shortfall(
+        G, fail=specs, as_of=day, policy=policy, substitutions=substitutions,
+        per_platform=False)} for day in (a, b))
     changes: list[dict[str, object]] = []
-    if shortfall:
-        before = {r.product: r for r in find_shortfall(G, fail=specs, as_of=a, policy=policy,
-                                                       substitutions=substitutions,
-                                                       per_platform=False)}
-        after = {r.product: r for r in find_shortfall(G, fail=specs, as_of=b, policy=policy,
-                                                      substitutions=substitutions,
-                                                      per_platform=False)}
-        for prod in sorted(set(before) | set(after)):
-            x, y = before.get(prod), after.get(prod)
-            if _figure(x) != _figure(y):
-                either = x if x is not None else y
-                changes.append({"product": prod, "unit": either.unit if either else "",
-                                "before": _figure(x), "after": _figure(y),
-                                "sources": sorted(set(x.sources if x else [])
-                                                  | set(y.sources if y else []))})
-    return ScenarioDiff(
-        as_of=a, vs=b, fail=specs, policy=policy_name, level=level,
-        newly_supplied=newly_supplied, newly_unsupplied=newly_unsupplied,
-        still_unsupplied=sorted(set(nb.assemblies) - sup_b - (sup_a - sup_b)),
-        chokepoints_gone=_group(crit_a - crit_b), chokepoints_new=_group(crit_b - crit_a),
-        facilities_online=[_facility_evidence(G, f, "online") for f in online],
-        facilities_offline=[_facility_evidence(G, f, "offline") for f in offline],
-        shortfall=changes)
+    for prod in sorted(set(before) | set(after)):
+        x, y = before.get(prod), after.get(prod)
+        if _figure(x) != _figure(y):
+            either = x if x is not None else y
+            changes.append({"product": prod, "unit": either.unit if either else "",
+                            "before": _figure(x), "after": _figure(y),
+                            "sources": sorted(set(x.sources if x else [])
+                                              | set(y.sources if y else []))})
+    return changes
 
 
 def _figure(row: Shortfall | None) -> tuple[float | None, float | None] | None:
     return None if row is None else (row.shortfall_min, row.shortfall_max)
 
 
-def _group(pairs: set[tuple[str, str]]) -> list[ChokepointChange]:
+def _group(pairs: set[tuple[str, str]],
+           change: Literal["new", "gone", "platform lost"]) -> list[ChokepointChange]:
     by: dict[str, list[str]] = {}
     for node, platform in pairs:
         by.setdefault(node, []).append(platform)
-    return [ChokepointChange(node=n, platforms=sorted(ps)) for n, ps in sorted(by.items())]
-
+    return [ChokepointChange(node=n, platforms=sorted(ps), change=change)
+            for n, ps in sorted(by.items())]

@@ -46,6 +46,9 @@ def _is_market(G: nx.MultiDiGraph, f: str) -> bool:
 
 
 def _points(G: nx.MultiDiGraph, platform: str, **kw: object) -> set[str]:
+    """Every single point, the platform's own assembly (trivial) included: the recursion's
+    literal answer (tests/test_chokepoints_meaning.py covers leaving the trivial ones out)."""
+    kw.setdefault("include_trivial", True)
     [sp] = find_single_points_of_failure(G, platforms=[platform], **kw)  # type: ignore[arg-type]
     assert sp.supplied
     return set(sp.nodes)
@@ -142,13 +145,16 @@ def test_rank_chokepoints_counts_the_platforms_each_group_stops(
     both platforms; AU stops neither (ref-ee does not ship yet, ref-us is not built).
     By facility, mine-cn and ref-cn stop two platforms; mag-us, act-us, asm-missile,
     terf-us, sonar-us and asm-sub one each: eight rows."""
-    by_country = rank_chokepoints(timed, level="country", as_of="2027-01-01")
+    by_country = rank_chokepoints(timed, level="country", as_of="2027-01-01",
+                                  include_trivial=True)
     assert {r["node"]: r["platforms"] for r in by_country.to_dict("records")} == \
         {"CN": ["missile", "sub"], "US": ["missile", "sub"]}
-    top = rank_chokepoints(timed, as_of="2027-01-01", top=2)
+    trivial = by_country.set_index("node")["trivial_for"]  # both assemblies are in the US
+    assert (trivial["US"], trivial["CN"]) == (["missile", "sub"], [])
+    top = rank_chokepoints(timed, as_of="2027-01-01", top=2, include_trivial=True)
     assert list(top["node"]) == ["mine-cn", "ref-cn"]
     assert list(top["n_platforms"]) == [2, 2]
-    full = rank_chokepoints(timed, as_of="2027-01-01")
+    full = rank_chokepoints(timed, as_of="2027-01-01", include_trivial=True)
     assert set(full["n_platforms"][2:]) == {1} and len(full) == 8
 
 
@@ -199,11 +205,11 @@ def test_the_single_supplier_of_a_market_is_the_single_point(
 def test_markets_are_never_ranked(market: nx.MultiDiGraph) -> None:
     """Facility level: mag-jp and asm-drone stop the drone, ga-cn and asm-radar the radar;
     country level: US both, JP the drone, CN the radar. No market, no ``facility:`` key."""
-    by_facility = rank_chokepoints(market, level="facility")
+    by_facility = rank_chokepoints(market, level="facility", include_trivial=True)
     assert {r["node"]: r["platforms"] for r in by_facility.to_dict("records")} == {
         "mag-jp": ["drone"], "asm-drone": ["drone"], "ga-cn": ["radar"],
         "asm-radar": ["radar"]}
-    by_country = rank_chokepoints(market, level="country")
+    by_country = rank_chokepoints(market, level="country", include_trivial=True)
     assert {r["node"]: r["platforms"] for r in by_country.to_dict("records")} == {
         "US": ["drone", "radar"], "JP": ["drone"], "CN": ["radar"]}
     assert by_country.set_index("node").loc["CN", "members"] == ["ga-cn", "mag-cn"]
@@ -324,6 +330,8 @@ def _brute_force(G: nx.MultiDiGraph, level: str, substitutions: bool) -> dict[st
     for f in facilities:
         if _is_market(G, f):  # a market belongs to no group
             continue
+        if level == "country" and not G.nodes[f].get("country"):
+            continue  # nor does a facility of no recorded country, at the country level
         key = f if attr is None else (G.nodes[f].get(attr) or f"facility:{f}")
         groups.setdefault(key, set()).add(f)
     plats = [n for n, d in G.nodes(data=True) if d.get("category") == "platform"]
@@ -464,7 +472,8 @@ def test_single_points_equal_brute_force_on_random_graphs(
         G: nx.MultiDiGraph, level: str, substitutions: bool) -> None:
     expected = _brute_force(G, level, substitutions)
     got = {sp.platform: set(sp.nodes)
-           for sp in find_single_points_of_failure(G, level=level, substitutions=substitutions)
+           for sp in find_single_points_of_failure(G, level=level, substitutions=substitutions,
+                                                   include_trivial=True)
            if sp.supplied}
     assert got == expected
 
@@ -481,7 +490,7 @@ def test_smallest_cut_equals_brute_force_on_random_graphs(G: nx.MultiDiGraph,
     def key(f: str) -> str | None:
         if _is_market(G, f):
             return None
-        return f if level == "facility" else G.nodes[f].get("country") or f"facility:{f}"
+        return f if level == "facility" else G.nodes[f].get("country")
 
     plat = "P0"
     makers = {f for f in facilities if plat in G.nodes[f]["products"]}
@@ -543,13 +552,13 @@ def test_a_failed_linear_programme_is_a_named_error(
     status and message, never a TypeError from reading a missing optimum."""
     import scipy.optimize
     from oretrace.graphmodel import QueryError, SolverError
-    from oretrace.queries import chokepoints
+    from oretrace.queries import _cut
 
     def troubled(*args: object, **kwargs: object) -> scipy.optimize.OptimizeResult:
         return scipy.optimize.OptimizeResult(status=4, x=None, fun=None,
                                              message="numerical difficulties")
 
-    monkeypatch.setattr(chokepoints, "linprog", troubled)
+    monkeypatch.setattr(_cut, "linprog", troubled)
     shield = ["asm-us", "act-us", "mag-jp", "ref-dy", "mine-au"]
     with pytest.raises(SolverError, match=r"status 4\): numerical difficulties") as caught:
         find_smallest_cut(andor, "missile", as_of="2026-11-24", protect=shield, max_exact=0)

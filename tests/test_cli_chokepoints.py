@@ -33,20 +33,26 @@ def run_json(*args: str) -> Any:
 
 
 def test_chokepoints_json_lists_node_level_platforms() -> None:
+    """choke_time on 2027-01-01: CN and US each stop both platforms, but both assemblies are
+    in the US, so the US is trivial: listed only with --include-trivial."""
     rows = run_json("--data", TIME, "-f", "json", "chokepoints", "--level", "country",
-                    "--as-of", "2027-01-01")
+                    "--as-of", "2027-01-01", "--include-trivial")
     assert {r["node"]: r["platforms"] for r in rows} == \
         {"CN": ["missile", "sub"], "US": ["missile", "sub"]}
     assert {r["level"] for r in rows} == {"country"}
+    rows = run_json("--data", TIME, "-f", "json", "chokepoints", "--level", "country",
+                    "--as-of", "2027-01-01")
+    assert {r["node"]: r["platforms"] for r in rows} == {"CN": ["missile", "sub"]}
 
 
 def test_chokepoints_never_list_markets() -> None:
     """choke_market (see tests/test_chokepoints.py): the world magnet market and the CN
     gallium market are in no group; their suppliers are ranked instead."""
-    rows = run_json("--data", MARKET, "-f", "json", "chokepoints", "--level", "country")
+    rows = run_json("--data", MARKET, "-f", "json", "chokepoints", "--level", "country",
+                    "--include-trivial")
     assert {r["node"]: r["platforms"] for r in rows} == \
         {"US": ["drone", "radar"], "CN": ["radar"], "JP": ["drone"]}
-    rows = run_json("--data", MARKET, "-f", "json", "chokepoints")
+    rows = run_json("--data", MARKET, "-f", "json", "chokepoints", "--include-trivial")
     assert {r["node"] for r in rows} == {"mag-jp", "asm-drone", "ga-cn", "asm-radar"}
     out = run_json("--data", MARKET, "-f", "json", "cut", "radar", "--protect", "asm-radar",
                    "--protect", "ga-cn")
@@ -65,7 +71,7 @@ def test_chokepoints_top_and_platform_filter() -> None:
     assert [r["node"] for r in rows] == ["mine-cn", "ref-cn"]
     rows = run_json("--data", TIME, "-f", "json", "chokepoints", "--as-of", "2028-06-01",
                     "--platform", "sub")
-    assert {r["node"] for r in rows} == {"terf-us", "sonar-us", "asm-sub"}
+    assert {r["node"] for r in rows} == {"terf-us", "sonar-us"}  # asm-sub: trivial
 
 
 def test_chokepoints_in_a_scenario() -> None:

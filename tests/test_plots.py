@@ -285,20 +285,23 @@ def test_exposure_matrix_clear_platform(bundled: nx.MultiDiGraph) -> None:
 
 
 @pytest.mark.parametrize(("level", "as_of", "expected", "chinese"), [
-    ("facility", BEFORE, {"us-asm", "us-comp", "jp-mag", "cn-sep", "cn-mine"},
-     {"cn-sep", "cn-mine"}),
-    ("facility", AFTER, {"us-asm", "us-comp", "jp-mag"}, set()),
-    ("company", BEFORE, {"us-co", "cn-co", "facility:jp-mag"}, {"cn-co"}),
-    ("country", BEFORE, {"US", "JP", "CN"}, {"CN"}),
-    ("country", AFTER, {"US", "JP"}, set()),
+    ("facility", BEFORE, {"us-comp", "jp-mag", "cn-sep", "cn-mine"}, {"cn-sep", "cn-mine"}),
+    ("facility", AFTER, {"us-comp", "jp-mag"}, set()),
+    ("company", BEFORE, {"cn-co", "facility:jp-mag"}, {"cn-co"}),
+    ("country", BEFORE, {"JP", "CN"}, {"CN"}),
+    ("country", AFTER, {"JP"}, set()),
+    ("country", AFTER, {"US", "JP"}, set()),  # with the trivial ones (include_trivial)
 ])
 def test_chokepoints_bars(mini: nx.MultiDiGraph, level: str, as_of: str, expected: set[str],
                           chinese: set[str]) -> None:
     """Each stage has one supplier until us-sep opens in 2027: every facility upstream is a
     single point of failure. From 2027 jp-mag has two oxide suppliers (cn-sep, us-sep), so
     only jp-mag and what is downstream of it stay critical. jp-mag has no operator: at
-    company level it stands alone. One platform, so every bar is 1 long."""
-    fig = plot_chokepoints(mini, level=level, as_of=as_of)
+    company level it stands alone. One platform, so every bar is 1 long. The missile's own
+    assembly (us-asm), its company (us-co) and its country (US) are trivial: drawn only
+    when asked for."""
+    fig = plot_chokepoints(mini, level=level, as_of=as_of,
+                           include_trivial="US" in expected)
     bars = gids(fig, "bar:")
     assert {g.removeprefix("bar:") for g in bars} == expected
     assert all(b.get_width() == 1 for b in bars.values())  # type: ignore[attr-defined]

@@ -104,18 +104,24 @@ def register(app: typer.Typer) -> None:
     """Add chokepoints, cut, scenario, concentration and diff to ``app``."""
 
     @app.command(help="Rank facilities, companies or countries by the platforms their loss "
-                      "alone stops.\n\n" + _POLICIES)
+                      "alone stops: platforms stopped, then the yearly value and units of "
+                      "their output stopped (build rates), then confidence; equal rows share "
+                      "a rank. A platform's own final assembly, its company and its country "
+                      "are left out unless --include-trivial.\n\n" + _POLICIES)
     def chokepoints(
         ctx: typer.Context,
         platform: Annotated[list[str] | None, typer.Option(
             "--platform", help="Only these platforms (repeatable); default all.")] = None,
         level: Level = "facility",
-        top: Annotated[int | None, typer.Option("--top", min=1,
-                                                help="Show the first N.")] = None,
+        top: Annotated[int | None, typer.Option(
+            "--top", min=1, help="Show the first N (and any row tied with the Nth).")] = None,
         as_of: AsOf = None,
         fail: Fail = None,
         policy: PolicyOpt = None,
         substitutions: Subs = False,
+        include_trivial: Annotated[bool, typer.Option(
+            "--include-trivial", help="Also list each platform's own final assembly, its "
+            "operating company and its country (their loss stops it by definition).")] = False,
         fmt: FormatOption = None,
     ) -> None:
         """Rank facilities, companies or countries by the platforms their loss alone stops."""
@@ -125,16 +131,19 @@ def register(app: typer.Typer) -> None:
         st = state(ctx)
         table = rank_chokepoints(st.graph(), level=level, platforms=platform, as_of=as_of,
                                  fail=fail or (), policy=policy, substitutions=substitutions,
-                                 top=top)
+                                 top=top, include_trivial=include_trivial)
         out = st.format(fmt)
         unsupplied = table.attrs.get("unsupplied", [])
         if unsupplied:
             say(f"not supplied in this scenario (no single point applies): "
                 f"{', '.join(unsupplied)}")
         if out is Format.TABLE:
-            table = table.drop(columns=["members", "note"])
+            drop = ["members", "note", "ranked_by", "level"]
+            table = table.drop(columns=drop + ([] if include_trivial else ["trivial_for"]))
         emit(table, out, title=f"Single points of failure by {level}, as of "
                                f"{table.attrs.get('as_of')}")
+        if out is Format.TABLE:
+            echo(f"ranked by {table.attrs.get('measure')}")
 
     @app.command(help="Find the fewest facilities, companies or countries whose joint loss "
                       "stops PLATFORM.\n\n" + _POLICIES)
@@ -146,7 +155,11 @@ def register(app: typer.Typer) -> None:
             "--protect", help="Group that may not be cut (repeatable); default: the "
             "platform's own assembly (its facility, company or country).")] = None,
         no_protect: Annotated[bool, typer.Option(
-            "--no-protect", help="Protect nothing, not even the assembly.")] = False,
+            "--no-protect", "--include-trivial",
+            help="Protect nothing, not even the assembly (trivial cuts allowed).")] = False,
+        alternatives: Annotated[int, typer.Option(
+            "--alternatives", min=0, metavar="N",
+            help="Also list up to N other cuts of the same minimum size.")] = 3,
         as_of: AsOf = None,
         fail: Fail = None,
         policy: PolicyOpt = None,
@@ -161,8 +174,20 @@ def register(app: typer.Typer) -> None:
         shield = () if no_protect else protect
         result = find_smallest_cut(st.graph(), platform, level=level, protect=shield,
                                    as_of=as_of, fail=fail or (), policy=policy,
-                                   substitutions=substitutions)
-        emit(result, st.format(fmt), title=f"Smallest cut of {platform} by {level}")
+                                   substitutions=substitutions, alternatives=alternatives)
+        out = st.format(fmt)
+        if out is not Format.TABLE:
+            emit(result, out)
+            return
+        emit([{"cut": ", ".join(nodes) or "(none)", "size": len(nodes) or None,
+               "confidence": result.confidence if i == 0 else "", "note": result.note
+               if i == 0 else "another cut of the same size"}
+              for i, nodes in enumerate([result.nodes, *result.alternatives])], out,
+             title=f"Smallest cut of {platform} by {level}, as of {result.as_of}")
+        echo(f"exact: {result.exact} ({result.method}); lower bound {result.lower_bound}; "
+             f"protected: {', '.join(result.protected) or 'nothing'}")
+        if result.sources:
+            echo(f"sources of the first cut: {', '.join(result.sources)}")
 
     @app.command(help="Which platforms keep supply when facilities, companies or countries "
                       "fail, and with what capacity shortfall (t/yr), each figure with its "
@@ -263,9 +288,11 @@ def register(app: typer.Typer) -> None:
             table = table.drop(columns=["shares"])
         emit(table, out, title="Concentration by stage and product (capacity shares)")
 
-    @app.command(help="What changes between --as-of and --vs in the same scenario: "
-                      "platforms newly supplied (and what came online on their chains), "
-                      "chokepoints gone or new.\n\n" + _POLICIES)
+    @app.command(help="What changed between --as-of and --vs: in the data (facilities "
+                      "online or offline, links started or ended, ownership, rule events) "
+                      "and in the answers (supply, shipments needing a licence or denied, "
+                      "procurement verdicts, single points of failure; those that vanish "
+                      "because their platform is lost say so).\n\n" + _POLICIES)
     def diff(
         ctx: typer.Context,
         vs: Annotated[str, typer.Option("--vs", help="The date to compare with.")],
@@ -276,38 +303,56 @@ def register(app: typer.Typer) -> None:
         substitutions: Subs = False,
         shortfall: Annotated[bool, typer.Option(
             "--shortfall/--no-shortfall", help="Compare capacity shortfalls.")] = True,
+        answers: Annotated[bool, typer.Option(
+            "--answers/--no-answers", help="Compare shipments and procurement verdicts "
+            "(read without the scenario's failures).")] = True,
         fmt: FormatOption = None,
     ) -> None:
-        """What changes between --as-of and --vs in the same scenario: platforms newly
-        supplied (and what came online on their chains), chokepoints gone or new."""
+        """What changed between --as-of and --vs, in the data and in the answers."""
         from oretrace.queries.scenarios import diff_scenarios
 
         _check(level, policy)
         st = state(ctx)
         result = diff_scenarios(st.graph(), as_of=as_of, vs=vs, fail=fail or (),
                                 policy=policy, level=level, substitutions=substitutions,
-                                shortfall=shortfall)
+                                shortfall=shortfall, answers=answers)
         out = st.format(fmt)
         if out is not Format.TABLE:
             emit(result, out)
             return
         echo(f"{', '.join(result.fail) or 'nothing'} fails; {result.as_of} → {result.vs}")
+        emit([{"change": f"facility {e.what.split(':')[0]}", "subject": e.node,
+               "date": e.date or "", "what": e.what, "confidence": e.confidence,
+               "sources": e.sources}
+              for e in result.facilities_online + result.facilities_offline]
+             + [{"change": c.kind, "subject": c.subject, "date": c.date or "",
+                 "what": c.what, "confidence": c.confidence, "sources": c.sources}
+                for c in result.links]
+             or [{"change": "none"}], out, title="Data: facilities and links")
+        emit([{"rule": r.rule, "status": f"{r.before} → {r.after}",
+               "events": [f"{e.date} {e.what}" for e in r.events],
+               "confidence": r.confidence, "sources": r.sources} for r in result.rules]
+             or [{"rule": "none"}], out, title="Data: rules")
         changes = [{"platform": c.platform, "change": c.change,
                     "because": [f"{e.node}: {e.what}" for e in c.because],
                     "sources": sorted({s for e in c.because for s in e.sources})}
                    for c in result.newly_supplied + result.newly_unsupplied]
         emit(changes or [{"platform": "", "change": "no platform changes supply"}], out,
-             title="Platforms")
+             title="Answers: supply")
         if result.still_unsupplied:
             echo(f"still unsupplied: {', '.join(result.still_unsupplied)}")
-        emit([{"node": c.node, "change": "gone", "platforms": c.platforms}
-              for c in result.chokepoints_gone]
-             + [{"node": c.node, "change": "new", "platforms": c.platforms}
-                for c in result.chokepoints_new]
+        if result.answers:
+            emit([{"platform": a.platform, "question": a.question, "before": a.before,
+                   "after": a.after, "assumed rule status": a.assumed,
+                   "confidence": a.confidence} for a in result.answers], out,
+                 title="Answers: shipments and procurement (no failures applied)")
+        emit([{"node": c.node, "change": c.change, "platforms": c.platforms}
+              for c in (result.chokepoints_new + result.chokepoints_gone
+                        + result.chokepoints_platform_lost)]
              or [{"node": "", "change": "none"}], out,
-             title=f"Single points of failure by {result.level}")
+             title=f"Answers: single points of failure by {result.level} (trivial left out)")
         if result.shortfall:
             emit([{"product": s["product"], "unit": s["unit"],
                    "before": _pair(s["before"]), "after": _pair(s["after"]),
                    "sources": s["sources"]} for s in result.shortfall], out,
-                 title="Shortfall changes (all platforms)")
+                 title="Answers: shortfall changes (all platforms)")
