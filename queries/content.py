@@ -814,29 +814,13 @@ def origin_share(
     confidence, sources = _evidence(V, target, producers, frozenset(chosen), net.content)
     bounds = _content_bounds(V, target, frozenset(chosen))
     share = mass_share if by == "mass" else value_share
-    ranged = _intervals(G, V, net, target, producers, chosen, kinds, mass, bounds[2],
-                        value_share)
     coverage = None if low is None or high is None else 1.0 - (high - low)
-    if ranged.mass is not None:
-        low, high = ranged.mass.low, ranged.mass.high
-        for r in rows:
-            r.mass_share_low, r.mass_share_high = ranged.mass.elements.get(
-                r.element, (r.mass_share_low, r.mass_share_high))
-    if not ranged.exact:
-        notes.add("too many ranged quantities to try every combination: the mass bounds "
-                  "read them all low and all high (not exact)")
-    share_low, share_high = (low, high) if by == "mass" else (ranged.value_low,
-                                                              ranged.value_high)
-    test = None
-    if threshold is not None:
-        from oretrace.queries.intervals import threshold_test
-
-        test = threshold_test(ranged.value_low, ranged.value_high, threshold)
+    extra = _interval_fields(_intervals(G, V, net, target, producers, chosen, kinds, mass,
+                                        bounds[2], value_share), (low, high), rows, notes,
+                             threshold)
+    share_low, share_high = extra[f"{by}_share_low"], extra[f"{by}_share_high"]
     return ContentShare(
-        mass_share_low=low, mass_share_high=high, value_share_low=ranged.value_low,
-        value_share_high=ranged.value_high, threshold=threshold, threshold_test=test,
-        ranged_figures=ranged.figures, bounds_exact=ranged.exact,
-        product=target, name=G.nodes[target].get("name"),
+        **extra, product=target, name=G.nodes[target].get("name"),
         origin=origin.name if isinstance(origin, Predicate) else origin, by=by,
         element=None if asked is None else "+".join(asked), as_of=day, share=share,
         share_low=share_low, share_high=share_high, coverage=coverage,
@@ -845,6 +829,31 @@ def origin_share(
         value_share=value_share, unit_price_usd=None if price is None else float(price),
         elements=rows, makers=sorted(producers), confidence=confidence, sources=sources,
         notes=sorted(notes))
+
+
+def _interval_fields(ranged: _Ranged, untraced: tuple[float | None, float | None],
+                     rows: list[ElementShare], notes: set[str], threshold: float | None
+                     ) -> dict[str, Any]:
+    """The interval fields of :class:`ContentShare` (widening the element ``rows`` and
+    adding to ``notes`` in place); ``untraced`` the mass bounds at the midpoints."""
+    low, high = untraced
+    if ranged.mass is not None:
+        low, high = ranged.mass.low, ranged.mass.high
+        for r in rows:
+            r.mass_share_low, r.mass_share_high = ranged.mass.elements.get(
+                r.element, (r.mass_share_low, r.mass_share_high))
+    if not ranged.exact:
+        notes.add("too many ranged quantities to try every combination: the mass bounds "
+                  "read them all low and all high (not exact)")
+    test = None
+    if threshold is not None:
+        from oretrace.queries.intervals import threshold_test  # it imports this module
+
+        test = threshold_test(ranged.value_low, ranged.value_high, threshold)
+    return {"mass_share_low": low, "mass_share_high": high,
+            "value_share_low": ranged.value_low, "value_share_high": ranged.value_high,
+            "threshold": threshold, "threshold_test": test, "ranged_figures": ranged.figures,
+            "bounds_exact": ranged.exact}
 
 
 class _Ranged(NamedTuple):

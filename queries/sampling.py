@@ -25,7 +25,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from oretrace.graphmodel import QueryError
+from oretrace.graphmodel import Confidence, QueryError
 from oretrace.queries.content import origin_share
 from oretrace.queries.intervals import (
     Figure,
@@ -119,6 +119,7 @@ class SampledContent(BaseModel):
     high: float | None
     distribution: Distribution
     values: list[float]
+    confidence: str
 
 
 def sample_content(
@@ -174,7 +175,8 @@ def sample_content(
                         seed=seed, point=exact.share, figures=read)
     return SampledContent(product=exact.product, origin=exact.origin, by=by,
                           low=exact.share_low, high=exact.share_high, distribution=dist,
-                          values=[float(v) for v in values])
+                          values=[float(v) for v in values],
+                          confidence=Confidence(exact.confidence).value)
 
 
 class SampledShortfall(BaseModel):
@@ -191,6 +193,7 @@ class SampledShortfall(BaseModel):
     increase: Distribution
     values: list[float]
     baseline_values: list[float]
+    confidence: str
 
 
 def shortfall_figures(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) -> list[Figure]:
@@ -203,6 +206,22 @@ def shortfall_figures(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) ->
     True
     """
     return [f for f in ranged_figures(G, as_of=as_of) if f.key[-1] in ("capacity", "qty")]
+
+
+def _constant(scenario: Any, wanted: list[str] | None) -> dict[str, tuple[float, float]]:
+    """Products whose drawn shortfall and baseline (unknown capacities nil) are the same at
+    the lowest- and the highest-shortfall ends, hence on every draw (each is monotone in
+    every figure, :mod:`oretrace.queries.capacity`): no LP per draw for them."""
+    from oretrace.queries.capacity import Reading, _Memo
+
+    ends: dict[str, list[tuple[float, float]]] = {}
+    for reading in (Reading(supply=1, demand=0, qty=0), Reading(supply=0, demand=1, qty=1)):
+        memo = _Memo(reading)
+        for r in scenario.rows((memo, memo, memo), wanted):
+            if r.computable:
+                ends.setdefault(r.product, []).append(
+                    (r.shortfall_max or 0.0, r.baseline_shortfall_max or 0.0))
+    return {p: pair[0] for p, pair in ends.items() if len(pair) == 2 and pair[0] == pair[1]}
 
 
 def sample_shortfall(
@@ -247,17 +266,8 @@ def sample_shortfall(
         platforms=plats, per_platform=False) if r.computable}
     figures = shortfall_figures(G, as_of)
     theta = draw(figures, samples, seed)
-    # the drawn answer (unknown capacities nil) is monotone in every figure: a product that
-    # reads the same at the lowest- and the highest-shortfall ends is the same on every draw
-    ends: dict[str, list[tuple[float, float]]] = {}
-    for reading in (Reading(supply=1, demand=0, qty=0), Reading(supply=0, demand=1, qty=1)):
-        memo = _Memo(reading)
-        for r in scenario.rows((memo, memo, memo), wanted):
-            if r.computable:
-                ends.setdefault(r.product, []).append(
-                    (r.shortfall_max or 0.0, r.baseline_shortfall_max or 0.0))
-    fixed = {p: [pair[0]] * samples for p, pair in ends.items()
-             if p in exact and len(pair) == 2 and pair[0] == pair[1]}
+    fixed = {p: [pair] * samples for p, pair in _constant(scenario, wanted).items()
+             if p in exact}
     varying = [p for p in exact if p not in fixed and (wanted is None or p in wanted)]
     got: dict[str, list[tuple[float, float]]] = dict(fixed)
     steps = range(samples) if progress is None else progress(range(samples))
@@ -287,5 +297,6 @@ def sample_shortfall(
                                   seed=seed, point=None, figures=labels),
             increase=distribution(f"increase in the shortfall of {product}", values - base,
                                   seed=seed, point=None, figures=labels),
-            values=values.tolist(), baseline_values=base.tolist()))
+            values=values.tolist(), baseline_values=base.tolist(),
+            confidence=row.confidence))
     return out

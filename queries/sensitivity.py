@@ -43,7 +43,7 @@ __all__ = [
 
 
 class Swing(BaseModel):
-    """One figure swung alone: its ends and the answer at each."""
+    """One figure swung alone: its ends, the answer at each, the figure's confidence."""
 
     figure: str
     low: float
@@ -51,6 +51,7 @@ class Swing(BaseModel):
     at_low: float
     at_high: float
     swing: float
+    confidence: str | None
 
 
 class Sensitivity(BaseModel):
@@ -65,7 +66,7 @@ class Sensitivity(BaseModel):
 def _rank(figures: Sequence[RangedFigure], at_low: Sequence[float],
           at_high: Sequence[float]) -> list[Swing]:
     rows = [Swing(figure=f.label, low=f.low, high=f.high, at_low=float(a), at_high=float(b),
-                  swing=abs(float(b) - float(a)))
+                  swing=abs(float(b) - float(a)), confidence=f.confidence)
             for f, a, b in zip(figures, at_low, at_high, strict=True)]
     return sorted(rows, key=lambda s: (-s.swing, s.figure))
 
