@@ -272,6 +272,11 @@ class ValueModel:
             return ("const", s)
         return self._spec(V, ("edge", u, f, edges[0], "share"), s)
 
+    @property
+    def priced(self) -> bool:
+        """Whether the product has a unit price (else there is no value share)."""
+        return not (self.price[0] == "const" and np.isnan(self.price[1]))
+
     def midpoints(self) -> _Array:
         """One row: every figure at its midpoint (the point answer)."""
         return np.array([[f.mid for f in self.figures]])
@@ -396,8 +401,11 @@ def value_model(G: nx.MultiDiGraph, product: str, *, origin: str | Predicate = "
     (True, (1,))
     """
     V, target, producers, origins = _resolve(G, product, origin, as_of, stages)
-    return _compile(V, _Network(V, origins), target, producers, element,
-                    None if categories is None else frozenset(categories))
+    model = _compile(V, _Network(V, origins), target, producers, element,
+                     None if categories is None else frozenset(categories))
+    if not model.priced:
+        raise QueryError(f"no unit price for {target!r}: no value share")
+    return model
 
 
 def _compile(V: nx.MultiDiGraph, net: _Network, target: str, producers: list[str],

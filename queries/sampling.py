@@ -155,9 +155,14 @@ def sample_content(
         raise QueryError(f"by must be 'mass' or 'value', not {by!r}")
     exact = origin_share(G, product, origin=origin, element=element, by=by, as_of=as_of,
                          stages=stages, categories=categories)
-    model = value_model(G, product, origin=origin, element=element, as_of=as_of,
-                        stages=stages, categories=categories)
+    if exact.share is None:
+        why = [n for n in exact.notes if n.startswith(("no unit price for " + repr(
+            exact.product), repr(exact.product)))]
+        raise QueryError(f"no {by} share of {exact.product!r} to sample"
+                         + (f" ({why[0]})" if why else ""))
     if by == "value":
+        model = value_model(G, product, origin=origin, element=element, as_of=as_of,
+                            stages=stages, categories=categories)
         figures = model.figures
         theta = draw(figures, samples, seed)
         values = model.evaluate(theta) if figures else np.full(samples, exact.share)

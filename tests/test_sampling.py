@@ -245,3 +245,13 @@ def test_cli_content_table_says_undecided_and_plot_sensitivity(tmp_path: Path) -
                                       "missile", "--as-of", "2026-06-01", "-o", str(png)])
     assert done.exit_code == 0, done.output
     assert png.stat().st_size > 0
+
+
+def test_no_price_no_value_share_to_sample(bundled: nx.MultiDiGraph) -> None:
+    from oretrace.graphmodel import QueryError
+
+    (platform,) = [p for p in ("DDG-51",) if bundled.nodes[p].get("unit_price_usd") is None]
+    with pytest.raises(QueryError, match="no unit price"):
+        sample_content(bundled, platform, samples=5, as_of="2026-06-01")
+    with pytest.raises(QueryError, match="no unit price"):
+        content_sensitivity(bundled, platform, as_of="2026-06-01")
