@@ -449,6 +449,11 @@ def _supply_subgraph(store: _Store, facilities: set[str], target: str,
     return H
 
 
+def _floor(min_confidence: str | Confidence | None) -> Confidence | None:
+    """The confidence floor as a level, read once ``_answer`` has checked it."""
+    return None if min_confidence is None else Confidence(min_confidence)
+
+
 def _chain_gaps(store: _Store, target: str, makers: Sequence[str], floor: Confidence | None,
                 upstream: set[str] | None = None) -> list[ChainGap] | None:
     """``exposure``'s chain check above ``floor``, on the part of the graph it reads.
@@ -521,9 +526,9 @@ def find_exposed_native(
     """
     _check_k(k)
     name, spec = _spec(predicate)
-    floor = None if min_confidence is None else Confidence(min_confidence)
-    return _answer(driver, dataset, as_of, min_confidence,
-                   lambda store: _exposed(store, name, spec, k, products, floor))
+    return _answer(driver, dataset, as_of, min_confidence,  # checks min_confidence first
+                   lambda store: _exposed(store, name, spec, k, products,
+                                          _floor(min_confidence)))
 
 
 def _exposed(store: _Store, name: str, spec: tuple[Any, ...], k: int,
@@ -603,9 +608,9 @@ def find_where_used_native(
     oretrace.graphmodel.errors.QueryError: the number of witness paths must be at least 1, not 0
     """
     _check_k(k)
-    floor = None if min_confidence is None else Confidence(min_confidence)
-    return _answer(driver, dataset, as_of, min_confidence,
-                   lambda store: _where_used(store, node, k, products, floor))
+    return _answer(driver, dataset, as_of, min_confidence,  # checks min_confidence first
+                   lambda store: _where_used(store, node, k, products,
+                                             _floor(min_confidence)))
 
 
 def _where_used(store: _Store, node: str, k: int, products: str | Iterable[str] | None,
