@@ -237,7 +237,7 @@ def lift_overrides(argv: list[str]) -> list[str]:
         if token == "--":
             rest += argv[i:]
             break
-        if token in LIFTED:  # with its value (none at the end: the root says so)
+        if token in LIFTED and i + 1 < len(argv):  # with its value
             lifted += argv[i:i + 2]
             i += 2
             continue
