@@ -215,13 +215,16 @@ def register(app: typer.Typer) -> None:
         from oretrace.queries.scenarios import simulate_scenario
 
         _check(policy=policy)
+        if samples and not shortfall:
+            raise typer.BadParameter("sampling draws the shortfall: drop --no-shortfall",
+                                     param_hint="--samples")
         st = state(ctx)
         result = simulate_scenario(st.graph(), fail=fail or (), as_of=as_of, policy=policy,
                                    substitutions=substitutions, shortfall=shortfall,
                                    per_platform=per_platform)
         out = st.format(fmt)
         sampled = _sampled_shortfall(st.graph(), fail or (), as_of, policy, substitutions,
-                                     samples, seed) if samples and shortfall else None
+                                     samples, seed) if samples else None
         if out is not Format.TABLE:
             if sampled is not None:
                 emit({"scenario": result, "samples": sampled} if out is Format.JSON else
