@@ -359,7 +359,7 @@ def _apply_set(H: nx.MultiDiGraph, change: Override) -> None:
             _mark(new, change)
             attrs.clear()
             attrs.update(new)
-        if change.field == "share":
+        if change.field in ("share", "start", "end") and kind != EdgeKind.REQUIRES:
             _check_shares(H, kind, edges[0], change)
     else:
         node = change.target

@@ -27,6 +27,7 @@ import pytest
 from oretrace.graphmodel.errors import OverrideError
 from oretrace.graphmodel.overrides import with_overrides
 from oretrace.loaders import load_dataset
+from oretrace.queries.content import origin_share
 from oretrace.queries.exposure import find_exposed, find_where_used
 from oretrace.queries.feasibility import simulate
 from oretrace.queries.scenarios import simulate_scenario
@@ -116,6 +117,30 @@ def test_a_range_keeps_its_ends_and_a_point_clears_them(mini: nx.MultiDiGraph) -
     assert point.nodes["jp-mag"]["capacity"] == 9.0
     assert "capacity_lo" not in point.nodes["jp-mag"]
     assert point.graph["overrides"] == ["set jp-mag.capacity=8..12", "set jp-mag.capacity=9"]
+
+
+def test_a_quantity_or_price_override_moves_the_value_content(mini: nx.MultiDiGraph) -> None:
+    """2026: 4 actuators x 0.5 kg magnet x 0.312 kg oxide x 70 $/kg, all of it Chinese
+    (cn-sep is jp-mag's only supplier then): 43.68 $ of Nd-bearing CN-origin items per
+    missile. Twice the oxide per magnet, or twice its price (a 70..210 range keeps the
+    midpoint, 140), doubles it: 87.36 $."""
+    def value(G: nx.MultiDiGraph) -> float:
+        return origin_share(G, "missile", by="value", element="Nd", as_of="2026-06-01").value_usd
+
+    assert value(mini) == pytest.approx(43.68)
+    for change in ("oxide>magnet.qty=0.624", "oxide.unit_price_usd=140",
+                   "oxide.unit_price_usd=70..210"):
+        assert value(with_overrides(mini, set=[change])) == pytest.approx(87.36), change
+
+
+def test_a_holding_override_changes_control(mini: nx.MultiDiGraph) -> None:
+    """cn-co holds 10 % of us-co; at 60 % it controls it (the 50 % rule), so the facilities
+    us-co operates on the missile's 2026 chain (us-comp, us-asm) become Chinese-owned."""
+    (e,) = find_exposed(mini, "cn-owned", as_of="2026-06-01")
+    assert e.through == ["cn-mine", "cn-sep"]
+    (e,) = find_exposed(with_overrides(mini, set=["cn-co>us-co.share=0.6"]), "cn-owned",
+                        as_of="2026-06-01")
+    assert e.through == ["cn-mine", "cn-sep", "us-asm", "us-comp"]
 
 
 def test_python_values_and_clearing_a_field(mini: nx.MultiDiGraph) -> None:
