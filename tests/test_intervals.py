@@ -162,6 +162,51 @@ def test_midpoint_model_equals_the_point_answer(bundled: nx.MultiDiGraph) -> Non
         assert float(m.evaluate(m.midpoints())[0]) == pytest.approx(point, rel=1e-9)
 
 
+def pools(cn_share: str) -> nx.MultiDiGraph:
+    """Two oxide pools (markets, no country) feeding each other: a loop in the value
+    equations. cn-sep (CN) --cn_share--> pool-1 <--0.5--> pool-2 <--0.5-- au-sep (AU);
+    pool-1 --1--> jp-mag; magnet = 0.3 kg oxide (70 $/kg), 100 $/kg."""
+    def F(id: str, country: str | None, stage: str, products: str) -> Facility:
+        return Facility(id=id, name=id, country=country, stage=stage, products=products, **CITE)
+
+    def S(supplier: str, buyer: str, share: str) -> Supply:
+        return Supply.model_validate({"supplier": supplier, "buyer": buyer, "product": "nd-ox",
+                                      "share": share, **CITE})
+
+    return build_graph(Records(
+        sources=[Source(id="hand", title="Hand-drawn")],
+        products=[Product.model_validate({"id": i, "name": i, "category": c, "elements": e,
+                                          "unit": "kg", "unit_price_usd": p, **CITE})
+                  for i, c, e, p in (("nd-ox", "oxide", "Nd=0.857", "70"),
+                                     ("magnet", "magnet", "", "100"))],
+        bom=[BomLine.model_validate({"product": "magnet", "input": "nd-ox", "qty": "0.3",
+                                     **CITE})],
+        facilities=[F("cn-sep", "CN", "separation", "nd-ox"),
+                    F("au-sep", "AU", "separation", "nd-ox"), F("pool-1", None, "market", "nd-ox"),
+                    F("pool-2", None, "market", "nd-ox"), F("jp-mag", "JP", "magnet", "magnet")],
+        supplies=[S("cn-sep", "pool-1", cn_share), S("pool-2", "pool-1", "0.5"),
+                  S("au-sep", "pool-2", "0.5"), S("pool-1", "pool-2", "0.5"),
+                  S("pool-1", "jp-mag", "1")]))
+
+
+def test_value_interval_through_a_loop_of_pools() -> None:
+    """With w = s / (s + 0.5) the Chinese weight into pool-1: x1 = 70 w + (1 − w) x2 and
+    x2 = 0.5 · 0 + 0.5 x1, so x1 = 70 w / (1 − (1 − w)/2) = 140 w / (1 + w). CN share
+    0.25..0.75: w from 1/3 (x1 = 35) to 0.6 (x1 = 52.5); midpoint w = 0.5, x1 = 46.67.
+    The magnet holds 0.3 · x1 of 100 $: 10.5 % .. 15.75 %, 14 % at the midpoint."""
+    G = pools("0.25..0.75")
+    r = origin_share(G, "magnet", by="value", as_of=DAY)
+    assert r.share == approx(0.14)
+    assert r.share_low == pytest.approx(0.105, rel=1e-9)
+    assert r.share_high == pytest.approx(0.1575, rel=1e-9)
+    m = value_model(G, "magnet", as_of=DAY)
+    assert m.cyclic
+    w = np.array([1 / 3, 0.5, 0.6])
+    s = 0.5 * w / (1 - w)  # the shares giving those weights
+    assert m.evaluate(s.reshape(-1, 1)) == pytest.approx(0.3 * 140 * w / (1 + w) / 100,
+                                                          rel=1e-9)
+
+
 # --------------------------------------------------------------------------- mass share
 
 
