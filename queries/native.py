@@ -351,6 +351,35 @@ def find_matching_native(
 
     The same set as ``predicate.select(restrict(G, as_of=..., min_confidence=...))``.
 
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        An open driver (:func:`oretrace.graphmodel.backends.neo4j.connect`).
+    predicate : Predicate or str
+        A registered predicate or its name, or a composition of them (``a|b``, ``a&b``;
+        default ``any``).
+    dataset : str
+        The name the dataset was pushed under (default :data:`DEFAULT_DATASET`).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
+
+    Returns
+    -------
+    set of str
+        The ids of the matching facilities.
+
+    Raises
+    ------
+    QueryError
+        When an option is not one of its values, or a predicate has no native form.
+    LoadError
+        When the server holds no such dataset, or it changed while being read.
+    BackendError
+        When the server fails or the dataset was pushed by an older oretrace.
+
     Examples
     --------
     >>> find_matching_native(None, "cn-processing|my-own")
@@ -508,9 +537,16 @@ def find_exposed_native(
     predicate : Predicate or str
         A registered predicate or its name, or a composition of them (``a|b``, ``a&b``).
     dataset : str
-        The name the dataset was pushed under.
-    as_of, k, min_confidence, products
-        As for :func:`oretrace.queries.exposure.find_exposed`.
+        The name the dataset was pushed under (default :data:`DEFAULT_DATASET`).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent.
+    k : int
+        The most witness paths to return per product (default 3).
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
+    products : str or iterable of str, optional
+        The products to test (default every platform).
 
     Returns
     -------
@@ -594,11 +630,44 @@ def find_where_used_native(
     min_confidence: str | Confidence | None = None,
     products: str | Iterable[str] | None = None,
 ) -> list[Dependant]:
-    """Return :func:`oretrace.queries.exposure.find_where_used`'s answer, computed on a Neo4j
-    server.
+    """Return :func:`oretrace.queries.exposure.find_where_used`'s answer, computed on Neo4j.
 
     Downstream reachability from ``node``'s facilities picks the platforms (or ``products``)
     that depend on it; for each, its upstream subgraph is pulled for the witness paths.
+
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        An open driver (:func:`oretrace.graphmodel.backends.neo4j.connect`).
+    node : str
+        The id of a facility, company, technology or product.
+    dataset : str
+        The name the dataset was pushed under (default :data:`DEFAULT_DATASET`).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent.
+    k : int
+        The most witness paths to return per product (default 3).
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
+    products : str or iterable of str, optional
+        The products to test (default every platform).
+
+    Returns
+    -------
+    list of Dependant
+        Equal, field by field, to what ``find_where_used`` returns on the pushed graph.
+
+    Raises
+    ------
+    QueryError
+        When an option is not one of its values, or a predicate has no native form.
+    LoadError
+        When the server holds no such dataset, or it changed while being read.
+    BackendError
+        When the server fails or the dataset was pushed by an older oretrace.
+    UnknownNodeError
+        When ``node`` or a product id names no such node; the message lists close matches.
 
     Examples
     --------
