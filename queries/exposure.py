@@ -194,6 +194,18 @@ def supply_graph(G: nx.MultiDiGraph, *, targets: Iterable[str] = ()) -> nx.DiGra
     carry ``products`` (what flows), ``confidence`` and ``sources``. Pass a time-sliced view
     (``oretrace.graphmodel.restrict``) to read it as of a date.
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph or a view of it (not mutated).
+    targets : iterable of str
+        Product ids to add as sink nodes, each fed by its makers (default none).
+
+    Returns
+    -------
+    networkx.DiGraph
+        A new graph: supplier to buyer, one edge per facility pair with a needed link.
+
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
@@ -589,10 +601,11 @@ def find_exposed(
         What to look for: a :class:`oretrace.queries.predicates.Predicate` or its name
         (``cn-processing``, ``cn-owned``, ``cn-technology``, ``any``; ``a|b``, ``a&b``).
     as_of : date or ISO str, optional
-        The date to read the network at (default today).
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent.
     k : int
-        The most witness paths to return per product.
-    min_confidence : str, optional
+        The most witness paths to return per product (default 3).
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
         Drop facilities and links weaker than this level first.
     products : str or list of str, optional
         The products to test (default every platform).
@@ -722,6 +735,38 @@ def find_where_used(
     :func:`find_exposed` (compiled: the facilities downstream of ``node``'s are found on the
     compiled form, and paths are sought among them only).
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    node : str
+        The id of a facility, company, technology or product.
+    as_of : date or ISO str, optional
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent.
+    k : int
+        The most witness paths to return per product (default 3).
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
+    products : str or iterable of str, optional
+        The products to test (default every platform).
+    engine : {"auto", "plain", "compiled"}
+        ``plain``: networkx over the whole supply graph (the reference); ``compiled``:
+        reachability on the compiled form, paths among the facilities found only (the same
+        answer); ``auto`` (default): compiled on large graphs without ``min_confidence``.
+
+    Returns
+    -------
+    list of Dependant
+        One per dependent product: ``via`` (``node``'s facilities on its supply), ``paths``
+        (from them down to the product, strongest first) with their confidence, the
+        dependant's ``confidence`` (its strongest path), ``sources`` and ``status``.
+
+    Raises
+    ------
+    UnknownNodeError
+        When ``node`` or a product id names no such node; the message lists close matches.
+
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
@@ -818,6 +863,31 @@ def trace(
     ``marks`` (which of cn-processing, cn-owned, cn-technology it matches), ``match``
     (whether it matches ``predicate``) and ``sources``. Rows run upstream first (mines,
     then separation … assembly; a market sorts with the stage of what it pools).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    product : str
+        The product id (usually a platform).
+    predicate : Predicate or str
+        What ``match`` tests: a :class:`oretrace.queries.predicates.Predicate` or its name
+        (default ``any``: cn-processing, cn-owned or cn-technology).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today): facilities and links outside their
+        date windows are absent.
+    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+        Drop facilities and links weaker than this level first (default: keep all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per needed link into the product's supply, with the columns listed below.
+
+    Raises
+    ------
+    UnknownNodeError
+        When ``product`` names no product; the message lists close matches.
 
     Examples
     --------
