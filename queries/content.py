@@ -153,7 +153,7 @@ class ContentShare(BaseModel):
     ``coverage`` reads the untraced part at the midpoints. With a ``threshold`` (MOFCOM
     No. 61's 0.1 % on the value share), ``threshold_test`` says ``crosses``, ``clear`` or
     ``undecided`` (the interval straddles it). ``ranged_figures`` names the figures the
-    value interval rests on; ``bounds_exact`` is false when too many ranged quantities made
+    value and mass intervals read; ``bounds_exact`` is false when too many ranged quantities made
     the mass bounds a two-vertex reading (:mod:`oretrace.queries.intervals`).
     """
 

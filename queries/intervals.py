@@ -438,12 +438,14 @@ def value_share_bounds(G: nx.MultiDiGraph, product: str, **options: Any) -> tupl
 
 
 class MassBounds(BaseModel):
-    """Mass-share bounds over the ranges: the whole product's and each element's."""
+    """Mass-share bounds over the ranges: the whole product's and each element's, and the
+    ranged figures read (supply shares upstream, quantity lines holding the elements)."""
 
     low: float | None
     high: float | None
     elements: dict[str, tuple[float, float]]
     exact: bool
+    figures: list[str] = []
 
 
 def _share_figures(V: nx.MultiDiGraph) -> dict[FigureKey, float]:
@@ -502,7 +504,8 @@ def mass_share_bounds(V: nx.MultiDiGraph, target: str, producers: Sequence[str],
         if total > 0:
             low = weighted_low / total if low is None else min(low, weighted_low / total)
             high = weighted_high / total if high is None else max(high, weighted_high / total)
-    return MassBounds(low=low, high=high, elements=per, exact=exact)
+    labels = [_label(key, U) for key in shares] + [f.label for f in qty]
+    return MassBounds(low=low, high=high, elements=per, exact=exact, figures=labels)
 
 
 def _upstream(V: nx.MultiDiGraph, producers: Sequence[str]) -> nx.MultiDiGraph:
@@ -547,7 +550,8 @@ def content_intervals(V: nx.MultiDiGraph, net: _Network, target: str, producers:
         value = model.bounds()
     bounds = mass_share_bounds(V, target, producers, net.origins, elements, lines)
     return ContentIntervals(value_low=value[0], value_high=value[1], mass=bounds,
-                            figures=sorted(f.label for f in model.figures))
+                            figures=sorted({f.label for f in model.figures}
+                                           | set([] if bounds is None else bounds.figures)))
 
 
 def threshold_test(low: float | None, high: float | None, threshold: float) -> Test | None:
