@@ -342,5 +342,7 @@ def register(app: typer.Typer) -> None:
                                 "high": f"{r.qty_high:.4g}", "high_reading": r.high_reading or "",
                                 "confidence": r.confidence} for r in result.ranges]),
                  out, title="Ranged quantities (content uses the midpoint; kg_range the ends)")
+        if result.ranged_figures:
+            say("bounds span the ranged figures: " + ", ".join(result.ranged_figures))
         for note in result.notes:
             say(f"note: {note}")
