@@ -65,7 +65,11 @@ class Problem:
 class DatasetError(LoadError):
     """Raised when any row of a dataset is invalid; nothing is loaded.
 
-    ``problems`` holds every error and warning found, in file order.
+    Parameters
+    ----------
+    problems : sequence of Problem
+        Every error and warning found, in file order; kept as ``problems``. The message
+        lists the first 50 errors.
     """
 
     def __init__(self, problems: Sequence[Problem]) -> None:
@@ -77,7 +81,18 @@ class DatasetError(LoadError):
 
 
 class UnknownNodeError(OretraceError, KeyError):
-    """Raised when an id names no node of the expected kind; suggests close matches."""
+    """Raised when an id names no node of the expected kind; suggests close matches.
+
+    Parameters
+    ----------
+    node : str
+        The id asked for; kept as ``node``.
+    known : iterable of str
+        The ids of the expected kind; the (up to three) closest to ``node`` are kept as
+        ``suggestions`` and named in the message.
+    kind : str
+        What was expected (``node``, ``product``, ``rule`` …), for the message.
+    """
 
     def __init__(self, node: str, known: Iterable[str] = (), kind: str = "node") -> None:
         self.node = node
@@ -96,8 +111,20 @@ class QueryError(OretraceError, ValueError):
 
 
 class SolverError(QueryError):
-    """Raised when a linear or integer programme fails for a reason other than "infeasible"
-    (numerical trouble, an unbounded relaxation): the solver's status and message are kept."""
+    """Raised when a linear or integer programme fails other than by being infeasible.
+
+    Numerical trouble or an unbounded relaxation, say; the solver's status and message are
+    kept.
+
+    Parameters
+    ----------
+    solver : str
+        The solver, e.g. ``"linprog (HiGHS)"``; kept as ``solver``.
+    status : int
+        The solver's status code; kept as ``status``.
+    message : str
+        The solver's message; kept as ``message``.
+    """
 
     def __init__(self, solver: str, status: int, message: str) -> None:
         self.solver, self.status, self.message = solver, status, message
