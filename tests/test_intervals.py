@@ -224,6 +224,34 @@ def test_mass_bounds_read_ranged_shares_at_their_low_end() -> None:
     assert r.coverage == approx(1.0)  # at the midpoints 0.4 + 0.6 covers the need
 
 
+def test_mass_bounds_against_a_grid_of_feasible_shares() -> None:
+    """Oracle: CN 0.2..0.6 and AU 0.1..0.5 for the Nd oxide; read the midpoint answer on an
+    overlay at every grid point of the box where the shares add up to at most 1. The Nd
+    bounds (low = s_cn, high = 1 − s_au, both extreme at the low ends: 0.2 and 0.9) hold
+    every point's low, high and normalised share, and are reached."""
+    from oretrace.queries.intervals import ranged_figures, with_figures
+
+    G = example(cn_nd="0.2..0.6", au_nd="0.1..0.5")
+    nd = {e.element: e for e in origin_share(G, "magnet", as_of=DAY).elements}["Nd"]
+    assert (nd.mass_share_low, nd.mass_share_high) == (approx(0.2), approx(0.9))
+    figures = {f.label: f for f in ranged_figures(G)}
+    cn, au = figures["cn-sep>jp-mag:nd-ox.share"], figures["au-sep>jp-mag:nd-ox.share"]
+    seen_low, seen_high = [], []
+    for a in np.linspace(cn.low, cn.high, 5):
+        for b in np.linspace(au.low, au.high, 5):
+            if a + b > 1 + 1e-12:
+                continue
+            H = with_figures(G, {cn.key: a, au.key: b})
+            point = {e.element: e for e in origin_share(H, "magnet", as_of=DAY).elements}["Nd"]
+            assert nd.mass_share_low - 1e-12 <= point.mass_share_low
+            assert point.mass_share_high <= nd.mass_share_high + 1e-12
+            assert nd.mass_share_low - 1e-12 <= (point.mass_share or 0.0)
+            assert (point.mass_share or 0.0) <= nd.mass_share_high + 1e-12
+            seen_low.append(point.mass_share_low)
+            seen_high.append(point.mass_share_high)
+    assert min(seen_low) == approx(0.2) and max(seen_high) == approx(0.9)
+
+
 # --------------------------------------------------------------------------- shipments
 
 
