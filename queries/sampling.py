@@ -4,7 +4,10 @@
 uniformly within its range (the data gives no other distribution), from a stream seeded by
 ``seed`` and the figure's key: the same seed draws the same values of a figure in every
 query and scenario (common random numbers). The value share is compiled once and evaluated
-on all draws with numpy; the mass share and shortfalls re-read an overlay per draw.
+on all draws with numpy; the mass share and shortfalls re-read an overlay per draw. Draws
+cover the whole box of ranges: a draw whose supply shares of one need add up to more than 1
+is read normalised, like the point answer, and its mass share may then fall outside the
+mass bounds, which take shares as fractions of the need (``Σ ≤ 1``).
 
 The exact intervals the draws fall in: :mod:`oretrace.queries.intervals`.
 
