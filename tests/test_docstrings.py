@@ -19,9 +19,10 @@ which ``tests/test_doctests.py`` runs. Not checked: an extended summary (ES01) a
 section (SA01).
 
 Classes and properties get the layout and summary checks (:data:`CLASS_CHECKS`), no
-Examples; methods are checked as functions. A class whose constructor a user calls with
-arguments of its own (one that defines ``__init__``; not a result model, a dataclass or an
-enum, whose "parameters" are their fields) also gets the parameter checks.
+Examples; methods are checked as functions, Examples not required. A class whose
+constructor a user calls with arguments of its own (one that defines ``__init__``; not a
+result model, a dataclass or an enum, whose "parameters" are their fields) also gets the
+parameter checks.
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ def checks_for(obj: object) -> frozenset[str]:
         return CONSTRUCTOR_CHECKS if _constructor_is_public(obj) else CLASS_CHECKS
     if isinstance(obj, property):  # read like an attribute: a summary says what it is
         return CLASS_CHECKS
+    function = getattr(obj, "__func__", obj)  # a classmethod or staticmethod wraps one
+    if "." in function.__qualname__:  # a method: its class's example shows it at work
+        return FUNCTION_CHECKS - frozenset(_EXAMPLES)
     return FUNCTION_CHECKS
 
 
@@ -129,6 +133,8 @@ def test_parameters_are_checked_on_hand_written_constructors_only() -> None:
     assert checks_for(Records) == CONSTRUCTOR_CHECKS
     for cls in (Exposure, Problem, Confidence, OretraceError):
         assert checks_for(cls) == CLASS_CHECKS
+    assert checks_for(PUBLIC["oretrace.queries.predicates.Predicate.select"]) == \
+        FUNCTION_CHECKS - {"EX01"}
 
 
 def test_the_checks_can_fail() -> None:
