@@ -123,10 +123,10 @@ def test_the_doors_are_walked() -> None:
     assert set(ALLOWED) <= set(PUBLIC)
 
 
-def test_parameters_are_checked_on_hand_written_constructors_only() -> None:
+def test_which_checks_apply_to_what() -> None:
     """A class whose ``__init__`` is its own gets the parameter checks; a result model, a
     dataclass, an enum and an exception without ``__init__`` do not (their parameters are
-    fields or values)."""
+    fields or values); a method gets the function checks except Examples."""
     from oretrace.graphmodel import Confidence, OretraceError, Problem, Records
     from oretrace.queries.exposure import Exposure
 
