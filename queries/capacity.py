@@ -148,11 +148,14 @@ class Shortfall(BaseModel):
 
 @dataclass(frozen=True)
 class Reading:
-    """Which value of each ranged figure the LPs read: ``None`` the midpoint, ``0`` the low
-    end, ``1`` the high end, for the capacities of a product's suppliers (``supply``) and of
-    its consumers (``demand``) and for bill-of-materials quantities (``qty``); ``drawn``
-    gives values by figure key (``("node", id, "capacity")``, ``("edge", u, v, key,
-    "qty")``), over the ends (sampling, :mod:`oretrace.queries.sampling`)."""
+    """Which value of each ranged figure the shortfall LPs read.
+
+    ``None`` the midpoint, ``0`` the low end, ``1`` the high end, for the capacities of a
+    product's suppliers (``supply``) and of its consumers (``demand``) and for
+    bill-of-materials quantities (``qty``); ``drawn`` gives values by figure key
+    (``("node", id, "capacity")``, ``("edge", u, v, key, "qty")``), over the ends (sampling,
+    :mod:`oretrace.queries.sampling`).
+    """
 
     supply: int | None = None
     demand: int | None = None
@@ -161,7 +164,22 @@ class Reading:
 
     def capacity(self, facility: str, attrs: Mapping[str, Any],
                  role: Literal["supply", "demand"]) -> Mapping[str, Any]:
-        """``attrs`` of ``facility`` with its capacity as this reading reads it."""
+        """Return ``attrs`` of ``facility`` with its capacity as this reading reads it.
+
+        Parameters
+        ----------
+        facility : str
+            The facility id.
+        attrs : mapping
+            Its attributes.
+        role : {"supply", "demand"}
+            Whether it supplies the product of the LP or consumes it.
+
+        Returns
+        -------
+        mapping
+            ``attrs``, or a copy with ``capacity`` replaced.
+        """
         key = ("node", facility, "capacity")
         if key in self.drawn:
             return {**attrs, "capacity": self.drawn[key]}
@@ -171,7 +189,20 @@ class Reading:
         return {**attrs, "capacity": ends[end]}
 
     def qty_of(self, edge: tuple[str, str, Any], attrs: Mapping[str, Any]) -> float:
-        """A bill-of-materials line's quantity as this reading reads it."""
+        """Return a bill-of-materials line's quantity as this reading reads it.
+
+        Parameters
+        ----------
+        edge : tuple
+            ``(product, input, key)`` of the ``requires`` edge.
+        attrs : mapping
+            Its attributes.
+
+        Returns
+        -------
+        float
+            The quantity.
+        """
         key = ("edge", edge[0], edge[1], edge[2], "qty")
         if key in self.drawn:
             return float(self.drawn[key])

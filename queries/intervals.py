@@ -140,6 +140,18 @@ def _figure(G: nx.MultiDiGraph, key: FigureKey) -> Figure | None:
 def ranged_figures(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None) -> list[Figure]:
     """Return every ranged figure of ``G`` (of the network as of ``as_of``, if given).
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    as_of : date or ISO str, optional
+        Read the network as of this date (default: every date window).
+
+    Returns
+    -------
+    list of Figure
+        Each ranged price, capacity, quantity and share: its key, label, ends and midpoint.
+
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
@@ -162,7 +174,17 @@ _EDGE_ENDS = tuple(f"{f}_lo" for f in {*RANGED_FIELDS["BomLine"], *RANGED_FIELDS
 
 
 def has_ranges(G: nx.MultiDiGraph) -> bool:
-    """Whether any figure of ``G`` is ranged (one pass over its attributes).
+    """Return whether any figure of ``G`` is ranged (one pass over its attributes).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+
+    Returns
+    -------
+    bool
+        True when a price, capacity, quantity or share holds ``lo..hi`` ends.
 
     Examples
     --------
@@ -175,8 +197,23 @@ def has_ranges(G: nx.MultiDiGraph) -> bool:
 
 
 def with_figures(G: nx.MultiDiGraph, values: Mapping[FigureKey, float]) -> nx.MultiDiGraph:
-    """Return a copy of ``G`` with each figure in ``values`` set to that point: its range
-    ends are dropped, so the copy reads it as an unranged figure (``G`` is not changed).
+    """Return a copy of ``G`` with each figure in ``values`` set to that point.
+
+    The copy drops the range ends of the figures set, so it reads them as unranged figures;
+    ``G`` is not changed.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    values : mapping of FigureKey to float
+        The value of each figure, by key (``("node", id, field)`` or
+        ``("edge", u, v, key, field)``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The changed copy.
 
     Examples
     --------
@@ -202,9 +239,23 @@ _Spec = tuple[str, float]
 
 
 class ValueModel:
-    """The origin value share of one product, compiled from :func:`_value_system` with each
-    ranged figure a column: evaluate it on many draws at once (:meth:`evaluate`), or bound
-    it exactly (:meth:`bounds`; the module docstring gives the argument)."""
+    """The origin value share of one product, compiled with a column per ranged figure.
+
+    Built from :func:`oretrace.queries.content._value_system`: evaluate it on many draws at
+    once (:meth:`evaluate`), or bound it exactly (:meth:`bounds`; the module docstring gives
+    the argument). :func:`value_model` builds one.
+
+    Parameters
+    ----------
+    V : networkx.MultiDiGraph
+        The network as of a date (not mutated).
+    system : _ValueSystem
+        The origin-value equations with their figures named.
+    producers : list of str
+        The facilities making the product (the answer is their mean).
+    target : str
+        The product.
+    """
 
     def __init__(self, V: nx.MultiDiGraph, system: _ValueSystem, producers: list[str],
                  target: str) -> None:
@@ -278,11 +329,28 @@ class ValueModel:
         return not (self.price[0] == "const" and np.isnan(self.price[1]))
 
     def midpoints(self) -> _Array:
-        """One row: every figure at its midpoint (the point answer)."""
+        """Return one row: every figure at its midpoint (the point answer).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(1, len(figures))``.
+        """
         return np.array([[f.mid for f in self.figures]])
 
     def evaluate(self, theta: _Array) -> _Array:
-        """The value share for each row of ``theta`` (one column per figure)."""
+        """Return the value share for each row of ``theta``.
+
+        Parameters
+        ----------
+        theta : numpy.ndarray
+            One row per draw, one column per figure of :attr:`figures`.
+
+        Returns
+        -------
+        numpy.ndarray
+            The value share of each row.
+        """
         theta = np.atleast_2d(np.asarray(theta, dtype=float))
 
         def v(spec: _Spec) -> Any:
@@ -311,7 +379,13 @@ class ValueModel:
         return out
 
     def bounds(self) -> tuple[float, float]:
-        """The exact (low, high) of the value share over the box of every figure's range."""
+        """Return the exact (low, high) value share over the box of every figure's range.
+
+        Returns
+        -------
+        tuple of float
+            The lowest and the highest value share.
+        """
         return self._extreme(-1), self._extreme(+1)
 
     def _extreme(self, sign: int) -> float:
@@ -391,7 +465,34 @@ def value_model(G: nx.MultiDiGraph, product: str, *, origin: str | Predicate = "
                 element: str | Iterable[str] | None = None,
                 as_of: str | dt.date | None = None, stages: Iterable[str] | None = None,
                 categories: Iterable[str] | None = None) -> ValueModel:
-    """Compile the origin value share of ``product`` (as :func:`origin_share` reads it).
+    """Compile the origin value share of ``product`` as :func:`origin_share` reads it.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    product : str
+        A product id with a unit price.
+    origin : str or Predicate
+        An ISO country code (default ``"CN"``) or a predicate selecting origin facilities.
+    element : str or iterable of str, optional
+        Count only items holding these elements (default all rare earths the product holds).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today).
+    stages : iterable of str, optional
+        The stages at which a facility in ``origin`` makes origin items.
+    categories : iterable of str, optional
+        Count only origin items of these product categories.
+
+    Returns
+    -------
+    ValueModel
+        The compiled share: :meth:`ValueModel.evaluate` on draws, :meth:`ValueModel.bounds`.
+
+    Raises
+    ------
+    QueryError
+        When the product has no unit price (no value share) or nothing makes it.
 
     Examples
     --------
@@ -421,8 +522,21 @@ def _compile(V: nx.MultiDiGraph, net: _Network, target: str, producers: list[str
 
 
 def value_share_bounds(G: nx.MultiDiGraph, product: str, **options: Any) -> tuple[float, float]:
-    """Return the exact (low, high) origin value share of ``product`` over every ranged
-    figure (options as :func:`value_model`).
+    """Return the exact (low, high) origin value share of ``product`` over every range.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    product : str
+        A product id with a unit price.
+    **options : Any
+        The options of :func:`value_model` (``origin``, ``element``, ``as_of`` ...).
+
+    Returns
+    -------
+    tuple of float
+        The lowest and the highest value share over the box of ranged figures.
 
     Examples
     --------
@@ -438,8 +552,11 @@ def value_share_bounds(G: nx.MultiDiGraph, product: str, **options: Any) -> tupl
 
 
 class MassBounds(BaseModel):
-    """Mass-share bounds over the ranges: the whole product's and each element's, and the
-    ranged figures read (supply shares upstream, quantity lines holding the elements)."""
+    """Mass-share bounds over the ranges, of the product and of each element.
+
+    ``figures`` names the ranged figures read: supply shares upstream, quantity lines holding
+    the elements.
+    """
 
     low: float | None
     high: float | None
@@ -457,9 +574,30 @@ def _share_figures(V: nx.MultiDiGraph) -> dict[FigureKey, float]:
 def mass_share_bounds(V: nx.MultiDiGraph, target: str, producers: Sequence[str],
                       origins: set[str], elements: Sequence[str],
                       lines: Iterable[tuple[str, str]]) -> MassBounds | None:
-    """The lowest ``share_low`` and highest ``share_high`` by mass of ``elements`` in
-    ``target`` over the ranges (module docstring): ranged shares at their low end, each
-    vertex of the ranged quantity ``lines`` tried. ``None`` when nothing is ranged.
+    """Return the mass-share bounds of ``elements`` in ``target`` over the ranges.
+
+    The lowest ``share_low`` and highest ``share_high`` (module docstring): ranged shares at
+    their low end, each vertex of the ranged quantity ``lines`` tried.
+
+    Parameters
+    ----------
+    V : networkx.MultiDiGraph
+        The network as of a date (not mutated).
+    target : str
+        The product.
+    producers : sequence of str
+        The facilities making it (the answer is their mean).
+    origins : set of str
+        The origin facilities.
+    elements : sequence of str
+        The elements counted.
+    lines : iterable of tuple of str
+        The ranged bill-of-materials lines ``(product, input)`` holding the elements.
+
+    Returns
+    -------
+    MassBounds or None
+        The bounds, per element too; ``None`` when no share nor quantity is ranged.
 
     Examples
     --------
@@ -532,7 +670,31 @@ def content_intervals(V: nx.MultiDiGraph, net: _Network, target: str, producers:
                       elements: Sequence[str], kinds: frozenset[str] | None,
                       mass: Mapping[str, Any], lines: Iterable[tuple[str, str]]
                       ) -> ContentIntervals:
-    """The value- and mass-share intervals of ``target`` over the ranged figures.
+    """Return the value- and mass-share intervals of ``target`` over the ranged figures.
+
+    Parameters
+    ----------
+    V : networkx.MultiDiGraph
+        The network as of a date (not mutated).
+    net : _Network
+        Its reading by :mod:`oretrace.queries.content` (origins, contents, suppliers).
+    target : str
+        The product.
+    producers : list of str
+        The facilities making it.
+    elements : sequence of str
+        The elements counted.
+    kinds : frozenset of str or None
+        The product categories of the origin items counted by value (``None``: all).
+    mass : mapping
+        The mass shares per element (as :func:`oretrace.queries.content.origin_share` has them).
+    lines : iterable of tuple of str
+        The ranged bill-of-materials lines holding the elements.
+
+    Returns
+    -------
+    ContentIntervals
+        The value interval (``None`` ends without a price), the mass bounds and the figures.
 
     Examples
     --------
@@ -555,8 +717,24 @@ def content_intervals(V: nx.MultiDiGraph, net: _Network, target: str, producers:
 
 
 def threshold_test(low: float | None, high: float | None, threshold: float) -> Test | None:
-    """``crosses`` when the whole interval reaches ``threshold`` (``≥``), ``clear`` when it
-    stays below, ``undecided`` when it straddles it; ``None`` without a figure.
+    """Return how an interval reads against a line: crosses, clear or undecided.
+
+    ``crosses`` when the whole interval reaches ``threshold`` (``≥``), ``clear`` when it stays
+    below, ``undecided`` when it straddles it.
+
+    Parameters
+    ----------
+    low : float or None
+        The low end of the interval (``None``: no figure).
+    high : float or None
+        The high end.
+    threshold : float
+        The line (MOFCOM No. 61: 0.001 of the value).
+
+    Returns
+    -------
+    {"crosses", "clear", "undecided"} or None
+        The reading; ``None`` without a figure.
 
     Examples
     --------

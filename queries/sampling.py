@@ -60,6 +60,20 @@ def draw(figures: Sequence[Figure], samples: int, seed: int) -> _Array:
     A figure's column depends only on ``seed`` and its key, never on the other figures
     drawn (common random numbers across queries and scenarios).
 
+    Parameters
+    ----------
+    figures : sequence of Figure
+        The ranged figures (:func:`~oretrace.queries.intervals.ranged_figures`).
+    samples : int
+        Draws of each (at least 1).
+    seed : int
+        The seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(samples, len(figures))``.
+
     Examples
     --------
     >>> f = Figure(key=("node", "x", "unit_price_usd"), label="x", low=1, mid=2, high=3,
@@ -82,8 +96,10 @@ def draw(figures: Sequence[Figure], samples: int, seed: int) -> _Array:
 
 
 class Distribution(BaseModel):
-    """An answer drawn ``samples`` times: its point value (every figure at its midpoint),
-    mean and 5th/50th/95th percentiles, and the figures drawn."""
+    """An answer drawn many times: point, mean, percentiles and the figures drawn.
+
+    ``point`` reads every figure at its midpoint; ``p5``, ``p50``, ``p95`` are percentiles.
+    """
 
     what: str
     samples: int
@@ -98,7 +114,27 @@ class Distribution(BaseModel):
 
 def distribution(what: str, values: _Array, *, seed: int, point: float | None,
                  figures: Iterable[str]) -> Distribution:
-    """Summarise drawn ``values`` (percentiles by linear interpolation).
+    """Summarise drawn ``values``: point, mean, 5th/50th/95th percentiles.
+
+    Percentiles interpolate linearly between draws.
+
+    Parameters
+    ----------
+    what : str
+        What the values are of.
+    values : numpy.ndarray
+        The drawn answers.
+    seed : int
+        The seed they were drawn with.
+    point : float or None
+        The answer with every figure at its midpoint.
+    figures : iterable of str
+        The labels of the figures drawn.
+
+    Returns
+    -------
+    Distribution
+        The summary.
 
     Examples
     --------
@@ -113,7 +149,8 @@ def distribution(what: str, values: _Array, *, seed: int, point: float | None,
 
 
 class SampledContent(BaseModel):
-    """:func:`sample_content`'s answer: the distribution, the exact interval, the draws."""
+    """The distribution of an origin share, its exact interval and every draw.
+    """
 
     product: str
     origin: str
@@ -139,13 +176,47 @@ def sample_content(
     categories: Iterable[str] | None = None,
     progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
 ) -> SampledContent:
-    """Draw every ranged figure ``samples`` times and return the distribution of the origin
-    share of ``product`` by value (compiled once, evaluated on all draws with numpy) or by
-    mass (re-read on an overlay per draw; ``progress`` wraps that loop, e.g. ``tqdm``).
+    """Draw every ranged figure and return the distribution of an origin share.
 
-    ``low`` / ``high`` are the exact interval of
-    :func:`~oretrace.queries.content.origin_share` (by mass: untraced supply included);
-    every draw lies inside it. ``G`` is not mutated.
+    By value the share is compiled once and evaluated on all draws with numpy; by mass it is
+    re-read on an overlay per draw. ``low`` / ``high`` are the exact interval of
+    :func:`~oretrace.queries.content.origin_share` (by mass: untraced supply included). ``G``
+    is not mutated.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    product : str
+        A product id (by value: one with a unit price).
+    samples : int
+        Draws (default 1,000).
+    seed : int
+        The seed (the same seed draws the same values of each figure).
+    by : {"value", "mass"}
+        Which share.
+    origin : str or Predicate
+        An ISO country code (default ``"CN"``) or a predicate selecting origin facilities.
+    element : str or iterable of str, optional
+        Count only these elements (default all rare earths the product holds).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today).
+    stages : iterable of str, optional
+        The stages at which a facility in ``origin`` makes origin items.
+    categories : iterable of str, optional
+        By value, count only origin items of these product categories.
+    progress : callable, optional
+        Wraps the loop over draws by mass (e.g. ``tqdm``).
+
+    Returns
+    -------
+    SampledContent
+        The distribution, the exact interval, every draw's share and the confidence.
+
+    Raises
+    ------
+    QueryError
+        When there is no share to sample (no unit price by value, no rare earths by mass).
 
     Examples
     --------
@@ -188,8 +259,10 @@ def sample_content(
 
 
 class SampledShortfall(BaseModel):
-    """:func:`sample_shortfall`'s answer for one product: the shortfall in the scenario and
-    without it on the same draws (common random numbers), and their paired difference."""
+    """One product's sampled shortfall, with and without the scenario on the same draws.
+
+    ``increase`` is the paired difference (common random numbers).
+    """
 
     product: str
     platform: str | None
@@ -205,7 +278,19 @@ class SampledShortfall(BaseModel):
 
 
 def shortfall_figures(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) -> list[Figure]:
-    """The ranged figures a shortfall reads: capacities and bill-of-materials quantities.
+    """Return the ranged figures a shortfall reads: capacities and quantities.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    as_of : date or ISO str, optional
+        Read the network as of this date (default: every date window).
+
+    Returns
+    -------
+    list of Figure
+        The ranged capacities and bill-of-materials quantities.
 
     Examples
     --------
@@ -245,15 +330,43 @@ def sample_shortfall(
     seed: int = 0,
     progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
 ) -> list[SampledShortfall]:
-    """Draw every ranged capacity and quantity ``samples`` times and return, per product
-    of the chain of ``platform`` (default all platforms together), the distribution of the
-    shortfall (unknown capacities read as nil) in the scenario and without it.
+    """Draw every ranged capacity and quantity and return the shortfalls' distributions.
 
-    The scenario's networks are built once; each draw re-solves the LPs with the drawn
-    figures (:class:`oretrace.queries.capacity.Reading`), the scenario and the baseline on
-    the same draws, so ``increase`` is a paired difference. ``low``/``high`` are
-    :func:`~oretrace.queries.capacity.find_shortfall`'s exact ends. ``progress`` wraps the
-    loop over draws (e.g. ``tqdm``).
+    Per product of the chain of ``platform`` (default all platforms together), the shortfall
+    (unknown capacities read as nil) in the scenario and without it. The scenario's networks
+    are built once; each draw re-solves the LPs with the drawn figures
+    (:class:`oretrace.queries.capacity.Reading`), the scenario and the baseline on the same
+    draws, so ``increase`` is a paired difference. A product that reads the same at both ends
+    of the ranges is solved once. ``low``/``high`` are
+    :func:`~oretrace.queries.capacity.find_shortfall`'s exact ends.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    fail : iterable of str
+        What fails: facility ids, ``company:ID``, ``country:CC``.
+    as_of : date or ISO str, optional
+        The date (default today).
+    policy : str, optional
+        A policy of the data applied as failed links.
+    substitutions : bool
+        Let substitute inputs stand in.
+    platform : str, optional
+        The platform whose chain is read (default all platforms together).
+    products : iterable of str, optional
+        Only these products.
+    samples : int
+        Draws (default 200).
+    seed : int
+        The seed (the same seed draws the same values of each figure).
+    progress : callable, optional
+        Wraps the loop over draws (e.g. ``tqdm``).
+
+    Returns
+    -------
+    list of SampledShortfall
+        One per computable product, by product id.
 
     Examples
     --------

@@ -81,7 +81,29 @@ def content_sensitivity(
     stages: Iterable[str] | None = None,
     categories: Iterable[str] | None = None,
 ) -> Sensitivity:
-    """Rank the ranged figures by how far each alone moves ``product``'s origin value share.
+    """Rank the ranged figures by how far each alone moves an origin value share.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    product : str
+        A product id with a unit price.
+    origin : str or Predicate
+        An ISO country code (default ``"CN"``) or a predicate selecting origin facilities.
+    element : str or iterable of str, optional
+        Count only items holding these elements (default all rare earths the product holds).
+    as_of : date or ISO str, optional
+        The date to read the network at (default today).
+    stages : iterable of str, optional
+        The stages at which a facility in ``origin`` makes origin items.
+    categories : iterable of str, optional
+        Count only origin items of these product categories.
+
+    Returns
+    -------
+    Sensitivity
+        The share at the midpoints and every figure's swing, largest first.
 
     Examples
     --------
@@ -113,9 +135,38 @@ def shortfall_sensitivity(
     substitutions: bool = False,
     platform: str | None = None,
 ) -> Sensitivity:
-    """Rank the ranged capacities and quantities by how far each alone moves the shortfall
-    of ``product`` (unknown capacities read as nil) in the chain of ``platform`` (default
-    all platforms) after the scenario.
+    """Rank the ranged capacities and quantities by how far each alone moves a shortfall.
+
+    The shortfall of ``product`` (unknown capacities read as nil) in the chain of
+    ``platform`` (default all platforms) after the scenario; figures that do not move it are
+    left out.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The oretrace graph (not mutated).
+    product : str
+        The product short.
+    fail : iterable of str
+        What fails: facility ids, ``company:ID``, ``country:CC``.
+    as_of : date or ISO str, optional
+        The date (default today).
+    policy : str, optional
+        A policy of the data applied as failed links.
+    substitutions : bool
+        Let substitute inputs stand in.
+    platform : str, optional
+        The platform whose chain is read (default all platforms together).
+
+    Returns
+    -------
+    Sensitivity
+        The shortfall at the midpoints and the swings, largest first.
+
+    Raises
+    ------
+    QueryError
+        When the product's shortfall is not computable in that chain.
 
     Examples
     --------
@@ -148,8 +199,24 @@ def shortfall_sensitivity(
 
 
 def plot_sensitivity(result: Sensitivity, *, top: int = 12, ax: Axes | None = None) -> Figure:
-    """Draw a tornado of ``result``: one bar per figure from the answer at its low end to the
-    answer at its high end, the widest on top, around the midpoint answer (a dashed line).
+    """Draw a tornado of ``result``, the widest swing on top.
+
+    One bar per figure from the answer at its low end to the answer at its high end, around
+    the midpoint answer (a dashed line).
+
+    Parameters
+    ----------
+    result : Sensitivity
+        From :func:`content_sensitivity` or :func:`shortfall_sensitivity`.
+    top : int
+        The most figures drawn (default 12).
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes (default a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
 
     Examples
     --------
