@@ -325,12 +325,12 @@ def diff_scenarios(
     answers: bool = True,
     assume: str = "lapsed",
 ) -> ScenarioDiff:
-    """Compare one scenario at ``as_of`` (default today) and at ``vs``: what changed in the
-    data, and what changed in the answers.
+    """Compare one scenario at ``as_of`` (default today) and at ``vs``: what changed.
 
-    The data: ``facilities_online``/``_offline``; ``links`` — supply links started, ended or
-    changed (e.g. a share that changes on a date), ownership and operators that start or
-    end, technology use, each with its date and sources; ``rules`` — each rule with events
+    Both in the data and in the answers. The data: ``facilities_online``/``_offline``;
+    ``links`` — supply links started, ended or changed (e.g. a share that changes on a
+    date), ownership and operators that start or end, technology use, each with its date
+    and sources; ``rules`` — each rule with events
     between the dates (taking effect, clauses taking effect, suspensions, extensions,
     resumptions, repeals, a suspension running out, the day its status starts to rest on an
     assumption) and its status at both dates. The answers: ``newly_supplied`` platforms

@@ -32,7 +32,8 @@ Subs = Annotated[bool, typer.Option(
 Level = Annotated[str, typer.Option(
     "--level", metavar="LEVEL", help=f"Group by {', '.join(LEVELS)}. Markets (pools standing "
     "in for unknown links) belong to no group at any level: never ranked or cut, their "
-    "suppliers are.")]
+    "suppliers are. A facility with no recorded country is in no country group: it counts "
+    "under its suppliers' countries.")]
 
 
 def _check(level: str | None = None, policy: str | None = None) -> None:
