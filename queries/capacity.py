@@ -50,10 +50,14 @@ import numpy as np
 from oretrace.graphmodel import weakest
 from oretrace.graphmodel.ranges import range_of
 from oretrace.graphmodel.vocab import EdgeKind, Stage
+from oretrace.queries._shortfall_lp import (
+    _chain,
+    _needs_at_capacity,
+    _scope_products,
+    _solve,
+)
 from oretrace.queries.feasibility import SupplyNetwork, scenario_network, supplied_mask
 from pydantic import BaseModel
-from scipy.optimize import linprog
-from scipy.sparse import coo_array
 
 __all__ = [
     "Reading",
@@ -290,200 +294,6 @@ class _Memo:
                 members.sort()
             self._consumers[id(net)] = table
         return table.get(product, [])
-
-
-class _Model:
-    """The supply side of one LP: facilities, links and constraints as sparse rows."""
-
-    def __init__(self) -> None:
-        self.cols: list[tuple[str, Any]] = []
-        self.ub: list[float] = []
-        self.rows: list[int] = []
-        self.colidx: list[int] = []
-        self.vals: list[float] = []
-        self.nrow = 0
-        self.rhs: dict[int, float] = {}
-        self.cap_cols: dict[int, str] = {}
-
-    def var(self, tag: tuple[str, Any], ub: float = np.inf) -> int:
-        self.cols.append(tag)
-        self.ub.append(ub)
-        return len(self.cols) - 1
-
-    def row(self, terms: Iterable[tuple[int, float]], rhs: float = 0.0) -> int:
-        """Add ``Σ coef·var ≤ rhs``."""
-        r = self.nrow
-        self.rhs[r] = rhs
-        for col, coef in terms:
-            self.rows.append(r)
-            self.colidx.append(col)
-            self.vals.append(coef)
-        self.nrow += 1
-        return r
-
-
-def _solve(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], product: str,
-           consumers: Mapping[int, float], unknown_as: float,
-           substitutions: bool, memo: _Memo) -> tuple[float, list[str], list[str]]:
-    """Max deliverable of ``product`` to ``consumers`` (index → need); returns
-    (supply, binding capacity facilities, unknown-capacity facilities in the region).
-    Solved once per network, product, consumers and ``unknown_as`` (``memo``)."""
-    key = (id(net), id(ok), product, tuple(sorted(consumers.items())), unknown_as,
-           substitutions)
-    if key not in memo.solved:
-        memo.solved[key] = _solve_lp(net, ok, product, consumers, unknown_as, substitutions,
-                                     memo)
-    return memo.solved[key]
-
-
-def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
-              consumers: Mapping[int, float], unknown_as: float,
-              substitutions: bool, memo: _Memo) -> tuple[float, list[str], list[str]]:
-    view = net.view
-    # region: supplied facilities upstream of the consumers (consumers are sinks only)
-    region: set[int] = set()
-    stack = [u for f in consumers for need in net.needs[f] for u, _ in need.suppliers
-             if ok[u] and u not in consumers]
-    while stack:
-        i = stack.pop()
-        if i in region:
-            continue
-        region.add(i)
-        stack.extend(u for need in net.needs[i] for u, _ in need.suppliers
-                     if ok[u] and u not in region and u not in consumers)
-    m = _Model()
-    x: dict[tuple[int, str], int] = {}
-    unknown: list[str] = []
-    for i in sorted(region):
-        f = net.facilities[i]
-        attrs = view.nodes[f]
-        market = attrs.get("stage") == Stage.MARKET
-        for r in attrs.get("products", ()):
-            cap = flow_capacity(memo.reading.capacity(f, attrs, "supply"), memo.unit(view, r))
-            if cap is None and not market:
-                cap = unknown_as
-                if f not in unknown:
-                    unknown.append(f)
-            col = m.var(("x", (i, r)), np.inf if cap is None else cap)
-            if cap is not None and np.isfinite(cap):
-                m.cap_cols[col] = f
-            x[(i, r)] = col
-    # links: supplier in region, buyer in region or a consumer
-    inflow: dict[tuple[int, str], list[int]] = {}
-    outflow: dict[tuple[int, str], list[int]] = {}
-    seen: set[tuple[int, int, str]] = set()
-    for i in sorted(region | set(consumers)):
-        for need in net.needs[i]:
-            for u, carried in need.suppliers:
-                if u in region and (u, carried) in x and (u, i, carried) not in seen:
-                    seen.add((u, i, carried))
-                    col = m.var(("y", (u, i, carried)))
-                    inflow.setdefault((i, carried), []).append(col)
-                    outflow.setdefault((u, carried), []).append(col)
-    for (u, r), cols in outflow.items():
-        m.row([(c, 1.0) for c in cols] + [(x[(u, r)], -1.0)])
-    # production needs inputs (Leontief); markets pass through
-    for i in sorted(region):
-        f = net.facilities[i]
-        attrs = view.nodes[f]
-        made = set(attrs.get("products", ()))
-        uses: dict[str, list[tuple[int, float]]] = {}
-        if attrs.get("stage") == Stage.MARKET:
-            for r in made:
-                m.row([(x[(i, r)], 1.0)] + [(c, -1.0) for c in inflow.get((i, r), [])])
-            continue
-        for P in made:
-            base, subs = memo.lines(view, P)
-            for X, qx in base.items():
-                if X in made:
-                    continue
-                options = {X: qx}
-                if substitutions:
-                    options.update({a: q for a, q in subs.get(X, {}).items() if a not in made})
-                terms = [(x[(i, P)], 1.0)]
-                for a, qa in options.items():
-                    w = m.var(("w", (i, P, X, a)))
-                    k = qa * unit_conversion(memo.unit(view, P), memo.unit(view, a))
-                    terms.append((w, -1.0 / k))
-                    uses.setdefault(a, []).append((w, 1.0))
-                m.row(terms)
-        for a, ws in uses.items():
-            m.row(ws + [(c, -1.0) for c in inflow.get((i, a), [])])
-    # sinks: each consumer takes at most its need (substitutes by their bom ratio)
-    objective: dict[int, float] = {}
-    for sink, amount in consumers.items():
-        ratios = _sink_ratios(view, net.facilities[sink], product, substitutions, memo)
-        terms = []
-        for a, ratio in ratios.items():
-            for col in inflow.get((sink, a), []):
-                terms.append((col, ratio))
-                objective[col] = objective.get(col, 0.0) - ratio
-        if terms:
-            m.row(terms, amount)
-    n = len(m.cols)
-    if not objective:
-        return 0.0, [], sorted(unknown)
-    cost = np.zeros(n)
-    for col, coef in objective.items():
-        cost[col] = coef
-    A = coo_array((m.vals, (m.rows, m.colidx)), shape=(m.nrow, n)).tocsr()
-    b = np.array([m.rhs[r] for r in range(m.nrow)])
-    res = linprog(cost, A_ub=A, b_ub=b, bounds=[(0.0, ub) for ub in m.ub], method="highs")
-    if res.status != 0:  # pragma: no cover - the LP is bounded and feasible (0 is feasible)
-        raise RuntimeError(f"shortfall LP failed: {res.message}")
-    binding = sorted({f for col, f in m.cap_cols.items()
-                      if abs(float(res.upper.marginals[col])) > 1e-9})
-    return float(-res.fun), binding, sorted(unknown)
-
-
-def _sink_ratios(G: nx.MultiDiGraph, facility: str, product: str,
-                 substitutions: bool, memo: _Memo) -> dict[str, float]:
-    """``{input: units of product it stands for}`` at a consumer: 1 for the product itself."""
-    ratios = {product: 1.0}
-    if not substitutions:
-        return ratios
-    for P in G.nodes[facility].get("products", ()):
-        base, subs = memo.lines(G, P)
-        if product in base:
-            for a, qa in subs.get(product, {}).items():
-                ratios.setdefault(a, base[product] / qa)
-    return ratios
-
-
-def _needs_at_capacity(G: nx.MultiDiGraph, facility: str, product: str,
-                       memo: _Memo) -> float | None:
-    """The consumer's need of ``product`` at full capacity (flow units), ``None`` if unknown."""
-    attrs = G.nodes[facility]
-    total = 0.0
-    for P in attrs.get("products", ()):
-        base, _ = memo.lines(G, P)
-        if product not in base:
-            continue
-        cap = flow_capacity(memo.reading.capacity(facility, attrs, "demand"), memo.unit(G, P))
-        if cap is None:
-            return None
-        total += base[product] * unit_conversion(memo.unit(G, P), memo.unit(G, product)) * cap
-    return total
-
-
-def _chain(net: SupplyNetwork, assemblies: Iterable[int]) -> set[int]:
-    """Every facility upstream of (or among) ``assemblies``, whatever is supplied."""
-    seen: set[int] = set()
-    stack = list(assemblies)
-    while stack:
-        i = stack.pop()
-        if i in seen:
-            continue
-        seen.add(i)
-        stack.extend(u for need in net.needs[i] for u, _ in need.suppliers if u not in seen)
-    return seen
-
-
-def _scope_products(net: SupplyNetwork, chain: set[int]) -> list[str]:
-    view = net.view
-    out = {need.product for i in chain for need in net.needs[i]
-           if view.nodes[net.facilities[i]].get("stage") != Stage.MARKET}
-    return sorted(p for p in out if view.nodes.get(p, {}).get("category") != "platform")
 
 
 def find_shortfall(

@@ -47,12 +47,14 @@ from oretrace.graphmodel import (
     UnknownNodeError,
     compiled,
     facilities_making,
+    is_active,
     needed_inputs,
     nodes_of,
     parse_date,
     platforms,
     restrict,
 )
+from oretrace.graphmodel.graph import makers_of
 from oretrace.graphmodel.vocab import COUNTRIES, EdgeKind, NodeKind, Stage
 from oretrace.queries._vocab import LEVELS, POLICY_SUMMARIES, POLICY_TEXT
 from oretrace.queries.predicates import located_in
@@ -247,20 +249,31 @@ _NETWORKS: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[Any, SupplyNetwork]] 
 
 def _supply_network(G: nx.MultiDiGraph, day: dt.date, substitutions: bool,
                     denied_set: frozenset[Link]) -> SupplyNetwork:
+    # One pass over G with the view's own test (is_active) instead of reading through the
+    # view at every step; the view is what the network keeps and what the rules read.
     view = restrict(G, as_of=day)
-    facilities = tuple(n for n, k in view.nodes(data="kind") if k == NodeKind.FACILITY)
+    facilities = tuple(n for n, d in G.nodes(data=True)
+                       if d.get("kind") == NodeKind.FACILITY and is_active(d, day))
     index = {f: i for i, f in enumerate(facilities)}
     needs: list[tuple[Need, ...]] = []
     out: list[list[tuple[int, int]]] = [[] for _ in facilities]
+    # a facility's alternatives depend only on what it makes and whether it is a market
+    recipes: dict[tuple[tuple[str, ...], bool], dict[str, list[str]]] = {}
     for i, f in enumerate(facilities):
-        alts = _alternatives(view, f, substitutions)
+        attrs = G.nodes[f]
+        key = (tuple(attrs.get("products", ())), attrs.get("stage") == Stage.MARKET)
+        if key not in recipes:
+            recipes[key] = _alternatives(view, f, substitutions)
+        alts = recipes[key]
         carried: dict[str, list[tuple[int, str]]] = {}
-        for u, _, d in view.in_edges(f, data=True):
-            if d.get("kind") != EdgeKind.SUPPLIES or u not in index:
+        for u, keyed in G.pred[f].items():
+            if u not in index:
                 continue
-            if (u, f, d["product"]) in denied_set:
-                continue
-            carried.setdefault(d["product"], []).append((index[u], d["product"]))
+            for d in keyed.values():
+                if d.get("kind") != EdgeKind.SUPPLIES or not is_active(d, day) \
+                        or (u, f, d["product"]) in denied_set:
+                    continue
+                carried.setdefault(d["product"], []).append((index[u], d["product"]))
         row: list[Need] = []
         for j, (product, options) in enumerate(alts.items()):
             sups = tuple(s for option in options for s in sorted(carried.get(option, [])))
@@ -269,8 +282,8 @@ def _supply_network(G: nx.MultiDiGraph, day: dt.date, substitutions: bool,
                 if (i, j) not in out[u_idx]:
                     out[u_idx].append((i, j))
         needs.append(tuple(row))
-    assemblies = {p: tuple(index[f] for f in facilities_making(view, p) if f in index)
-                  for p in platforms(view)}
+    assemblies = {p: tuple(index[f] for f in makers if f in index)
+                  for p, makers in makers_of(G, platforms(view)).items()}
     return SupplyNetwork(as_of=day, facilities=facilities, index=index, needs=tuple(needs),
                          out_links=tuple(tuple(o) for o in out), assemblies=assemblies,
                          substitutions=substitutions, denied=denied_set, view=view)

@@ -1,0 +1,354 @@
+"""The linear programmes of :func:`oretrace.queries.capacity.find_shortfall`.
+
+One LP per network, product, set of consumers and reading of unknown capacities: the most of
+the product (or of its substitutes, by their bill-of-materials ratio) that the supplied
+facilities can deliver to the consumers, each facility producing at most its capacity and
+needing its inputs in bill-of-materials proportion, markets passing through what they receive
+(the model is stated in :mod:`oretrace.queries.capacity`).
+
+**Region.** An LP covers the supplied facilities that can carry the product to a consumer:
+the suppliers of the product (or of a substitute the consumer accepts) to the consumers, and
+every supplied facility upstream of them (consumers are sinks only). A facility outside it
+(a supplier of another input of the consumers, say) has no path to the consumers' intake of
+the product, so its flows can be set to nothing in any solution: leaving it out changes
+neither the most delivered nor the shadow prices of the capacities inside. The unknown
+capacities an answer names are still those of the whole supplied chain upstream of the
+consumers (:func:`_unknown_upstream`), as the range they give is read from the LPs.
+
+**Per network, once.** The facilities' attributes, products and live links into each buyer
+(:class:`_Facts`), and per reading of the ranged figures the supply capacity of each
+(facility, product) and each facility's recipe (:class:`_Recipes`), are computed the first
+time an LP asks: the LPs of one call share most of their facilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import numpy as np
+from oretrace.graphmodel.vocab import Stage
+from oretrace.queries.feasibility import SupplyNetwork
+from scipy.optimize import linprog
+from scipy.sparse import csr_array
+
+if TYPE_CHECKING:
+    from oretrace.queries.capacity import Reading, _Memo
+
+__all__: list[str] = []
+
+#: One LP's answer: (most delivered, facilities whose capacity binds, unknown capacities).
+Solved = tuple[float, list[str], list[str]]
+#: A recipe line of a facility: (product made, input, ((input or substitute, 1 / qty), ...)).
+Line = tuple[str, str, tuple[tuple[str, float], ...]]
+
+
+# --------------------------------------------------------------------------- per network
+
+
+@dataclass
+class _Recipes:
+    """Per network and reading: supply capacities and recipes, filled as asked."""
+
+    reading: Reading
+    caps: dict[tuple[int, str], float | None] = field(default_factory=dict)
+    lines: dict[tuple[tuple[str, ...], bool], tuple[Line, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class _Facts:
+    """What every LP on one network reads, by facility index.
+
+    ``links[i]`` lists ``(supplier, product carried)`` once for each live link into ``i``
+    that meets one of its needs and carries a product its supplier lists.
+    """
+
+    net: SupplyNetwork
+    attrs: tuple[Mapping[str, Any], ...]
+    market: tuple[bool, ...]
+    made: tuple[tuple[str, ...], ...]
+    links: tuple[tuple[tuple[int, str], ...], ...]
+    ups: tuple[frozenset[int], ...]
+    readings: dict[int, _Recipes] = field(default_factory=dict)
+
+    def recipes(self, reading: Reading) -> _Recipes:
+        """The capacities and recipes under ``reading`` (kept while it is cached)."""
+        got = self.readings.get(id(reading))
+        if got is None or got.reading is not reading:
+            if len(self.readings) >= 16:  # sampling asks many readings: bounded memory
+                self.readings.clear()
+            got = self.readings[id(reading)] = _Recipes(reading)
+        return got
+
+
+_FACTS: dict[int, _Facts] = {}
+
+
+def _facts(net: SupplyNetwork) -> _Facts:
+    """The :class:`_Facts` of ``net``, computed once (the last few networks are kept)."""
+    got = _FACTS.get(id(net))
+    if got is not None and got.net is net:
+        return got
+    view = net.view
+    attrs = tuple(view.nodes[f] for f in net.facilities)
+    made = tuple(tuple(a.get("products", ())) for a in attrs)
+    links = []
+    for needs in net.needs:
+        pairs = dict.fromkeys((u, carried) for need in needs for u, carried in need.suppliers
+                              if carried in made[u])
+        links.append(tuple(pairs))
+    got = _Facts(net=net, attrs=attrs, market=tuple(a.get("stage") == Stage.MARKET for a in attrs),
+                 made=made, links=tuple(links),
+                 ups=tuple(frozenset(u for need in needs for u, _ in need.suppliers)
+                           for needs in net.needs))
+    if len(_FACTS) >= 4:
+        _FACTS.clear()
+    _FACTS[id(net)] = got
+    return got
+
+
+def _supply_cap(facts: _Facts, rec: _Recipes, i: int, product: str, memo: _Memo) -> float | None:
+    """Facility ``i``'s capacity for ``product`` in flow units as the memo reads it."""
+    from oretrace.queries.capacity import flow_capacity
+
+    key = (i, product)
+    if key not in rec.caps:
+        f = facts.net.facilities[i]
+        rec.caps[key] = flow_capacity(memo.reading.capacity(f, facts.attrs[i], "supply"),
+                                      memo.unit(facts.net.view, product))
+    return rec.caps[key]
+
+
+def _recipe(facts: _Facts, rec: _Recipes, made: tuple[str, ...], substitutions: bool,
+            memo: _Memo) -> tuple[Line, ...]:
+    """For each product a facility making ``made`` makes, each input it needs from outside
+    (itself making none of it) with the inputs that can meet it, each with the flow units of
+    product one flow unit of it stands for (Leontief: 1 / bill-of-materials quantity)."""
+    from oretrace.queries.capacity import unit_conversion
+
+    key = (made, substitutions)
+    if key not in rec.lines:
+        view, own = facts.net.view, set(made)
+        out: list[Line] = []
+        for P in dict.fromkeys(made):
+            base, subs = memo.lines(view, P)
+            for X, qx in base.items():
+                if X in own:
+                    continue
+                options = {X: qx}
+                if substitutions:
+                    options.update({a: q for a, q in subs.get(X, {}).items() if a not in own})
+                out.append((P, X, tuple(
+                    (a, 1.0 / (qa * unit_conversion(memo.unit(view, P), memo.unit(view, a))))
+                    for a, qa in options.items())))
+        rec.lines[key] = tuple(out)
+    return rec.lines[key]
+
+
+# --------------------------------------------------------------------------- the LPs
+
+
+def _solve(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], product: str,
+           consumers: Mapping[int, float], unknown_as: float,
+           substitutions: bool, memo: _Memo) -> Solved:
+    """Max deliverable of ``product`` to ``consumers`` (index → need); returns
+    (supply, binding capacity facilities, unknown-capacity facilities upstream).
+    Solved once per network, product, consumers and ``unknown_as`` (``memo``).
+
+    The unknown capacities are listed only when one of them is in the LP's region (they can
+    change its answer); otherwise the list is empty and both readings are one answer."""
+    key = (id(net), id(ok), product, tuple(sorted(consumers.items())), unknown_as,
+           substitutions)
+    if key not in memo.solved:
+        memo.solved[key] = _solve_lp(net, ok, product, consumers, unknown_as, substitutions,
+                                     memo)
+    return memo.solved[key]
+
+
+def _upstream(facts: _Facts, ok: Sequence[bool], start: Iterable[int],
+              sinks: Mapping[int, Any]) -> set[int]:
+    """Supplied facilities among ``start`` and upstream of them, stopping at ``sinks``."""
+    region: set[int] = set()
+    stack = [u for u in start if ok[u] and u not in sinks]
+    while stack:
+        i = stack.pop()
+        if i in region:
+            continue
+        region.add(i)
+        stack.extend(u for u in facts.ups[i] if ok[u] and u not in region and u not in sinks)
+    return region
+
+
+def _unknown_upstream(facts: _Facts, ok: Sequence[bool], consumers: Mapping[int, float],
+                      memo: _Memo) -> list[str]:
+    """Non-market facilities without a capacity for a product they list, among the supplied
+    facilities upstream of the consumers (by name)."""
+    rec = facts.recipes(memo.reading)
+    region = _upstream(facts, ok, (u for s in consumers for u in facts.ups[s]), consumers)
+    return sorted({facts.net.facilities[i] for i in region if not facts.market[i]
+                   and any(_supply_cap(facts, rec, i, r, memo) is None for r in facts.made[i])})
+
+
+class _Model:
+    """An LP ``max Σ ratio · delivered`` as sparse rows ``Σ coef · var ≤ rhs``."""
+
+    def __init__(self) -> None:
+        self.ub: list[float] = []
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.vals: list[float] = []
+        self.rhs: list[float] = []
+
+    def var(self, ub: float = np.inf) -> int:
+        self.ub.append(ub)
+        return len(self.ub) - 1
+
+    def row(self, cols: Sequence[int], coefs: Sequence[float] | float,
+            rhs: float = 0.0) -> None:
+        r = len(self.rhs)
+        self.rhs.append(rhs)
+        self.rows.extend([r] * len(cols))
+        self.cols.extend(cols)
+        self.vals.extend([coefs] * len(cols) if isinstance(coefs, float) else coefs)
+
+
+def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
+              consumers: Mapping[int, float], unknown_as: float,
+              substitutions: bool, memo: _Memo) -> Solved:
+    facts = _facts(net)
+    rec = facts.recipes(memo.reading)
+    view = net.view
+    accepts = {s: _sink_ratios(view, net.facilities[s], product, substitutions, memo)
+               for s in consumers}
+    region = _upstream(facts, ok, (u for s, ratios in accepts.items()
+                                   for u, carried in facts.links[s] if carried in ratios),
+                       consumers)
+    m = _Model()
+    x: dict[tuple[int, str], int] = {}
+    caps: dict[int, str] = {}  # column → facility whose capacity bounds it
+    unknown = False
+    order = sorted(region)
+    for i in order:
+        for r in facts.made[i]:
+            cap = _supply_cap(facts, rec, i, r, memo)
+            if cap is None and not facts.market[i]:
+                cap, unknown = unknown_as, True
+            x[(i, r)] = col = m.var(np.inf if cap is None else cap)
+            if cap is not None and np.isfinite(cap):
+                caps[col] = net.facilities[i]
+    # links: supplier in the region, buyer in it or a consumer taking what it carries
+    inflow: dict[tuple[int, str], list[int]] = {}
+    outflow: dict[tuple[int, str], list[int]] = {}
+    for i in order + sorted(consumers):
+        sink = accepts.get(i)
+        for u, carried in facts.links[i]:
+            if u in region and (sink is None or carried in sink):
+                col = m.var()
+                inflow.setdefault((i, carried), []).append(col)
+                outflow.setdefault((u, carried), []).append(col)
+    for (u, r), cols in outflow.items():
+        m.row(cols + [x[(u, r)]], [1.0] * len(cols) + [-1.0])
+    # production needs inputs (Leontief); markets pass through
+    for i in order:
+        if facts.market[i]:
+            for r in facts.made[i]:
+                cols = inflow.get((i, r), [])
+                m.row([x[(i, r)], *cols], [1.0] + [-1.0] * len(cols))
+            continue
+        uses: dict[str, list[int]] = {}
+        for P, _, options in _recipe(facts, rec, facts.made[i], substitutions, memo):
+            ws = [m.var() for _ in options]
+            m.row([x[(i, P)], *ws], [1.0, *(-k for _, k in options)])
+            for (a, _), w in zip(options, ws, strict=True):
+                uses.setdefault(a, []).append(w)
+        for a, ws in uses.items():
+            cols = inflow.get((i, a), [])
+            m.row(ws + cols, [1.0] * len(ws) + [-1.0] * len(cols))
+    # sinks: each consumer takes at most its need (substitutes by their bom ratio)
+    cost = np.zeros(len(m.ub))
+    for sink, amount in consumers.items():
+        cols, coefs = [], []
+        for a, ratio in accepts[sink].items():
+            for col in inflow.get((sink, a), []):
+                cols.append(col)
+                coefs.append(ratio)
+                cost[col] -= ratio
+        if cols:
+            m.row(cols, coefs, amount)
+    named = _unknown_upstream(facts, ok, consumers, memo) if unknown else []
+    if not cost.any():
+        return 0.0, [], named
+    return (*_run(m, cost, caps), named)
+
+
+def _run(m: _Model, cost: np.ndarray[Any, Any], caps: Mapping[int, str]
+         ) -> tuple[float, list[str]]:
+    """Solve (HiGHS); the most delivered and the facilities whose capacity binds."""
+    A = csr_array((np.asarray(m.vals), (np.asarray(m.rows), np.asarray(m.cols))),
+                  shape=(len(m.rhs), len(m.ub)))
+    bounds = np.zeros((len(m.ub), 2))
+    bounds[:, 1] = m.ub
+    res = linprog(cost, A_ub=A, b_ub=np.asarray(m.rhs), bounds=bounds, method="highs")
+    if res.status != 0:  # pragma: no cover - the LP is bounded and feasible (0 is feasible)
+        raise RuntimeError(f"shortfall LP failed: {res.message}")
+    marginals = res.upper.marginals
+    binding = sorted({f for col, f in caps.items() if abs(float(marginals[col])) > 1e-9})
+    return float(-res.fun), binding
+
+
+# --------------------------------------------------------------------------- demand, scope
+
+
+def _sink_ratios(G: nx.MultiDiGraph, facility: str, product: str,
+                 substitutions: bool, memo: _Memo) -> dict[str, float]:
+    """``{input: units of product it stands for}`` at a consumer: 1 for the product itself."""
+    ratios = {product: 1.0}
+    if not substitutions:
+        return ratios
+    for P in G.nodes[facility].get("products", ()):
+        base, subs = memo.lines(G, P)
+        if product in base:
+            for a, qa in subs.get(product, {}).items():
+                ratios.setdefault(a, base[product] / qa)
+    return ratios
+
+
+def _needs_at_capacity(G: nx.MultiDiGraph, facility: str, product: str,
+                       memo: _Memo) -> float | None:
+    """The consumer's need of ``product`` at full capacity (flow units), ``None`` if unknown."""
+    from oretrace.queries.capacity import flow_capacity, unit_conversion
+
+    attrs = G.nodes[facility]
+    total = 0.0
+    for P in attrs.get("products", ()):
+        base, _ = memo.lines(G, P)
+        if product not in base:
+            continue
+        cap = flow_capacity(memo.reading.capacity(facility, attrs, "demand"), memo.unit(G, P))
+        if cap is None:
+            return None
+        total += base[product] * unit_conversion(memo.unit(G, P), memo.unit(G, product)) * cap
+    return total
+
+
+def _chain(net: SupplyNetwork, assemblies: Iterable[int]) -> set[int]:
+    """Every facility upstream of (or among) ``assemblies``, whatever is supplied."""
+    ups = _facts(net).ups
+    seen: set[int] = set()
+    stack = list(assemblies)
+    while stack:
+        i = stack.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        stack.extend(u for u in ups[i] if u not in seen)
+    return seen
+
+
+def _scope_products(net: SupplyNetwork, chain: set[int]) -> list[str]:
+    """The products the non-market facilities of ``chain`` need, platforms aside."""
+    market = _facts(net).market
+    out = {need.product for i in chain if not market[i] for need in net.needs[i]}
+    return sorted(p for p in out if net.view.nodes.get(p, {}).get("category") != "platform")
