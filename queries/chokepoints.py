@@ -349,8 +349,9 @@ class Cut(BaseModel):
     """The fewest groups whose joint loss stops a platform (or a bound and a feasible cut).
 
     ``alternatives`` are other cuts of the same minimum size (exact answers only, up to the
-    number asked); ``confidence`` is the weakest of the facilities in the cut's groups
-    upstream of the platform, ``sources`` theirs.
+    number asked), the best-evidenced first; ``confidence`` is the weakest of the
+    facilities in the cut's groups upstream of the platform, ``sources`` theirs, and
+    ``alternatives_confidence`` the same for each alternative.
     """
 
     platform: str
@@ -362,6 +363,7 @@ class Cut(BaseModel):
     lower_bound: int
     nodes: list[str]
     alternatives: list[list[str]] = []
+    alternatives_confidence: list[str] = []
     protected: list[str]
     confidence: str = "documented"
     sources: list[str] = []
@@ -484,6 +486,7 @@ def find_smallest_cut(
     return Cut(platform=platform, level=level, as_of=net.as_of, supplied=supplied,
                exact=sol.exact, size=None if sol.cut is None else len(sol.cut),
                lower_bound=sol.lower_bound, nodes=cuts[0], alternatives=cuts[1:],
+               alternatives_confidence=[evidence(c)[1] for c in cuts[1:]],
                protected=shield, confidence=confidence,
                sources=sorted({s for f in members for s in G.nodes[f].get("sources", [])}),
                method=sol.method, note=_cut_note(platform, supplied, net.as_of, cuts, sol))

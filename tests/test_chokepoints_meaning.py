@@ -177,6 +177,10 @@ def test_the_ranking_follows_the_stated_measure_and_marks_ties(
         (8, "fin-a", 1, 50.0, 10.0, "reported", False)]
     assert set(table["ranked_by"]) == {RANKED_BY}
     assert "platforms stopped" in table.attrs["measure"]
+    for level in ("facility", "company", "country"):  # the compiled engine, same answer
+        plain = rank_chokepoints(two_platforms, as_of=DAY, level=level, engine="plain")
+        fast = rank_chokepoints(two_platforms, as_of=DAY, level=level, engine="compiled")
+        assert plain.to_dict("records") == fast.to_dict("records")
 
 
 def test_top_keeps_the_rows_tied_with_the_last_one(two_platforms: nx.MultiDiGraph) -> None:
@@ -224,6 +228,7 @@ def test_the_country_cut_names_countries_and_its_alternatives(
     assert (cut.size, cut.nodes, cut.alternatives, cut.protected) == \
         (1, ["CN"], [["JP"]], ["US"])
     assert cut.confidence == "reported" and cut.sources == [SRC]
+    assert cut.alternatives_confidence == ["reported"]
     assert "1 other cut" in cut.note
 
 

@@ -180,8 +180,9 @@ def register(app: typer.Typer) -> None:
         if out is not Format.TABLE:
             emit(result, out)
             return
+        levels = [result.confidence, *result.alternatives_confidence]
         emit([{"cut": ", ".join(nodes) or "(none)", "size": len(nodes) or None,
-               "confidence": result.confidence if i == 0 else "", "note": result.note
+               "confidence": levels[i], "note": result.note
                if i == 0 else "another cut of the same size"}
               for i, nodes in enumerate([result.nodes, *result.alternatives])], out,
              title=f"Smallest cut of {platform} by {level}, as of {result.as_of}")
