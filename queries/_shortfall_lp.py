@@ -54,6 +54,7 @@ class _Recipes:
 
     reading: Reading
     caps: dict[tuple[int, str], float | None] = field(default_factory=dict)
+    supply: dict[int, tuple[tuple[str, float | None], ...]] = field(default_factory=dict)
     lines: dict[tuple[tuple[str, ...], bool], tuple[Line, ...]] = field(default_factory=dict)
 
 
@@ -119,6 +120,16 @@ def _supply_cap(facts: _Facts, rec: _Recipes, i: int, product: str, memo: _Memo)
         rec.caps[key] = flow_capacity(memo.reading.capacity(f, facts.attrs[i], "supply"),
                                       memo.unit(facts.net.view, product))
     return rec.caps[key]
+
+
+def _supply_caps(facts: _Facts, rec: _Recipes, i: int,
+                 memo: _Memo) -> tuple[tuple[str, float | None], ...]:
+    """``(product, capacity)`` for each product facility ``i`` lists (:func:`_supply_cap`)."""
+    got = rec.supply.get(i)
+    if got is None:
+        got = rec.supply[i] = tuple((r, _supply_cap(facts, rec, i, r, memo))
+                                    for r in facts.made[i])
+    return got
 
 
 def _recipe(facts: _Facts, rec: _Recipes, made: tuple[str, ...], substitutions: bool,
@@ -205,6 +216,12 @@ class _Model:
         self.ub.append(ub)
         return len(self.ub) - 1
 
+    def vars(self, n: int) -> range:
+        """``n`` new unbounded variables."""
+        start = len(self.ub)
+        self.ub.extend([np.inf] * n)
+        return range(start, start + n)
+
     def row(self, cols: Sequence[int], coefs: Sequence[float] | float,
             rhs: float = 0.0) -> None:
         r = len(self.rhs)
@@ -231,8 +248,7 @@ def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
     unknown = False
     order = sorted(region)
     for i in order:
-        for r in facts.made[i]:
-            cap = _supply_cap(facts, rec, i, r, memo)
+        for r, cap in _supply_caps(facts, rec, i, memo):
             if cap is None and not facts.market[i]:
                 cap, unknown = unknown_as, True
             x[(i, r)] = col = m.var(np.inf if cap is None else cap)
@@ -243,11 +259,11 @@ def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
     outflow: dict[tuple[int, str], list[int]] = {}
     for i in order + sorted(consumers):
         sink = accepts.get(i)
-        for u, carried in facts.links[i]:
-            if u in region and (sink is None or carried in sink):
-                col = m.var()
-                inflow.setdefault((i, carried), []).append(col)
-                outflow.setdefault((u, carried), []).append(col)
+        kept = [(u, carried) for u, carried in facts.links[i]
+                if u in region and (sink is None or carried in sink)]
+        for col, (u, carried) in zip(m.vars(len(kept)), kept, strict=True):
+            inflow.setdefault((i, carried), []).append(col)
+            outflow.setdefault((u, carried), []).append(col)
     for (u, r), cols in outflow.items():
         m.row(cols + [x[(u, r)]], [1.0] * len(cols) + [-1.0])
     # production needs inputs (Leontief); markets pass through
@@ -259,7 +275,7 @@ def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
             continue
         uses: dict[str, list[int]] = {}
         for P, _, options in _recipe(facts, rec, facts.made[i], substitutions, memo):
-            ws = [m.var() for _ in options]
+            ws = m.vars(len(options))
             m.row([x[(i, P)], *ws], [1.0, *(-k for _, k in options)])
             for (a, _), w in zip(options, ws, strict=True):
                 uses.setdefault(a, []).append(w)
