@@ -264,9 +264,9 @@ def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
     inflow: dict[tuple[int, str], list[int]] = {}
     outflow: dict[tuple[int, str], list[int]] = {}
     for i in order + sorted(consumers):
-        sink = accepts.get(i)
+        takes = accepts.get(i)
         kept = [(u, carried) for u, carried in facts.links[i]
-                if u in region and (sink is None or carried in sink)]
+                if u in region and (takes is None or carried in takes)]
         for col, (u, carried) in zip(m.vars(len(kept)), kept, strict=True):
             inflow.setdefault((i, carried), []).append(col)
             outflow.setdefault((u, carried), []).append(col)
@@ -281,24 +281,25 @@ def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
             continue
         uses: dict[str, list[int]] = {}
         for P, _, options in _recipe(facts, rec, facts.made[i], substitutions, memo):
-            ws = m.vars(len(options))
-            m.row([x[(i, P)], *ws], [1.0, *(-k for _, k in options)])
-            for (a, _), w in zip(options, ws, strict=True):
+            new = m.vars(len(options))
+            m.row([x[(i, P)], *new], [1.0, *(-k for _, k in options)])
+            for (a, _), w in zip(options, new, strict=True):
                 uses.setdefault(a, []).append(w)
-        for a, ws in uses.items():
+        for a, used in uses.items():
             cols = inflow.get((i, a), [])
-            m.row(ws + cols, [1.0] * len(ws) + [-1.0] * len(cols))
+            m.row(used + cols, [1.0] * len(used) + [-1.0] * len(cols))
     # sinks: each consumer takes at most its need (substitutes by their bom ratio)
     cost = np.zeros(len(m.ub))
     for sink, amount in consumers.items():
-        cols, coefs = [], []
+        into: list[int] = []
+        coefs: list[float] = []
         for a, ratio in accepts[sink].items():
             for col in inflow.get((sink, a), []):
-                cols.append(col)
+                into.append(col)
                 coefs.append(ratio)
                 cost[col] -= ratio
-        if cols:
-            m.row(cols, coefs, amount)
+        if into:
+            m.row(into, coefs, amount)
     named = _unknown_upstream(facts, ok, consumers, memo) if unknown else []
     if not cost.any():
         return 0.0, [], named
