@@ -172,16 +172,30 @@ def _solve(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], product: 
            substitutions: bool, memo: _Memo) -> Solved:
     """Max deliverable of ``product`` to ``consumers`` (index → need); returns
     (supply, binding capacity facilities, unknown-capacity facilities upstream).
-    Solved once per network, product, consumers and ``unknown_as`` (``memo``).
+    Solved once per network, supplied mask (by content: a scenario that fails nothing
+    shares the baseline's LPs), product, consumers and ``unknown_as`` (``memo``).
 
     The unknown capacities are listed only when one of them is in the LP's region (they can
     change its answer); otherwise the list is empty and both readings are one answer."""
-    key = (id(net), id(ok), product, tuple(sorted(consumers.items())), unknown_as,
+    key = (id(net), _mask_key(ok), product, tuple(sorted(consumers.items())), unknown_as,
            substitutions)
     if key not in memo.solved:
         memo.solved[key] = _solve_lp(net, ok, product, consumers, unknown_as, substitutions,
                                      memo)
     return memo.solved[key]
+
+
+_MASKS: dict[int, tuple[Sequence[bool], bytes]] = {}
+
+
+def _mask_key(ok: Sequence[bool]) -> bytes:
+    """``ok`` as bytes, computed once per mask object (the last few are kept)."""
+    got = _MASKS.get(id(ok))
+    if got is None or got[0] is not ok:
+        if len(_MASKS) >= 8:
+            _MASKS.clear()
+        got = _MASKS[id(ok)] = (ok, bytes(bytearray(ok)))
+    return got[1]
 
 
 def _upstream(facts: _Facts, ok: Sequence[bool], start: Iterable[int],
