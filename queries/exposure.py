@@ -606,7 +606,10 @@ def find_exposed(
     k : int
         The most witness paths to return per product (default 3).
     min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
-        Drop facilities and links weaker than this level first.
+        Drop facilities and links weaker than this level first. A product that is then
+        not exposed and has no supply chain left at that level (no supply whose every hop
+        is that strong, :func:`find_broken_chains`) is reported with ``status``
+        ``no_chain_at_level`` rather than left out.
     products : str or list of str, optional
         The products to test (default every platform).
     engine : {"auto", "plain", "compiled"}
@@ -733,7 +736,9 @@ def find_where_used(
     facilities making it, whose first hop must carry that product). Paths run from
     ``node``'s facilities down to the platform, strongest first. ``engine`` as in
     :func:`find_exposed` (compiled: the facilities downstream of ``node``'s are found on the
-    compiled form, and paths are sought among them only).
+    compiled form, and paths are sought among them only). Under ``min_confidence`` a product
+    that does not depend on ``node`` at that level and has no supply chain left there is
+    listed with ``status`` ``no_chain_at_level``, as in :func:`find_exposed`.
 
     Parameters
     ----------
