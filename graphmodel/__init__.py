@@ -22,10 +22,11 @@ _HOMES = {
     "LoadError": "oretrace.graphmodel.errors",
     "NodeKind": "oretrace.graphmodel.vocab",
     "OretraceError": "oretrace.graphmodel.errors",
+    "OverrideError": "oretrace.graphmodel.errors",
     "Problem": "oretrace.graphmodel.errors",
     "QueryError": "oretrace.graphmodel.errors",
-    "SolverError": "oretrace.graphmodel.errors",
     "Records": "oretrace.graphmodel.graph",
+    "SolverError": "oretrace.graphmodel.errors",
     "Stage": "oretrace.graphmodel.vocab",
     "TechStage": "oretrace.graphmodel.vocab",
     "UnknownNodeError": "oretrace.graphmodel.errors",
@@ -48,6 +49,7 @@ _HOMES = {
     "supply_key": "oretrace.graphmodel.graph",
     "today": "oretrace.graphmodel.timeslice",
     "weakest": "oretrace.graphmodel.vocab",
+    "with_overrides": "oretrace.graphmodel.overrides",
     "write_graphml": "oretrace.graphmodel.io",
     "write_json": "oretrace.graphmodel.io",
 }
@@ -65,6 +67,7 @@ __all__ = [
     "LoadError",
     "NodeKind",
     "OretraceError",
+    "OverrideError",
     "Problem",
     "QueryError",
     "Records",
@@ -91,6 +94,7 @@ __all__ = [
     "supply_key",
     "today",
     "weakest",
+    "with_overrides",
     "write_graphml",
     "write_json",
 ]
@@ -103,6 +107,7 @@ if TYPE_CHECKING:  # the same names, statically, for type checkers
         DatasetError,
         LoadError,
         OretraceError,
+        OverrideError,
         Problem,
         QueryError,
         SolverError,
@@ -126,6 +131,9 @@ if TYPE_CHECKING:  # the same names, statically, for type checkers
         read_json,
         write_graphml,
         write_json,
+    )
+    from oretrace.graphmodel.overrides import (
+        with_overrides,
     )
     from oretrace.graphmodel.timeslice import (
         at,

@@ -38,6 +38,7 @@ _GRAPHMODEL = (
     "FacilityStatus",
     "LoadError",
     "OretraceError",
+    "OverrideError",
     "Problem",
     "QueryError",
     "SolverError",
@@ -50,6 +51,7 @@ _GRAPHMODEL = (
     "read_json",
     "restrict",
     "today",
+    "with_overrides",
     "write_graphml",
     "write_json",
 )
@@ -82,6 +84,7 @@ if TYPE_CHECKING:  # the same names, statically, for type checkers and IDEs
         FacilityStatus,
         LoadError,
         OretraceError,
+        OverrideError,
         Problem,
         QueryError,
         SolverError,
@@ -94,6 +97,7 @@ if TYPE_CHECKING:  # the same names, statically, for type checkers and IDEs
         read_json,
         restrict,
         today,
+        with_overrides,
         write_graphml,
         write_json,
     )

@@ -132,6 +132,7 @@ VERDICT_COLOURS: dict[str, str] = {
     Verdict.NOT_APPLICABLE: "#f0f0f0",
     "exposed": "#ef3b2c",
     "clear": "#a1d99b",
+    "no chain": "#d9d9d9",
 }
 _DARK_CELLS = {Verdict.DENIED, Verdict.NON_COMPLIANT, Verdict.SHIPMENTS_DENIED, "exposed"}
 
@@ -723,7 +724,12 @@ def plot_exposure_matrix(
                                                      min_confidence=min_confidence)}
         for p in targets:
             e = found.get(p)
-            cells[(p, column)] = ("exposed", e.confidence.value) if e else ("clear", "")
+            if e is None:
+                cells[(p, column)] = ("clear", "")
+            elif e.status == "exposed":
+                cells[(p, column)] = ("exposed", e.confidence.value)
+            else:  # no supply chain left at the floor: neither exposed nor clear
+                cells[(p, column)] = ("no chain", e.confidence.value)
     for p in targets:
         for v in evaluate(G, p, as_of=day, end_user=end_user, rules=rule_ids,
                           min_confidence=min_confidence):

@@ -79,8 +79,11 @@ def test_tomahawk_is_exposed_through_samarium(bundled: nx.MultiDiGraph) -> None:
     the share over traced supply is 1, and counting the untraced 8 % as not Chinese, 0.92.
     From 2025-11-12 Permag also takes LCM metal from Solvay oxide (share unknown, 0..1:
     midpoint 0.5), whose feed is the legacy stock and ex-China concentrate, neither Chinese:
-    Permag 0.5 x 1 + 0.5 x 0 = 0.5, Arnold 1, Tomahawk (0.5 + 1) / 2 = 0.75; low bound
-    Permag 0.5 x 0.92 = 0.46, Arnold 0.92: (0.46 + 0.92) / 2 = 0.69."""
+    Permag 0.5 x 1 + 0.5 x 0 = 0.5, Arnold 1, Tomahawk (0.5 + 1) / 2 = 0.75. Low bound
+    (DESIGN §7: the data's ranges count): Permag's two samarium-metal links (world market,
+    LCM) are each 0..1 of its need, so at their low ends none of Permag's samarium is traced
+    (0), and Arnold stays at 0.92: (0 + 0.92) / 2 = 0.46; high bound: the world market at
+    1, all Chinese: (1 + 1) / 2 = 1."""
     (e,) = find_exposed(bundled, "cn-processing", as_of="2025-06-01", products=["Tomahawk"])
     assert "cn-metal-pool" in e.through
     assert any("world-sm-metal-market" in p for p in e.paths)
@@ -92,7 +95,8 @@ def test_tomahawk_is_exposed_through_samarium(bundled: nx.MultiDiGraph) -> None:
     assert sm.kg_per_unit > 0
     later = origin_share(bundled, "Tomahawk", element="Sm", as_of="2026-12-02")
     assert later.share == pytest.approx(0.75)
-    assert later.share_low == pytest.approx(0.69)
+    assert later.share_low == pytest.approx(0.46)
+    assert later.share_high == pytest.approx(1.0)
     (d,) = find_where_used(bundled, "solvay-la-rochelle", as_of="2026-12-02",
                            products=["Tomahawk"])
     assert any(p[:3] == ["solvay-la-rochelle", "lcm-metal", "permag-landisville"]

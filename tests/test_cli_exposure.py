@@ -38,9 +38,14 @@ def test_exposed_json_has_platform_through_paths_confidence() -> None:
 
 
 def test_min_confidence_drops_what_rests_on_illustrative_links() -> None:
-    """Every row of the mini dataset is illustrative: above that, nothing is exposed."""
+    """Every row of the mini dataset is illustrative: above that, nothing is exposed, and
+    the missile is reported as having no supply chain left (not silently dropped); the
+    chain breaks first where us-asm needs its actuator."""
     code, out = run("-f", "json", "exposed", "--min-confidence", "estimated")
-    assert (code, json.loads(out)) == (0, [])
+    assert code == 0
+    (row,) = json.loads(out)
+    assert (row["platform"], row["status"]) == ("missile", "no_chain_at_level")
+    assert row["gaps"] == [{"facility": "us-asm", "product": "actuator"}]
     code, out = run("exposed", "--min-confidence", "reported")
     assert code == 0 and "no platform's supply reaches any" in out
 

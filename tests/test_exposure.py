@@ -151,7 +151,11 @@ def test_min_confidence_keeps_what_documented_links_support() -> None:
     G.remove_edge("jp-pool", "asm")
     assert [x.confidence for x in find_exposed(G, "cn-processing", as_of="2026-01-01")] == \
         ["illustrative"]
-    assert find_exposed(G, "cn-processing", as_of="2026-01-01", min_confidence="reported") == []
+    # at "reported" no chain is left (the magnet reaches asm only by the illustrative link):
+    # the platform is listed as such, never silently dropped
+    (x,) = find_exposed(G, "cn-processing", as_of="2026-01-01", min_confidence="reported")
+    assert (x.platform, x.status) == ("P", "no_chain_at_level")
+    assert [(g.facility, g.product) for g in x.gaps] == [("asm", "magnet")]
 
 
 def test_a_recycling_loop_is_followed_without_looping() -> None:
