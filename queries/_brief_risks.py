@@ -7,16 +7,14 @@ country stop it by definition and are left out. The risks are ranked by :data:`M
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any, Literal
 
 import networkx as nx
-from oretrace.graphmodel import CONFIDENCE_ORDER, Confidence, facilities_making, restrict, weakest
+from oretrace.graphmodel import CONFIDENCE_ORDER, Confidence, weakest
 from oretrace.queries.chokepoints import rank_chokepoints
 from pydantic import BaseModel
 
-__all__ = ["MEASURE", "WEIGHTS", "Risk", "chokepoint_rows", "rank_risks", "top_chokepoint",
-           "trivial_nodes"]
+__all__ = ["MEASURE", "WEIGHTS", "Risk", "chokepoint_rows", "rank_risks", "top_chokepoint"]
 
 #: Weight of a claim by its confidence, in the risk measure.
 WEIGHTS: dict[Confidence, float] = {Confidence.DOCUMENTED: 1.0, Confidence.REPORTED: 0.75,
@@ -48,35 +46,17 @@ class Risk(BaseModel):
     tied_unshown: int
 
 
-def trivial_nodes(G: nx.MultiDiGraph, day: dt.date, chosen: Iterable[str]) -> dict[str, set[str]]:
-    """Per platform: its final assembly facilities, their operators and their countries.
-    (To go once ``rank_chokepoints`` leaves trivial chokepoints out itself; harmless then.)"""
-    view = restrict(G, as_of=day)
-    out: dict[str, set[str]] = {}
-    for p in chosen:
-        found: set[str] = set()
-        for f in facilities_making(view, p):
-            found |= {f, f"facility:{f}"}
-            found |= {str(view.nodes[f][k]) for k in ("company", "country")
-                      if view.nodes[f].get(k)}
-        out[p] = found
-    return out
-
-
-def chokepoint_rows(G: nx.MultiDiGraph, day: dt.date, chosen: list[str], level: str,
-                     trivial: dict[str, set[str]]) -> list[dict[str, Any]]:
-    """Non-trivial single points of failure at ``level``, with the platforms each stops."""
-    table = rank_chokepoints(G, level=level, platforms=chosen, as_of=day)
+def chokepoint_rows(G: nx.MultiDiGraph, day: dt.date, chosen: list[str],
+                    level: str) -> list[dict[str, Any]]:
+    """Non-trivial single points of failure at ``level``, with the platforms each stops
+    (:func:`rank_chokepoints` leaves each platform's trivial ones out)."""
     rows = []
-    for r in table.to_dict(orient="records"):
-        node = str(r["node"])
-        if level == "country" and node.startswith("facility:"):
-            continue  # a facility without a country: it is a facility-level chokepoint
-        plats = sorted(p for p in r["platforms"] if node not in trivial.get(p, set()))
-        if plats:
-            conf = Confidence(r["confidence"])
-            rows.append({"node": node, "name": str(r["name"]), "platforms": plats,
-                         "confidence": conf, "score": len(plats) * WEIGHTS[conf]})
+    for r in rank_chokepoints(G, level=level, platforms=chosen, as_of=day).to_dict(
+            orient="records"):
+        conf = Confidence(r["confidence"])
+        plats = sorted(r["platforms"])
+        rows.append({"node": str(r["node"]), "name": str(r["name"]), "platforms": plats,
+                     "confidence": conf, "score": len(plats) * WEIGHTS[conf]})
     return rows
 
 

@@ -66,7 +66,6 @@ from oretrace.queries._brief_risks import (
     chokepoint_rows,
     rank_risks,
     top_chokepoint,
-    trivial_nodes,
 )
 from oretrace.queries.compliance import procurement_verdicts
 from oretrace.queries.feasibility import supplied_mask, supply_network
@@ -329,7 +328,6 @@ def _context(G: nx.MultiDiGraph, day: dt.date, chosen: list[str]) -> _Ctx:
     statuses = {s.platform: s for s in scenario.platforms if facilities_making(view, s.platform)}
     denied = frozenset((d.supplier, d.buyer, d.product) for d in report.denied_links) \
         if report else frozenset()
-    trivial = trivial_nodes(G, day, chosen)
     lost = [p for p in chosen if p in statuses and statuses[p].baseline_supplied
             and not statuses[p].supplied]
     return _Ctx(
@@ -345,8 +343,8 @@ def _context(G: nx.MultiDiGraph, day: dt.date, chosen: list[str]) -> _Ctx:
         chinese={rid for rid, r in rules.items()
                  if any(c.trigger.origin == "CN" for c in r.clauses
                         if c.kind in ("export", "extraterritorial"))},
-        facility_rows=chokepoint_rows(G, day, chosen, "facility", trivial),
-        country_rows=chokepoint_rows(G, day, chosen, "country", trivial),
+        facility_rows=chokepoint_rows(G, day, chosen, "facility"),
+        country_rows=chokepoint_rows(G, day, chosen, "country"),
         restored=_restorations(G, day, lost))
 
 
