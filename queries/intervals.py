@@ -60,6 +60,7 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 from oretrace.graphmodel import QueryError, parse_date, restrict
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.ranges import RANGED_FIELDS, range_of
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
 from oretrace.queries.content import (
@@ -137,13 +138,13 @@ def _figure(G: nx.MultiDiGraph, key: FigureKey) -> Figure | None:
                   high=ends[1], confidence=attrs.get("confidence"))
 
 
+@shared_docs
 def ranged_figures(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None) -> list[Figure]:
     """Return every ranged figure of ``G`` (of the network as of ``as_of``, if given).
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     as_of : date or ISO str, optional
         Read the network as of this date (default: every date window).
 
@@ -173,13 +174,13 @@ _EDGE_ENDS = tuple(f"{f}_lo" for f in {*RANGED_FIELDS["BomLine"], *RANGED_FIELDS
                                       *RANGED_FIELDS["Ownership"]})
 
 
+@shared_docs
 def has_ranges(G: nx.MultiDiGraph) -> bool:
     """Return whether any figure of ``G`` is ranged (one pass over its attributes).
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
 
     Returns
     -------
@@ -196,6 +197,7 @@ def has_ranges(G: nx.MultiDiGraph) -> bool:
         k in d for _, _, d in G.edges(data=True) for k in _EDGE_ENDS)
 
 
+@shared_docs
 def with_figures(G: nx.MultiDiGraph, values: Mapping[FigureKey, float]) -> nx.MultiDiGraph:
     """Return a copy of ``G`` with each figure in ``values`` set to that point.
 
@@ -204,8 +206,7 @@ def with_figures(G: nx.MultiDiGraph, values: Mapping[FigureKey, float]) -> nx.Mu
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     values : mapping of FigureKey to float
         The value of each figure, by key (``("node", id, field)`` or
         ``("edge", u, v, key, field)``).
@@ -461,6 +462,7 @@ def _resolve(G: nx.MultiDiGraph, product: str, origin: str | Predicate,
     return V, target, producers, origin_facilities(V, origin, stages=stages)
 
 
+@shared_docs
 def value_model(G: nx.MultiDiGraph, product: str, *, origin: str | Predicate = "CN",
                 element: str | Iterable[str] | None = None,
                 as_of: str | dt.date | None = None, stages: Iterable[str] | None = None,
@@ -469,20 +471,14 @@ def value_model(G: nx.MultiDiGraph, product: str, *, origin: str | Predicate = "
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     product : str
         A product id with a unit price.
-    origin : str or Predicate
-        An ISO country code (default ``"CN"``) or a predicate selecting origin facilities.
-    element : str or iterable of str, optional
-        Count only items holding these elements (default all rare earths the product holds).
-    as_of : date or ISO str, optional
-        The date to read the network at (default today).
-    stages : iterable of str, optional
-        The stages at which a facility in ``origin`` makes origin items.
-    categories : iterable of str, optional
-        Count only origin items of these product categories.
+    %(origin)s
+    %(element)s
+    %(as_of)s
+    %(stages)s
+    %(categories)s
 
     Returns
     -------
@@ -521,13 +517,13 @@ def _compile(V: nx.MultiDiGraph, net: _Network, target: str, producers: list[str
     return ValueModel(V, system, producers, target)
 
 
+@shared_docs
 def value_share_bounds(G: nx.MultiDiGraph, product: str, **options: Any) -> tuple[float, float]:
     """Return the exact (low, high) origin value share of ``product`` over every range.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     product : str
         A product id with a unit price.
     **options : Any

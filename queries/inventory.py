@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 from oretrace.graphmodel import facilities_making, get_node, platforms
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import EdgeKind
 from pydantic import BaseModel
 
@@ -51,13 +52,13 @@ def count_rows(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
             for key, n in sorted(counts.items())]
 
 
+@shared_docs
 def summarize(G: nx.MultiDiGraph) -> pd.DataFrame:
     """Return counts of nodes and edges by kind, group (stage or category) and confidence.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
 
     Returns
     -------
@@ -80,13 +81,13 @@ def summarize(G: nx.MultiDiGraph) -> pd.DataFrame:
     return pd.DataFrame(count_rows(G), columns=[*_COUNT_COLUMNS, "count"])
 
 
+@shared_docs
 def list_platforms(G: nx.MultiDiGraph) -> pd.DataFrame:
     """Return one row per platform: id, name, unit price, assembling facilities, sources.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
 
     Returns
     -------
@@ -135,13 +136,13 @@ class NodeReport(BaseModel):
     neighbours: list[Neighbour]
 
 
+@shared_docs
 def describe_node(G: nx.MultiDiGraph, node: str) -> NodeReport:
     """Return ``node`` with its sources resolved and its edges listed.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     node : str
         The id of a node of any kind.
 

@@ -29,6 +29,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 from oretrace.graphmodel import Confidence, QueryError
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.queries.content import origin_share
 from oretrace.queries.intervals import (
     Figure,
@@ -162,6 +163,7 @@ class SampledContent(BaseModel):
     confidence: str
 
 
+@shared_docs
 def sample_content(
     G: nx.MultiDiGraph,
     product: str,
@@ -185,8 +187,7 @@ def sample_content(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     product : str
         A product id (by value: one with a unit price).
     samples : int
@@ -195,14 +196,11 @@ def sample_content(
         The seed (the same seed draws the same values of each figure).
     by : {"value", "mass"}
         Which share.
-    origin : str or Predicate
-        An ISO country code (default ``"CN"``) or a predicate selecting origin facilities.
+    %(origin)s
     element : str or iterable of str, optional
         Count only these elements (default all rare earths the product holds).
-    as_of : date or ISO str, optional
-        The date to read the network at (default today).
-    stages : iterable of str, optional
-        The stages at which a facility in ``origin`` makes origin items.
+    %(as_of)s
+    %(stages)s
     categories : iterable of str, optional
         By value, count only origin items of these product categories.
     progress : callable, optional
@@ -277,13 +275,13 @@ class SampledShortfall(BaseModel):
     confidence: str
 
 
+@shared_docs
 def shortfall_figures(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) -> list[Figure]:
     """Return the ranged figures a shortfall reads: capacities and quantities.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     as_of : date or ISO str, optional
         Read the network as of this date (default: every date window).
 
@@ -317,6 +315,7 @@ def _constant(scenario: Any, wanted: list[str] | None) -> dict[str, tuple[float,
     return {p: pair[0] for p, pair in ends.items() if len(pair) == 2 and pair[0] == pair[1]}
 
 
+@shared_docs
 def sample_shortfall(
     G: nx.MultiDiGraph,
     *,
@@ -342,16 +341,11 @@ def sample_shortfall(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    fail : iterable of str
-        What fails: facility ids, ``company:ID``, ``country:CC``.
-    as_of : date or ISO str, optional
-        The date (default today).
-    policy : str, optional
-        A policy of the data applied as failed links.
-    substitutions : bool
-        Let substitute inputs stand in.
+    %(G)s
+    %(fail)s
+    %(as_of)s
+    %(policy)s
+    %(substitutions)s
     platform : str, optional
         The platform whose chain is read (default all platforms together).
     products : iterable of str, optional

@@ -27,6 +27,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from oretrace.graphmodel import QueryError
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.queries.intervals import Figure as RangedFigure
 from oretrace.queries.intervals import value_model
 from oretrace.queries.predicates import Predicate
@@ -71,6 +72,7 @@ def _rank(figures: Sequence[RangedFigure], at_low: Sequence[float],
     return sorted(rows, key=lambda s: (-s.swing, s.figure))
 
 
+@shared_docs
 def content_sensitivity(
     G: nx.MultiDiGraph,
     product: str,
@@ -85,20 +87,14 @@ def content_sensitivity(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     product : str
         A product id with a unit price.
-    origin : str or Predicate
-        An ISO country code (default ``"CN"``) or a predicate selecting origin facilities.
-    element : str or iterable of str, optional
-        Count only items holding these elements (default all rare earths the product holds).
-    as_of : date or ISO str, optional
-        The date to read the network at (default today).
-    stages : iterable of str, optional
-        The stages at which a facility in ``origin`` makes origin items.
-    categories : iterable of str, optional
-        Count only origin items of these product categories.
+    %(origin)s
+    %(element)s
+    %(as_of)s
+    %(stages)s
+    %(categories)s
 
     Returns
     -------
@@ -125,6 +121,7 @@ def content_sensitivity(
                        swings=_rank(m.figures, values[0::2].tolist(), values[1::2].tolist()))
 
 
+@shared_docs
 def shortfall_sensitivity(
     G: nx.MultiDiGraph,
     product: str,
@@ -143,18 +140,13 @@ def shortfall_sensitivity(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     product : str
         The product short.
-    fail : iterable of str
-        What fails: facility ids, ``company:ID``, ``country:CC``.
-    as_of : date or ISO str, optional
-        The date (default today).
-    policy : str, optional
-        A policy of the data applied as failed links.
-    substitutions : bool
-        Let substitute inputs stand in.
+    %(fail)s
+    %(as_of)s
+    %(policy)s
+    %(substitutions)s
     platform : str, optional
         The platform whose chain is read (default all platforms together).
 

@@ -1,0 +1,116 @@
+"""Parameter descriptions shared by the public functions' numpydoc docstrings, written once.
+
+Many queries take the same options (``G``, ``as_of``, ``fail``, ``policy`` …). Their numpydoc
+``Parameters`` entries are written here once; a docstring names one in a line of its own,
+``%(as_of)s``, and :func:`shared_docs` fills it in at import, indented as the line is (the
+pattern of pandas' ``_shared_docs`` and matplotlib's ``_docstring.interpd``). The filled
+docstring is what ``help()``, Sphinx and the numpydoc validator read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["PARAMETERS", "shared_docs"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_AS_OF = """\
+The date to read the network at (default today): facilities and links outside their
+date windows are absent (planned facilities count from ``online_from``, links from
+``start``)."""
+
+#: Each shared parameter's numpydoc entry: its type line, then its description.
+PARAMETERS: dict[str, str] = {
+    "G": "G : networkx.MultiDiGraph\n    The oretrace graph (not mutated).",
+    "as_of": "as_of : date or ISO str, optional\n" + "\n".join(
+        "    " + line for line in _AS_OF.splitlines()),
+    "fail": """\
+fail : iterable of str
+    What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
+    facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
+    company operates) or ``country:CC`` (every facility located in that country).""",
+    "policy": """\
+policy : str or Policy, optional
+    A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
+    ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
+    stop), or ``None`` (the default) for none.""",
+    "substitutions": """\
+substitutions : bool
+    Let substitute inputs (bill-of-materials lines with ``substitute_for``) meet a need
+    (default ``False``); the result lists each one used.""",
+    "min_confidence": """\
+min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
+    Drop facilities and links weaker than this level first (default: keep all).""",
+    "level": """\
+level : {"facility", "company", "country"}
+    The grouping whose loss is counted: one facility, every facility a company operates,
+    or every facility located in a country (default ``facility``).""",
+    "origin": """\
+origin : str or Predicate
+    An ISO country code (default ``"CN"``) or a predicate selecting origin facilities.""",
+    "element": """\
+element : str or iterable of str, optional
+    Count only items holding these elements (default all rare earths the product holds).""",
+    "stages": """\
+stages : iterable of str, optional
+    The stages at which a facility in ``origin`` makes origin items.""",
+    "categories": """\
+categories : iterable of str, optional
+    Count only origin items of these product categories.""",
+    "products": """\
+products : str or iterable of str, optional
+    The products to test (default every platform).""",
+    "backend": """\
+backend : {"auto", "networkx", "compiled", "neo4j"}
+    Which implementation answers (:mod:`oretrace.queries._dispatch`): ``networkx`` the
+    reference, ``compiled`` the array form (same answers, for big graphs), ``neo4j`` the
+    server's (given a ``Neo4jGraph``); ``auto`` (the default) picks by the graph and its size.""",
+}
+
+_SLOT = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)
+
+
+def shared_docs(func: _F) -> _F:
+    """Fill each ``%(name)s`` line of ``func``'s docstring with :data:`PARAMETERS` [name].
+
+    Parameters
+    ----------
+    func : callable
+        A function or class whose docstring names shared parameters.
+
+    Returns
+    -------
+    callable
+        ``func``, its docstring filled in.
+
+    Raises
+    ------
+    KeyError
+        When a slot names no shared parameter (a typo shows at import).
+
+    Examples
+    --------
+    >>> @shared_docs
+    ... def f(G):
+    ...     '''Do it.
+    ...
+    ...     Parameters
+    ...     ----------
+    ...     %(G)s
+    ...     '''
+    >>> print(f.__doc__.splitlines()[4])
+        G : networkx.MultiDiGraph
+    """
+    if func.__doc__:
+        func.__doc__ = _SLOT.sub(_fill, func.__doc__)
+    return func
+
+
+def _fill(match: re.Match[str]) -> str:
+    indent, name = match["indent"], match["name"]
+    if name not in PARAMETERS:
+        raise KeyError(f"no shared parameter {name!r} (see oretrace.graphmodel._docs)")
+    return "\n".join(indent + line for line in PARAMETERS[name].splitlines())
