@@ -25,7 +25,7 @@ A supply edge *carries a needed input* when its product is one the buyer needs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from typing import Any
 
@@ -53,10 +53,12 @@ from oretrace.graphmodel.vocab import (
 
 __all__ = [
     "Records",
+    "RequiresLine",
     "bill_of_materials",
     "build_graph",
     "edges_of",
     "facilities_making",
+    "facility_needs",
     "get_node",
     "makers_of",
     "need_confidence",
@@ -399,6 +401,88 @@ def bill_of_materials(
     return bom
 
 
+#: One bill-of-materials line as the needs rule reads it: ``(input, substitute_for,
+#: confidence)``; ``substitute_for`` is ``None`` on an ordinary line.
+RequiresLine = tuple[str, str | None, str]
+
+
+def facility_needs(
+    products: Iterable[str],
+    stage: str | None,
+    lines_of: Callable[[str], Iterable[RequiresLine]],
+    *,
+    substitutes: bool = False,
+) -> dict[str, str]:
+    """Return what a facility making ``products`` at ``stage`` needs: the rule, on plain data.
+
+    The one definition of a facility's needs (see the module doc), each with the confidence
+    of its need: the strongest of the bill-of-materials lines asking for it (a market's
+    pass-through needs rest on no line and count as documented). :func:`needed_inputs` and
+    :func:`need_confidence` read it on the graph; a reader of tables (the large-table
+    loader) calls it with its own ``lines_of``.
+
+    Parameters
+    ----------
+    products : iterable of str
+        The product ids the facility lists.
+    stage : str or None
+        The facility's stage; ``market`` passes its products through.
+    lines_of : callable
+        ``lines_of(product)`` gives the bill-of-materials lines of ``product`` as
+        :data:`RequiresLine` tuples (none for an unknown product).
+    substitutes : bool
+        Count the inputs of substitute lines as needs too; default ``False``.
+
+    Returns
+    -------
+    dict of str to str
+        Needed input product id to the confidence level of its need, in the order first
+        asked for.
+
+    Examples
+    --------
+    >>> bom = {"magnet": [("oxide", None, "reported"), ("oxide", None, "documented"),
+    ...                   ("ce-oxide", "oxide", "estimated"), ("magnet", None, "reported")]}
+    >>> lines = lambda product: bom.get(product, ())
+    >>> facility_needs(["magnet"], "magnet", lines)
+    {'oxide': 'documented'}
+    >>> facility_needs(["magnet"], "magnet", lines, substitutes=True)
+    {'oxide': 'documented', 'ce-oxide': 'estimated'}
+    >>> facility_needs(["magnet"], "market", lines)
+    {'magnet': 'documented'}
+    """
+    made = dict.fromkeys(products)
+    if stage == Stage.MARKET:
+        return dict.fromkeys(made, Confidence.DOCUMENTED.value)
+    levels: dict[str, str] = {}
+    for product in made:
+        for inp, substitute_for, level in lines_of(product):
+            if inp in made or (substitute_for is not None and not substitutes):
+                continue
+            if inp not in levels or (CONFIDENCE_ORDER.get(level, 0)
+                                     > CONFIDENCE_ORDER.get(levels[inp], 0)):
+                levels[inp] = level
+    return levels
+
+
+def _lines_in(G: nx.MultiDiGraph) -> Callable[[str], Iterator[RequiresLine]]:
+    """:func:`facility_needs`' ``lines_of`` on the graph: the ``requires`` edges of a product."""
+    def lines_of(product: str) -> Iterator[RequiresLine]:
+        if product not in G:
+            return
+        for _, inp, d in G.out_edges(product, data=True):
+            if d.get("kind") == EdgeKind.REQUIRES:
+                yield (inp, d.get("substitute_for"),
+                       str(d.get("confidence", Confidence.DOCUMENTED.value)))
+    return lines_of
+
+
+def _needs(G: nx.MultiDiGraph, facility: str, substitutes: bool) -> dict[str, str]:
+    attrs = G.nodes[facility]
+    return facility_needs(attrs.get("products", ()), attrs.get("stage"), _lines_in(G),
+                          substitutes=substitutes)
+
+
 def needed_inputs(G: nx.MultiDiGraph, facility: str, *, substitutes: bool = False) -> set[str]:
     """Return the products ``facility`` must receive from suppliers (see module doc).
 
@@ -428,24 +512,15 @@ def needed_inputs(G: nx.MultiDiGraph, facility: str, *, substitutes: bool = Fals
     >>> needed_inputs(G, "jp-mag"), needed_inputs(G, "cn-mine")
     ({'oxide'}, set())
     """
-    attrs = G.nodes[facility]
-    made = set(attrs.get("products", ()))
-    if attrs.get("stage") == Stage.MARKET:
-        return made
-    needs: set[str] = set()
-    for product in made:
-        if product in G:
-            needs.update(bill_of_materials(G, product, substitutes=substitutes))
-    return needs - made
+    return set(_needs(G, facility, substitutes))
 
 
 def need_confidence(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
     """Return the needed inputs of ``facility``, each with the confidence of its need.
 
-    A need's confidence is the strongest of the bill-of-materials lines asking for it;
-    the needs are the same set as :func:`needed_inputs`. The line's confidence counts
-    because a confidence floor above it drops the line and with it the need; a market's
-    pass-through needs rest on no line and count as documented.
+    The needs are those of :func:`needed_inputs`, each at the strongest confidence of the
+    bill-of-materials lines asking for it (:func:`facility_needs`): a confidence floor above
+    a line drops the line and with it the need.
 
     Parameters
     ----------
@@ -463,27 +538,10 @@ def need_confidence(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
-    >>> G = load_dataset(MINI)
-    >>> need_confidence(G, "jp-mag")
+    >>> need_confidence(load_dataset(MINI), "jp-mag")
     {'oxide': 'illustrative'}
     """
-    attrs = G.nodes[facility]
-    made = set(attrs.get("products", ()))
-    if attrs.get("stage") == Stage.MARKET:
-        return {p: Confidence.DOCUMENTED.value for p in made}
-    levels: dict[str, str] = {}
-    for product in made:
-        if product not in G:
-            continue
-        for _, inp, d in G.out_edges(product, data=True):
-            if (d.get("kind") != EdgeKind.REQUIRES or d.get("substitute_for") is not None
-                    or inp in made):
-                continue
-            level = str(d.get("confidence", Confidence.DOCUMENTED.value))
-            if inp not in levels or (CONFIDENCE_ORDER.get(level, 0)
-                                     > CONFIDENCE_ORDER.get(levels[inp], 0)):
-                levels[inp] = level
-    return levels
+    return _needs(G, facility, False)
 
 
 def facilities_making(G: nx.MultiDiGraph, product: str) -> list[str]:

@@ -18,23 +18,14 @@ _HOMES = {
     "validate_dataset": "oretrace.loaders.files",
 }
 
-__all__ = [
-    "OPTIONAL_TABLES",
-    "REQUIRED_COLUMNS",
-    "bundled_path",
-    "load_dataset",
-    "read_records",
-    "validate_dataset",
-]
+__all__ = sorted(_HOMES)
 
-if TYPE_CHECKING:  # the same names, statically, for type checkers
-    from oretrace.loaders.files import (
-        OPTIONAL_TABLES,
-        REQUIRED_COLUMNS,
-        bundled_path,
-        load_dataset,
-        read_records,
-        validate_dataset,
-    )
+if TYPE_CHECKING:  # the same names, statically, for type checkers (re-exported)
+    from oretrace.loaders.files import OPTIONAL_TABLES as OPTIONAL_TABLES
+    from oretrace.loaders.files import REQUIRED_COLUMNS as REQUIRED_COLUMNS
+    from oretrace.loaders.files import bundled_path as bundled_path
+    from oretrace.loaders.files import load_dataset as load_dataset
+    from oretrace.loaders.files import read_records as read_records
+    from oretrace.loaders.files import validate_dataset as validate_dataset
 
 __getattr__, __dir__ = attach(__name__, _HOMES, frozenset())

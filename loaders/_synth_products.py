@@ -113,8 +113,7 @@ def _draw_components(rng: np.random.Generator, comp_ids: list[str],
                      products: list[ProductRow], bom: list[BomRow]) -> None:
     """A component takes one or two magnets and, sometimes, an earlier component."""
     for j, pid in enumerate(comp_ids):
-        price = float(np.round(np.exp(rng.normal(9.0, 1.0)), -1))
-        products.append((pid, f"Component type {j}", "component", "", "each", f"{price:g}"))
+        _priced(rng, products, pid, f"Component type {j}", "component", 9.0, -1)
         magnets = rng.choice(len(MAGNETS), size=1 + int(rng.random() < 0.3), replace=False,
                              p=[0.7, 0.1, 0.2])
         for m in sorted(magnets):
@@ -124,17 +123,29 @@ def _draw_components(rng: np.random.Generator, comp_ids: list[str],
             bom.append((pid, comp_ids[int(rng.integers(0, j))], f"{int(rng.integers(1, 5))}"))
 
 
+def _priced(rng: np.random.Generator, products: list[ProductRow], pid: str, name: str,
+            category: str, log_price: float, decimals: int) -> None:
+    """Add product ``pid``, priced about ``exp(log_price)`` dollars each."""
+    price = float(np.round(np.exp(rng.normal(log_price, 1.0)), decimals))
+    products.append((pid, name, category, "", "each", f"{price:g}"))
+
+
+def _takes(rng: np.random.Generator, bom: list[BomRow], pid: str, parts: list[str],
+           kinds: tuple[int, int], most: int) -> None:
+    """``pid`` takes ``kinds[0]`` to ``kinds[1] - 1`` distinct ``parts`` (as many as there
+    are, at most), 1 to ``most - 1`` of each."""
+    picked = rng.choice(len(parts), size=min(len(parts), int(rng.integers(*kinds))),
+                        replace=False)
+    for k in sorted(picked):
+        bom.append((pid, parts[k], f"{int(rng.integers(1, most))}"))
+
+
 def _draw_subsystems(rng: np.random.Generator, sub_ids: list[str], comp_ids: list[str],
                      products: list[ProductRow], bom: list[BomRow]) -> None:
     """A subsystem takes two to five component types and, sometimes, magnets directly."""
-    n_components = len(comp_ids)
     for j, pid in enumerate(sub_ids):
-        price = float(np.round(np.exp(rng.normal(12.5, 1.0)), -2))
-        products.append((pid, f"Subsystem type {j}", "subsystem", "", "each", f"{price:g}"))
-        parts = rng.choice(n_components, size=min(n_components, int(rng.integers(2, 6))),
-                           replace=False)
-        for c in sorted(parts):
-            bom.append((pid, comp_ids[c], f"{int(rng.integers(1, 13))}"))
+        _priced(rng, products, pid, f"Subsystem type {j}", "subsystem", 12.5, -2)
+        _takes(rng, bom, pid, comp_ids, (2, 6), 13)
         if rng.random() < 0.3:
             bom.append((pid, MAGNETS[int(rng.integers(0, 3))],
                         f"{float(np.round(rng.uniform(0.1, 5.0), 2)):g}"))
@@ -143,16 +154,9 @@ def _draw_subsystems(rng: np.random.Generator, sub_ids: list[str], comp_ids: lis
 def _draw_platforms(rng: np.random.Generator, plat_ids: list[str], sub_ids: list[str],
                     comp_ids: list[str], products: list[ProductRow], bom: list[BomRow]) -> None:
     """A platform takes three to six subsystem types and, half the time, components directly."""
-    n_components, n_subsystems = len(comp_ids), len(sub_ids)
     for j, pid in enumerate(plat_ids):
-        price = float(np.round(np.exp(rng.normal(17.5, 1.0)), -3))
-        products.append((pid, f"Platform {j}", "platform", "", "each", f"{price:g}"))
-        parts = rng.choice(n_subsystems, size=min(n_subsystems, int(rng.integers(3, 7))),
-                           replace=False)
-        for s in sorted(parts):
-            bom.append((pid, sub_ids[s], f"{int(rng.integers(1, 5))}"))
+        _priced(rng, products, pid, f"Platform {j}", "platform", 17.5, -3)
+        _takes(rng, bom, pid, sub_ids, (3, 7), 5)
         if rng.random() < 0.5:
-            extra = rng.choice(n_components, size=min(n_components, int(rng.integers(1, 4))),
-                               replace=False)
-            for c in sorted(extra):
-                bom.append((pid, comp_ids[c], f"{int(rng.integers(1, 9))}"))
+            _takes(rng, bom, pid, comp_ids, (1, 4), 9)
+

@@ -50,10 +50,10 @@ from typing import Any
 import yaml
 from oretrace.graphmodel import Problem
 from oretrace.graphmodel.schema import RECORD_MODELS
-from oretrace.loaders.files import _Reader, _Row, bundled_path
+from oretrace.loaders._reader import Reader, Row, bundled_path, read_rules_of
 from oretrace.loaders.rules_yaml import _StrictLoader
 
-__all__ = ["MANIFEST", "read_overlay", "row_key"]
+__all__ = ["MANIFEST", "read_overlay", "read_tables", "row_key"]
 
 #: The manifest file that makes a dataset directory an overlay.
 MANIFEST = "dataset.yaml"
@@ -75,7 +75,7 @@ def row_key(table: str, record: Any) -> tuple[Any, ...]:
     return _KEYS[table](record)
 
 
-def _manifest(root: Path, reader: _Reader) -> Path | None:
+def _manifest(root: Path, reader: Reader) -> Path | None:
     """The directory ``root``'s manifest extends, or ``None`` (its problems in ``reader``)."""
     path = root / MANIFEST
     try:
@@ -118,7 +118,7 @@ def _label(root: Path, base: Path) -> str:
     return os.path.relpath(base, root).replace(os.sep, "/")
 
 
-def _relabel(reader: _Reader, rules: list[_Row], label: str) -> None:
+def _relabel(reader: Reader, rules: list[Row], label: str) -> None:
     """Name the base's files as seen from the overlay: ``<label>/<file>``."""
     for rows in reader.rows.values():
         for row in rows:
@@ -129,34 +129,46 @@ def _relabel(reader: _Reader, rules: list[_Row], label: str) -> None:
                        for p in reader.problems]
 
 
+def read_tables(root: Path, _seen: frozenset[Path] = frozenset()) -> tuple[Reader, list[Row]]:
+    """Read the rows of every table and the rules of the dataset at ``root``, row by row.
+
+    A plain dataset is read table by table; an overlay (with a :data:`MANIFEST`) is merged
+    over the dataset it extends (:func:`read_overlay`). Returns the reader holding the rows
+    and every problem found so far, and the rules.
+    """
+    if (root / MANIFEST).is_file():
+        return read_overlay(root, _seen)
+    reader = Reader(root)
+    for table in RECORD_MODELS:
+        reader.read_table(table)
+    return reader, read_rules_of(reader, root)
+
+
 def read_overlay(root: Path, _seen: frozenset[Path] = frozenset()
-                 ) -> tuple[_Reader, list[_Row]]:
+                 ) -> tuple[Reader, list[Row]]:
     """Read the overlay at ``root`` merged over the dataset its manifest extends.
 
     Returns the merged rows (in a reader holding every problem found so far) and rules,
     ready for the cross-table checks of :mod:`oretrace.loaders.files`.
     """
-    from oretrace.loaders.files import _read_tables
-
-    reader = _Reader(root)
+    reader = Reader(root)
     seen = _seen | {root.resolve()}
     base_dir = _manifest(root, reader)
-    base: _Reader | None = None
-    base_rules: list[_Row] = []
+    base: Reader | None = None
+    base_rules: list[Row] = []
     if base_dir is not None:
         if base_dir.resolve() in seen:
             reader.problem(MANIFEST, 1, 0,
                            f"extends: {base_dir} extends this dataset again (a loop)")
         else:
-            base, base_rules = (read_overlay(base_dir, seen)
-                                if (base_dir / MANIFEST).is_file() else _read_tables(base_dir))
+            base, base_rules = read_tables(base_dir, seen)
             _relabel(base, base_rules, _label(root, base_dir))
     for table in RECORD_MODELS:
         if (root / f"{table}.csv").exists():
             reader.read_table(table)
         else:
             reader.rows[table] = []
-    rules: list[_Row] = []
+    rules: list[Row] = []
     if (root / "rules.yaml").exists():
         rules = reader.read_rules(root / "rules.yaml")
     if base is None:

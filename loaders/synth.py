@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from oretrace.graphmodel.errors import QueryError
+from oretrace.loaders._reader import REQUIRED_COLUMNS
 from oretrace.loaders._synth_facilities import (
     STAGE_COUNTRY_SHARES,
     STAGES,
@@ -60,7 +61,6 @@ from oretrace.loaders._synth_facilities import (
 )
 from oretrace.loaders._synth_links import SupplyLinks, draw_links
 from oretrace.loaders._synth_products import Catalogue, draw_catalogue
-from oretrace.loaders.files import REQUIRED_COLUMNS
 
 __all__ = [
     "STAGE_COUNTRY_SHARES",

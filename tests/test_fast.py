@@ -10,7 +10,7 @@ import networkx as nx
 import oretrace.loaders.fast as fast
 import pytest
 from oretrace.graphmodel import DatasetError, build_graph
-from oretrace.loaders import load_dataset, read_records
+from oretrace.loaders import bundled_path, load_dataset, read_records
 from oretrace.loaders.fast import load_dataset_fast, validate_dataset_fast
 from oretrace.loaders.synth import generate_network, write_network
 
@@ -40,7 +40,7 @@ def row_by_row(path: Path) -> tuple[nx.MultiDiGraph | None, list[str]]:
 
 
 def test_mini_and_bundled_load_to_identical_graphs(mini_copy: Callable[..., Path]) -> None:
-    for path in (mini_copy(), fast.bundled_path()):
+    for path in (mini_copy(), bundled_path()):
         assert_same_graph(load_dataset_fast(path), row_by_row(path)[0])  # type: ignore[arg-type]
 
 
