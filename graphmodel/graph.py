@@ -319,7 +319,8 @@ def edges_of(G: nx.MultiDiGraph, kind: str) -> Iterator[tuple[str, str, dict[str
     G : networkx.MultiDiGraph
         The oretrace graph (not mutated).
     kind : str
-        An edge kind: ``supplies``, ``requires``, ``operates``, ``owns`` or ``uses``.
+        Which edges: one of ``supplies``, ``requires``, ``operates``, ``owns`` and ``uses``
+        (:class:`~oretrace.graphmodel.vocab.EdgeKind`).
 
     Yields
     ------
@@ -374,7 +375,7 @@ def bill_of_materials(
     G : networkx.MultiDiGraph
         The oretrace graph (not mutated).
     product : str
-        The product id.
+        The product whose inputs are listed.
     substitutes : bool
         Include the substitute lines (alternative inputs); default ``False``.
 
@@ -493,7 +494,7 @@ def needed_inputs(G: nx.MultiDiGraph, facility: str, *, substitutes: bool = Fals
     G : networkx.MultiDiGraph
         The oretrace graph (not mutated).
     facility : str
-        The facility id.
+        The facility id; its products and stage decide its needs.
     substitutes : bool
         Count the inputs of substitute lines as needs too; default ``False``.
 
@@ -527,7 +528,7 @@ def need_confidence(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
     G : networkx.MultiDiGraph
         The oretrace graph (not mutated).
     facility : str
-        The facility id.
+        The facility id, as for :func:`needed_inputs`.
 
     Returns
     -------
@@ -547,12 +548,14 @@ def need_confidence(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
 def facilities_making(G: nx.MultiDiGraph, product: str) -> list[str]:
     """Return the non-market facilities that list ``product`` among their products.
 
+    :func:`makers_of` asked about one product (the rule of who makes what is written there).
+
     Parameters
     ----------
     G : networkx.MultiDiGraph
         The oretrace graph (not mutated).
     product : str
-        The product id.
+        The product looked for in each facility's list of products.
 
     Returns
     -------
@@ -563,8 +566,7 @@ def facilities_making(G: nx.MultiDiGraph, product: str) -> list[str]:
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
-    >>> G = load_dataset(MINI)
-    >>> facilities_making(G, "oxide")
+    >>> facilities_making(load_dataset(MINI), "oxide")
     ['cn-sep', 'us-sep']
     """
     return makers_of(G, [product])[product]
