@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["PARAMETERS", "shared_docs"]
+__all__ = ["BUNDLES", "PARAMETERS", "shared_docs"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -68,13 +68,24 @@ backend : {"auto", "networkx", "compiled", "neo4j"}
     Which implementation answers (:mod:`oretrace.queries._dispatch`): ``networkx`` the
     reference, ``compiled`` the array form (same answers, for big graphs), ``neo4j`` the
     server's (given a ``Neo4jGraph``); ``auto`` (the default) picks by the graph and its size.""",
+    "as_of_any": """\
+as_of : date or ISO str, optional
+    Read the network as of this date (default: every date window).""",
+}
+
+#: Options that go together, named as one slot: each expands to its parameters in order.
+BUNDLES: dict[str, tuple[str, ...]] = {
+    "content_options": ("origin", "element", "as_of", "stages", "categories"),
+    "scenario_options": ("fail", "as_of", "policy", "substitutions"),
 }
 
 _SLOT = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)
 
 
 def shared_docs(func: _F) -> _F:
-    """Fill each ``%(name)s`` line of ``func``'s docstring with :data:`PARAMETERS` [name].
+    """Fill each ``%(name)s`` line of ``func``'s docstring with its shared entries.
+
+    ``name`` is a key of :data:`PARAMETERS` (one entry) or of :data:`BUNDLES` (several).
 
     Parameters
     ----------
@@ -111,6 +122,8 @@ def shared_docs(func: _F) -> _F:
 
 def _fill(match: re.Match[str]) -> str:
     indent, name = match["indent"], match["name"]
-    if name not in PARAMETERS:
-        raise KeyError(f"no shared parameter {name!r} (see oretrace.graphmodel._docs)")
-    return "\n".join(indent + line for line in PARAMETERS[name].splitlines())
+    names = BUNDLES.get(name, (name,))
+    missing = [n for n in names if n not in PARAMETERS]
+    if missing:
+        raise KeyError(f"no shared parameter {missing[0]!r} (see oretrace.graphmodel._docs)")
+    return "\n".join(indent + line for n in names for line in PARAMETERS[n].splitlines())

@@ -145,8 +145,7 @@ def ranged_figures(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None) ->
     Parameters
     ----------
     %(G)s
-    as_of : date or ISO str, optional
-        Read the network as of this date (default: every date window).
+    %(as_of_any)s
 
     Returns
     -------
@@ -474,11 +473,7 @@ def value_model(G: nx.MultiDiGraph, product: str, *, origin: str | Predicate = "
     %(G)s
     product : str
         A product id with a unit price.
-    %(origin)s
-    %(element)s
-    %(as_of)s
-    %(stages)s
-    %(categories)s
+    %(content_options)s
 
     Returns
     -------

@@ -282,8 +282,7 @@ def shortfall_figures(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) ->
     Parameters
     ----------
     %(G)s
-    as_of : date or ISO str, optional
-        Read the network as of this date (default: every date window).
+    %(as_of_any)s
 
     Returns
     -------
@@ -342,10 +341,7 @@ def sample_shortfall(
     Parameters
     ----------
     %(G)s
-    %(fail)s
-    %(as_of)s
-    %(policy)s
-    %(substitutions)s
+    %(scenario_options)s
     platform : str, optional
         The platform whose chain is read (default all platforms together).
     products : iterable of str, optional

@@ -90,11 +90,7 @@ def content_sensitivity(
     %(G)s
     product : str
         A product id with a unit price.
-    %(origin)s
-    %(element)s
-    %(as_of)s
-    %(stages)s
-    %(categories)s
+    %(content_options)s
 
     Returns
     -------
@@ -143,10 +139,7 @@ def shortfall_sensitivity(
     %(G)s
     product : str
         The product short.
-    %(fail)s
-    %(as_of)s
-    %(policy)s
-    %(substitutions)s
+    %(scenario_options)s
     platform : str, optional
         The platform whose chain is read (default all platforms together).
 
