@@ -40,12 +40,11 @@ A by-product a facility makes without a bill of materials (scrap) is valued at i
 × the facility's origin mass share; an origin item without a price is valued through its
 inputs (a lower bound) and named in ``notes`` (when it is in the product's chain).
 
-**Engines.** :func:`origin_share` takes ``engine`` (see :mod:`oretrace.queries.feasibility`). The
-compiled engine computes the mass shares on the compiled form
-(:func:`oretrace.graphmodel.compiled.mass_shares`, bounds included) and the value share, the
-evidence and the notes the plain way on the facilities upstream of the product only (which
-is all they depend on). It reads the network at a date, not above a confidence floor: with
-``min_confidence`` the plain engine answers.
+**Backends.** :func:`origin_share` takes ``backend`` (:mod:`oretrace.queries._dispatch`): the
+compiled form computes the mass shares on the compiled graph (bounds included) and the
+value share, the evidence and the notes the networkx way on the facilities upstream of the
+product only (which is all they depend on). It reads the network at a date, not above a
+confidence floor: with ``min_confidence`` the networkx reference answers.
 
 Examples
 --------
@@ -59,31 +58,33 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import warnings
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Literal, NamedTuple
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, cast
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from oretrace.graphmodel import (
-    CONFIDENCE_ORDER,
     Confidence,
     QueryError,
-    bill_of_materials,
     compiled,
-    needed_inputs,
     parse_date,
     restrict,
-    weakest,
 )
-from oretrace.graphmodel.ranges import range_of
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.schema import ELEMENTS
-from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
-from oretrace.queries.exposure import _dated_subgraph, _supply_graph, makers, resolve_products
-from oretrace.queries.feasibility import Engine, choose_engine
+from oretrace.graphmodel.vocab import NodeKind, Stage
+from oretrace.queries._content_evidence import _evidence, _interval_fields, _intervals
+from oretrace.queries._content_mass import _compiled_mass_shares, _Shares
+from oretrace.queries._content_mass import _mass_shares as _mass_shares  # also intervals'
+from oretrace.queries._content_mass import _Network as _Network  # also intervals'
+from oretrace.queries._content_table import RangedLine, _content_bounds, _content_table
+from oretrace.queries._content_value import _value_in
+from oretrace.queries._content_value import _value_system as _value_system  # intervals'
+from oretrace.queries._content_value import _ValueSystem as _ValueSystem  # intervals'
+from oretrace.queries._dispatch import dispatchable
+from oretrace.queries._exposure_graph import _dated_subgraph, makers, resolve_products
 from oretrace.queries.predicates import Predicate
 from pydantic import BaseModel
 
@@ -108,8 +109,6 @@ ORIGIN_STAGES: frozenset[str] = frozenset({
     Stage.MINE, Stage.CONCENTRATION, Stage.SEPARATION, Stage.METAL, Stage.ALLOY,
     Stage.MAGNET, Stage.RECYCLING, Stage.MARKET})
 
-_EPS = 1e-12
-
 
 class ElementShare(BaseModel):
     """One element of a product: kilograms per unit and the share of it of origin."""
@@ -123,21 +122,6 @@ class ElementShare(BaseModel):
     origin_kg: float | None
     value_usd: float
     value_share: float | None
-
-
-class RangedLine(BaseModel):
-    """A bill-of-materials line whose quantity is a range (``lo..hi``), with what each end
-    reads (columns ``low_reading`` and ``high_reading`` of ``bom.csv``)."""
-
-    product: str
-    input: str
-    qty: float
-    qty_low: float
-    qty_high: float
-    low_reading: str | None
-    high_reading: str | None
-    sources: list[str]
-    confidence: Confidence
 
 
 class ContentShare(BaseModel):
@@ -190,51 +174,8 @@ class ContentShare(BaseModel):
     bounds_exact: bool = True
 
 
+
 # --------------------------------------------------------------------------- content
-
-
-def _content_table(G: nx.MultiDiGraph) -> dict[str, dict[str, float]]:
-    """Element kilograms per unit of every product of ``G``."""
-    table: dict[str, dict[str, float]] = {}
-    visiting: set[str] = set()
-
-    def content(product: str) -> dict[str, float]:
-        if product in table:
-            return table[product]
-        if product in visiting:
-            raise QueryError(f"the bill of materials of {product!r} contains itself")
-        visiting.add(product)
-        attrs = G.nodes[product]
-        declared = attrs.get("elements") or {}
-        if declared and attrs.get("unit") == "kg":
-            out = {e: float(f) for e, f in declared.items()}
-        else:
-            out = {}
-            for inp, qty in bill_of_materials(G, product).items():
-                if inp not in G:
-                    continue
-                for e, kg in content(inp).items():
-                    out[e] = out.get(e, 0.0) + qty * kg
-        visiting.discard(product)
-        table[product] = out
-        return out
-
-    for n, kind in G.nodes(data="kind"):
-        if kind == NodeKind.PRODUCT:
-            content(n)
-    return table
-
-
-def _is_opaque(G: nx.MultiDiGraph, product: str, memo: dict[str, bool]) -> bool:
-    """Whether ``product`` declares no element fractions (counted in kg) and every input of
-    its bill of materials is opaque too: its composition is unknown, not empty."""
-    if product not in memo:
-        attrs = G.nodes[product]
-        memo[product] = False  # a loop through the bill of materials is not opaque
-        declared = attrs.get("elements") if attrs.get("unit") == "kg" else None
-        memo[product] = not declared and all(
-            inp in G and _is_opaque(G, inp, memo) for inp in bill_of_materials(G, product))
-    return memo[product]
 
 
 def element_content(G: nx.MultiDiGraph, product: str) -> dict[str, float]:
@@ -263,6 +204,7 @@ def element_content(G: nx.MultiDiGraph, product: str) -> dict[str, float]:
     return dict(_content_table(G)[pid])
 
 
+@shared_docs
 def find_element_content(
     G: nx.MultiDiGraph,
     *,
@@ -274,8 +216,7 @@ def find_element_content(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     products : str or iterable of str, optional
         The products (default every platform).
     rare_earths_only : bool
@@ -292,7 +233,7 @@ def find_element_content(
     Raises
     ------
     UnknownNodeError
-        When a product id names no product; the message lists close matches.
+        For a product id that names no product (the message lists close matches).
 
     Examples
     --------
@@ -349,383 +290,83 @@ def origin_facilities(G: nx.MultiDiGraph, origin: str | Predicate = "CN", *,
             and d.get("stage") in wanted}
 
 
-class _Network:
-    """The pieces of a time-sliced graph the two share computations read."""
-
-    def __init__(self, V: nx.MultiDiGraph, origins: set[str]) -> None:
-        self.V = V
-        self.origins = origins
-        self.content = _content_table(V)
-        self.facilities = [n for n, k in V.nodes(data="kind") if k == NodeKind.FACILITY]
-        self.products: dict[str, list[str]] = {
-            f: [q for q in V.nodes[f].get("products", ()) if q in V] for f in self.facilities}
-        self.needs = {f: needed_inputs(V, f) for f in self.facilities}
-        #: suppliers[f][p] = [(supplier, share)], shares > 0 only
-        self.suppliers: dict[str, dict[str, list[tuple[str, float]]]] = {}
-        for f in self.facilities:
-            by_input: dict[str, list[tuple[str, float]]] = {}
-            for u, _, d in V.in_edges(f, data=True):
-                if (d.get("kind") == EdgeKind.SUPPLIES and d.get("product") in self.needs[f]
-                        and float(d.get("share", 0.0)) > 0):
-                    by_input.setdefault(d["product"], []).append((u, float(d["share"])))
-            self.suppliers[f] = by_input
-        self.boms = {q: bill_of_materials(V, q) for q in {q for qs in self.products.values()
-                                                          for q in qs}}
-        self._opaque: dict[str, bool] = {}
-
-    def is_market(self, f: str) -> bool:
-        return bool(self.V.nodes[f].get("stage") == Stage.MARKET)
-
-    def intake(self, f: str, element: str) -> dict[str, float]:
-        """Kilograms of ``element`` each needed input brings (per unit of each product).
-
-        An *opaque* input (a concentrate that declares no element fractions) carries the
-        element its buyer makes and its other inputs do not explain: the rest is shared
-        among the opaque inputs by quantity; a market, or a plant making only opaque
-        products (a cracking plant), passes it through. So the origin of an element
-        survives the steps before its first declared fraction (the mined origin of the Nd
-        in an oxide). :func:`oretrace.graphmodel.compiled.mass_shares` applies the same rule.
-        """
-        weights: dict[str, float] = {}
-        opaque: dict[str, float] = {}
-        for p in self.needs[f]:
-            kg = self.content.get(p, {}).get(element, 0.0)
-            qty = 1.0 if self.is_market(f) else sum(
-                self.boms[q].get(p, 0.0) for q in self.products[f])
-            if kg > 0 and qty * kg > 0:
-                weights[p] = qty * kg
-            elif kg <= 0 and qty > 0 and self.opaque(p):
-                opaque[p] = qty
-        if not opaque:
-            return weights
-        if self.is_market(f):
-            return {**weights, **opaque}
-        made = sum(self.content.get(q, {}).get(element, 0.0)
-                   for q in self.products[f] if not self.opaque(q))
-        rest = made - sum(weights.values())
-        if rest > _EPS:
-            total = sum(opaque.values())
-            return {**weights, **{p: rest * q / total for p, q in opaque.items()}}
-        if not weights and all(self.opaque(q) for q in self.products[f]):
-            return dict(opaque)
-        return weights
-
-    def opaque(self, product: str) -> bool:
-        """A product with no element fractions of its own nor from any input (a concentrate)."""
-        return product in self.V and _is_opaque(self.V, product, self._opaque)
+# --------------------------------------------------------------------------- origin share
 
 
-_Vector = np.ndarray[Any, np.dtype[np.float64]]
+@dataclass(frozen=True)
+class _Query:
+    """What one :func:`origin_share` call asks, read and checked once."""
+
+    target: str
+    day: dt.date
+    origin: str | Predicate
+    stages: Iterable[str] | None
+    asked: list[str] | None
+    kinds: frozenset[str] | None
+    by: str
+
+    @classmethod
+    def read(cls, G: nx.MultiDiGraph, product: str, *, origin: str | Predicate = "CN",
+             element: str | Iterable[str] | None = None, by: str = "mass",
+             as_of: str | dt.date | None = None, stages: Iterable[str] | None = None,
+             categories: Iterable[str] | None = None) -> _Query:
+        if by not in ("mass", "value"):
+            raise QueryError(f"by must be 'mass' or 'value', not {by!r}")
+        asked = None if element is None else sorted(
+            {element} if isinstance(element, str) else set(element))
+        for symbol in asked or []:
+            if symbol not in ELEMENTS:
+                raise QueryError(f"{symbol!r} is not a chemical element symbol")
+        kinds = None if categories is None else frozenset(categories)
+        day = parse_date(as_of)
+        (target,) = resolve_products(G, [product])
+        return cls(target, day, origin, stages, asked, kinds, by)
+
+    def sources(self, V: nx.MultiDiGraph) -> tuple[set[str], list[str]]:
+        """The origin facilities of ``V`` and the facilities making the product there."""
+        origins = origin_facilities(V, self.origin, stages=self.stages)
+        producers = makers(V, self.target)
+        if not producers:
+            raise QueryError(f"no facility makes {self.target!r} as of {self.day}")
+        return origins, producers
+
+    def elements(self, net: _Network) -> list[str]:
+        """The elements asked for, or the rare earths the product holds."""
+        return self.asked if self.asked is not None else sorted(
+            e for e, kg in net.content[self.target].items() if e in RARE_EARTHS and kg > 0)
 
 
-def _solve(n: int, rows: list[int], cols: list[int], vals: list[float], b: _Vector,
-           what: str) -> _Vector:
-    """Solve (I − A) x = b for sparse A; raise QueryError when a loop returns all it takes."""
-    if n == 0:
-        return np.zeros(0)
-    A = sp.csc_matrix((vals, (rows, cols)), shape=(n, n))
-    M = (sp.identity(n, format="csc") - A).tocsc()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            x = np.asarray(spla.spsolve(M, b), dtype=float).reshape(n)
-        except (RuntimeError, Warning) as exc:
-            raise QueryError(f"{what}: a recycling loop gives back as much as it takes "
-                             "(the shares around it reach 1); check its quantities") from exc
-    if not np.all(np.isfinite(x)) or np.any(x < -1e-9):
-        raise QueryError(f"{what}: a recycling loop gives back more than it takes; "
-                         "check its quantities and shares")
-    clipped: _Vector = np.clip(x, 0.0, None)
-    return clipped
-
-
-#: Per facility: (normalised share or ``None`` where untraced, low bound, high bound).
-_Shares = Mapping[str, tuple[float | None, float, float]]
-
-
-class _CompiledShares(Mapping[str, tuple[float | None, float, float]]):
-    """The mass shares of :func:`oretrace.graphmodel.compiled.mass_shares`, read as
-    :func:`_mass_shares`
-    gives them (``nan`` → ``None``), by facility id."""
-
-    def __init__(self, cg: compiled.CompiledGraph, est: _Vector, low: _Vector,
-                 high: _Vector) -> None:
-        self.index = cg.index
-        self.est, self.low, self.high = est, low, high
-
-    def __getitem__(self, facility: str) -> tuple[float | None, float, float]:
-        i = self.index[facility]
-        est = float(self.est[i])
-        return (None if np.isnan(est) else est), float(self.low[i]), float(self.high[i])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.index)
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-
-def _mass_shares(net: _Network, element: str
-                 ) -> dict[str, tuple[float | None, float, float]]:
-    """Per facility: (normalised share, low bound, high bound) of ``element`` of origin."""
-    fixed: dict[str, float] = {}
-    intake = {f: net.intake(f, element) for f in net.facilities}
-    for f in net.facilities:
-        if f in net.origins:
-            fixed[f] = 1.0
-        elif not intake[f]:
-            fixed[f] = 0.0  # the element enters the network here, not of origin
-    traced = set(fixed)
-    changed = True
-    while changed:
-        changed = False
-        for f in net.facilities:
-            if f in traced:
-                continue
-            if any(u in traced for p in intake[f] for u, _ in net.suppliers[f].get(p, [])):
-                traced.add(f)
-                changed = True
-    unknown = [f for f in net.facilities if f in traced and f not in fixed]
-    index = {f: i for i, f in enumerate(unknown)}
-    n = len(unknown)
-    systems: dict[str, tuple[list[int], list[int], list[float], _Vector]] = {
-        name: ([], [], [], np.zeros(n)) for name in ("est", "low", "high")}
-
-    def add(name: str, i: int, u: str, w: float, untraced_value: float) -> None:
-        rows, cols, vals, b = systems[name]
-        if u in fixed:
-            b[i] += w * fixed[u]
-        elif u in traced:
-            rows.append(i)
-            cols.append(index[u])
-            vals.append(w)
-        else:
-            b[i] += w * untraced_value
-
-    for f in unknown:
-        i = index[f]
-        weights = intake[f]
-        total = sum(weights.values())
-        known = {p: sum(s for u, s in net.suppliers[f].get(p, []) if u in traced)
-                 for p in weights}
-        known_total = sum(w for p, w in weights.items() if known[p] > _EPS)
-        for p, w in weights.items():
-            supplied = net.suppliers[f].get(p, [])
-            for u, s in supplied:
-                add("low", i, u, w / total * s, 0.0)
-                add("high", i, u, w / total * s, 1.0)
-                if u in traced and known[p] > _EPS:
-                    add("est", i, u, w / known_total * s / known[p], 0.0)
-            missing = max(0.0, 1.0 - sum(s for _, s in supplied))
-            systems["high"][3][i] += w / total * missing
-    solved = {name: _solve(n, r, c, v, b, f"origin share of {element}")
-              for name, (r, c, v, b) in systems.items()}
-    out: dict[str, tuple[float | None, float, float]] = {}
-    for f in net.facilities:
-        if f in fixed:
-            out[f] = (fixed[f], fixed[f], fixed[f])
-        elif f in index:
-            i = index[f]
-            out[f] = (float(solved["est"][i]), float(solved["low"][i]),
-                      float(solved["high"][i]))
-        else:
-            out[f] = (None, 0.0, 1.0)
-    return out
-
-
-def _compiled_mass_shares(cg: compiled.CompiledGraph, origins: set[str],
-                          elements: Iterable[str]) -> dict[str, _Shares]:
-    """:func:`_mass_shares` of each element, on the compiled form."""
-    origin_mask = np.zeros(len(cg.facilities), dtype=bool)
-    origin_mask[cg.facility_index(origins)] = True
-    out: dict[str, _Shares] = {}
-    for e in elements:
-        est, low, high = compiled.mass_shares(cg, origin_mask, e, bounds=True)
-        assert low is not None and high is not None
-        out[e] = _CompiledShares(cg, est, low, high)
-    return out
-
-
-class _Term(NamedTuple):
-    """One input of a value key: ``weight`` = ``qty`` × ``share`` / the group's total share.
-
-    ``line`` is the bill-of-materials line ``(product, input)`` giving ``qty`` (``None``:
-    a market passing its product through, qty 1); ``group`` the ``(buyer, input)`` whose
-    suppliers share the need, ``supplier`` and ``share`` this one's (``None``: the buyer
-    makes the input itself)."""
-
-    key: int
-    qty: float
-    line: tuple[str, str] | None
-    group: tuple[str, str] | None
-    supplier: str | None
-    share: float
-
-
-class _ValueSystem(NamedTuple):
-    """The origin-value equations x = b + A x over (facility, product) keys (see
-    :func:`_value_system`): ``order`` the keys that matter, ``priced`` the keys whose ``b``
-    is an item's price (by product), ``terms`` the inputs of each key, ``totals`` each
-    group's total share."""
-
-    keys: list[tuple[str, str]]
-    b: _Vector
-    priced: dict[int, str]
-    terms: dict[int, list[_Term]]
-    totals: dict[tuple[str, str], float]
-    order: list[int]
-
-
-def _value_system(net: _Network, elements: frozenset[str], categories: frozenset[str] | None,
-                  mass: Mapping[str, _Shares], notes: set[str],
-                  wanted: Iterable[tuple[str, str]]) -> _ValueSystem:
-    """The equations of :func:`_value_in`, with each weight's figures named (so ranged
-    figures can be bounded and sampled, :mod:`oretrace.queries.intervals`)."""
-
-    def is_item(q: str) -> bool:
-        if categories is not None and net.V.nodes[q].get("category") not in categories:
-            return False
-        return any(net.content.get(q, {}).get(e, 0.0) > 0 for e in elements)
-
-    def price(q: str) -> float | None:
-        value = net.V.nodes[q].get("unit_price_usd")
-        return None if value is None else float(value)
-
-    keys = [(f, q) for f in net.facilities for q in net.products[f]]
-    index = {key: i for i, key in enumerate(keys)}
-    b = np.zeros(len(keys))
-    priced: dict[int, str] = {}
-    terms: dict[int, list[_Term]] = {}
-    totals: dict[tuple[str, str], float] = {}
-    pending: dict[int, str] = {}
-    for (f, q), i in index.items():
-        if f in net.origins and is_item(q):
-            p_q = price(q)
-            if p_q is not None:
-                b[i] = p_q
-                priced[i] = q
-                continue
-            pending[i] = (f"no unit price for {q!r}: its origin value is counted through its "
-                          "inputs (a lower bound)")
-        inputs = {q: 1.0} if net.is_market(f) else net.boms.get(q, {})
-        if not inputs:
-            if net.needs[f] and is_item(q) and f not in net.origins:
-                p_q = price(q)
-                content = net.content.get(q, {})
-                kg = {e: content.get(e, 0.0) for e in elements if content.get(e, 0.0) > 0}
-                shares = [(mass[e][f][0], w) for e, w in kg.items()
-                          if e in mass and mass[e][f][0] is not None]
-                if p_q is not None and shares:
-                    total = sum(w for _, w in shares)
-                    b[i] = p_q * sum(float(s or 0.0) * w for s, w in shares) / total
-            continue
-        row: list[_Term] = []
-        for p, qty in inputs.items():
-            line = None if net.is_market(f) else (q, p)
-            if not net.is_market(f) and p in net.products[f]:
-                row.append(_Term(index[(f, p)], qty, line, None, None, 1.0))
-                continue
-            supplied = [(u, s) for u, s in net.suppliers[f].get(p, []) if (u, p) in index]
-            totals[(f, p)] = sum(s for _, s in supplied)
-            row += [_Term(index[(u, p)], qty, line, (f, p), u, s) for u, s in supplied]
-        terms[i] = row
-    # What the wanted keys hold: the keys they depend on, transitively.
-    held = {index[key] for key in wanted if key in index}
-    stack = list(held)
-    while stack:
-        i = stack.pop()
-        for t in terms.get(i, []):
-            if t.key not in held:
-                held.add(t.key)
-                stack.append(t.key)
-    notes.update(text for i, text in pending.items() if i in held)
-    # Only nodes that can reach a priced origin item carry value (the least fixed point).
-    feeds: dict[int, list[int]] = {}
-    for i, row in terms.items():
-        if i not in held:
-            continue
-        for t in row:
-            feeds.setdefault(t.key, []).append(i)
-    live = {i for i in held if b[i] > 0}
-    stack = list(live)
-    while stack:
-        j = stack.pop()
-        for i in feeds.get(j, []):
-            if i not in live:
-                live.add(i)
-                stack.append(i)
-    return _ValueSystem(keys, b, priced, terms, totals, sorted(live))
-
-
-def _value_in(net: _Network, elements: frozenset[str], categories: frozenset[str] | None,
-              mass: Mapping[str, _Shares], notes: set[str],
-              wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], float]:
-    """Per (facility, product) among ``wanted`` and what they hold: dollars of origin items
-    containing ``elements`` in one unit (notes only for items they hold)."""
-    system = _value_system(net, elements, categories, mass, notes, wanted)
-    order, totals = system.order, system.totals
-    local = {i: n for n, i in enumerate(order)}
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    for i in order:
-        for t in system.terms.get(i, []):
-            if t.key in local:
-                rows.append(local[i])
-                cols.append(local[t.key])
-                vals.append(t.qty if t.group is None else t.qty * t.share / totals[t.group])
-    x = _solve(len(order), rows, cols, vals, system.b[order], "origin value")
-    return {system.keys[i]: float(x[local[i]]) for i in order}
-
-
+@dispatchable()
+@shared_docs
 def origin_share(
     G: nx.MultiDiGraph,
     product: str,
     *,
     origin: str | Predicate = "CN",
     element: str | Iterable[str] | None = None,
-    by: str = "mass",
     as_of: str | dt.date | None = None,
-    min_confidence: str | Confidence | None = None,
     stages: Iterable[str] | None = None,
     categories: Iterable[str] | None = None,
-    engine: Engine = "auto",
+    by: str = "mass",
+    min_confidence: str | Confidence | None = None,
     threshold: float | None = None,
 ) -> ContentShare:
     """Return the share of ``product``'s rare-earth content (or ``element``'s) of ``origin``.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     product : str
         A product id (a platform, a component, a magnet …).
-    origin : str or Predicate
-        An ISO country code (default ``"CN"``) or a predicate selecting origin facilities.
-    element : str or iterable of str, optional
-        One element (e.g. ``"Dy"``) or several; default all rare earths the product holds.
-        With several, the value share counts items containing any of them.
+    %(content_options)s
     by : {"mass", "value"}
-        Which share ``share`` reports; both are computed.
-    as_of : date or ISO str, optional
-        The date to read the network at (default today): facilities and links outside their
-        date windows are absent.
-    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
-        Drop facilities and links weaker than this level first (default: keep all).
-    stages : iterable of str, optional
-        The stages at which a facility in ``origin`` makes origin items
-        (default ``ORIGIN_STAGES``).
-    categories : iterable of str, optional
-        Count only origin items of these product categories in the value share (a rule's
-        scope, e.g. ``["oxide", "metal", "alloy", "magnet"]``).
-    engine : {"auto", "plain", "compiled"}
-        ``plain``: the networkx implementation (the reference); ``compiled``: mass shares
-        on the compiled form, the rest on the upstream facilities (the same answer, see the
-        module docstring); ``auto`` (default): compiled on large graphs without
-        ``min_confidence``.
+        Which share ``share`` reports; both are computed. With several elements, the value
+        share counts items containing any of them.
+    %(min_confidence)s
     threshold : float, optional
         A value-share threshold to test (``0.001``: MOFCOM No. 61's 0.1 %): the answer's
         ``threshold_test`` is ``crosses``, ``clear`` or ``undecided`` over the ranges.
+    %(backend)s
 
     Returns
     -------
@@ -747,83 +388,74 @@ def origin_share(
     >>> round(r.value_usd, 4), round(r.share, 4)
     (21.84, 0.2184)
     """
-    if by not in ("mass", "value"):
-        raise QueryError(f"by must be 'mass' or 'value', not {by!r}")
-    asked = None if element is None else sorted(
-        {element} if isinstance(element, str) else set(element))
-    for symbol in asked or []:
-        if symbol not in ELEMENTS:
-            raise QueryError(f"{symbol!r} is not a chemical element symbol")
-    kinds = None if categories is None else frozenset(categories)
-    day = parse_date(as_of)
-    (target,) = resolve_products(G, [product])
-    V = restrict(G, as_of=day, min_confidence=min_confidence)
-    use = choose_engine(G, engine, query="origin_share",
-                        unsupported=None if min_confidence is None else "min_confidence")
-    origins = origin_facilities(V, origin, stages=stages)
-    producers = makers(V, target)
-    if not producers:
-        raise QueryError(f"no facility makes {target!r} as of {day}")
-    cg = compiled.compile_graph(G, as_of=day) if use == "compiled" else None
-    if cg is not None:  # the upstream facilities are all the answer depends on
-        up = compiled.upstream_mask(cg, producers)
-        V = _dated_subgraph(G, day, [cg.facilities[i] for i in np.flatnonzero(up).tolist()])
+    q = _Query.read(G, product, origin=origin, element=element, by=by, as_of=as_of,
+                    stages=stages, categories=categories)
+    V = restrict(G, as_of=q.day, min_confidence=min_confidence)
+    origins, producers = q.sources(V)
     net = _Network(V, origins)
-    content = net.content[target]
-    chosen = asked if asked is not None else sorted(
-        e for e, kg in content.items() if e in RARE_EARTHS and kg > 0)
-    notes: set[str] = set()
-    mass: dict[str, _Shares] = (_compiled_mass_shares(cg, origins, chosen) if cg is not None
-                                else {e: _mass_shares(net, e) for e in chosen})
+    chosen = q.elements(net)
+    return _answer(G, q, net, producers, chosen, {e: _mass_shares(net, e) for e in chosen},
+                   threshold)
 
-    def mean(values: list[float]) -> float | None:
-        return sum(values) / len(values) if values else None
+
+def _origin_share_compiled(G: nx.MultiDiGraph, product: str, *, threshold: float | None = None,
+                           min_confidence: None = None, **asked: Any) -> ContentShare:
+    """:func:`origin_share` with the mass shares on the compiled form and the rest on the
+    facilities upstream of the product (all the answer depends on; no floor is read)."""
+    q = _Query.read(G, product, **asked)
+    origins, producers = q.sources(restrict(G, as_of=q.day))
+    cg = compiled.compile_graph(G, as_of=q.day)
+    up = compiled.upstream_mask(cg, producers)
+    net = _Network(_dated_subgraph(G, q.day, [cg.facilities[i]
+                                              for i in np.flatnonzero(up).tolist()]), origins)
+    chosen = q.elements(net)
+    return _answer(G, q, net, producers, chosen, _compiled_mass_shares(cg, origins, chosen),
+                   threshold)
+
+
+def _answer(G: nx.MultiDiGraph, q: _Query, net: _Network, producers: list[str],
+            chosen: list[str], mass: Mapping[str, _Shares], threshold: float | None
+            ) -> ContentShare:
+    """The :class:`ContentShare` of ``q`` on ``net`` given the ``mass`` shares of the
+    ``chosen`` elements at each facility."""
+    V, target = net.V, q.target
+    notes: set[str] = set()
 
     def value_of(elements: frozenset[str]) -> float:
         wanted = [(f, target) for f in producers]
-        per = _value_in(net, elements, kinds, mass, notes, wanted)
+        per = _value_in(net, elements, q.kinds, mass, notes, wanted)
         return sum(per.get(key, 0.0) for key in wanted) / len(producers)
 
     price = V.nodes[target].get("unit_price_usd")
     if price is None:
         notes.add(f"no unit price for {target!r}: no value share")
-    rows: list[ElementShare] = []
-    for e in chosen:
-        est = mean([s for f in producers if (s := mass[e][f][0]) is not None])
-        low_e = mean([mass[e][f][1] for f in producers]) or 0.0
-        high_e = mean([mass[e][f][2] for f in producers]) or 0.0
-        kg = content.get(e, 0.0)
-        value = value_of(frozenset({e}))
-        rows.append(ElementShare(
-            element=e, kg_per_unit=kg, mass_share=est, mass_share_low=low_e,
-            mass_share_high=high_e, coverage=1.0 - (high_e - low_e),
-            origin_kg=None if est is None else kg * est, value_usd=value,
-            value_share=value / float(price) if price else None))
+    rows = [_element_row(e, net.content[target].get(e, 0.0),
+                         [mass[e][f] for f in producers], value_of(frozenset({e})), price)
+            for e in chosen]
     total_kg = sum(r.kg_per_unit for r in rows)
     known_kg = sum(r.kg_per_unit for r in rows if r.mass_share is not None)
     mass_share = (sum(r.kg_per_unit * (r.mass_share or 0.0) for r in rows) / known_kg
                   if known_kg > 0 else None)
     low = sum(r.kg_per_unit * r.mass_share_low for r in rows) / total_kg if total_kg else None
     high = sum(r.kg_per_unit * r.mass_share_high for r in rows) / total_kg if total_kg else None
-    value_usd = (rows[0].value_usd if len(rows) == 1 and asked is not None
+    value_usd = (rows[0].value_usd if len(rows) == 1 and q.asked is not None
                  else value_of(frozenset(chosen)) if chosen else 0.0)
     value_share = value_usd / float(price) if price else None
     if total_kg == 0:
-        notes.add(f"{target!r} holds no {'rare earths' if asked is None else '+'.join(asked)} "
-                  "according to its bill of materials")
+        held = "rare earths" if q.asked is None else "+".join(q.asked)
+        notes.add(f"{target!r} holds no {held} according to its bill of materials")
     confidence, sources = _evidence(V, target, producers, frozenset(chosen), net.content)
     bounds = _content_bounds(V, target, frozenset(chosen))
-    share = mass_share if by == "mass" else value_share
-    coverage = None if low is None or high is None else 1.0 - (high - low)
-    extra = _interval_fields(_intervals(G, V, net, target, producers, chosen, kinds, mass,
+    extra = _interval_fields(_intervals(G, V, net, target, producers, chosen, q.kinds, mass,
                                         bounds[2], value_share), (low, high), rows, notes,
                              threshold)
-    share_low, share_high = extra[f"{by}_share_low"], extra[f"{by}_share_high"]
     return ContentShare(
         **extra, product=target, name=G.nodes[target].get("name"),
-        origin=origin.name if isinstance(origin, Predicate) else origin, by=by,
-        element=None if asked is None else "+".join(asked), as_of=day, share=share,
-        share_low=share_low, share_high=share_high, coverage=coverage,
+        origin=q.origin.name if isinstance(q.origin, Predicate) else q.origin, by=q.by,
+        element=None if q.asked is None else "+".join(q.asked), as_of=q.day,
+        share=mass_share if q.by == "mass" else value_share,
+        share_low=extra[f"{q.by}_share_low"], share_high=extra[f"{q.by}_share_high"],
+        coverage=None if low is None or high is None else 1.0 - (high - low),
         kg_per_unit=total_kg, kg_per_unit_low=bounds[0], kg_per_unit_high=bounds[1],
         ranges=bounds[2], mass_share=mass_share, value_usd=value_usd,
         value_share=value_share, unit_price_usd=None if price is None else float(price),
@@ -831,107 +463,25 @@ def origin_share(
         notes=sorted(notes))
 
 
-def _interval_fields(ranged: _Ranged, untraced: tuple[float | None, float | None],
-                     rows: list[ElementShare], notes: set[str], threshold: float | None
-                     ) -> dict[str, Any]:
-    """The interval fields of :class:`ContentShare` (widening the element ``rows`` and
-    adding to ``notes`` in place); ``untraced`` the mass bounds at the midpoints."""
-    low, high = untraced
-    if ranged.mass is not None:
-        low, high = ranged.mass.low, ranged.mass.high
-        for r in rows:
-            r.mass_share_low, r.mass_share_high = ranged.mass.elements.get(
-                r.element, (r.mass_share_low, r.mass_share_high))
-    if not ranged.exact:
-        notes.add("too many ranged quantities to try every combination: the mass bounds "
-                  "read them all low and all high (not exact)")
-    test = None
-    if threshold is not None:
-        from oretrace.queries.intervals import threshold_test  # it imports this module
+def _element_row(element: str, kg: float, shares: list[tuple[float | None, float, float]],
+                 value: float, price: Any) -> ElementShare:
+    """One element's line: ``shares`` its mass shares at each maker (averaged with equal
+    weights), ``value`` the dollars of origin items holding it in one unit."""
 
-        test = threshold_test(ranged.value_low, ranged.value_high, threshold)
-    return {"mass_share_low": low, "mass_share_high": high,
-            "value_share_low": ranged.value_low, "value_share_high": ranged.value_high,
-            "threshold": threshold, "threshold_test": test, "ranged_figures": ranged.figures,
-            "bounds_exact": ranged.exact}
+    def mean(values: list[float]) -> float | None:
+        return sum(values) / len(values) if values else None
+
+    est = mean([s for s, _, _ in shares if s is not None])
+    low = mean([lo for _, lo, _ in shares]) or 0.0
+    high = mean([hi for _, _, hi in shares]) or 0.0
+    return ElementShare(
+        element=element, kg_per_unit=kg, mass_share=est, mass_share_low=low,
+        mass_share_high=high, coverage=1.0 - (high - low),
+        origin_kg=None if est is None else kg * est, value_usd=value,
+        value_share=value / float(price) if price else None)
 
 
-class _Ranged(NamedTuple):
-    value_low: float | None
-    value_high: float | None
-    mass: Any  # oretrace.queries.intervals.MassBounds | None
-    figures: list[str]
-    exact: bool
-
-
-def _intervals(G: nx.MultiDiGraph, V: nx.MultiDiGraph, net: _Network, target: str,
-               producers: list[str], chosen: list[str], kinds: frozenset[str] | None,
-               mass: Mapping[str, _Shares], lines: list[RangedLine],
-               point: float | None) -> _Ranged:
-    """The value- and mass-share intervals over the ranged figures
-    (:func:`oretrace.queries.intervals.content_intervals`, which argues they are exact);
-    a graph without any ranged figure gives the point (no second pass)."""
-    from oretrace.queries.intervals import content_intervals, has_ranges  # it imports us
-
-    if not has_ranges(G):
-        return _Ranged(point, point, None, [], True)
-
-    got = content_intervals(V, net, target, producers, chosen, kinds, mass,
-                            [(r.product, r.input) for r in lines])
-    return _Ranged(got.value_low, got.value_high, got.mass, got.figures,
-                   got.mass is None or got.mass.exact)
-
-
-def _content_bounds(G: nx.MultiDiGraph, target: str, elements: frozenset[str]
-                    ) -> tuple[float, float, list[RangedLine]]:
-    """Kilograms of ``elements`` in one unit of ``target`` with every ranged quantity at its
-    low end, and at its high end; and the ranged lines that hold any of them."""
-    memo: dict[tuple[str, int], float] = {}
-    lines: dict[tuple[str, str], RangedLine] = {}
-
-    def kg(product: str, end: int) -> float:
-        key = (product, end)
-        if key not in memo:
-            memo[key] = 0.0  # a loop contributes nothing more (content raises on loops)
-            attrs = G.nodes[product]
-            declared = attrs.get("elements") or {}
-            if declared and attrs.get("unit") == "kg":
-                memo[key] = sum(float(f) for e, f in declared.items() if e in elements)
-            else:
-                total = 0.0
-                for _, inp, d in G.out_edges(product, data=True):
-                    if d.get("kind") != EdgeKind.REQUIRES or d.get("substitute_for") is not None:
-                        continue
-                    ends = range_of(d, "qty")
-                    qty = float(d["qty"]) if ends is None else ends[end]
-                    held = kg(inp, end)
-                    total += qty * held
-                    if ends is not None and held > 0:
-                        lines[(product, inp)] = RangedLine(
-                            product=product, input=inp, qty=float(d["qty"]), qty_low=ends[0],
-                            qty_high=ends[1], low_reading=d.get("low_reading"),
-                            high_reading=d.get("high_reading"), sources=list(d["sources"]),
-                            confidence=d["confidence"])
-                memo[key] = total
-        return memo[key]
-
-    return kg(target, 0), kg(target, 1), [lines[k] for k in sorted(lines)]
-
-
-def _evidence(V: nx.MultiDiGraph, target: str, producers: list[str], elements: frozenset[str],
-              content: dict[str, dict[str, float]]) -> tuple[Confidence, list[str]]:
-    """Weakest confidence and sources of the upstream facilities and hops carrying ``elements``."""
-    H = _supply_graph(V, {target: producers})
-    upstream = nx.ancestors(H, target) | {target}
-    levels: list[str] = []
-    sources: set[str] = set()
-    for u, v, d in H.edges(data=True):
-        if u not in upstream or v not in upstream:
-            continue
-        if v != target and not any(content.get(p, {}).get(e, 0.0) > 0
-                                   for p in d["products"] for e in elements):
-            continue
-        levels += [d["confidence"], H.nodes[u]["confidence"]]
-        sources.update(d["sources"])
-        sources.update(H.nodes[u]["sources"])
-    return weakest([lv for lv in levels if lv in CONFIDENCE_ORDER]), sorted(sources)
+# The other backends of each query (:mod:`oretrace.queries._dispatch`); the compiled form
+# reads the network at a date, not above a confidence floor.
+_FLOOR = ("min_confidence",)
+cast(Any, origin_share).register("compiled", unsupported=_FLOOR)(_origin_share_compiled)

@@ -37,6 +37,7 @@ resting on an assumed status carries at most ``estimated`` confidence.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -66,15 +67,10 @@ from oretrace.graphmodel.rules import (
     rule_from_node,
 )
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage, Verdict
-from oretrace.queries.content import (
-    RARE_EARTHS,
-    _content_table,
-    _mass_shares,
-    _Network,
-    _value_in,
-    _value_system,
-    origin_facilities,
-)
+from oretrace.queries._content_mass import _mass_shares, _Network
+from oretrace.queries._content_table import _content_table
+from oretrace.queries._content_value import _value_in, _value_system
+from oretrace.queries.content import RARE_EARTHS, origin_facilities
 from oretrace.queries.exposure import resolve_products, supply_graph
 from oretrace.queries.intervals import threshold_test
 from pydantic import BaseModel
@@ -186,7 +182,63 @@ class _Context:
                           dict[tuple[str, str], float]] = {}
         self._nets: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[Any, Any]] = {}
         self._bounds: dict[tuple[Any, ...], tuple[float, float]] = {}
+        self._networks: dict[str, _Network] = {}
+        self._drop: tuple[str, str, str] | None = None
+        self._mass: dict[tuple[str, str], dict[str, tuple[float | None, float, float]]] = {}
+        self._whole_mass = self._mass
         self.listed = _listed_companies(self.V)
+
+    def variant(self, H: nx.DiGraph, every: nx.DiGraph, drop: tuple[str, str, str]
+                ) -> _Context:
+        """This reading without the supply link ``drop`` (``(supplier, buyer, product)``),
+        given the needed-supply graphs without it: the network, rules, content and listed
+        companies are shared; what reads the link starts afresh (the deciding links of
+        :mod:`oretrace.queries.deciding` read one variant per candidate link)."""
+        other = copy.copy(self)
+        other.H, other.every, other._drop = H, every, drop
+        other._fed, other._up, other._weakest, other._taint = {}, {}, None, {}
+        other._value, other._nets, other._bounds = {}, {}, {}
+        other._mass, other._whole_mass = {}, self._mass
+        return other
+
+    def network(self, origin: str) -> _Network:
+        """The content network the value test reads, built once per origin (shared with the
+        variants, each leaving out its link)."""
+        if origin not in self._networks:
+            self._networks[origin] = _Network(self.V, origin_facilities(self.V, origin))
+        net = self._networks[origin]
+        if self._drop is None:
+            return net
+        u, v, q = self._drop
+        out = copy.copy(net)
+        inputs = dict(net.suppliers.get(v, {}))
+        inputs[q] = [(w, s) for w, s in inputs.get(q, []) if w != u]
+        out.suppliers = {**net.suppliers, v: {p: s for p, s in inputs.items() if s}}
+        return out
+
+    def mass_shares(self, net: _Network, origin: str, element: str
+                    ) -> dict[str, tuple[float | None, float, float]]:
+        """The mass shares of ``element`` of ``origin`` on ``net`` (:meth:`network`); a
+        variant keeps the whole reading's where they read alike (:meth:`_keeps`)."""
+        key = (origin, element)
+        if key not in self._mass:
+            self._mass[key] = (self._whole_mass[key] if key in self._whole_mass
+                               and self._keeps(net, element) else _mass_shares(net, element))
+        return self._mass[key]
+
+    def _keeps(self, net: _Network, element: str) -> bool:
+        """Whether a variant's mass shares of ``element`` are the whole reading's where the
+        value test reads them: its link brings none of the element into its buyer, or no
+        facility from its buyer down makes an item from no bill of materials (the only
+        mass shares :func:`_value_system` reads; a change flows downstream only)."""
+        if self._drop is None:
+            return False
+        _, v, q = self._drop
+        if q not in net.intake(v, element):
+            return True
+        down = (nx.descendants(self.H, v) if v in self.H else set()) | {v}
+        return not any(net.needs.get(f) and not net.is_market(f)
+                       and any(not net.boms.get(p) for p in net.products[f]) for f in down)
 
     # -- the network -----------------------------------------------------------------
 
@@ -233,11 +285,11 @@ class _Context:
             return None
         key = (origin, elements, categories)
         if key not in self._value:
-            net = _Network(self.V, origin_facilities(self.V, origin))
+            net = self.network(origin)
             wanted = [(f, q) for f in net.facilities for q in net.products[f]
                       if f in self.H]
             held = {e for (_, q) in wanted for e in self.holds(q, elements)}
-            mass = {e: _mass_shares(net, e) for e in sorted(held)}
+            mass = {e: self.mass_shares(net, origin, e) for e in sorted(held)}
             self._nets[key] = (net, mass)
             self._value[key] = _value_in(net, frozenset(elements),
                                          frozenset(categories) if categories else None,

@@ -30,13 +30,13 @@ def opaque_ore(lines: list[str]) -> list[str]:
     return lines
 
 
-@pytest.mark.parametrize("engine", ["plain", "compiled"])
+@pytest.mark.parametrize("backend", ["networkx", "compiled"])
 @pytest.mark.parametrize(("as_of", "share", "coverage"),
                          [("2026-06-01", 1.0, 0.6), ("2027-06-01", 0.6, 1.0)])
-def test_mined_origin_survives_an_opaque_ore(mini_copy: Callable[..., Path], engine: str,
+def test_mined_origin_survives_an_opaque_ore(mini_copy: Callable[..., Path], backend: str,
                                              as_of: str, share: float, coverage: float) -> None:
     G = load_dataset(mini_copy("products.csv", opaque_ore))
-    r = origin_share(G, "missile", stages=["mine"], as_of=as_of, engine=engine)  # type: ignore[arg-type]
+    r = origin_share(G, "missile", stages=["mine"], as_of=as_of, backend=backend)
     assert r.share == pytest.approx(share)
     assert r.coverage == pytest.approx(coverage)
 

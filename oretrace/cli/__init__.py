@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -88,6 +90,22 @@ class State:
                     + "; ".join(self._graph.graph["overrides"])
                     + " (records marked 'overridden', sources 'override:...')")
         return self._graph
+
+    @contextmanager
+    def query_graph(self, command: str) -> Iterator[Any]:
+        """What a query with a native Neo4j form runs on: the graph, or with ``--backend
+        neo4j`` a ``Neo4jGraph`` handle on an open driver (the query dispatches on it and
+        answers in Cypher, refusing overrides it cannot apply; ``command`` names it)."""
+        if self.backend != "neo4j":
+            yield self.graph()
+            return
+        from oretrace.graphmodel.backends.neo4j import connect
+        from oretrace.queries._dispatch import Neo4jGraph
+
+        self.refuse_overrides(f"`oretrace {command} --backend neo4j` runs natively on the "
+                              "server and")
+        with connect(self.neo4j_config()) as driver:
+            yield Neo4jGraph(driver, self.neo4j_dataset())
 
     def refuse_overrides(self, what: str) -> None:
         """Raise :class:`~oretrace.graphmodel.errors.OverrideError` when overrides were given

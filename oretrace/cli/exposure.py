@@ -1,18 +1,18 @@
 """Commands of the exposure family: exposed, where-used, trace, content.
 
-With ``--backend neo4j``, ``exposed`` and ``where-used`` run natively on the server
-(:mod:`oretrace.queries.native`); the other commands pull the graph and compute in Python.
+With ``--backend neo4j``, ``exposed`` and ``where-used`` hand the query a ``Neo4jGraph``
+handle and it answers natively on the server (:mod:`oretrace.queries.native`); the other
+commands pull the graph and compute in Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from oretrace.cli import FormatOption, State, emit, state
+from oretrace.cli import FormatOption, emit, state
 from oretrace.cli._output import Format, say
 from oretrace.graphmodel.vocab import COUNTRIES, Confidence
 
@@ -97,21 +97,6 @@ def _nothing(message: str, fmt: Format) -> bool:
     return False
 
 
-def _ask(st: State, plain: Callable[..., Any], native: Callable[..., Any], *args: Any,
-         **options: Any) -> Any:
-    """``plain(graph, ...)`` on the in-memory graph, or with ``--backend neo4j``
-    ``native(driver, ..., dataset=...)`` in Cypher on the server (the same answer)."""
-    if st.backend == "neo4j":
-        from oretrace.graphmodel.backends.neo4j import connect
-
-        command = {"find_exposed": "exposed"}.get(plain.__name__, "where-used")
-        st.refuse_overrides(f"`oretrace {command} --backend neo4j` runs natively on the "
-                            "server and")
-        with connect(st.neo4j_config()) as driver:
-            return native(driver, *args, dataset=st.neo4j_dataset(), **options)
-    return plain(st.graph(), *args, **options)
-
-
 def content_rows(result: ContentShare) -> list[dict[str, Any]]:
     """``content`` as one CSV table: the headline row (``row`` = product), then one row per
     element (``row`` = element), every field of both in its own column (blank where a
@@ -176,10 +161,9 @@ def register(app: typer.Typer) -> None:
         st = state(ctx)
         out = st.format(fmt)
         day = parse_date(as_of)
-        from oretrace.queries.native import find_exposed_native
-
-        found: list[Exposure] = _ask(st, find_exposed, find_exposed_native, through.value,
-                                     as_of=day, k=paths, min_confidence=min_confidence)
+        with st.query_graph("exposed") as graph:
+            found: list[Exposure] = find_exposed(graph, through.value, as_of=day, k=paths,
+                                                 min_confidence=min_confidence)
         hits = [e for e in found if e.status == "exposed"]
         if not found and _nothing(f"no platform's supply reaches {through.value} "
                                   f"as of {day}", out):
@@ -220,10 +204,9 @@ def register(app: typer.Typer) -> None:
         st = state(ctx)
         out = st.format(fmt)
         day = parse_date(as_of)
-        from oretrace.queries.native import find_where_used_native
-
-        found: list[Dependant] = _ask(st, find_where_used, find_where_used_native, node,
-                                      as_of=day, k=paths, min_confidence=min_confidence)
+        with st.query_graph("where-used") as graph:
+            found: list[Dependant] = find_where_used(graph, node, as_of=day, k=paths,
+                                                     min_confidence=min_confidence)
         hits = [d for d in found if d.status == "depends"]
         if not found and _nothing(f"no platform depends on {node} as of {day}", out):
             return

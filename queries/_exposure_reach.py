@@ -1,0 +1,91 @@
+"""Who reaches whom for the exposure queries: the facilities standing for a where-used node,
+and the compiled engine's reach (upstream of products, downstream of a node) with the
+needed-supply graph built on the facilities it finds only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import networkx as nx
+import numpy as np
+from oretrace.graphmodel import QueryError, UnknownNodeError, compiled
+from oretrace.graphmodel.vocab import EdgeKind, NodeKind
+from oretrace.queries._exposure_graph import _makers_of, _supply_graph
+from oretrace.queries.predicates import controlled_companies
+
+__all__: list[str] = []
+
+
+def _facilities_for(G: nx.MultiDiGraph, node: str) -> tuple[list[str], str | None]:
+    """The facilities standing for ``node``, and the product their first hop must carry."""
+    attrs = G.nodes.get(node)
+    if attrs is None:
+        raise UnknownNodeError(node, list(G.nodes), "node")
+    kind = attrs.get("kind")
+    if kind == NodeKind.FACILITY:
+        return [node], None
+    if kind == NodeKind.TECHNOLOGY:
+        return sorted({u for u, _, d in G.in_edges(node, data=True)
+                       if d.get("kind") == EdgeKind.USES}), None
+    if kind == NodeKind.COMPANY:
+        group = _controlled_by(G, node)
+        return sorted(n for n, d in G.nodes(data=True)
+                      if d.get("kind") == NodeKind.FACILITY and d.get("company") in group), None
+    if kind == NodeKind.PRODUCT:
+        return sorted(n for n, d in G.nodes(data=True)
+                      if d.get("kind") == NodeKind.FACILITY
+                      and node in d.get("products", ())), node
+    raise QueryError(f"{node!r} is a {kind}; where-used reads facilities, companies, "
+                     "technologies and products")
+
+
+def _controlled_by(G: nx.MultiDiGraph, company: str) -> set[str]:
+    """``company`` and the companies it controls under the 50 % affiliate reading."""
+    probe = nx.MultiDiGraph()
+    for n, d in G.nodes(data=True):
+        if d.get("kind") == NodeKind.COMPANY:
+            probe.add_node(n, kind=NodeKind.COMPANY, country="@" if n == company else None)
+    for u, v, key, d in G.edges(keys=True, data=True):
+        if d.get("kind") == EdgeKind.OWNS:
+            probe.add_edge(u, v, key=key, kind=EdgeKind.OWNS, share=d.get("share", 0.0))
+    return controlled_companies(probe, "@")
+
+
+def _compiled_upstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
+                       targets: Sequence[str], matched: set[str]
+                       ) -> tuple[nx.DiGraph, dict[str, set[str]]]:
+    """The needed-supply graph on the facilities upstream of the ``targets`` that reach a
+    ``matched`` facility, and those facilities per such target (the compiled reach)."""
+    cg = compiled.compile_graph(G, as_of=day)
+    fed_by = _makers_of(V, targets)
+    upstream_of: dict[str, set[str]] = {}
+    for target in targets:
+        upstream = _facility_ids(cg, compiled.upstream_mask(cg, fed_by[target]))
+        if upstream & matched:
+            upstream_of[target] = upstream
+    H = _supply_graph(G, {t: fed_by[t] for t in upstream_of}, day=day,
+                      keep=set().union(*upstream_of.values()))
+    return H, upstream_of
+
+
+def _compiled_downstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
+                         targets: Sequence[str], facilities: Iterable[str],
+                         carried: str | None) -> tuple[nx.DiGraph, set[str]]:
+    """The needed-supply graph on the facilities downstream of ``facilities`` (their first
+    hop carrying ``carried`` when given), with the ``targets`` they reach; and the
+    facilities among ``facilities`` active at ``day`` (the compiled reach)."""
+    cg = compiled.compile_graph(G, as_of=day)
+    via = {f for f in facilities if f in cg.index}
+    below = _facility_ids(cg, compiled.where_used_mask(cg, via, product=carried))
+    fed_by = _makers_of(V, targets)
+    # a maker in ``via`` reaches the target only if its hop carries ``carried``
+    reached = {t: fed_by[t] for t in targets if any(
+        m in below and not (carried is not None and carried != t and m in via)
+        for m in fed_by[t])}
+    return _supply_graph(G, reached, day=day, keep=below), via
+
+
+def _facility_ids(cg: compiled.CompiledGraph, mask: np.ndarray) -> set[str]:
+    """The facility ids where ``mask`` (one entry per compiled facility) is set."""
+    return {cg.facilities[i] for i in np.flatnonzero(mask).tolist()}
