@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -42,53 +41,18 @@ from oretrace.graphmodel import (
     Confidence,
     QueryError,
     UnknownNodeError,
-    facilities_making,
-    is_active,
-    nodes_of,
     parse_date,
     platforms,
     weakest,
 )
-from oretrace.graphmodel.rules import Rule, clause_applies, rule_from_node
-from oretrace.graphmodel.vocab import EdgeKind, NodeKind
-from oretrace.queries.feasibility import (
-    Policy,
-    PolicyReport,
-    SupplyNetwork,
-    resolve_failures,
-    scenario_network,
-    supplied_mask,
-    supply_network,
-)
-from oretrace.queries.scenarios import (
-    Blockage,
-    Evidence,
-    _blockages,
-    _facility_evidence,
-    _links,
-    _region,
-)
+from oretrace.queries._restore_dates import change_dates
+from oretrace.queries._restore_missing import MissingInput, _Search, missing_inputs
+from oretrace.queries._restore_state import _Assumed, _State, brought_back, evaluate, rules_of
+from oretrace.queries.feasibility import Policy, resolve_failures, supplied_mask, supply_network
+from oretrace.queries.scenarios import Blockage, Evidence, _blockages
 from pydantic import BaseModel
 
 __all__ = ["MissingInput", "Restoration", "change_dates", "find_restore"]
-
-_DAY = dt.timedelta(days=1)
-
-
-class MissingInput(BaseModel):
-    """A product the platform needs that no facility outside the failed set makes.
-
-    ``makers`` are every facility of the data making it, ``later_makers`` those outside the
-    failed set that come into service only after the date searched to; ``sentence`` says
-    it in words, with each maker and why it does not count.
-    """
-
-    product: str
-    makers: list[str]
-    later_makers: list[str]
-    sentence: str
-    sources: list[str]
-    confidence: str
 
 
 class Restoration(BaseModel):
@@ -110,310 +74,6 @@ class Restoration(BaseModel):
     confidence: str
     sources: list[str]
     note: str
-
-
-# --------------------------------------------------------------------------- change dates
-
-
-def _rule_dates(rule: Rule) -> set[dt.date]:
-    """The days on which a rule's status can change (inclusive ends give the day after)."""
-    out = {rule.effective}
-    if rule.until is not None:
-        out.add(rule.until)
-    if rule.known_until is not None:
-        out.add(rule.known_until + _DAY)
-    for clause in rule.clauses:
-        out |= {d for d in (clause.effective, clause.until) if d is not None}
-    for event in rule.status:
-        out.add(event.date)
-        if event.until is not None:
-            out.add(event.until + _DAY)
-    for waiver in rule.waivers:
-        out.add(waiver.through + _DAY)
-        if waiver.start is not None:
-            out.add(waiver.start)
-    return out
-
-
-def change_dates(G: nx.MultiDiGraph) -> list[dt.date]:
-    """Return, sorted, the dates on which the data of ``G`` changes.
-
-    Parameters
-    ----------
-    G : networkx.MultiDiGraph
-        The graph (not mutated).
-
-    Returns
-    -------
-    list of datetime.date
-        Every date attribute of a facility, company or edge (``online_from``,
-        ``online_until``, a supply or ownership link's ``start`` and ``end``, a dated
-        technology use), and each rule's ``effective``, ``until``, clause windows, status
-        events, the day after a suspension's or a waiver's last day and the day after
-        ``known_until`` (when its status becomes assumed). Between two of these dates every
-        query answers the same.
-
-    Examples
-    --------
-    >>> from oretrace.loaders import load_dataset
-    >>> [str(d) for d in change_dates(load_dataset(DATA / "choke_time"))]
-    ['2027-06-01', '2028-01-01']
-    """
-    out: set[dt.date] = set()
-    for n, attrs in G.nodes(data=True):
-        if attrs.get("kind") == NodeKind.RULE:
-            out |= _rule_dates(rule_from_node(attrs, n))
-            continue
-        out |= {v for v in attrs.values() if isinstance(v, dt.date)}
-    for _, _, attrs in G.edges(data=True):
-        out |= {v for v in attrs.values() if isinstance(v, dt.date)}
-    return sorted(out)
-
-
-# --------------------------------------------------------------------------- one date
-
-
-@dataclass(frozen=True)
-class _Assumed:
-    """A clause the policy read whose status on ``day`` is assumed."""
-
-    day: dt.date
-    rule: str
-    clause: str
-    applies: bool
-    reason: str
-    confidence: str
-    sources: tuple[str, ...]
-
-    def __str__(self) -> str:
-        state = "in force" if self.applies else "not applying"
-        return f"{self.rule} {self.clause}: assumed {state} on {self.day} ({self.reason})"
-
-
-@dataclass(frozen=True)
-class _State:
-    """The scenario evaluated on one date, for every platform at once."""
-
-    day: dt.date
-    net: SupplyNetwork
-    failed: frozenset[int]
-    report: PolicyReport | None
-    ok: list[bool]
-    supplied: frozenset[str]
-    free: frozenset[str]  # supplied on the date without the policy's denials
-    denied: dict[tuple[str, str], tuple[str, str]]  # (country, product) -> (rule, clause)
-    assumed: tuple[_Assumed, ...]
-
-
-def _rules(G: nx.MultiDiGraph) -> dict[str, Rule]:
-    return {n: rule_from_node(G.nodes[n], n) for n in nodes_of(G, NodeKind.RULE)}
-
-
-def _export_denials(rules: dict[str, Rule], report: PolicyReport | None
-                    ) -> dict[tuple[str, str], tuple[str, str]]:
-    """``(country, product)`` pairs whose shipments the policy denies under a clause that
-    requires an export clause (shipments leaving the clause's origin country)."""
-    out: dict[tuple[str, str], tuple[str, str]] = {}
-    for d in report.denied_links if report else ():
-        rule = rules.get(d.rule)
-        clause = next((c for c in rule.clauses if c.id == d.clause), None) if rule else None
-        if rule is None or clause is None:
-            continue
-        for req in clause.requires:
-            base = next((c for c in rule.clauses if c.id == req), None)
-            if base is not None and base.kind == "export":
-                out.setdefault((base.trigger.origin, d.product), (d.rule, d.clause))
-    return out
-
-
-def _assumed(rules: dict[str, Rule], report: PolicyReport | None, day: dt.date
-             ) -> tuple[_Assumed, ...]:
-    out = []
-    for status in report.clauses if report else ():
-        rule = rules.get(status.rule)
-        if rule is None:
-            continue
-        by_id = {c.id: c for c in rule.clauses}
-        if status.clause not in by_id:
-            continue
-        time = clause_applies(rule, by_id[status.clause], day, "lapsed", by_id)
-        if time.assumed:
-            out.append(_Assumed(day, status.rule, status.clause, time.applies, time.reason,
-                                time.confidence.value,
-                                tuple(sorted({*rule.sources, *time.sources}))))
-    return tuple(out)
-
-
-def _evaluate(G: nx.MultiDiGraph, day: dt.date, rules: dict[str, Rule], *, fail: list[str],
-              policy: str | Policy | None, substitutions: bool) -> _State:
-    net, failed, report = scenario_network(G, fail=fail, as_of=day, policy=policy,
-                                           substitutions=substitutions)
-    ok = supplied_mask(net, failed)
-    supplied = frozenset(p for p, idx in net.assemblies.items() if any(ok[i] for i in idx))
-    assumed = _assumed(rules, report, day)
-    free = supplied  # read only where a clause assumed in force denies links
-    if report is not None and report.denied_links and any(a.applies for a in assumed):
-        plain = supply_network(G, as_of=day, substitutions=substitutions)
-        ok0 = supplied_mask(plain, (plain.index[f] for f in (net.facilities[i] for i in failed)))
-        free = frozenset(p for p, idx in plain.assemblies.items() if any(ok0[i] for i in idx))
-    return _State(day=day, net=net, failed=failed, report=report, ok=ok, supplied=supplied,
-                  free=free, denied=_export_denials(rules, report), assumed=assumed)
-
-
-# --------------------------------------------------------------------------- what brought it back
-
-
-def _link_evidence(link: tuple[str, str, str], attrs: dict[str, Any], what: str) -> Evidence:
-    u, v, q = link
-    return Evidence(node=f"{u} -> {v} ({q})", what=what,
-                    sources=[str(s) for s in attrs.get("sources", [])],
-                    confidence=str(attrs.get("confidence", Confidence.DOCUMENTED.value)))
-
-
-def _rule_events(rules: dict[str, Rule], prev: _State, cur: _State) -> list[Evidence]:
-    """The clauses the policy applied on ``prev.day`` and no longer applies on ``cur.day``."""
-    if prev.report is None or cur.report is None:
-        return []
-    before = {(c.rule, c.clause): c.in_force for c in prev.report.clauses}
-    assumed = {(a.rule, a.clause): a for a in cur.assumed}
-    out = []
-    for c in cur.report.clauses:
-        if not before.get((c.rule, c.clause)) or c.in_force:
-            continue
-        guess = assumed.get((c.rule, c.clause))
-        rule = rules.get(c.rule)
-        level = guess.confidence if guess else (rule.confidence.value if rule else
-                                                Confidence.DOCUMENTED.value)
-        out.append(Evidence(node=f"{c.rule} {c.clause}",
-                            what=f"rule event on {cur.day}: {c.instrument} {c.clause} no "
-                                 f"longer applies ({c.reason})",
-                            sources=sorted({*c.sources, *(guess.sources if guess else ())}),
-                            confidence=level))
-    return out
-
-
-def _brought_back(G: nx.MultiDiGraph, rules: dict[str, Rule], prev: _State, cur: _State,
-                  platform: str) -> list[Evidence]:
-    """Facilities and links on the platform's now-supplied chain on ``cur.day`` that were
-    absent or denied on ``prev.day``, and the rule events that lifted a denial."""
-    net, ok = cur.net, cur.ok
-    region = _region(net, ok, platform)
-    out = [_facility_evidence(G, f, f"in service from {cur.day}")
-           for f in sorted(region - set(prev.net.facilities))]
-    known = {(prev.net.facilities[u], prev.net.facilities[i], q)
-             for i, needs in enumerate(prev.net.needs) for need in needs
-             for u, q in need.suppliers}
-    denials = {(d.supplier, d.buyer, d.product): d
-               for d in (prev.report.denied_links if prev.report else ())}
-    attrs = _links(net)
-    lifted = False
-    for i in sorted(net.index[f] for f in region):
-        for need in net.needs[i]:
-            for u, q in need.suppliers:
-                link = (net.facilities[u], net.facilities[i], q)
-                if not ok[u] or link in known:
-                    continue
-                data = dict(attrs.get(link, {}))
-                if link in denials:
-                    lifted = True
-                    d = denials[link]
-                    what = f"no longer denied (denied on {prev.day} by {d.rule} {d.clause})"
-                else:
-                    start = data.get("start")
-                    what = (f"link starts {start}" if isinstance(start, dt.date)
-                            and start > prev.day else "link of a facility in service from "
-                            f"{cur.day}")
-                out.append(_link_evidence(link, data, what))
-    if lifted or not out:
-        out += _rule_events(rules, prev, cur)
-    return out
-
-
-# --------------------------------------------------------------------------- missing inputs
-
-
-@dataclass(frozen=True)
-class _Search:
-    """One question and the dates walked: what every platform's answer reads."""
-
-    G: nx.MultiDiGraph
-    rules: dict[str, Rule]
-    specs: list[str]
-    policy: str | None
-    substitutions: bool
-    failed: set[str]  # facility ids the specs fail
-    horizon: dt.date
-    after: list[dt.date]  # change dates after the horizon
-    states: list[_State]
-
-
-def _chain_products(G: nx.MultiDiGraph, platform: str, substitutions: bool
-                    ) -> tuple[set[str], dict[str, set[str]]]:
-    """The platform and the products of its bill of materials, all tiers, and for each the
-    inputs that may stand in for it (``substitute_for`` lines, only with ``substitutions``)."""
-    seen, alternatives, stack = {platform}, dict[str, set[str]](), [platform]
-    while stack:
-        for _, q, d in G.out_edges(stack.pop(), data=True):
-            target = d.get("substitute_for")
-            if d.get("kind") != EdgeKind.REQUIRES or (target is not None and not substitutions):
-                continue
-            if target is not None:
-                alternatives.setdefault(str(target), set()).add(q)
-            if q not in seen:
-                seen.add(q)
-                stack.append(q)
-    return seen, alternatives
-
-
-def _maker_note(q: _Search, maker: str, product: str) -> str:
-    """One maker of a missing input, and why it does not count."""
-    attrs = q.G.nodes[maker]
-    country = attrs.get("country") or "no country"
-    if maker in q.failed:
-        return f"{maker} ({country}; failed in the scenario)"
-    key = (attrs.get("country"), product)
-    denial = next((s.denied[key] for s in q.states if key in s.denied), None)
-    if denial is not None:
-        return f"{maker} ({country}; shipments from {country} denied by {' '.join(denial)})"
-    since = attrs.get("online_from")
-    if isinstance(since, dt.date) and since > q.horizon:
-        return f"{maker} ({country}; online from {since}, after {q.horizon})"
-    return f"{maker} ({country}; not in service from {q.states[0].day} to {q.horizon})"
-
-
-def _missing_input(q: _Search, product: str) -> MissingInput:
-    G, makers = q.G, facilities_making(q.G, product)
-    countries = sorted({c for s in q.states for c, p in s.denied if p == product})
-    # the failed set in words: the specs as given (``country:`` dropped), the countries
-    # whose shipments of the product the policy denies
-    names = [spec.partition(":")[2] if spec.lower().startswith(("country:", "facility:"))
-             else spec for spec in q.specs]
-    who = ", ".join(dict.fromkeys([*names, *countries])) or "the failed set"
-    sentence = (f"no facility outside {who} makes {product} at any date from "
-                f"{q.states[0].day} to {q.horizon}; its makers in the data: "
-                + "; ".join(_maker_note(q, m, product) for m in makers)
-                if makers else f"no facility in the data makes {product}")
-    later = [m for m in makers if m not in q.failed and G.nodes[m].get("country") not in
-             countries and any(is_active(G.nodes[m], d) for d in q.after)]
-    denying = {r for s in q.states for (_, p), (r, _) in s.denied.items() if p == product}
-    sources = {str(x) for m in makers for x in G.nodes[m].get("sources", [])}
-    sources |= {x for r in denying if r in q.rules for x in q.rules[r].sources}
-    return MissingInput(product=product, makers=makers, later_makers=later, sentence=sentence,
-                        sources=sorted(sources),
-                        confidence=weakest([G.nodes[m].get("confidence", "documented")
-                                            for m in makers]).value)
-
-
-def _missing_inputs(q: _Search, platform: str) -> list[MissingInput]:
-    """The products of the platform's chain that no maker outside the failed set makes on
-    any date walked (module docstring); one with a substitute made outside is not missing."""
-    products, alternatives = _chain_products(q.G, platform, q.substitutions)
-    lacking = {p for p in products if not any(
-        m in s.net.index and m not in q.failed
-        and (q.G.nodes[m].get("country"), p) not in s.denied
-        for m in facilities_making(q.G, p) for s in q.states)}
-    return [_missing_input(q, p) for p in sorted(lacking)
-            if not alternatives.get(p, set()) - lacking]
 
 
 # --------------------------------------------------------------------------- the query
@@ -464,13 +124,13 @@ def _answer(q: _Search, platform: str, back: int | None) -> Restoration:
     evidence, missing, still = [], [], []
     if back is not None:
         cut_off, restored = states[:back], states[back]
-        evidence = _brought_back(G, q.rules, states[back - 1], restored, platform)
+        evidence = brought_back(G, q.rules, states[back - 1], restored, platform)
         note = (f"{platform} is supplied again from {restored.day}: "
                 + "; ".join(e.node for e in evidence))
     else:
         cut_off, restored = states, None
         still = _blockages(G, last.net, last.ok, last.failed, last.report, platform)
-        missing = _missing_inputs(q, platform)
+        missing = missing_inputs(q, platform)
         note = (f"{platform} is not supplied again by {q.horizon}: "
                 + ("; ".join(m.sentence for m in missing) if missing else
                    "every input it needs (or a substitute) is made outside the failed set, "
@@ -567,9 +227,9 @@ def find_restore(
     if horizon < start:
         raise QueryError(f"until {horizon} is before as_of {start}")
     specs = list(fail)
-    rules = _rules(G)
+    rules = rules_of(G)
     kw: dict[str, Any] = {"fail": specs, "policy": policy, "substitutions": substitutions}
-    states = [_evaluate(G, start, rules, **kw)]
+    states = [evaluate(G, start, rules, **kw)]
     base = supply_network(G, as_of=start, substitutions=substitutions)
     ok = supplied_mask(base)
     lost = [p for p in wanted if p not in states[0].supplied
@@ -578,7 +238,7 @@ def find_restore(
     for day in (d for d in dates if start < d <= horizon):
         if len(back) == len(lost):
             break
-        states.append(_evaluate(G, day, rules, **kw))
+        states.append(evaluate(G, day, rules, **kw))
         back.update({p: len(states) - 1 for p in lost
                      if p not in back and p in states[-1].supplied})
     q = _Search(G=G, rules=rules, specs=specs,

@@ -247,11 +247,11 @@ def _brute_supplied(G: nx.MultiDiGraph, level: str, **scenario: object) -> dict[
 
 
 def _brute_exposed(G: nx.MultiDiGraph, level: str, through: str) -> dict[str, set[Link]]:
-    base = {e.platform for e in find_exposed(G, through, as_of=DAY, engine="plain")}
+    base = {e.platform for e in find_exposed(G, through, as_of=DAY, backend="networkx")}
     out: dict[str, set[Link]] = {p: set() for p in platforms(G)}
     for link in _below(G, level):
         now = {e.platform for e in find_exposed(without_link(G, link, as_of=DAY), through,
-                                                 as_of=DAY, engine="plain")}
+                                                 as_of=DAY, backend="networkx")}
         for p in base ^ now:
             out[p].add(link)
     return out
@@ -299,7 +299,7 @@ def _as_tuple(a: object) -> tuple[object, ...]:
             a.supplied_if_licences_refused, a.procurement)
 
 
-@pytest.mark.parametrize("name", ["compliance_mini", "mini", "choke_andor"])
+@pytest.mark.parametrize("name", DATASETS)
 def test_compliance_agrees_with_brute_force_on_test_data(name: str) -> None:
     G = load_dataset(DATA / name)
     for p in platforms(G):
@@ -359,7 +359,9 @@ def test_bundled_supplied_under_a_policy_agrees_with_brute_force(
     assert links_of(found) == brute
 
 
-@pytest.mark.parametrize("p", ["Tomahawk", "G-ATOR"])
+# F-35: its chain holds the re-concentrate market, whose suppliers' links change the mass
+# shares the value test reads at the separators it feeds (the shared reading recomputes them)
+@pytest.mark.parametrize("p", ["Tomahawk", "G-ATOR", "F-35"])
 def test_bundled_compliance_agrees_with_brute_force(bundled: nx.MultiDiGraph, p: str) -> None:
     base = _summary(bundled, p)
     brute = {link for link in _upstream(bundled, p)
