@@ -183,9 +183,17 @@ def _routes(net: Any, ok: list[bool], chinese: Iterable[int], members: list[str]
             keys: list[str | None]) -> int:
     targets = [net.index[f] for f in members
                if net.view.nodes[f].get("country") != "CN" and ok[net.index[f]]]
-    if not targets:
-        return 0
+    # A target that needs nothing (a mine) stops only when it fails itself: every cut holds
+    # it, and the rest is a cut of the other targets with it failed. One target left that can
+    # fail is stopped by its own loss, and no smaller cut than one exists. Both are exact, and
+    # keep the integer programme off the many independent sources of a large fan-in.
+    forced = [t for t in targets if not net.needs[t] and keys[t] is not None]
+    rest = [t for t in targets if net.needs[t] or keys[t] is None]
+    if not rest:
+        return len(forced)
+    if len(rest) == 1 and keys[rest[0]] is not None and not forced:
+        return 1
     # Markets are stand-ins, never cut (oretrace.queries.feasibility.group_keys): count real
     # sites.
-    sol = solve_cut(net, keys=keys, targets=targets, failed=chinese)
-    return 0 if sol.cut is None else len(sol.cut)
+    sol = solve_cut(net, keys=keys, targets=rest, failed=[*chinese, *forced])
+    return 0 if sol.cut is None else len(forced) + len(sol.cut)

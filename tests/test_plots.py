@@ -28,10 +28,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matplotlib.colors import to_hex, to_rgba
 from matplotlib.figure import Figure
-from oretrace.graphmodel import QueryError, UnknownNodeError
+from oretrace.graphmodel import QueryError, Records, UnknownNodeError, build_graph
+from oretrace.graphmodel.schema import BomLine, Facility, Product, Source, Supply, Technology
 from oretrace.loaders import load_dataset
 from oretrace.queries.plots import (
     CN_COLOUR,
+    MOST_SUPPLIERS,
     PLOTS,
     TAINT_COLOUR,
     TIMELINE_RULES,
@@ -166,6 +168,107 @@ def test_flow_colours_exactly_the_chinese_facilities(bundled: nx.MultiDiGraph,
 def test_flow_unknown_platform_suggests(mini: nx.MultiDiGraph) -> None:
     with pytest.raises(UnknownNodeError, match="did you mean 'missile'"):
         plot_supply_flow(mini, "missle", as_of=AFTER)
+
+
+def _fan_in(n: int, *, relay: bool = False, tech: int | None = None) -> nx.MultiDiGraph:
+    """``n`` mines m00..m{n-1} into one separator, then an assembly of ``plat``:
+
+        m00 (AU) ─ore 1/T─┐
+        m01 (CN) ─ore 2/T─┤
+        …                 ├─► sep (US) ─oxide─► asm (US) ─► plat
+        m{n-1}    ─n/T───┘
+
+    mine ``i`` ships share ``(i + 1) / T`` (T = 1 + 2 + … + n) and lies in China when ``i``
+    is odd. With ``relay``, each mine ships its ore to a concentrator c{i} of its own, which
+    ships concentrate to sep (same shares on c{i} → sep). With ``tech``, mine ``tech`` runs
+    a Chinese technology."""
+    kw = {"sources": ["s"], "confidence": "illustrative"}
+    total = n * (n + 1) / 2
+    mines = [f"m{i:02d}" for i in range(n)]
+    facilities = [Facility(id=m, name=m, country="CN" if i % 2 else "AU", stage="mine",
+                           products=["ore"], technologies=["cn-x"] if i == tech else [], **kw)
+                  for i, m in enumerate(mines)]
+    facilities += [Facility(id="sep", name="sep", country="US", stage="separation",
+                            products=["oxide"], **kw),
+                   Facility(id="asm", name="asm", country="US", stage="assembly",
+                            products=["plat"], **kw)]
+    into_sep, feed = mines, "ore"
+    supplies = [Supply(supplier="sep", buyer="asm", product="oxide", share=1.0, **kw)]
+    if relay:
+        into_sep, feed = [f"c{i:02d}" for i in range(n)], "conc"
+        facilities += [Facility(id=c, name=c, country="AU", stage="concentration",
+                                products=["conc"], **kw) for c in into_sep]
+        supplies += [Supply(supplier=m, buyer=c, product="ore", share=1.0, **kw)
+                     for m, c in zip(mines, into_sep, strict=True)]
+    supplies += [Supply(supplier=u, buyer="sep", product=feed, share=(i + 1) / total, **kw)
+                 for i, u in enumerate(into_sep)]
+    return build_graph(Records(
+        sources=[Source(id="s", title="t")],
+        technologies=[Technology(id="cn-x", name="x", stage="mining", origin_country="CN",
+                                 **kw)],
+        products=[Product(id="ore", name="ore", category="ore", unit="kg", **kw),
+                  Product(id="conc", name="conc", category="concentrate", unit="kg", **kw),
+                  Product(id="oxide", name="oxide", category="oxide", unit="kg", **kw),
+                  Product(id="plat", name="plat", category="platform", unit="each", **kw)],
+        bom=[BomLine(product="oxide", input=feed, qty=10, **kw),
+             BomLine(product="conc", input="ore", qty=2, **kw),
+             BomLine(product="plat", input="oxide", qty=1, **kw)],
+        facilities=facilities, supplies=supplies))
+
+
+def test_flow_draws_the_smaller_suppliers_of_a_crowded_buyer_as_one_band() -> None:
+    """30 mines into sep (more than MOST_SUPPLIERS = 24): the 23 largest (m07..m29) stay;
+    m00..m06 make the band: 7 suppliers, shares (1 + 2 + … + 7) / 465 = 28/465 = 6.02 %,
+    3 of them in China (m01, m03, m05)."""
+    assert MOST_SUPPLIERS == 24
+    fig = plot_supply_flow(_fan_in(30), "plat", as_of=AFTER)
+    nodes = {g.removeprefix("node:") for g in gids(fig, "node:")}
+    assert nodes == {f"m{i:02d}" for i in range(7, 30)} | {"sep", "asm", "plat"}
+    assert set(gids(fig, "band:")) == {"band:sep"}
+    assert set(gids(fig, "band-link:")) == {"band-link:sep"}
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "7 others\n6.02 % share\n3 in CN" in texts
+    assert "32 facilities, 32 links" in fig.axes[0].get_title("left")  # 30 mines, sep, asm
+    drawn = {g.removeprefix("link:") for g in gids(fig, "link:")}
+    assert all(end in nodes for link in drawn for end in link.split("->"))
+    assert png(fig).shape[0] > 100
+
+
+def test_flow_band_takes_each_small_supplier_with_its_own_upstream() -> None:
+    """With a concentrator between each mine and sep, the 7 smallest concentrators (c00..c06)
+    go into the band together with their mines: 7 suppliers, 14 sites, 3 Chinese mines; no
+    link into a folded concentrator is drawn. Mine m02 runs Chinese technology: the band
+    carries the taint (purple border and link) and so does sep's link onward."""
+    fig = plot_supply_flow(_fan_in(30, relay=True, tech=2), "plat", as_of=AFTER)
+    nodes = {g.removeprefix("node:") for g in gids(fig, "node:")}
+    folded = {f"{k}{i:02d}" for k in "mc" for i in range(7)}
+    assert not nodes & folded
+    assert "7 others\n6.02 % share\n3 in CN of 14" in [t.get_text() for t in fig.axes[0].texts]
+    band, link = gids(fig, "band:")["band:sep"], gids(fig, "band-link:")["band-link:sep"]
+    assert hexcolour(band.get_edgecolor()) == TAINT_COLOUR  # type: ignore[attr-defined]
+    assert hexcolour(link.get_edgecolor()) == TAINT_COLOUR  # type: ignore[attr-defined]
+    onward = gids(fig, "link:")["link:sep->asm"]
+    assert hexcolour(onward.get_edgecolor()) == TAINT_COLOUR  # type: ignore[attr-defined]
+
+
+def test_flow_keeps_every_supplier_up_to_the_limit() -> None:
+    """24 mines into sep is not crowded: all 24 are drawn, no band."""
+    fig = plot_supply_flow(_fan_in(MOST_SUPPLIERS), "plat", as_of=AFTER)
+    assert len([g for g in gids(fig, "node:") if g.startswith("node:m")]) == MOST_SUPPLIERS
+    assert not gids(fig, "band:")
+
+
+def test_flow_draws_hostile_ids_as_literal_text(mini: nx.MultiDiGraph) -> None:
+    """An id holding mathtext (``$\\nosuchcmd$`` would fail the drawing if parsed) or a
+    control character is drawn as written (the control character as U+FFFD)."""
+    hostile = "jp-$\\nosuchcmd$-mag\x1b"
+    G = nx.relabel_nodes(mini, {"jp-mag": hostile})
+    fig = plot_supply_flow(G, "missile", as_of=AFTER)
+    assert f"node:{hostile}" in gids(fig, "node:")
+    assert png(fig).shape[0] > 100
+    shown = [t for t in fig.axes[0].texts if "nosuchcmd" in t.get_text()]
+    assert shown and all(not t.get_parse_math() for t in shown)
+    assert all("\x1b" not in t.get_text() and "\ufffd" in t.get_text() for t in shown)
 
 
 # --------------------------------------------------------------------------- concentration
