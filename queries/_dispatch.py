@@ -27,7 +27,7 @@ import inspect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 from oretrace.graphmodel import QueryError
 
@@ -35,6 +35,7 @@ __all__ = [
     "BACKENDS",
     "COMPILED_MIN_EDGES",
     "Backend",
+    "Dispatched",
     "Neo4jGraph",
     "chosen_backend",
     "dispatchable",
@@ -49,7 +50,20 @@ BACKENDS: tuple[str, ...] = ("auto", "networkx", "compiled", "neo4j")
 COMPILED_MIN_EDGES = 50_000
 
 _log = logging.getLogger("oretrace.dispatch")
-_F = TypeVar("_F", bound=Callable[..., Any])
+_R = TypeVar("_R")
+_R_co = TypeVar("_R_co", covariant=True)
+
+
+class Dispatched(Protocol[_R_co]):
+    """A query made by :func:`dispatchable`: call it with ``backend=``, add forms with
+    ``register``."""
+
+    def __call__(self, G: Any, /, *args: Any, backend: str = "auto", **kwargs: Any) -> _R_co:
+        """Answer on the backend chosen for this call."""
+
+    def register(self, backend: str, *, unsupported: Sequence[str] = ()
+                 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Return a decorator adding the ``backend`` form of this query."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +179,8 @@ def _has_edges(G: Any, n: int) -> bool:
     return bool(G.number_of_edges() >= n)
 
 
-def dispatchable(name: str | None = None) -> Callable[[_F], _F]:
+def dispatchable(name: str | None = None
+                 ) -> Callable[[Callable[..., _R]], Dispatched[_R]]:
     """Make a networkx function the reference implementation of a query with ``backend=``.
 
     The returned function takes the reference's arguments plus a keyword-only ``backend``
@@ -182,7 +197,7 @@ def dispatchable(name: str | None = None) -> Callable[[_F], _F]:
     Returns
     -------
     callable
-        A decorator.
+        A decorator turning the reference into a :class:`Dispatched` query.
 
     Examples
     --------
@@ -199,15 +214,16 @@ def dispatchable(name: str | None = None) -> Callable[[_F], _F]:
     >>> chosen_backend(count, nx.path_graph(3))
     'networkx'
     """
-    def decorate(reference: _F) -> _F:
+    def decorate(reference: Callable[..., _R]) -> Dispatched[_R]:
         registry = _Registry(name or reference.__name__, reference)
 
         @functools.wraps(reference)
-        def query(G: Any, *args: Any, backend: str = "auto", **kwargs: Any) -> Any:
+        def query(G: Any, *args: Any, backend: str = "auto", **kwargs: Any) -> _R:
             chosen = registry.choose(G, backend, args, kwargs)
             _log.debug("%s ran on %s", registry.name, chosen,
                        extra={"query": registry.name, "backend": chosen})
-            return registry.impls[chosen](G, *args, **kwargs)
+            answer: _R = registry.impls[chosen](G, *args, **kwargs)
+            return answer
 
         def register(backend: str, *, unsupported: Sequence[str] = ()
                      ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -223,7 +239,7 @@ def dispatchable(name: str | None = None) -> Callable[[_F], _F]:
         query.register = register  # type: ignore[attr-defined]
         query.registry = registry  # type: ignore[attr-defined]
         query.__signature__ = _with_backend(registry.signature)  # type: ignore[attr-defined]
-        return cast(_F, query)
+        return cast(Dispatched[_R], query)
     return decorate
 
 
