@@ -26,22 +26,34 @@ the batched deletes.)
 
 Attributes Neo4j cannot hold as properties are encoded: dicts and lists of dicts as JSON text
 (their names listed in ``_json``), ``None`` values omitted (their names listed in ``_nulls``),
-so that reading back gives exactly the attributes written.
+so that reading back gives exactly the attributes written
+(:mod:`oretrace.graphmodel.backends._neo4j_encoding`; the batches are written by
+:mod:`oretrace.graphmodel.backends._neo4j_push`). A version can also be loaded through
+Neo4j's bulk importer (:mod:`oretrace.graphmodel.backends._neo4j_import`) with the same
+properties.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import networkx as nx
+from oretrace.graphmodel.backends._neo4j_encoding import (
+    NODE_LABELS,
+    REL_TYPES,
+    RESERVED,
+    decode_graph_attrs,
+    decode_properties,
+    encode_graph_attrs,
+    encode_properties,
+)
+from oretrace.graphmodel.backends._neo4j_push import REL_BATCH, write_version
 from oretrace.graphmodel.backends._neo4j_versions import (
     LOCK_CONSTRAINT,
     count_version,
@@ -49,12 +61,14 @@ from oretrace.graphmodel.backends._neo4j_versions import (
     remove_stale_versions,
 )
 from oretrace.graphmodel.errors import BackendAuthError, BackendError, BackendUnavailable
-from oretrace.graphmodel.graph import need_confidence, needed_inputs
-from oretrace.graphmodel.vocab import Confidence, EdgeKind, NodeKind
 
 __all__ = [
     "DEFAULT_DATASET",
     "LAYOUT",
+    "NODE_LABELS",
+    "REL_TYPES",
+    "RESERVED",
+    "SCHEMA",
     "Neo4jConfig",
     "PushSummary",
     "check_server_version",
@@ -81,22 +95,6 @@ logging.getLogger("neo4j").addHandler(logging.NullHandler())
 DEFAULT_DATASET = "oretrace"
 BATCH = 5_000
 
-NODE_LABELS: dict[str, str] = {
-    NodeKind.FACILITY: "Facility",
-    NodeKind.COMPANY: "Company",
-    NodeKind.PRODUCT: "Product",
-    NodeKind.TECHNOLOGY: "Technology",
-    NodeKind.RULE: "Rule",
-}
-REL_TYPES: dict[str, str] = {
-    EdgeKind.SUPPLIES: "SUPPLIES",
-    EdgeKind.REQUIRES: "REQUIRES",
-    EdgeKind.OPERATES: "OPERATES",
-    EdgeKind.OWNS: "OWNS",
-    EdgeKind.USES: "USES",
-}
-RESERVED = frozenset({"dataset", "version", "id", "_json", "_nulls", "_key", "_seq", "needed",
-                      "_need", "_in"})
 #: Version of the storage layout, kept on the dataset node as ``layout`` (2: supplies carry
 #: ``_need`` and ``_in``).
 LAYOUT = 2
@@ -225,74 +223,6 @@ def read_transaction(driver: Any, work: Callable[[Any], _T]) -> _T:
         raise _translate(exc, config) from exc
 
 
-# --------------------------------------------------------------------------- encoding
-
-
-def encode_properties(attrs: dict[str, Any]) -> dict[str, Any]:
-    """Return ``attrs`` as Neo4j properties (see module doc for the encoding)."""
-    props: dict[str, Any] = {}
-    as_json: list[str] = []
-    nulls: list[str] = []
-    for key, value in attrs.items():
-        if key in RESERVED:
-            raise BackendError(f"attribute name {key!r} is reserved by the Neo4j backend")
-        if not key:
-            raise BackendError("an attribute has an empty name (a column without a header?); "
-                               "Neo4j cannot store it")
-        if value is None:
-            nulls.append(key)
-        elif isinstance(value, dict) or (isinstance(value, list | tuple) and any(
-                isinstance(v, dict | list | tuple | type(None)) for v in value)):
-            props[key] = json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=True)
-            as_json.append(key)
-        elif isinstance(value, list | tuple) and len({type(v) for v in value}) > 1:
-            props[key] = json.dumps(_jsonable(value), ensure_ascii=False)
-            as_json.append(key)
-        else:
-            props[key] = list(value) if isinstance(value, tuple) else value
-    props["_json"] = as_json
-    props["_nulls"] = nulls
-    return props
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value
-
-
-def _unjson(value: Any) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"$date"}:
-            return dt.date.fromisoformat(value["$date"])
-        return {k: _unjson(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unjson(v) for v in value]
-    return value
-
-
-def decode_properties(props: dict[str, Any]) -> dict[str, Any]:
-    """Invert :func:`encode_properties` (also drops ``dataset``/``version``/``id``/``_key``)."""
-    as_json = set(props.get("_json") or ())
-    attrs: dict[str, Any] = {}
-    for key, value in props.items():
-        if key in RESERVED:
-            continue
-        if key in as_json:
-            attrs[key] = _unjson(json.loads(value))
-        elif hasattr(value, "to_native"):
-            attrs[key] = value.to_native()
-        else:
-            attrs[key] = value
-    for key in props.get("_nulls") or ():
-        attrs[key] = None
-    return attrs
-
-
 # --------------------------------------------------------------------------- push
 
 
@@ -308,7 +238,8 @@ class PushSummary:
     removed_versions: int
 
 
-_CONSTRAINTS = (
+#: The constraints and indexes a version is read and written through.
+SCHEMA = (
     "CREATE CONSTRAINT oretrace_node_key IF NOT EXISTS "
     "FOR (n:OretraceNode) REQUIRE (n.dataset, n.version, n.id) IS UNIQUE",
     "CREATE CONSTRAINT oretrace_source_key IF NOT EXISTS "
@@ -320,39 +251,6 @@ _CONSTRAINTS = (
     LOCK_CONSTRAINT,
 )
 
-_CREATE_NODES = {
-    kind: (
-        "UNWIND $rows AS row "
-        f"CREATE (n:OretraceNode:{label} {{dataset: $dataset, version: $version, id: row.id}}) "
-        "SET n += row.props "
-        "RETURN row.id AS id, elementId(n) AS e"
-    )
-    for kind, label in NODE_LABELS.items()
-}
-_CREATE_SOURCES = (
-    "UNWIND $rows AS row "
-    "CREATE (s:OretraceSource {dataset: $dataset, version: $version, id: row.id}) "
-    "SET s += row.props "
-    "RETURN count(s) AS c"
-)
-# Nodes and relationships are CREATEd, not MERGEd: every push writes a fresh version, so
-# nothing can exist yet (the constraints still refuse a duplicate), and MERGE on a
-# relationship scans the node's relationships (quadratic on high-degree suppliers). A
-# transaction that fails is rolled back whole before a retry. Each batch returns what it
-# wrote, so a batch whose endpoints are missing stops the push instead of writing nothing.
-# Endpoints are found by the element ids their CREATE returned (a direct lookup; the
-# composite-index seek on (dataset, version, id) cost about twice as much per row).
-_CREATE_RELS = {
-    kind: (
-        "UNWIND $rows AS row "
-        "MATCH (a:OretraceNode) WHERE elementId(a) = row.a "
-        "MATCH (b:OretraceNode) WHERE elementId(b) = row.b "
-        f"CREATE (a)-[r:{rtype} {{_key: row.k}}]->(b) "
-        "SET r += row.props "
-        "RETURN count(r) AS c"
-    )
-    for kind, rtype in REL_TYPES.items()
-}
 _SWITCH = (
     "MERGE (d:OretraceDataset {name: $dataset}) "
     "SET d.previous = d.current, d.current = $version, d.pushed_at = datetime(), "
@@ -367,87 +265,43 @@ def current_version(driver: Any, dataset: str = DEFAULT_DATASET) -> str | None:
     return rows[0]["v"] if rows else None
 
 
-def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict[str, Any]]]:
-    for i in range(0, len(rows), size):
-        yield rows[i:i + size]
-
-
-def encode_graph_attrs(G: nx.MultiDiGraph) -> str:
-    """Return the graph-level attributes (all but the sources table) as JSON text."""
-    keep = {k: v for k, v in G.graph.items() if k != "sources"}
-    return json.dumps(_jsonable(keep), ensure_ascii=False, sort_keys=True)
-
-
-def decode_graph_attrs(text: str | None) -> dict[str, Any]:
-    """Invert :func:`encode_graph_attrs`."""
-    decoded: dict[str, Any] = _unjson(json.loads(text)) if text else {}
-    return decoded
-
-
 def push(
     driver: Any,
     G: nx.MultiDiGraph,
     *,
     dataset: str = DEFAULT_DATASET,
-    batch_size: int = BATCH,
+    batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     wait: float = 0.0,
 ) -> PushSummary:
     """Write ``G`` as a new version of ``dataset``, switch readers to it, drop the old one.
 
-    ``progress`` is called with the number of rows written after each batch. When another
-    push of ``dataset`` is in progress, wait up to ``wait`` seconds for it to end, then raise
-    :class:`BackendError` (nothing written). The counts returned are counted in the
-    database; a version that does not hold every node and relationship of ``G`` is never
-    switched to.
+    ``batch_size`` is the rows per transaction (default 5,000 nodes or deleted rows and
+    10,000 relationships). ``progress`` is called with the number of rows written after
+    each batch. When another push of ``dataset`` is in progress, wait up to ``wait``
+    seconds for it to end, then raise :class:`BackendError` (nothing written). The counts
+    returned are counted in the database; a version that does not hold every node and
+    relationship of ``G`` is never switched to (an edge Neo4j cannot store stops the push
+    before the switch; the next push removes what it wrote).
     """
     from neo4j import exceptions as nex
 
     config: Neo4jConfig = getattr(driver, "oretrace_config", Neo4jConfig())
     version = uuid.uuid4().hex
-    sources, nodes, rels = _rows(G)  # encoding errors come before any write
-    want = (G.number_of_nodes(), sum(len(r) for r in rels.values()), len(sources))
+    batch = batch_size or BATCH
+    want = (G.number_of_nodes(), G.number_of_edges(), len(G.graph.get("sources", {})))
     try:
         with driver.session(database=config.database) as session:
-            for statement in _CONSTRAINTS:
+            for statement in SCHEMA:
                 session.run(statement).consume()
             # A new constraint's index fills in the background: wait, or the first push's
             # lookups scan labels (measured: 30 s instead of 4 s for 23k relationships).
             session.run("CALL db.awaitIndexes(300)").consume()
         with push_lock(driver, config.database, dataset, version, wait=wait), \
                 driver.session(database=config.database) as session:
-            removed = remove_stale_versions(session, dataset, {version}, batch=batch_size)
-
-            element: dict[str, str] = {}
-
-            def write(query: str, rows: list[dict[str, Any]], what: str) -> None:
-                for chunk in _batches(rows, batch_size):
-                    if what == "nodes":
-                        made = session.execute_write(
-                            lambda tx, c=chunk: [tuple(r.values()) for r in tx.run(
-                                query, rows=c, dataset=dataset, version=version)])
-                        element.update(made)
-                        done = len(made)
-                    else:
-                        if what == "relationships":
-                            chunk = [{"a": element[r["u"]], "b": element[r["v"]], "k": r["k"],
-                                      "props": r["props"]} for r in chunk]
-                        done = session.execute_write(
-                            lambda tx, c=chunk: tx.run(query, rows=c, dataset=dataset,
-                                                       version=version).single()["c"])
-                    if done != len(chunk):
-                        raise BackendError(
-                            f"Neo4j stored {done} of a batch of {len(chunk)} {what} of "
-                            f"dataset {dataset!r}; the push stopped before switching, so "
-                            "readers keep the previous version")
-                    if progress is not None:
-                        progress(len(chunk))
-
-            write(_CREATE_SOURCES, sources, "sources")
-            for kind, rows in nodes.items():
-                write(_CREATE_NODES[kind], rows, "nodes")
-            for kind, rows in rels.items():
-                write(_CREATE_RELS[kind], rows, "relationships")
+            removed = remove_stale_versions(session, dataset, {version}, batch=batch)
+            write_version(session, G, dataset, version, batch_size=batch,
+                          rel_batch=batch_size or REL_BATCH, progress=progress)
             got = count_version(session, dataset, version)
             if (got.nodes, got.relationships, got.sources) != want:
                 raise BackendError(
@@ -458,48 +312,9 @@ def push(
                 _SWITCH, dataset=dataset, version=version, graph=encode_graph_attrs(G),
                 nodes=got.nodes, rels=got.relationships, sources=got.sources,
                 layout=LAYOUT).consume())
-            removed += remove_stale_versions(session, dataset, {version}, batch=batch_size)
+            removed += remove_stale_versions(session, dataset, {version}, batch=batch)
     except (nex.Neo4jError, nex.DriverError, OSError) as exc:
         raise _translate(exc, config) from exc
     return PushSummary(dataset=dataset, version=version, nodes=got.nodes,
                        relationships=got.relationships, sources=got.sources,
                        removed_versions=removed)
-
-
-_Rows = list[dict[str, Any]]
-
-
-def _rows(G: nx.MultiDiGraph) -> tuple[_Rows, dict[str, _Rows], dict[str, _Rows]]:
-    """The sources, nodes by kind and relationships by kind of ``G``, encoded for a push."""
-    sources = [{"id": sid, "props": encode_properties(
-                    {k: v for k, v in attrs.items() if k != "id"})}
-               for sid, attrs in G.graph.get("sources", {}).items()]
-    by_kind: dict[str, _Rows] = {k: [] for k in NODE_LABELS}
-    for seq, (n, attrs) in enumerate(G.nodes(data=True)):
-        kind = attrs.get("kind")
-        if kind not in by_kind:
-            raise BackendError(f"node {n!r} has kind {kind!r}; the Neo4j backend "
-                               f"stores {', '.join(NODE_LABELS)}")
-        by_kind[kind].append({"id": n, "props": encode_properties(attrs) | {"_seq": seq}})
-    rels: dict[str, _Rows] = {k: [] for k in REL_TYPES}
-    needs: dict[str, set[str]] = {}
-    need_levels: dict[str, dict[str, str]] = {}
-    in_place: dict[str, dict[tuple[str, str], int]] = {}
-    for seq, (u, v, k, attrs) in enumerate(G.edges(keys=True, data=True)):
-        kind = attrs.get("kind")
-        if kind not in rels:
-            raise BackendError(f"edge {u!r}->{v!r} has kind {kind!r}")
-        props = encode_properties(attrs) | {"_seq": seq}
-        if kind == EdgeKind.SUPPLIES:
-            if v not in needs:
-                needs[v] = needed_inputs(G, v)
-                need_levels[v] = need_confidence(G, v)
-                in_place[v] = {(a, key): i for i, (a, _, key)
-                               in enumerate(G.in_edges(v, keys=True))}
-            props["_in"] = in_place[v][u, k]
-            props["needed"] = attrs.get("product") in needs[v]
-            if props["needed"]:
-                props["_need"] = need_levels[v].get(attrs["product"],
-                                                    Confidence.DOCUMENTED.value)
-        rels[kind].append({"u": u, "v": v, "k": k, "props": props})
-    return sources, by_kind, rels

@@ -18,6 +18,12 @@ From Python (this folder has a dash in its name, so load it by path)::
 From a shell::
 
     python tools/neo4j-server/launch.py [--port 7687] [--password oretrace-test]
+    python tools/neo4j-server/launch.py --import DIR   # files of `oretrace neo4j import-files`
+
+``import_dir`` (``--import``) first runs Neo4j's bulk importer (``neo4j-admin database import
+full``, from the ``neo4j-import-tool`` jar already among the dependencies) into a fresh store,
+then starts the server on it and runs the folder's ``after-import.cypher`` (constraints,
+indexes, fixes the importer cannot make).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import argparse
 import atexit
 import collections
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -47,7 +54,9 @@ __all__ = [
     "JAR",
     "Neo4jServer",
     "build",
+    "import_command",
     "needs_build",
+    "run_import",
     "start",
 ]
 
@@ -239,6 +248,7 @@ class Neo4jServer:
         log_dir_owned: Path | None,
         keep_log: bool,
         stdout_thread: threading.Thread,
+        store_owned: Path | None = None,
     ) -> None:
         self.process = process
         self.uri = uri
@@ -250,6 +260,7 @@ class Neo4jServer:
         self._log_dir_owned = log_dir_owned
         self._keep_log = keep_log
         self._stdout_thread = stdout_thread
+        self._store_owned = store_owned
         self._lock = threading.Lock()
         self._stopped = False
         _live_servers.add(self)
@@ -300,6 +311,8 @@ class Neo4jServer:
             clean = proc.returncode in (0, 143, -signal.SIGTERM)
             if self._log_dir_owned is not None and clean and not self._keep_log:
                 shutil.rmtree(self._log_dir_owned, ignore_errors=True)
+            if self._store_owned is not None:
+                shutil.rmtree(self._store_owned, ignore_errors=True)
             return proc.returncode
 
     def __enter__(self) -> Neo4jServer:
@@ -326,6 +339,8 @@ def start(
     keep_log: bool = False,
     build_if_needed: bool = True,
     quiet_build: bool = True,
+    import_dir: os.PathLike[str] | str | None = None,
+    import_memory: str = "1g",
 ) -> Neo4jServer:
     """Build (if needed) and start an embedded Neo4j 5.26 server; return once Bolt is ready.
 
@@ -335,6 +350,12 @@ def start(
     removed after a clean stop unless ``keep_log`` or ``log_dir`` is given).  ``timeout``
     bounds the wait for READY (the Maven build, if any, is not counted).  Raises RuntimeError
     with the last 40 log lines if the JVM dies or is not ready in time.
+
+    ``import_dir`` names a folder written by ``oretrace neo4j import-files``: its files are
+    bulk-imported into the default database of ``store`` (replacing that database; a fresh
+    temporary store when ``store`` is None) before the server starts, using at most
+    ``import_memory`` off heap, and its ``after-import.cypher`` runs once the server is up.
+    The import's output goes to the log; a failed import raises RuntimeError with its tail.
     """
     if not password:
         raise ValueError("password must not be empty")
@@ -351,6 +372,19 @@ def start(
         log_dir_path.mkdir(parents=True, exist_ok=True)
         owned = None
     log_path = log_dir_path / "neo4j-server.log"
+
+    init: list[str] = []
+    store_owned: Path | None = None
+    if import_dir is not None:
+        if store is None:
+            store = store_owned = Path(tempfile.mkdtemp(prefix="oretrace-neo4j-import-"))
+        try:
+            init = ["--init", str(run_import(import_dir, store, log_path, heap=heap,
+                                             memory=import_memory))]
+        except BaseException:
+            if store_owned is not None:
+                shutil.rmtree(store_owned, ignore_errors=True)
+            raise
 
     cmd = [
         _java_executable(),
@@ -369,6 +403,7 @@ def start(
         str(int(port)),
         "--pagecache",
         pagecache,
+        *init,
     ]
     if store is not None:
         cmd += ["--store", str(Path(store).resolve())]
@@ -445,6 +480,8 @@ def start(
             process.wait()
             thread.join(timeout=5)
             _close_pipes(process)
+        if store_owned is not None:
+            shutil.rmtree(store_owned, ignore_errors=True)
         raise
 
     return Neo4jServer(
@@ -456,7 +493,54 @@ def start(
         log_dir_owned=owned,
         keep_log=keep_log,
         stdout_thread=thread,
+        store_owned=store_owned,
     )
+
+
+def import_command(import_dir: os.PathLike[str] | str, *, memory: str = "1g") -> list[str]:
+    """The bulk importer's arguments after ``java``, for the files in ``import_dir``.
+
+    ``import.json`` there lists the importer's arguments, with paths relative to the folder.
+    """
+    folder = Path(import_dir).resolve()
+    try:
+        spec = json.loads((folder / "import.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise RuntimeError(f"{folder} holds no readable import.json (write the folder with "
+                           f"`oretrace neo4j import-files`): {e}") from e
+    args = []
+    for arg in spec["arguments"]:
+        name, _, value = arg.partition("=")
+        if name in ("--nodes", "--relationships"):
+            head, eq, path = value.rpartition("=")
+            arg = f"{name}={head}{eq}{folder / path}"
+        args.append(arg)
+    return ["-cp", str(LIB / "*"), "org.neo4j.cli.AdminTool", "database", "import", "full",
+            "neo4j", "--overwrite-destination", f"--max-off-heap-memory={memory}", *args]
+
+
+def run_import(import_dir: os.PathLike[str] | str, store: os.PathLike[str] | str,
+               log_path: Path, *, heap: str = "1g", memory: str = "1g") -> Path:
+    """Bulk-import the files of ``import_dir`` into the default database of ``store``.
+
+    Returns the folder's ``after-import.cypher``, to run once the server is up. Raises
+    RuntimeError with the end of the importer's output if it fails.
+    """
+    home = Path(store).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    cmd = [_java_executable(), "-Xmx" + heap, *import_command(import_dir, memory=memory)]
+    env = dict(os.environ, NEO4J_HOME=str(home))
+    env.pop("NEO4J_CONF", None)
+    with open(log_path, "ab") as log_fh:
+        log_fh.write(f"$ {' '.join(cmd)}\n".encode())
+        log_fh.flush()
+        rc = subprocess.run(cmd, cwd=str(home), env=env, stdin=subprocess.DEVNULL,
+                            stdout=log_fh, stderr=subprocess.STDOUT, check=False).returncode
+    if rc != 0:
+        raise RuntimeError(f"the bulk import of {import_dir} into {home} failed (exit code "
+                           f"{rc}); log: {log_path}\n--- last {LOG_TAIL_LINES} log lines ---\n"
+                           f"{_tail(log_path)}")
+    return Path(import_dir).resolve() / "after-import.cypher"
 
 
 # ------------------------------------------------------------------------------------------ CLI
@@ -476,6 +560,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--heap", default="1g", help="JVM max heap (default 1g)")
     parser.add_argument("--pagecache", default="256m", help="Neo4j page cache (default 256m)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds to wait for READY")
+    parser.add_argument("--import", dest="import_dir", metavar="DIR",
+                        help="bulk-import the files of `oretrace neo4j import-files DIR` into a "
+                             "fresh store (replacing --store's database) before starting")
     parser.add_argument("--build-only", action="store_true", help="build (if needed) and exit")
     parser.add_argument("--rebuild", action="store_true", help="force a Maven build first")
     parser.add_argument("--verbose", action="store_true", help="show Maven output")
@@ -510,6 +597,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             store=args.store,
             heap=args.heap,
             pagecache=args.pagecache,
+            import_dir=args.import_dir,
         )
     except RuntimeError as e:
         print(e, file=sys.stderr)

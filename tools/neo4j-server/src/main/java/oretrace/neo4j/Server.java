@@ -176,6 +176,9 @@ public final class Server {
 
         GraphDatabaseService db = service.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
         db.executeTransactionally("RETURN 1"); // the default database is up and answering
+        if (opts.init != null) {
+            runInit(db, opts.init);
+        }
         HostnamePort bolt = ((GraphDatabaseAPI) db).getDependencyResolver()
                 .resolveDependency(ConnectorPortRegister.class)
                 .getLocalAddress(ConnectorType.BOLT);
@@ -184,6 +187,52 @@ public final class Server {
         }
         err.println("oretrace-neo4j: bolt listening on " + bolt);
         return bolt.getPort();
+    }
+
+    /**
+     * Runs the statements of {@code file} (each ending with ';' at the end of a line) on the default
+     * database, each in its own transaction; a statement returning a column {@code repeat} runs again
+     * until that is 0 (a batched update). Lines starting with "//" are comments.
+     */
+    private void runInit(GraphDatabaseService db, Path file) throws IOException {
+        StringBuilder statement = new StringBuilder();
+        int count = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String trimmed = line.strip();
+            if (trimmed.isEmpty() || trimmed.startsWith("//")) {
+                continue;
+            }
+            statement.append(line).append('\n');
+            if (trimmed.endsWith(";")) {
+                String text = statement.toString().strip();
+                runRepeated(db, text.substring(0, text.length() - 1));
+                statement.setLength(0);
+                count++;
+            }
+        }
+        if (!statement.toString().isBlank()) {
+            runRepeated(db, statement.toString());
+            count++;
+        }
+        err.println("oretrace-neo4j: ran " + count + " statements of " + file);
+    }
+
+    private static void runRepeated(GraphDatabaseService db, String query) {
+        while (true) {
+            long again = db.executeTransactionally(query, Map.of(), result -> {
+                long n = 0;
+                if (result.columns().contains("repeat")) {
+                    while (result.hasNext()) {
+                        Object value = result.next().get("repeat");
+                        n += value instanceof Number number ? number.longValue() : 0;
+                    }
+                }
+                return n;
+            });
+            if (again == 0) {
+                return;
+            }
+        }
     }
 
     /** Sets the neo4j user's password (idempotent across restarts of a persistent store). */
@@ -258,6 +307,7 @@ public final class Server {
                         + DEFAULT_PASSWORD + ")",
                 "  --store DIR       persistent DBMS home directory (default: fresh temp dir, deleted on exit)",
                 "  --pagecache SIZE  page cache size, e.g. 256m, 1g (default 256m)",
+                "  --init FILE       run the Cypher statements of FILE (';'-terminated) once the database is up",
                 "  --no-stdin        do not stop when stdin closes (stop with SIGTERM/SIGINT only)",
                 "  --verbose         debug-level user log on stderr",
                 "Prints 'NEO4J READY bolt://127.0.0.1:PORT' on stdout when ready.");
@@ -265,6 +315,7 @@ public final class Server {
         int port = 7687;
         String password;
         Path store;
+        Path init;
         long pagecacheBytes = 256L * 1024 * 1024;
         boolean watchStdin = true;
         boolean verbose;
@@ -286,7 +337,7 @@ public final class Server {
                     case "-h", "--help" -> o.help = true;
                     case "--no-stdin" -> o.watchStdin = false;
                     case "--verbose" -> o.verbose = true;
-                    case "--port", "--password", "--store", "--pagecache" -> {
+                    case "--port", "--password", "--store", "--pagecache", "--init" -> {
                         if (value == null) {
                             if (i + 1 >= args.length) {
                                 throw new IllegalArgumentException(a + " needs a value");
@@ -311,6 +362,7 @@ public final class Server {
                                 o.password = value;
                             }
                             case "--store" -> o.store = Path.of(value);
+                            case "--init" -> o.init = Path.of(value);
                             default -> o.pagecacheBytes = parseSize(value);
                         }
                     }
