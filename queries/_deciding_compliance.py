@@ -7,7 +7,9 @@ and the compiled supply network with every link drawn as a facility of its own
 
 - the needed-supply graphs (one hop loses the link's product): the shipments, their end
   uses and destinations, and the procurement witnesses are read again on a variant of the
-  reading (:meth:`oretrace.queries.shipments._Context.variant`);
+  reading (:meth:`oretrace.queries.shipments._Context.variant`), but for a procurement
+  verdict that rests on no witness path (not applicable, or compliant with no clause
+  firing): taking a link out adds no path, so it stays;
 - the value shares, technology taint and confidences of the facilities downstream of the
   link's buyer only (``affected``): a shipment from any other supplier gets the verdicts of
   the whole reading, kept per shipment (its link, countries, end uses, destinations and
@@ -37,7 +39,7 @@ from oretrace.queries._deciding_base import (
     dated,
 )
 from oretrace.queries._deciding_supplied import link_network
-from oretrace.queries.compliance import _procurement
+from oretrace.queries.compliance import ProcurementVerdict, _procurement
 from oretrace.queries.feasibility import supplied_mask, supply_network
 from oretrace.queries.shipments import (
     Shipment,
@@ -89,6 +91,8 @@ class _Reading:
         self.drawn = {k: len(net.facilities) + b for b, k in enumerate(order)}
         self.memo: dict[_Key, list[ShipmentVerdict]] = {}
         self._supplied: dict[frozenset[int], bool] = {}
+        #: procurement verdicts no link taken out can change (filled by :meth:`base`)
+        self.settled: dict[str, str] = {}
 
     def verdicts(self, ctx: _Context, s: Shipment) -> list[ShipmentVerdict]:
         return [row for rule in self.rules
@@ -102,10 +106,15 @@ class _Reading:
             self._supplied[failed] = any(ok[a] for a in self.net.assemblies.get(self.target, ()))
         return self._supplied[failed]
 
-    def answer(self, ctx: _Context, rows: list[ShipmentVerdict], out: tuple[Link, ...] = ()
-               ) -> ComplianceAnswer:
-        """The summary of ``rows`` (and the procurement verdicts on ``ctx``), the links
-        ``out`` taken out."""
+    def procurement(self, ctx: _Context) -> list[ProcurementVerdict]:
+        """The procurement verdicts on ``ctx`` of the rules not :attr:`settled`."""
+        return [p for r in self.buying if r.id not in self.settled
+                and (p := _procurement(ctx, r, self.target, self.assume)) is not None]
+
+    def answer(self, rows: list[ShipmentVerdict], procurement: list[ProcurementVerdict],
+               out: tuple[Link, ...] = ()) -> ComplianceAnswer:
+        """The summary of ``rows`` and ``procurement`` (with the :attr:`settled` ones), the
+        links ``out`` taken out."""
         live = [r for r in rows if r.applies]
         denied = {r.link for r in live if r.verdict == Verdict.DENIED}
         licensed = {r.link for r in live}
@@ -115,8 +124,7 @@ class _Reading:
                         if r.verdict == Verdict.DENIED}),
             supplied=self.supplied(out), supplied_if_denied_stop=self.supplied({*out, *denied}),
             supplied_if_licences_refused=self.supplied({*out, *licensed}),
-            procurement={r.id: p.verdict.value for r in self.buying
-                         if (p := _procurement(ctx, r, self.target, self.assume)) is not None})
+            procurement={**self.settled, **{p.rule: p.verdict.value for p in procurement}})
 
     def base(self) -> tuple[ComplianceAnswer, Confidence, list[str]]:
         """The answer with every link in place, the weakest confidence of its live verdicts
@@ -125,15 +133,18 @@ class _Reading:
         for s in self.ctx.shipments():
             self.memo[_key(s)] = found = self.verdicts(self.ctx, s)
             rows += found
-        procurement = [p for r in self.buying
-                       if (p := _procurement(self.ctx, r, self.target, self.assume))]
+        procurement = self.procurement(self.ctx)
+        answer = self.answer(rows, procurement)
+        # a verdict resting on no witness path stays: taking a link out adds no path
+        self.settled = {p.rule: p.verdict.value for p in procurement
+                        if p.verdict == Verdict.NOT_APPLICABLE
+                        or (p.verdict == Verdict.COMPLIANT and p.clause is None)}
         statuses = [(x.instrument, x.status) for x in rows] + [
             (p.instrument, p.status) for p in procurement]
         assumed = sorted({f"{name}: {status} (status after its known date assumed "
                           f"{self.assume})" for name, status in statuses
                           if status.startswith("assumed")})
-        return (self.answer(self.ctx, rows), weakest([r.confidence for r in rows if r.applies]),
-                assumed)
+        return answer, weakest([r.confidence for r in rows if r.applies]), assumed
 
     def after(self, link: Link) -> ComplianceAnswer:
         """The answer without ``link``."""
@@ -151,7 +162,7 @@ class _Reading:
             if key not in self.memo:  # its supplier reads as in the whole reading
                 self.memo[key] = self.verdicts(self.ctx, s)
             rows += self.memo[key]
-        return self.answer(ctx, rows, (link,))
+        return self.answer(rows, self.procurement(ctx), (link,))
 
 
 def compliance(G: nx.MultiDiGraph, target: str, day: dt.date, assume: Assumption,

@@ -229,8 +229,9 @@ class _Context:
     def _keeps(self, net: _Network, element: str) -> bool:
         """Whether a variant's mass shares of ``element`` are the whole reading's where the
         value test reads them: its link brings none of the element into its buyer, or no
-        facility from its buyer down makes an item from no bill of materials (the only
-        mass shares :func:`_value_system` reads; a change flows downstream only)."""
+        facility from its buyer down makes, from no bill of materials, an item holding the
+        element (the only mass shares :func:`_value_system` reads; a change flows
+        downstream only)."""
         if self._drop is None:
             return False
         _, v, q = self._drop
@@ -238,7 +239,8 @@ class _Context:
             return True
         down = (nx.descendants(self.H, v) if v in self.H else set()) | {v}
         return not any(net.needs.get(f) and not net.is_market(f)
-                       and any(not net.boms.get(p) for p in net.products[f]) for f in down)
+                       and any(not net.boms.get(p) and self.holds(p, [element])
+                               for p in net.products[f]) for f in down)
 
     # -- the network -----------------------------------------------------------------
 
