@@ -248,8 +248,8 @@ def plot_supply_flow(
     A buyer with more than :data:`MOST_SUPPLIERS` suppliers keeps its largest ones; the
     others, with whatever supplies only them, are drawn as one grey band that states how
     many they are, the share of the buyer's supply they carry (the sum of their links'
-    shares) and how many are located in China (:class:`Band`). Its border and link are
-    purple when one of them carries the technology taint.
+    shares) and how many are located in China. Its border and link are purple when one of
+    them carries the technology taint.
 
     Parameters
     ----------

@@ -51,7 +51,7 @@ from oretrace.queries._plot_bars import (
     plot_chokepoints,
     plot_concentration,
 )
-from oretrace.queries._plot_flow import MOST_SUPPLIERS, Band, plot_supply_flow
+from oretrace.queries._plot_flow import MOST_SUPPLIERS, plot_supply_flow
 from oretrace.queries._plot_matrix import EXPOSURE_COLUMNS, plot_exposure_matrix
 from oretrace.queries._plot_style import CN_COLOUR, TAINT_COLOUR, VERDICT_COLOURS, country_colour
 from oretrace.queries._plot_timeline import TIMELINE_RULES, find_rule_windows, plot_timeline
@@ -65,7 +65,6 @@ __all__ = [
     "TAINT_COLOUR",
     "TIMELINE_RULES",
     "VERDICT_COLOURS",
-    "Band",
     "PublishedShare",
     "country_colour",
     "find_rule_windows",
