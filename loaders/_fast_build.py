@@ -123,7 +123,7 @@ def _add_supplies(G: nx.MultiDiGraph, t: Table) -> None:
                 n, unique = 1, key
                 while G.has_edge(u, v, unique):
                     n += 1
-                    unique = f"{key}#{n}"
+                    unique = supply_key(product[p], n)
                 G.add_edge(u, v, key=unique, **data)
                 continue
             out = succ[u]
@@ -132,7 +132,7 @@ def _add_supplies(G: nx.MultiDiGraph, t: Table) -> None:
                 out[v] = pred[v][u] = {key: data}
             elif key in keydict:  # another date window of the same link: key#2, key#3 ...
                 n = windows[(u, v, key)] = windows.get((u, v, key), 1) + 1
-                keydict[f"{key}#{n}"] = data
+                keydict[supply_key(product[p], n)] = data
             else:
                 keydict[key] = data
     if succ is not None and hasattr(nx, "_clear_cache"):

@@ -270,32 +270,24 @@ def data_gaps_big(reader: Reader, fac: Table, sup: Table) -> None:
     needs, which = _needs_by_kind(reader, fac, substitutes=False)
     takes, _ = _needs_by_kind(reader, fac, substitutes=True)
     ids = fac.values["id"]
-    fac_ids = [ids[c] for c in fac.codes["id"].tolist()]
-    row_of = {f: i for i, f in enumerate(fac_ids)}  # last row of an id, as the row path
+    row_of = {f: i for i, f in enumerate(ids[c] for c in fac.codes["id"].tolist())}
+    facilities = list(row_of)  # the last row of each id, as the row path
+    rows = np.fromiter(row_of.values(), dtype=np.int64, count=len(row_of))
     products = sorted({p for s in takes for p in s} | set(sup.values["product"]))
     p_index = {p: i for i, p in enumerate(products)}
     width = len(products) + 1
-    f_index = {f: i for i, f in enumerate(row_of)}
-    s_buyer = dense(sup.values["buyer"], f_index)[sup.codes["buyer"]]
-    s_prod = dense(sup.values["product"], p_index)[sup.codes["product"]]
-    supplied = np.unique(s_buyer * width + s_prod)
+    f_index = {f: i for i, f in enumerate(facilities)}
+    link = dense(sup.values["buyer"], f_index)[sup.codes["buyer"]] * width + \
+        dense(sup.values["product"], p_index)[sup.codes["product"]]
+    kinds = which[rows]
+    wanted, owner = _need_keys(needs, kinds, p_index, width)
     prod_col = fac.col("products")
-    need_keys: list[int] = []
-    for f, i in row_of.items():
-        base = f_index[f] * width
-        need_keys.extend(base + p_index[p] for p in takes[which[i]])
-        wanted = needs[which[i]]
-        if not wanted:
-            continue
-        keys = np.array([base + p_index[p] for p in sorted(wanted)], dtype=np.int64)
-        gap = ~_among(keys, supplied)
-        if gap.any():
-            for p in np.array(sorted(wanted), dtype=object)[gap].tolist():
-                reader.problem(fac.file, int(fac.lines[i]), prod_col,
-                               f"data gap: facility {f!r} needs {p!r} but nothing supplies it",
-                               severity="warning")
-    needed = np.unique(np.array(need_keys, dtype=np.int64))
-    ok = _among(s_buyer * width + s_prod, needed)
+    for k in np.flatnonzero(~_among(wanted, np.unique(link))).tolist():
+        f, p = facilities[owner[k]], products[int(wanted[k]) % width]
+        reader.problem(fac.file, int(fac.lines[rows[owner[k]]]), prod_col,
+                       f"data gap: facility {f!r} needs {p!r} but nothing supplies it",
+                       severity="warning")
+    ok = _among(link, np.unique(_need_keys(takes, kinds, p_index, width)[0]))
     col = sup.col("product")
     for i in np.flatnonzero(~ok).tolist():
         buyer = sup.values["buyer"][sup.codes["buyer"][i]]
@@ -303,3 +295,15 @@ def data_gaps_big(reader: Reader, fac: Table, sup: Table) -> None:
         reader.problem(sup.file, int(sup.lines[i]), col,
                        f"buyer {buyer!r} does not need {product!r} "
                        "(no bill-of-materials line asks for it)", severity="warning")
+
+
+def _need_keys(needs: list[frozenset[str]], kinds: IntArray, p_index: dict[str, int],
+               width: int) -> tuple[IntArray, IntArray]:
+    """``facility * width + product`` for each need of each facility (facility ``j`` of
+    kind ``kinds[j]``, its needs by product id), and the facility of each key."""
+    per_kind = [np.array(sorted(p_index[p] for p in s), dtype=np.int64) for s in needs]
+    counts = np.array([len(a) for a in per_kind], dtype=np.int64)[kinds]
+    owner = np.repeat(np.arange(len(kinds), dtype=np.int64), counts)
+    if not len(owner):
+        return owner, owner
+    return owner * width + np.concatenate([per_kind[k] for k in kinds.tolist()]), owner
