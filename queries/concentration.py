@@ -135,52 +135,60 @@ def find_concentration(
     for (s, p), members in sorted(groups.items(),
                                   key=lambda kv: (order.get(kv[0][0], 99), kv[0][1] != "*",
                                                   kv[0][1])):
-        unit_of = p if p != ALL_PRODUCTS else None
-        by_basis: dict[tuple[str, ...], dict[str, float]] = {}
-        counted: dict[tuple[str, ...], list[str]] = {}
-        label: dict[tuple[str, ...], str] = {}
-        units: set[str] = set()
-        for f in members:
-            d = view.nodes[f]
-            pu = view.nodes[unit_of if unit_of else d["products"][0]].get("unit")
-            units.add("units/yr" if pu == "each" else "t/yr")
-            cap = flow_capacity(d, pu)
-            if cap is None:
-                continue
-            key = _basis(d.get("capacity_unit"))
-            label.setdefault(key, str(d.get("capacity_unit") or "t/yr"))
-            counted.setdefault(key, []).append(f)
-            country = d.get("country") or "(none)"
-            by_basis.setdefault(key, {})
-            by_basis[key][country] = by_basis[key].get(country, 0.0) + cap
-        main = max(by_basis, key=lambda k: (sum(by_basis[k].values()), k), default=None)
-        caps = by_basis.get(main, {}) if main is not None else {}
-        known = counted.get(main, []) if main is not None else []
-        other = sum(len(v) for k, v in counted.items() if k != main)
-        shares = _shares(caps)
-        top = next(iter(shares), None)
-        unit = units.pop() if len(units) == 1 else "mixed"
-        row: dict[str, Any] = {
-            "stage": s, "product": p, "unit": unit, "facilities": len(members),
-            "with_capacity": len(known), "other_basis": other,
-            "basis": label.get(main, "") if main is not None else "",
-            "total_capacity": round(sum(caps.values()), 3),
-            "top_country": top, "top_share": round(shares[top], 4) if top else None,
-            "cn_share": round(shares.get("CN", 0.0), 4) if shares else None,
-            "hhi": round(sum((100 * v) ** 2 for v in shares.values()), 1) if shares else None,
-            "shares": {c: round(v, 4) for c, v in shares.items()},
-            "non_cn_routes": _routes(net, ok_without_cn, chinese, members, keys)
-            if routes else None,
-            "confidence": weakest([view.nodes[f].get("confidence", "documented")
-                                   for f in known]).value if known else None,
-            "sources": sorted({src for f in known for src in view.nodes[f].get("sources", [])}),
-        }
+        row = _capacity_row(view, s, p, members)
+        row["non_cn_routes"] = _routes(net, ok_without_cn, chinese, members, keys) \
+            if routes else None
         rows.append(row)
     return pd.DataFrame(rows, columns=_COLUMNS)
 
 
+def _capacity_row(view: nx.MultiDiGraph, s: str, p: str, members: list[str]
+                  ) -> dict[str, Any]:
+    """The row of stage ``s`` and product ``p`` (``*``: all) over its facilities ``members``:
+    their capacity on the basis holding the most, by country (routes not counted)."""
+    unit_of = p if p != ALL_PRODUCTS else None
+    by_basis: dict[tuple[str, ...], dict[str, float]] = {}
+    counted: dict[tuple[str, ...], list[str]] = {}
+    label: dict[tuple[str, ...], str] = {}
+    units: set[str] = set()
+    for f in members:
+        d = view.nodes[f]
+        pu = view.nodes[unit_of if unit_of else d["products"][0]].get("unit")
+        units.add("units/yr" if pu == "each" else "t/yr")
+        cap = flow_capacity(d, pu)
+        if cap is None:
+            continue
+        key = _basis(d.get("capacity_unit"))
+        label.setdefault(key, str(d.get("capacity_unit") or "t/yr"))
+        counted.setdefault(key, []).append(f)
+        country = d.get("country") or "(none)"
+        by_basis.setdefault(key, {})
+        by_basis[key][country] = by_basis[key].get(country, 0.0) + cap
+    main = max(by_basis, key=lambda k: (sum(by_basis[k].values()), k), default=None)
+    caps = by_basis.get(main, {}) if main is not None else {}
+    known = counted.get(main, []) if main is not None else []
+    shares = _shares(caps)
+    top = next(iter(shares), None)
+    return {
+        "stage": s, "product": p, "unit": units.pop() if len(units) == 1 else "mixed",
+        "facilities": len(members), "with_capacity": len(known),
+        "other_basis": sum(len(v) for k, v in counted.items() if k != main),
+        "basis": label.get(main, "") if main is not None else "",
+        "total_capacity": round(sum(caps.values()), 3),
+        "top_country": top, "top_share": round(shares[top], 4) if top else None,
+        "cn_share": round(shares.get("CN", 0.0), 4) if shares else None,
+        "hhi": round(sum((100 * v) ** 2 for v in shares.values()), 1) if shares else None,
+        "shares": {c: round(v, 4) for c, v in shares.items()},
+        "non_cn_routes": None,
+        "confidence": weakest([view.nodes[f].get("confidence", "documented")
+                               for f in known]).value if known else None,
+        "sources": sorted({src for f in known for src in view.nodes[f].get("sources", [])}),
+    }
+
+
 def _routes(net: Any, ok: list[bool], chinese: Iterable[int], members: list[str],
             keys: list[str | None]) -> int:
+    """The fewest further facilities whose loss leaves no supplied non-Chinese member."""
     targets = [net.index[f] for f in members
                if net.view.nodes[f].get("country") != "CN" and ok[net.index[f]]]
     # A target that needs nothing (a mine) stops only when it fails itself: every cut holds
