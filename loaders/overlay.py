@@ -129,15 +129,37 @@ def _relabel(reader: Reader, rules: list[Row], label: str) -> None:
                        for p in reader.problems]
 
 
-def read_tables(root: Path, _seen: frozenset[Path] = frozenset()) -> tuple[Reader, list[Row]]:
+def read_tables(root: Path) -> tuple[Reader, list[Row]]:
     """Read the rows of every table and the rules of the dataset at ``root``, row by row.
 
     A plain dataset is read table by table; an overlay (with a :data:`MANIFEST`) is merged
-    over the dataset it extends (:func:`read_overlay`). Returns the reader holding the rows
-    and every problem found so far, and the rules.
+    over the dataset it extends (:func:`read_overlay`). The cross-table checks come after
+    (:mod:`oretrace.loaders.files`).
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The dataset directory.
+
+    Returns
+    -------
+    reader : Reader
+        The rows that passed their own checks, table by table, and every problem so far.
+    rules : list of Row
+        The dataset's rules (the bundled ones when it has no ``rules.yaml``).
+
+    Examples
+    --------
+    >>> reader, rules = read_tables(MINI)
+    >>> len(reader.rows["facilities"]), reader.problems
+    (7, [])
     """
+    return _read_tables(root, frozenset())
+
+
+def _read_tables(root: Path, seen: frozenset[Path]) -> tuple[Reader, list[Row]]:
     if (root / MANIFEST).is_file():
-        return read_overlay(root, _seen)
+        return read_overlay(root, seen)
     reader = Reader(root)
     for table in RECORD_MODELS:
         reader.read_table(table)
@@ -161,7 +183,7 @@ def read_overlay(root: Path, _seen: frozenset[Path] = frozenset()
             reader.problem(MANIFEST, 1, 0,
                            f"extends: {base_dir} extends this dataset again (a loop)")
         else:
-            base, base_rules = read_tables(base_dir, seen)
+            base, base_rules = _read_tables(base_dir, seen)
             _relabel(base, base_rules, _label(root, base_dir))
     for table in RECORD_MODELS:
         if (root / f"{table}.csv").exists():
