@@ -3,16 +3,16 @@
 In one process, on one synthetic network (``oretrace.loaders.synth``), this measures:
 
 - the **baseline**: one scipy CSR matrix-vector product over the same supply links;
-- the project's **roll-up** (origin share of Nd by mass, ``oretrace.graphmodel.compiled``), AND/OR
-  **scenario** (China lost) and **single points of failure** of every platform, each next
+- the project's **roll-up** (origin share of Nd by mass, ``oretrace.queries._compiled_shares``),
+  AND/OR **scenario** (China lost) and **single points of failure** of every platform, each next
   to its plain networkx reference (``oretrace.queries.content``, ``oretrace.queries.feasibility``,
   remove-and-recheck extrapolated from a sample, and ``oretrace.queries.chokepoints``' recursion),
   checking on the way that both give the same answers;
-- the same queries through the **public functions** with ``engine="auto"`` (what users
+- the same queries through the **public functions** with ``backend="auto"`` (what users
   get: :func:`oretrace.queries.content.origin_share`, :func:`oretrace.queries.feasibility.simulate`,
   :func:`oretrace.queries.chokepoints.find_single_points_of_failure`, and
   :func:`oretrace.queries.exposure.find_exposed` and ``find_where_used``), the engine auto picked,
-  and the same call with ``engine="plain"`` (``--plain-public``: by default for the roll-up,
+  and the same call with ``backend="networkx"`` (``--plain-public``: by default for the roll-up,
   scenario and single points), with a check that both answer the same;
 - **loading** the million edges (time; peak memory in a fresh process and in this one),
   compiling, ``gc.freeze`` on a networkx traversal, and a **Neo4j push** when ``NEO4J_URI``
@@ -103,17 +103,14 @@ def _facilities_per_edge(edges: int, seed: int, suppliers: float) -> int:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from oretrace.graphmodel.compiled import (
-        compile_graph,
-        mass_shares,
-        platform_supplied,
-        single_points,
-        supplied_mask,
-    )
     from oretrace.graphmodel.timeslice import restrict
     from oretrace.loaders import load_dataset
     from oretrace.loaders.synth import generate_network, write_network
     from oretrace.queries import chokepoints, content, feasibility
+    from oretrace.queries._compiled_critical import single_points
+    from oretrace.queries._compiled_feasibility import platform_supplied, supplied_mask
+    from oretrace.queries._compiled_graph import compile_graph
+    from oretrace.queries._compiled_shares import mass_shares
 
     rows: list[Row] = []
     meta: dict[str, Any] = {
@@ -330,10 +327,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def _public_queries(G: nx.MultiDiGraph, args: argparse.Namespace, rows: list[Row],
                     meta: dict[str, Any], baseline: float) -> dict[str, bool]:
-    """Time the public queries with ``engine="auto"`` (and ``"plain"`` once each)."""
+    """Time the public queries with ``backend="auto"`` (and ``"networkx"`` once each)."""
     from oretrace.graphmodel import platforms
     from oretrace.queries import chokepoints, content, exposure, feasibility
-    from oretrace.queries.feasibility import ENGINE_RUNS
+    from oretrace.queries._dispatch import chosen_backend
 
     platform = sorted(platforms(G))[0]
     seed = next(n for n, d in G.nodes(data=True)
@@ -358,10 +355,8 @@ def _public_queries(G: nx.MultiDiGraph, args: argparse.Namespace, rows: list[Row
     agree: dict[str, bool] = {}
     meta["public"] = {}
     for query, label, call, repeats, by_default in calls:
-        before = dict(ENGINE_RUNS)
+        engines = [chosen_backend(call.func, *call.args, **call.keywords)]
         t_first, answer = time_once(call)
-        engines = sorted({e for (q, e), v in ENGINE_RUNS.items()
-                          if q == query and v > before.get((q, e), 0)})
         # a slow call is timed once (its first call); fast ones enough times for a median
         warm = time_call(call, repeats=max(1, repeats), warmup=0) if t_first < 0.5 else \
             Timing(median=t_first, min=t_first, repeats=1.0)
@@ -370,7 +365,7 @@ def _public_queries(G: nx.MultiDiGraph, args: argparse.Namespace, rows: list[Row
         entry: dict[str, Any] = {"engine": engines, "first_call_seconds": t_first, **warm}
         plain = args.plain_public == "all" or (args.plain_public == "some" and by_default)
         if plain:
-            t_plain, reference = time_once(partial(call, engine="plain"))
+            t_plain, reference = time_once(partial(call, backend="networkx"))
             found = differences(reference, answer)
             agree[f"public_{query}"] = not found
             row.update({"reference_seconds": t_plain, "speedup": t_plain / warm["median"]})
@@ -421,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the results (default artifacts/benchmark.json)")
     parser.add_argument("--keep", default=None, help="keep the generated dataset in this dir")
     parser.add_argument("--plain-public", choices=("none", "some", "all"), default="some",
-                        help="also run the public queries with engine='plain' (and check the "
+                        help="also run the public queries with backend='networkx' (and check the "
                              "answers agree): none; some = roll-up, scenario and single "
                              "points (default); all = exposure and where-used too")
     parser.add_argument("--facilities", type=int, default=None,

@@ -15,6 +15,7 @@ linear call takes about 10× as long at 10× the size, a quadratic one about 100
 from __future__ import annotations
 
 import argparse
+import io
 import tempfile
 from collections.abc import Callable
 from functools import partial
@@ -34,7 +35,7 @@ def run_large(args: argparse.Namespace) -> dict[str, Any]:
     from oretrace.loaders import load_dataset
     from oretrace.loaders.synth import generate_network, write_network
     from oretrace.queries import chokepoints, feasibility, scenarios
-    from oretrace.queries.feasibility import Engine
+    from oretrace.queries._dispatch import Backend
 
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="oretrace-large-"))
     t_gen, net = time_once(lambda: generate_network(args.facilities, seed=args.seed,
@@ -45,19 +46,19 @@ def run_large(args: argparse.Namespace) -> dict[str, Any]:
           f"(drawn {t_gen:.1f} s, loaded {t_load:.1f} s) in {workdir}", flush=True)
     rows: list[Row] = []
     agree: dict[str, bool] = {}
-    calls: tuple[tuple[str, Callable[[Engine], Any]], ...] = (
+    calls: tuple[tuple[str, Callable[[Backend], Any]], ...] = (
         ("simulate(fail=country:CN)",
-         lambda engine: feasibility.simulate(G, fail=["country:CN"], as_of=args.as_of,
-                                             engine=engine)),
-        ("simulate()", lambda engine: feasibility.simulate(G, as_of=args.as_of,
-                                                           engine=engine)),
+         lambda backend: feasibility.simulate(G, fail=["country:CN"], as_of=args.as_of,
+                                              backend=backend)),
+        ("simulate()", lambda backend: feasibility.simulate(G, as_of=args.as_of,
+                                                            backend=backend)),
         ("find_single_points_of_failure(level=country)",
-         lambda engine: chokepoints.find_single_points_of_failure(
-             G, level="country", as_of=args.as_of, engine=engine)),
+         lambda backend: chokepoints.find_single_points_of_failure(
+             G, level="country", as_of=args.as_of, backend=backend)),
     )
     for name, call in calls:
         t_c, compiled = time_once(partial(call, "compiled"))
-        t_p, plain = time_once(partial(call, "plain"))
+        t_p, plain = time_once(partial(call, "networkx"))
         found = differences(plain, compiled)
         agree[name] = not found
         rows.append({"measure": f"{name}: compiled vs plain", "seconds": t_c,
@@ -95,8 +96,8 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
          lambda G: concentration.find_concentration(G, as_of=args.as_of)),
         ("suppliers into one buyer", write_fan_in, args.fan_in, "report (tables)",
          lambda G: render_report(G, as_of=args.as_of, figures=False)),
-        ("suppliers into one buyer", write_fan_in, args.fan_in, "plot flow",
-         lambda G: plot_supply_flow(G, "plat", as_of=args.as_of)),
+        ("suppliers into one buyer", write_fan_in, args.fan_in, "plot flow (drawn to PNG)",
+         lambda G: plot_supply_flow(G, "plat", as_of=args.as_of).savefig(io.BytesIO())),
     ]
     rows: list[Row] = []
     graphs: dict[tuple[str, int], Any] = {}

@@ -4,16 +4,17 @@ exactly over recycling loops, on the networkx graph or read from the compiled fo
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
-from oretrace.graphmodel import QueryError, bill_of_materials, compiled, needed_inputs
+from oretrace.graphmodel import bill_of_materials, needed_inputs
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
+from oretrace.queries._compiled_graph import CompiledGraph
+from oretrace.queries._compiled_shares import mass_shares as compiled_mass_shares
+from oretrace.queries._compiled_shares import solve_shares
 from oretrace.queries._content_table import _content_table, _is_opaque
 
 __all__: list[str] = []
@@ -56,7 +57,7 @@ class _Network:
         among the opaque inputs by quantity; a market, or a plant making only opaque
         products (a cracking plant), passes it through. So the origin of an element
         survives the steps before its first declared fraction (the mined origin of the Nd
-        in an oxide). :func:`oretrace.graphmodel.compiled.mass_shares` applies the same rule.
+        in an oxide). :func:`oretrace.queries._compiled_shares.mass_shares` applies the same rule.
         """
         weights: dict[str, float] = {}
         opaque: dict[str, float] = {}
@@ -97,18 +98,7 @@ def _solve(n: int, rows: list[int], cols: list[int], vals: list[float], b: _Vect
         return np.zeros(0)
     A = sp.csc_matrix((vals, (rows, cols)), shape=(n, n))
     M = (sp.identity(n, format="csc") - A).tocsc()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            x = np.asarray(spla.spsolve(M, b), dtype=float).reshape(n)
-        except (RuntimeError, Warning) as exc:
-            raise QueryError(f"{what}: a recycling loop gives back as much as it takes "
-                             "(the shares around it reach 1); check its quantities") from exc
-    if not np.all(np.isfinite(x)) or np.any(x < -1e-9):
-        raise QueryError(f"{what}: a recycling loop gives back more than it takes; "
-                         "check its quantities and shares")
-    clipped: _Vector = np.clip(x, 0.0, None)
-    return clipped
+    return solve_shares(M, b, what)
 
 
 #: Per facility: (normalised share or ``None`` where untraced, low bound, high bound).
@@ -116,11 +106,11 @@ _Shares = Mapping[str, tuple[float | None, float, float]]
 
 
 class _CompiledShares(Mapping[str, tuple[float | None, float, float]]):
-    """The mass shares of :func:`oretrace.graphmodel.compiled.mass_shares`, read as
+    """The mass shares of :func:`oretrace.queries._compiled_shares.mass_shares`, read as
     :func:`_mass_shares`
     gives them (``nan`` → ``None``), by facility id."""
 
-    def __init__(self, cg: compiled.CompiledGraph, est: _Vector, low: _Vector,
+    def __init__(self, cg: CompiledGraph, est: _Vector, low: _Vector,
                  high: _Vector) -> None:
         self.index = cg.index
         self.est, self.low, self.high = est, low, high
@@ -205,14 +195,14 @@ def _mass_shares(net: _Network, element: str
     return out
 
 
-def _compiled_mass_shares(cg: compiled.CompiledGraph, origins: set[str],
+def _compiled_mass_shares(cg: CompiledGraph, origins: set[str],
                           elements: Iterable[str]) -> dict[str, _Shares]:
     """:func:`_mass_shares` of each element, on the compiled form."""
     origin_mask = np.zeros(len(cg.facilities), dtype=bool)
     origin_mask[cg.facility_index(origins)] = True
     out: dict[str, _Shares] = {}
     for e in elements:
-        est, low, high = compiled.mass_shares(cg, origin_mask, e, bounds=True)
+        est, low, high = compiled_mass_shares(cg, origin_mask, e, bounds=True)
         assert low is not None and high is not None
         out[e] = _CompiledShares(cg, est, low, high)
     return out

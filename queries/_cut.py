@@ -14,7 +14,7 @@ pruned, checked by a feasibility run). Paths are never enumerated.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -39,18 +39,24 @@ class CutSolution:
     alternatives: tuple[tuple[str, ...], ...] = ()
 
 
-def _region(net: SupplyNetwork, supplied: Sequence[bool], targets: Iterable[int]) -> list[int]:
-    """The supplied facilities upstream of (or among) ``targets``."""
+def _walk(starts: Iterable[int], step: Callable[[int], Iterable[int]]) -> set[int]:
+    """The facilities reached from ``starts`` by ``step`` (each one stepped from once)."""
     seen: set[int] = set()
-    stack = [t for t in targets if supplied[t]]
+    stack = list(starts)
     while stack:
         i = stack.pop()
         if i in seen:
             continue
         seen.add(i)
-        for need in net.needs[i]:
-            stack.extend(u for u, _ in need.suppliers if supplied[u] and u not in seen)
-    return sorted(seen)
+        stack.extend(u for u in step(i) if u not in seen)
+    return seen
+
+
+def _region(net: SupplyNetwork, supplied: Sequence[bool], targets: Iterable[int]) -> list[int]:
+    """The supplied facilities upstream of (or among) ``targets``."""
+    return sorted(_walk((t for t in targets if supplied[t]),
+                        lambda i: (u for need in net.needs[i] for u, _ in need.suppliers
+                                   if supplied[u])))
 
 
 def _stops(net: SupplyNetwork, failed: Iterable[int], keys: Sequence[str | None],
@@ -269,21 +275,13 @@ def _cheapest_kill(net: SupplyNetwork, ok: Sequence[bool], keys: Sequence[str | 
                 break
     if any(cost[t] == inf for t in targets if ok[t]):
         return None
-    cut: set[str] = set()
-    seen: set[int] = set()
-    stack = [t for t in targets if ok[t]]
-    while stack:
-        i = stack.pop()
-        if i in seen:
-            continue
-        seen.add(i)
-        if choice[i] == -1:
-            own = keys[i]
-            assert own is not None
-            cut.add(own)
-        else:
-            stack.extend(u for u, _ in net.needs[i][choice[i]].suppliers if ok[u])
-    return sorted(cut)
+    # trace the choices back: a facility whose own group is cut stops the walk there
+    traced = _walk((t for t in targets if ok[t]),
+                   lambda i: () if choice[i] == -1 else
+                   (u for u, _ in net.needs[i][choice[i]].suppliers if ok[u]))
+    cut = {keys[i] for i in traced if choice[i] == -1}
+    assert None not in cut
+    return sorted(k for k in cut if k is not None)
 
 
 def _prune(net: SupplyNetwork, failed: Iterable[int], keys: Sequence[str | None],

@@ -9,8 +9,10 @@ from collections.abc import Iterable, Sequence
 
 import networkx as nx
 import numpy as np
-from oretrace.graphmodel import QueryError, UnknownNodeError, compiled
+from oretrace.graphmodel import QueryError, UnknownNodeError
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
+from oretrace.queries._compiled_graph import CompiledGraph, compile_graph
+from oretrace.queries._compiled_reach import upstream_mask, where_used_mask
 from oretrace.queries._exposure_graph import _makers_of, _supply_graph
 from oretrace.queries.predicates import controlled_companies
 
@@ -57,11 +59,11 @@ def _compiled_upstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
                        ) -> tuple[nx.DiGraph, dict[str, set[str]]]:
     """The needed-supply graph on the facilities upstream of the ``targets`` that reach a
     ``matched`` facility, and those facilities per such target (the compiled reach)."""
-    cg = compiled.compile_graph(G, as_of=day)
+    cg = compile_graph(G, as_of=day)
     fed_by = _makers_of(V, targets)
     upstream_of: dict[str, set[str]] = {}
     for target in targets:
-        upstream = _facility_ids(cg, compiled.upstream_mask(cg, fed_by[target]))
+        upstream = _facility_ids(cg, upstream_mask(cg, fed_by[target]))
         if upstream & matched:
             upstream_of[target] = upstream
     H = _supply_graph(G, {t: fed_by[t] for t in upstream_of}, day=day,
@@ -75,9 +77,9 @@ def _compiled_downstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
     """The needed-supply graph on the facilities downstream of ``facilities`` (their first
     hop carrying ``carried`` when given), with the ``targets`` they reach; and the
     facilities among ``facilities`` active at ``day`` (the compiled reach)."""
-    cg = compiled.compile_graph(G, as_of=day)
+    cg = compile_graph(G, as_of=day)
     via = {f for f in facilities if f in cg.index}
-    below = _facility_ids(cg, compiled.where_used_mask(cg, via, product=carried))
+    below = _facility_ids(cg, where_used_mask(cg, via, product=carried))
     fed_by = _makers_of(V, targets)
     # a maker in ``via`` reaches the target only if its hop carries ``carried``
     reached = {t: fed_by[t] for t in targets if any(
@@ -86,6 +88,6 @@ def _compiled_downstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
     return _supply_graph(G, reached, day=day, keep=below), via
 
 
-def _facility_ids(cg: compiled.CompiledGraph, mask: np.ndarray) -> set[str]:
+def _facility_ids(cg: CompiledGraph, mask: np.ndarray) -> set[str]:
     """The facility ids where ``mask`` (one entry per compiled facility) is set."""
     return {cg.facilities[i] for i in np.flatnonzero(mask).tolist()}

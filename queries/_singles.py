@@ -10,17 +10,17 @@ from functools import reduce
 from typing import Any
 
 import networkx as nx
-from oretrace.graphmodel import QueryError, UnknownNodeError, compiled, restrict
+from oretrace.graphmodel import UnknownNodeError, restrict
 from oretrace.graphmodel import platforms as list_platforms
 from oretrace.graphmodel.vocab import CONFIDENCE_ORDER, COUNTRIES, Stage
+from oretrace.queries._compiled_critical import critical_sets, group_labels
+from oretrace.queries._compiled_feasibility import compiled_scenario
+from oretrace.queries._compiled_feasibility import supplied_mask as compiled_supplied
 from oretrace.queries._cut import CutSolution
+from oretrace.queries._feasibility_network import check_level
 from oretrace.queries.feasibility import (
-    LEVELS,
-    Engine,
     Policy,
     SupplyNetwork,
-    choose_engine,
-    compiled_scenario,
     group_keys,
     scenario_network,
     supplied_mask,
@@ -147,9 +147,11 @@ class SinglePoints(BaseModel):
 
 @dataclass(frozen=True)
 class _Scene:
-    """What the ranking reads of a scenario, from either engine: the facilities active at
-    the date, their group keys at the level, the platforms' assemblies and the dated view."""
+    """What the ranking reads of a scenario, from either backend: the level, the facilities
+    active at the date, their group keys at the level, the platforms' assemblies and the
+    dated view."""
 
+    level: str
     as_of: dt.date
     facilities: Sequence[str]
     keys: Sequence[str | None]
@@ -169,23 +171,21 @@ def _answer(G: nx.MultiDiGraph, scene: _Scene, level: str, platform: str,
 
 
 def _single_points(
-    G: nx.MultiDiGraph, *, level: str, platforms: Iterable[str] | None,
-    as_of: str | dt.date | None, fail: Iterable[str], policy: str | Policy | None,
-    substitutions: bool, engine: Engine, query: str,
+    G: nx.MultiDiGraph, *, level: str = "facility", platforms: Iterable[str] | None = None,
+    as_of: str | dt.date | None = None, fail: Iterable[str] = (),
+    policy: str | Policy | None = None, substitutions: bool = False,
 ) -> tuple[_Scene, list[SinglePoints]]:
-    """Every single point (trivial ones included, and marked) of each platform."""
-    if level not in LEVELS:
-        raise QueryError(f"unknown level {level!r}; choose from {', '.join(LEVELS)}")
-    if choose_engine(G, engine, query=query) == "compiled":
-        return _single_points_compiled(G, level=level, platforms=platforms, as_of=as_of,
-                                       fail=fail, policy=policy, substitutions=substitutions)
+    """Every single point (trivial ones included, and marked) of each platform, on the
+    networkx form; the options and their defaults are those of
+    :func:`oretrace.queries.chokepoints.find_single_points_of_failure`."""
+    check_level(level)
     net, failed, _ = scenario_network(G, fail=fail, as_of=as_of, policy=policy,
                                       substitutions=substitutions)
     chosen = _platform_ids(G, net.assemblies, platforms)
     ok = supplied_mask(net, failed)
     keys, groups, names = _groups(net, level)
     crit = critical_masks(net, groups, len(names), ok)
-    scene = _Scene(net.as_of, net.facilities, keys, net.assemblies, net.view)
+    scene = _Scene(level, net.as_of, net.facilities, keys, net.assemblies, net.view)
     out = []
     for p in chosen:
         live = [i for i in net.assemblies.get(p, ()) if ok[i]]
@@ -197,21 +197,23 @@ def _single_points(
 
 
 def _single_points_compiled(
-    G: nx.MultiDiGraph, *, level: str, platforms: Iterable[str] | None,
-    as_of: str | dt.date | None, fail: Iterable[str], policy: str | Policy | None,
-    substitutions: bool,
+    G: nx.MultiDiGraph, *, level: str = "facility", platforms: Iterable[str] | None = None,
+    as_of: str | dt.date | None = None, fail: Iterable[str] = (),
+    policy: str | Policy | None = None, substitutions: bool = False,
 ) -> tuple[_Scene, list[SinglePoints]]:
-    """:func:`_single_points` on the compiled form (:mod:`oretrace.graphmodel.compiled`)."""
+    """:func:`_single_points` on the compiled form (:mod:`oretrace.queries._compiled_critical`)."""
+    check_level(level)
     cg, failed, _, alive = compiled_scenario(G, fail=fail, as_of=as_of, policy=policy,
                                              substitutions=substitutions)
     chosen = _platform_ids(G, cg.assemblies, platforms)
-    ok = compiled.supplied_mask(cg, failed=failed, alive=alive)
-    keys = chokepoint_keys(compiled.group_labels(cg, level), level)
+    ok = compiled_supplied(cg, failed=failed, alive=alive)
+    keys = chokepoint_keys(group_labels(cg, level), level)
     names = sorted({k for k in keys if k is not None})
     where = {k: i for i, k in enumerate(names)}
-    crit = compiled.critical_sets(cg, ok, [-1 if k is None else where[k] for k in keys],
-                                  len(names), alive=alive)
-    scene = _Scene(cg.as_of, cg.facilities, keys, cg.assemblies, restrict(G, as_of=cg.as_of))
+    crit = critical_sets(cg, ok, [-1 if k is None else where[k] for k in keys], len(names),
+                         alive=alive)
+    scene = _Scene(level, cg.as_of, cg.facilities, keys, cg.assemblies,
+                   restrict(G, as_of=cg.as_of))
     out = []
     for p in chosen:
         live = [s for i in cg.assemblies.get(p, ()) if ok[i] and (s := crit[i]) is not None]

@@ -39,10 +39,10 @@ programme (:mod:`oretrace.queries._cut`): exact by HiGHS up to ``max_exact`` fac
 with the other cuts of the same minimum size on request; beyond, a lower bound and a
 feasible cut. Paths are never enumerated.
 
-:func:`find_single_points_of_failure` and :func:`rank_chokepoints` take ``engine`` (see
-:mod:`oretrace.queries.feasibility`): on large graphs the recursion runs on the compiled form
-(:func:`oretrace.graphmodel.compiled.critical_sets`, the same sets); the smallest cut is always
-solved on the plain network.
+:func:`find_single_points_of_failure` and :func:`rank_chokepoints` take ``backend`` (see
+:mod:`oretrace.queries._dispatch`): on large graphs the recursion runs on the compiled form
+(:func:`oretrace.queries._compiled_critical.critical_sets`, the same sets); the smallest cut is
+always solved on the networkx form.
 """
 
 from __future__ import annotations
@@ -53,9 +53,12 @@ from typing import Any
 
 import networkx as nx
 import pandas as pd
-from oretrace.graphmodel import QueryError, weakest
+from oretrace.graphmodel import weakest
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import CONFIDENCE_ORDER
 from oretrace.queries._cut import CutSolution, _region, solve_cut
+from oretrace.queries._dispatch import dispatchable
+from oretrace.queries._feasibility_network import check_level
 from oretrace.queries._singles import (
     SinglePoints,
     _cut_note,
@@ -63,15 +66,15 @@ from oretrace.queries._singles import (
     _order,
     _platform_ids,
     _ranked,
+    _Scene,
     _shield,
     _single_points,
+    _single_points_compiled,
     chokepoint_keys,
     critical_masks,
 )
 from oretrace.queries.capacity import build_rate
 from oretrace.queries.feasibility import (
-    LEVELS,
-    Engine,
     Policy,
     group_keys,
     scenario_network,
@@ -110,6 +113,8 @@ RANK_COLUMNS: tuple[str, ...] = (
 RANKED_BY = "n_platforms > value_usd_per_yr > units_per_yr > confidence"
 
 
+@dispatchable()
+@shared_docs
 def find_single_points_of_failure(
     G: nx.MultiDiGraph,
     *,
@@ -119,7 +124,6 @@ def find_single_points_of_failure(
     fail: Iterable[str] = (),
     policy: str | Policy | None = None,
     substitutions: bool = False,
-    engine: Engine = "auto",
     include_trivial: bool = True,
 ) -> list[SinglePoints]:
     """Return, per platform, the facilities, companies or countries whose loss alone stops it.
@@ -132,42 +136,25 @@ def find_single_points_of_failure(
     ``trivial``; ``include_trivial=False`` leaves them out of ``nodes`` (this function is the
     literal recursion and keeps them by default; :func:`rank_chokepoints` and
     :func:`find_smallest_cut`, the planner's answers, leave them out). At the country level a
-    facility of no recorded country counts under its suppliers' countries. ``engine``:
-    ``"plain"`` (the networkx recursion, the reference), ``"compiled"``
-    (:func:`oretrace.graphmodel.compiled.critical_sets`) or ``"auto"`` (compiled on large
-    graphs; :func:`oretrace.queries.feasibility.choose_engine`).
+    facility of no recorded country counts under its suppliers' countries. The compiled
+    backend runs the recursion on the compiled form
+    (:mod:`oretrace.queries._compiled_critical`, the same sets).
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    level : {"facility", "company", "country"}
-        The grouping whose loss is counted: one facility, every facility a company operates,
-        or every facility located in a country (default ``facility``).
+    %(G)s
+    %(level)s
     platforms : iterable of str, optional
         The platforms to examine (default every platform).
-    as_of : date or ISO str, optional
-        The date to read the network at (default today): facilities and links outside their
-        date windows are absent (planned facilities count from ``online_from``, links from
-        ``start``).
-    fail : iterable of str
-        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
-        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
-        company operates) or ``country:CC`` (every facility located in that country).
-    policy : str or Policy, optional
-        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
-        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
-        stop), or ``None`` (the default) for none.
-    substitutions : bool
-        Let substitute inputs (bill-of-materials lines with ``substitute_for``) meet a need
-        (default ``False``); the result lists each one used.
-    engine : {"auto", "plain", "compiled"}
-        ``plain``: the networkx recursion (the reference); ``compiled``: the same sets on the
-        compiled form; ``auto`` (default): compiled on large graphs.
+    %(as_of)s
+    %(fail)s
+    %(policy)s
+    %(substitutions)s
     include_trivial : bool
         Keep a platform's own assembly facility, its company and its country in ``nodes``
         (default ``True``: the literal recursion; ``False`` leaves them out, as the
         planner's answers do). ``trivial`` lists them either way.
+    %(backend)s
 
     Returns
     -------
@@ -195,18 +182,31 @@ def find_single_points_of_failure(
     >>> sorted(set(sp.nodes) - set(meaningful.nodes))
     ['f35-final-assembly']
     >>> find_single_points_of_failure(load_dataset(), platforms=["F-35"], as_of="2026-11-24",
-    ...                               engine="compiled") == [sp]
+    ...                               backend="compiled") == [sp]
     True
     """
     found = _single_points(G, level=level, platforms=platforms, as_of=as_of, fail=fail,
-                           policy=policy, substitutions=substitutions, engine=engine,
-                           query="find_single_points_of_failure")[1]
+                           policy=policy, substitutions=substitutions)[1]
+    return _trimmed(found, include_trivial)
+
+
+@find_single_points_of_failure.register("compiled")
+def _find_single_points_compiled(G: nx.MultiDiGraph, *, include_trivial: bool = True,
+                                 **scenario: Any) -> list[SinglePoints]:
+    """:func:`find_single_points_of_failure` with the recursion on the compiled form."""
+    return _trimmed(_single_points_compiled(G, **scenario)[1], include_trivial)
+
+
+def _trimmed(found: list[SinglePoints], include_trivial: bool) -> list[SinglePoints]:
+    """The single points as found, or without the trivial ones."""
     if include_trivial:
         return found
     return [sp.model_copy(update={"nodes": [n for n in sp.nodes if n not in sp.trivial]})
             for sp in found]
 
 
+@dispatchable()
+@shared_docs
 def rank_chokepoints(
     G: nx.MultiDiGraph,
     *,
@@ -217,7 +217,6 @@ def rank_chokepoints(
     policy: str | Policy | None = None,
     substitutions: bool = False,
     top: int | None = None,
-    engine: Engine = "auto",
     include_trivial: bool = False,
 ) -> pd.DataFrame:
     """Rank facilities, companies or countries by the platforms their loss alone stops.
@@ -236,41 +235,25 @@ def rank_chokepoints(
     ``include_trivial``; then ``trivial_for`` names the platforms for which the row is
     trivial. ``frame.attrs``: ``measure`` (the words above), ``unsupplied`` (platforms
     not supplied in the scenario: no single point applies to them), ``as_of``. ``top``
-    keeps the first N rows, and any row tied with the last one kept. ``engine`` as in
+    keeps the first N rows, and any row tied with the last one kept. ``backend`` as in
     :func:`find_single_points_of_failure`.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    level : {"facility", "company", "country"}
-        The grouping whose loss is counted: one facility, every facility a company operates,
-        or every facility located in a country (default ``facility``).
+    %(G)s
+    %(level)s
     platforms : iterable of str, optional
-        The platforms to examine (default every platform).
-    as_of : date or ISO str, optional
-        The date to read the network at (default today): facilities and links outside their
-        date windows are absent (planned facilities count from ``online_from``, links from
-        ``start``).
-    fail : iterable of str
-        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
-        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
-        company operates) or ``country:CC`` (every facility located in that country).
-    policy : str or Policy, optional
-        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
-        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
-        stop), or ``None`` (the default) for none.
-    substitutions : bool
-        Let substitute inputs (bill-of-materials lines with ``substitute_for``) meet a need
-        (default ``False``); the result lists each one used.
+        The platforms to rank for (default every platform).
+    %(as_of)s
+    %(fail)s
+    %(policy)s
+    %(substitutions)s
     top : int, optional
         Keep the first ``top`` rows and any row tied with the last one kept (default all).
-    engine : {"auto", "plain", "compiled"}
-        ``plain``: the networkx recursion (the reference); ``compiled``: the same sets on the
-        compiled form; ``auto`` (default): compiled on large graphs.
     include_trivial : bool
         Count a platform's own assembly facility, its company and its country as chokepoints
         too (default ``False``: they stop it by definition).
+    %(backend)s
 
     Returns
     -------
@@ -297,8 +280,22 @@ def rank_chokepoints(
     ('CN', False)
     """
     scene, points = _single_points(G, level=level, platforms=platforms, as_of=as_of,
-                                   fail=fail, policy=policy, substitutions=substitutions,
-                                   engine=engine, query="rank_chokepoints")
+                                   fail=fail, policy=policy, substitutions=substitutions)
+    return _rank(G, scene, points, top=top, include_trivial=include_trivial)
+
+
+@rank_chokepoints.register("compiled")
+def _rank_chokepoints_compiled(G: nx.MultiDiGraph, *, top: int | None = None,
+                               include_trivial: bool = False, **scenario: Any) -> pd.DataFrame:
+    """:func:`rank_chokepoints` with the recursion on the compiled form."""
+    scene, points = _single_points_compiled(G, **scenario)
+    return _rank(G, scene, points, top=top, include_trivial=include_trivial)
+
+
+def _rank(G: nx.MultiDiGraph, scene: _Scene, points: list[SinglePoints], *, top: int | None,
+          include_trivial: bool) -> pd.DataFrame:
+    """The table of :func:`rank_chokepoints` from the single points of a scene."""
+    level = scene.level
     rate = {p: build_rate(scene.view, p,
                           [scene.facilities[i] for i in scene.assemblies.get(p, ())])
             for p in (sp.platform for sp in points)}
@@ -371,6 +368,7 @@ class Cut(BaseModel):
     note: str
 
 
+@shared_docs
 def find_smallest_cut(
     G: nx.MultiDiGraph,
     platform: str,
@@ -398,31 +396,17 @@ def find_smallest_cut(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     platform : str
         The platform (a product id) to stop.
-    level : {"facility", "company", "country"}
-        The grouping whose loss is counted: one facility, every facility a company operates,
-        or every facility located in a country (default ``facility``).
+    %(level)s
     protect : iterable of str, optional
         Group keys that may not be cut (default the platform's own assembly groups, unless
         ``include_trivial``).
-    as_of : date or ISO str, optional
-        The date to read the network at (default today): facilities and links outside their
-        date windows are absent (planned facilities count from ``online_from``, links from
-        ``start``).
-    fail : iterable of str
-        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
-        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
-        company operates) or ``country:CC`` (every facility located in that country).
-    policy : str or Policy, optional
-        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
-        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
-        stop), or ``None`` (the default) for none.
-    substitutions : bool
-        Let substitute inputs (bill-of-materials lines with ``substitute_for``) meet a need
-        (default ``False``); the result lists each one used.
+    %(as_of)s
+    %(fail)s
+    %(policy)s
+    %(substitutions)s
     max_exact : int
         The most facilities upstream for which the integer programme is solved exactly
         (default 5000); beyond, a bound and a feasible cut.
@@ -458,8 +442,7 @@ def find_smallest_cut(
     >>> cut.exact, cut.size, [cut.nodes, *cut.alternatives]
     (True, 1, [['JP'], ['CN']])
     """
-    if level not in LEVELS:
-        raise QueryError(f"unknown level {level!r}; choose from {', '.join(LEVELS)}")
+    check_level(level)
     net, failed, _ = scenario_network(G, fail=fail, as_of=as_of, policy=policy,
                                       substitutions=substitutions)
     [platform] = _platform_ids(G, net.assemblies, [platform])

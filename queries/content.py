@@ -68,13 +68,14 @@ import pandas as pd
 from oretrace.graphmodel import (
     Confidence,
     QueryError,
-    compiled,
     parse_date,
     restrict,
 )
 from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.schema import ELEMENTS
 from oretrace.graphmodel.vocab import NodeKind, Stage
+from oretrace.queries._compiled_graph import compile_graph
+from oretrace.queries._compiled_reach import upstream_mask
 from oretrace.queries._content_evidence import _evidence, _interval_fields, _intervals
 from oretrace.queries._content_mass import _compiled_mass_shares, _Shares
 from oretrace.queries._content_mass import _mass_shares as _mass_shares  # also intervals'
@@ -404,8 +405,8 @@ def _origin_share_compiled(G: nx.MultiDiGraph, product: str, *, threshold: float
     facilities upstream of the product (all the answer depends on; no floor is read)."""
     q = _Query.read(G, product, **asked)
     origins, producers = q.sources(restrict(G, as_of=q.day))
-    cg = compiled.compile_graph(G, as_of=q.day)
-    up = compiled.upstream_mask(cg, producers)
+    cg = compile_graph(G, as_of=q.day)
+    up = upstream_mask(cg, producers)
     net = _Network(_dated_subgraph(G, q.day, [cg.facilities[i]
                                               for i in np.flatnonzero(up).tolist()]), origins)
     chosen = q.elements(net)

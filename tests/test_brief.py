@@ -148,7 +148,7 @@ def _strongest_supplied(G: nx.MultiDiGraph, day: str) -> dict[str, Confidence]:
         H.remove_edges_from([(u, v, k) for u, v, k, d in H.edges(keys=True, data=True)
                              if d.get("kind") == "supplies"
                              and CONFIDENCE_ORDER[d["confidence"]] < floor])
-        for p in simulate(H, as_of=day, engine="plain").supplied:
+        for p in simulate(H, as_of=day, backend="networkx").supplied:
             out[p] = level
     return out
 
@@ -247,11 +247,11 @@ def test_top_chokepoint_stops_the_platform_and_is_not_trivial(
         assert line.chokepoint != assemblies[line.platform]
         assert "US" not in line.countries_alone
         assert line.platform in line.chokepoint_stops
-        gone = simulate(bundled, fail=[line.chokepoint], as_of=DAY, engine="plain")
+        gone = simulate(bundled, fail=[line.chokepoint], as_of=DAY, backend="networkx")
         assert set(line.chokepoint_stops) <= set(gone.unsupplied)
         for country in line.countries_alone:
             assert line.platform in simulate(bundled, fail=[f"country:{country}"], as_of=DAY,
-                                             engine="plain").unsupplied
+                                             backend="networkx").unsupplied
 
 
 def test_risks_are_ranked_by_the_stated_measure(bundled: nx.MultiDiGraph, facts: BriefFacts,
@@ -266,7 +266,7 @@ def test_risks_are_ranked_by_the_stated_measure(bundled: nx.MultiDiGraph, facts:
         else:
             for node in r.nodes:
                 spec = f"country:{node}" if r.kind == "country" else node
-                stopped = simulate(bundled, fail=[spec], as_of=DAY, engine="plain").unsupplied
+                stopped = simulate(bundled, fail=[spec], as_of=DAY, backend="networkx").unsupplied
                 assert set(r.platforms) <= set(stopped), (node, r.platforms)
     assert [r.score for r in risks] == sorted((r.score for r in risks), reverse=True)
     for a, b in zip(risks, risks[1:], strict=False):

@@ -177,9 +177,9 @@ def test_the_ranking_follows_the_stated_measure_and_marks_ties(
         (8, "fin-a", 1, 50.0, 10.0, "reported", False)]
     assert set(table["ranked_by"]) == {RANKED_BY}
     assert "platforms stopped" in table.attrs["measure"]
-    for level in ("facility", "company", "country"):  # the compiled engine, same answer
-        plain = rank_chokepoints(two_platforms, as_of=DAY, level=level, engine="plain")
-        fast = rank_chokepoints(two_platforms, as_of=DAY, level=level, engine="compiled")
+    for level in ("facility", "company", "country"):  # the compiled backend, same answer
+        plain = rank_chokepoints(two_platforms, as_of=DAY, level=level, backend="networkx")
+        fast = rank_chokepoints(two_platforms, as_of=DAY, level=level, backend="compiled")
         assert plain.to_dict("records") == fast.to_dict("records")
 
 

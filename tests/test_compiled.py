@@ -21,23 +21,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oretrace.graphmodel import QueryError, Records, build_graph, needed_inputs, restrict
-from oretrace.graphmodel.compiled import (
-    _longest_path_levels,
-    _pair_keys,
-    compile_graph,
-    critical_sets,
-    group_labels,
-    mass_shares,
-    need_gaps,
-    platform_supplied,
-    single_points,
-    substitutes_used,
-    supplied_mask,
-    upstream_mask,
-    where_used_mask,
-)
 from oretrace.graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
 from oretrace.queries import chokepoints, content, exposure, feasibility
+from oretrace.queries._compiled_critical import critical_sets, group_labels, single_points
+from oretrace.queries._compiled_feasibility import (
+    need_gaps,
+    platform_supplied,
+    substitutes_used,
+    supplied_mask,
+)
+from oretrace.queries._compiled_graph import compile_graph
+from oretrace.queries._compiled_levels import longest_path_levels, pair_keys
+from oretrace.queries._compiled_reach import upstream_mask, where_used_mask
+from oretrace.queries._compiled_shares import mass_shares
 
 DAY = dt.date(2026, 6, 1)
 ELEMENTS = ("Nd", "Dy")
@@ -591,6 +587,28 @@ def test_the_compiled_form_is_cached_per_graph_and_date() -> None:
     assert b is not a and b.n_links == a.n_links + 1
 
 
+def test_the_cache_lives_on_the_graph_and_a_structural_change_clears_it() -> None:
+    """The loop network (A → M alloy; R and E → M recycled alloy; M → R swarf; M → P
+    magnets), with a second recycler E2 that supplies no one. The compiled form is kept in
+    the graph's own ``__networkx_cache__``, keyed by (date, substitutions). Moving E's link
+    into M over to E2 keeps the node and edge counts, yet is a change of structure
+    (``remove_edge``, ``add_edge``): compiled again, M's suppliers are then A, R and E2."""
+    G = loop_network()
+    G.add_node("E2", kind="facility", stage="recycling", products=["rec"], status="operating")
+    a = compile_graph(G, as_of=DAY)
+    assert G.__networkx_cache__["oretrace.compiled"] == {(DAY, False): a}
+    G.remove_edge("E", "M", key="supplies:rec")
+    G.add_edge("E2", "M", key="supplies:rec", kind="supplies", product="rec", share=0.5)
+    assert "oretrace.compiled" not in G.__networkx_cache__
+    b = compile_graph(G, as_of=DAY)
+    assert b is not a and b.n_links == a.n_links
+    into_m = {b.facilities[int(u)] for u, r in zip(b.link_supplier, b.link_need, strict=True)
+              if b.facilities[int(b.need_facility[r])] == "M"}
+    assert into_m == {"A", "R", "E2"}
+    # a copy is another graph: its own (empty) cache
+    assert compile_graph(G.copy(), as_of=DAY) is not b
+
+
 def test_an_unknown_platform_is_named_with_close_matches() -> None:
     cg = compile_graph(loop_network(), as_of=DAY)
     with pytest.raises(KeyError, match="plat"):
@@ -616,7 +634,7 @@ def test_levels_of_a_chain_among_the_highest_ids_past_the_int32_wrap(n: int) -> 
     int32 key, (n-1)·n + (n-2) wraps negative and the chain read back is another one."""
     src = np.array([n - 1, n - 2], dtype=np.int32)
     dst = np.array([n - 2, n - 3], dtype=np.int32)
-    level = _longest_path_levels(n, src, dst)
+    level = longest_path_levels(n, src, dst)
     assert level[n - 3:].tolist() == [2, 1, 0]
     assert int(level.max()) == 2 and int(np.count_nonzero(level)) == 2
 
@@ -626,9 +644,9 @@ def test_pair_keys_hold_the_largest_pair_past_the_int32_wrap() -> None:
     above 2³¹ - 1 = 2,147,483,647: it must come back exact and above (0, n-1) = 59,999."""
     n = 60_000
     a = np.array([0, n - 1], dtype=np.int32)
-    keys = _pair_keys(a, a[::-1].copy(), n)
+    keys = pair_keys(a, a[::-1].copy(), n)
     assert keys.tolist() == [n - 1, (n - 1) * n]
-    keys = _pair_keys(np.array([n - 1], dtype=np.int32), np.array([n - 1], dtype=np.int32), n)
+    keys = pair_keys(np.array([n - 1], dtype=np.int32), np.array([n - 1], dtype=np.int32), n)
     assert keys.tolist() == [3_599_999_999]
 
 
@@ -661,6 +679,6 @@ def test_levels_are_the_longest_path_from_a_source_at_any_id_size(
         want[v] = max((want[u] + 1 for u in D.predecessors(v)), default=0)
     src = np.array([u for u, _ in edges], dtype=np.int32)
     dst = np.array([v for _, v in edges], dtype=np.int32)
-    level = _longest_path_levels(n, src, dst)
+    level = longest_path_levels(n, src, dst)
     assert {v: int(level[v]) for v in ids} == want
     assert int(np.count_nonzero(level)) == sum(1 for v in want.values() if v)

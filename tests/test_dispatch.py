@@ -1,37 +1,40 @@
-"""The public queries give the same answers on both engines, and ``auto`` picks by size.
+"""The public queries give the same answers on both backends, and ``auto`` picks by size.
 
 Each wired query (:func:`oretrace.queries.feasibility.simulate`,
 :func:`oretrace.queries.chokepoints.find_single_points_of_failure` and ``rank_chokepoints``,
 :func:`oretrace.queries.content.origin_share`, :func:`oretrace.queries.exposure.find_exposed` and
-``find_where_used``) runs with ``engine="plain"`` (the networkx reference) and
-``engine="compiled"`` (:mod:`oretrace.graphmodel.compiled`) on the bundled data and on a synthetic
-industrial base of 2,200 facilities (:mod:`oretrace.loaders.synth`, loaded with
+``find_where_used``) runs with ``backend="networkx"`` (the reference) and
+``backend="compiled"`` (the ``oretrace.queries._compiled_*`` modules) on the bundled data and on
+a synthetic industrial base of 2,200 facilities (:mod:`oretrace.loaders.synth`, loaded with
 :func:`oretrace.loaders.load_dataset`, above
-:data:`oretrace.graphmodel.compiled.COMPILED_MIN_EDGES` edges),
+:data:`oretrace.queries._dispatch.COMPILED_MIN_EDGES` edges),
 over several dates, a country failure, the ``cn-denies-military`` policy, substitutions and
 the three levels, and the answers must agree field by field: exactly, except floats, which
 agree to 1e-9 relative (the compiled roll-up sums in another order than ``spsolve``).
 
-The engine that answered is read from :data:`oretrace.queries.feasibility.ENGINE_RUNS`, never from
-timing. Hand-drawn cases on ``tests/data/mini`` pin what the compiled engine answers.
+The backend that answered is read from the DEBUG log of the ``oretrace.dispatch`` logger (its
+records carry ``query`` and ``backend``), never from timing. Hand-drawn cases on
+``tests/data/mini`` pin what the compiled backend answers.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import shutil
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pandas as pd
 import pytest
-from oretrace.graphmodel import QueryError, compiled
+from oretrace.graphmodel import QueryError
 from oretrace.loaders import load_dataset
 from oretrace.loaders.synth import generate_network, write_network
-from oretrace.queries import chokepoints, content, exposure, feasibility
-from oretrace.queries.feasibility import ENGINE_RUNS
+from oretrace.queries import _dispatch, chokepoints, content, exposure, feasibility
+from oretrace.queries._dispatch import COMPILED_MIN_EDGES, chosen_backend
 
 MINI = Path(__file__).parent / "data" / "mini"
 SUBSTITUTE_LINES = [  # Tb for Dy in NdFeB alloy; a second component for a first one
@@ -53,16 +56,17 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> nx.MultiDiGraph:
     bom = net.tables["bom"].assign(substitute_for="")
     net.tables["bom"] = pd.concat([bom, pd.DataFrame(SUBSTITUTE_LINES)], ignore_index=True)
     G = load_dataset(write_network(net, tmp_path_factory.mktemp("dispatch")))
-    assert G.number_of_edges() >= compiled.COMPILED_MIN_EDGES  # what "auto" reads
+    assert G.number_of_edges() >= COMPILED_MIN_EDGES  # what "auto" reads
     return G
 
 
 @pytest.fixture
-def runs() -> Iterator[Callable[[], dict[tuple[str, str], int]]]:
-    """The queries run on each engine since the test began (a snapshot of ENGINE_RUNS)."""
-    before = dict(ENGINE_RUNS)
-    yield lambda: {k: v - before.get(k, 0) for k, v in ENGINE_RUNS.items()
-                   if v - before.get(k, 0)}
+def runs(caplog: pytest.LogCaptureFixture) -> Callable[[], dict[tuple[str, str], int]]:
+    """The queries run on each backend since the test began, ``(query, backend)`` → count,
+    read from the DEBUG records of the ``oretrace.dispatch`` logger."""
+    caplog.set_level(logging.DEBUG, logger="oretrace.dispatch")
+    return lambda: dict(Counter((getattr(r, "query"), getattr(r, "backend"))  # noqa: B009
+                                for r in caplog.records if r.name == "oretrace.dispatch"))
 
 
 def makers_of(G: nx.MultiDiGraph, product: str) -> list[str]:
@@ -102,11 +106,11 @@ def differences(a: Any, b: Any, where: str = "") -> list[str]:
     return [] if a == b and type(a) is type(b) else [f"{where}: {a!r} != {b!r}"]
 
 
-def assert_engines_agree(query: Callable[..., Any], G: nx.MultiDiGraph, *args: Any,
+def assert_backends_agree(query: Callable[..., Any], G: nx.MultiDiGraph, *args: Any,
                          **kw: Any) -> Any:
-    """Run ``query`` on both engines; assert the answers agree; return the plain one."""
-    plain = query(G, *args, engine="plain", **kw)
-    fast = query(G, *args, engine="compiled", **kw)
+    """Run ``query`` on both backends; assert the answers agree; return the networkx one."""
+    plain = query(G, *args, backend="networkx", **kw)
+    fast = query(G, *args, backend="compiled", **kw)
     found = differences(plain_data(plain), plain_data(fast))
     assert not found, "\n".join(found[:10])
     return plain
@@ -129,7 +133,7 @@ SCENARIOS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: ",".join(s) or "base")
 def test_simulate_agrees_on_the_bundled_data(bundled: nx.MultiDiGraph, as_of: str,
                                              scenario: dict[str, Any]) -> None:
-    assert_engines_agree(feasibility.simulate, bundled, as_of=as_of, **scenario)
+    assert_backends_agree(feasibility.simulate, bundled, as_of=as_of, **scenario)
 
 
 @pytest.mark.parametrize("as_of", BUNDLED_DATES)
@@ -138,9 +142,9 @@ def test_simulate_agrees_on_the_bundled_data(bundled: nx.MultiDiGraph, as_of: st
                          ids=lambda s: ",".join(s) or "base")
 def test_single_points_and_rank_agree_on_the_bundled_data(
         bundled: nx.MultiDiGraph, as_of: str, level: str, scenario: dict[str, Any]) -> None:
-    assert_engines_agree(chokepoints.find_single_points_of_failure, bundled, as_of=as_of,
+    assert_backends_agree(chokepoints.find_single_points_of_failure, bundled, as_of=as_of,
                          level=level, **scenario)
-    assert_engines_agree(chokepoints.rank_chokepoints, bundled, as_of=as_of, level=level,
+    assert_backends_agree(chokepoints.rank_chokepoints, bundled, as_of=as_of, level=level,
                          **scenario)
 
 
@@ -154,14 +158,14 @@ def test_single_points_and_rank_agree_on_the_bundled_data(
 def test_origin_share_agrees_on_the_bundled_data(bundled: nx.MultiDiGraph, as_of: str,
                                                  options: dict[str, Any]) -> None:
     for product in ("F-35", "Virginia", "Tomahawk", "f35-eha"):
-        assert_engines_agree(content.origin_share, bundled, product, as_of=as_of, **options)
+        assert_backends_agree(content.origin_share, bundled, product, as_of=as_of, **options)
 
 
 @pytest.mark.parametrize("as_of", ("2022-08-19", *BUNDLED_DATES))
 def test_exposure_agrees_on_the_bundled_data(bundled: nx.MultiDiGraph, as_of: str) -> None:
     for name in ("any", "cn-processing", "cn-owned", "cn-technology"):
         for k in (1, 3):
-            assert_engines_agree(exposure.find_exposed, bundled, name, as_of=as_of, k=k)
+            assert_backends_agree(exposure.find_exposed, bundled, name, as_of=as_of, k=k)
 
 
 @pytest.mark.parametrize("as_of", ("2026-11-24",))
@@ -170,7 +174,7 @@ def test_where_used_agrees_on_the_bundled_data(bundled: nx.MultiDiGraph, as_of: 
     nodes = [n for n, d in bundled.nodes(data=True)
              if d.get("kind") in ("facility", "company", "technology", "product")]
     for node in nodes:
-        assert_engines_agree(exposure.find_where_used, bundled, node, as_of=as_of)
+        assert_backends_agree(exposure.find_where_used, bundled, node, as_of=as_of)
 
 
 # --------------------------------------------------------------------------- synthetic
@@ -190,7 +194,7 @@ def dy_metal_lost(G: nx.MultiDiGraph) -> dict[str, Any]:
 def test_simulate_agrees_on_a_synthetic_network(synthetic: nx.MultiDiGraph, as_of: str,
                                                 scenario: Any) -> None:
     kw = dy_metal_lost(synthetic) if scenario == "dy" else scenario
-    plain = assert_engines_agree(feasibility.simulate, synthetic, as_of=as_of, **kw)
+    plain = assert_backends_agree(feasibility.simulate, synthetic, as_of=as_of, **kw)
     if scenario == "dy":  # the scenario does exercise substitutes
         assert plain.substitutions
 
@@ -203,12 +207,12 @@ def test_simulate_agrees_on_a_synthetic_network(synthetic: nx.MultiDiGraph, as_o
 def test_single_points_agree_on_a_synthetic_network(
         synthetic: nx.MultiDiGraph, as_of: str, level: str, scenario: Any) -> None:
     kw = dy_metal_lost(synthetic) if scenario == "dy" else scenario
-    assert_engines_agree(chokepoints.find_single_points_of_failure, synthetic, as_of=as_of,
+    assert_backends_agree(chokepoints.find_single_points_of_failure, synthetic, as_of=as_of,
                          level=level, **kw)
 
 
 def test_rank_chokepoints_agrees_on_a_synthetic_network(synthetic: nx.MultiDiGraph) -> None:
-    table = assert_engines_agree(chokepoints.rank_chokepoints, synthetic, as_of="2027-06-01",
+    table = assert_backends_agree(chokepoints.rank_chokepoints, synthetic, as_of="2027-06-01",
                                  level="facility", **dy_metal_lost(synthetic))
     assert len(table) > 0
 
@@ -220,19 +224,19 @@ def test_rank_chokepoints_agrees_on_a_synthetic_network(synthetic: nx.MultiDiGra
 ])
 def test_origin_share_agrees_on_a_synthetic_network(
         synthetic: nx.MultiDiGraph, product: str, as_of: str, options: dict[str, Any]) -> None:
-    assert_engines_agree(content.origin_share, synthetic, product, as_of=as_of, **options)
+    assert_backends_agree(content.origin_share, synthetic, product, as_of=as_of, **options)
 
 
 def test_exposure_agrees_on_a_synthetic_network(synthetic: nx.MultiDiGraph) -> None:
     """Thousands of suppliers per platform: many equally short witness paths to choose from."""
-    found = assert_engines_agree(exposure.find_exposed, synthetic, "cn-processing",
+    found = assert_backends_agree(exposure.find_exposed, synthetic, "cn-processing",
                                  as_of="2026-11-24")
     assert found and all(len(e.paths) == 3 for e in found)
 
 
 def test_where_used_agrees_on_a_synthetic_network(synthetic: nx.MultiDiGraph) -> None:
     """A product as the node: its makers' first hop must carry it."""
-    found = assert_engines_agree(exposure.find_where_used, synthetic, "ndfeb-alloy",
+    found = assert_backends_agree(exposure.find_where_used, synthetic, "ndfeb-alloy",
                                  as_of="2027-06-01")
     assert found
 
@@ -252,31 +256,31 @@ AUTO_CALLS: dict[str, Callable[[nx.MultiDiGraph, str], Any]] = {
 
 
 @pytest.mark.parametrize("query", list(AUTO_CALLS))
-def test_auto_picks_compiled_above_the_threshold_and_plain_below(
+def test_auto_picks_compiled_above_the_threshold_and_networkx_below(
         synthetic: nx.MultiDiGraph, bundled: nx.MultiDiGraph, query: str,
         runs: Callable[[], dict[tuple[str, str], int]]) -> None:
     """The synthetic graph has more than COMPILED_MIN_EDGES = 50,000 edges, the bundled one
     a few hundred (both counted in the fixtures, not by the code under test)."""
-    assert bundled.number_of_edges() < compiled.COMPILED_MIN_EDGES
+    assert bundled.number_of_edges() < COMPILED_MIN_EDGES
     AUTO_CALLS[query](synthetic, "platform-00")
     assert runs() == {(query, "compiled"): 1}
     AUTO_CALLS[query](bundled, "F-35")
-    assert runs() == {(query, "compiled"): 1, (query, "plain"): 1}
+    assert runs() == {(query, "compiled"): 1, (query, "networkx"): 1}
 
 
 def test_auto_switches_at_the_threshold_itself(
         monkeypatch: pytest.MonkeyPatch, runs: Callable[[], dict[tuple[str, str], int]]) -> None:
     """The mini dataset has 18 edges: 6 supplies, 4 requires (bill of materials), 1 owns,
     6 operates (every facility but jp-mag has an operator) and 1 uses (cn-sep runs cn-sx).
-    A threshold of 18 picks compiled; 19 picks plain."""
+    A threshold of 18 picks compiled; 19 picks networkx."""
     G = load_dataset(MINI)
     edges = 6 + 4 + 1 + 6 + 1
     assert G.number_of_edges() == edges
-    monkeypatch.setattr(compiled, "COMPILED_MIN_EDGES", edges)
+    monkeypatch.setattr(_dispatch, "COMPILED_MIN_EDGES", edges)
     feasibility.simulate(G, as_of="2026-06-01")
-    monkeypatch.setattr(compiled, "COMPILED_MIN_EDGES", edges + 1)
+    monkeypatch.setattr(_dispatch, "COMPILED_MIN_EDGES", edges + 1)
     feasibility.simulate(G, as_of="2026-06-01")
-    assert runs() == {("simulate", "compiled"): 1, ("simulate", "plain"): 1}
+    assert runs() == {("simulate", "compiled"): 1, ("simulate", "networkx"): 1}
 
 
 def test_auto_counts_parallel_edges(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -285,31 +289,31 @@ def test_auto_counts_parallel_edges(monkeypatch: pytest.MonkeyPatch) -> None:
     G = nx.MultiDiGraph()
     G.add_edge("a", "b", key="supplies:x")
     G.add_edge("a", "b", key="supplies:y")
-    monkeypatch.setattr(compiled, "COMPILED_MIN_EDGES", 2)
-    assert feasibility.choose_engine(G, query="test") == "compiled"
-    monkeypatch.setattr(compiled, "COMPILED_MIN_EDGES", 3)
-    assert feasibility.choose_engine(G, query="test") == "plain"
+    monkeypatch.setattr(_dispatch, "COMPILED_MIN_EDGES", 2)
+    assert chosen_backend(feasibility.simulate, G) == "compiled"
+    monkeypatch.setattr(_dispatch, "COMPILED_MIN_EDGES", 3)
+    assert chosen_backend(feasibility.simulate, G) == "networkx"
 
 
-def test_min_confidence_keeps_auto_plain_and_refuses_compiled(
+def test_min_confidence_keeps_auto_on_networkx_and_refuses_compiled(
         monkeypatch: pytest.MonkeyPatch, runs: Callable[[], dict[tuple[str, str], int]]) -> None:
     """The compiled form reads a date, not a confidence floor: with ``min_confidence`` auto
-    stays plain even above the threshold (here 0 edges), and compiled is refused."""
+    stays on networkx even above the threshold (here 0 edges), and compiled is refused."""
     G = load_dataset(MINI)
-    monkeypatch.setattr(compiled, "COMPILED_MIN_EDGES", 0)
+    monkeypatch.setattr(_dispatch, "COMPILED_MIN_EDGES", 0)
     content.origin_share(G, "missile", as_of="2026-06-01", min_confidence="illustrative")
     exposure.find_exposed(G, as_of="2026-06-01", min_confidence="illustrative")
     content.origin_share(G, "missile", as_of="2026-06-01")
-    assert runs() == {("origin_share", "plain"): 1, ("find_exposed", "plain"): 1,
+    assert runs() == {("origin_share", "networkx"): 1, ("find_exposed", "networkx"): 1,
                       ("origin_share", "compiled"): 1}
     with pytest.raises(QueryError, match="min_confidence"):
         exposure.find_where_used(G, "cn-sep", min_confidence="illustrative",
-                                 engine="compiled")
+                                 backend="compiled")
 
 
-def test_an_unknown_engine_is_refused() -> None:
-    with pytest.raises(QueryError, match="unknown engine 'fast'"):
-        feasibility.simulate(load_dataset(MINI), engine="fast")  # type: ignore[arg-type]
+def test_an_unknown_backend_is_refused() -> None:
+    with pytest.raises(QueryError, match="unknown backend 'fast'"):
+        feasibility.simulate(load_dataset(MINI), backend="fast")
 
 
 # --------------------------------------------------------------------------- by hand
@@ -321,11 +325,11 @@ def test_compiled_simulate_on_the_mini_network_by_hand() -> None:
     (cn-mine, cn-sep) leaves jp-mag without oxide, so only us-mine is supplied and the
     missile is lost; on 2027-06-01 us-sep meets jp-mag's oxide need and the missile flies."""
     G = load_dataset(MINI)
-    before = feasibility.simulate(G, fail=["country:CN"], as_of="2026-06-01", engine="compiled")
+    before = feasibility.simulate(G, fail=["country:CN"], as_of="2026-06-01", backend="compiled")
     assert before.failed == ["cn-mine", "cn-sep"]
     assert before.supplied_facilities == ["us-mine"]
     assert before.unsupplied == ["missile"]
-    after = feasibility.simulate(G, fail=["country:CN"], as_of="2027-06-01", engine="compiled")
+    after = feasibility.simulate(G, fail=["country:CN"], as_of="2027-06-01", backend="compiled")
     assert after.supplied == ["missile"]
     assert after.unsupplied_facilities == ["cn-mine", "cn-sep"]
 
@@ -336,12 +340,12 @@ def test_compiled_single_points_on_the_mini_network_by_hand() -> None:
     comes from cn-sep or us-sep, crit = {cn-sep, cn-mine} ∩ {us-sep, us-mine} = ∅ there,
     leaving jp-mag, us-comp, us-asm; by country {CN} ∩ {US} = ∅, leaving JP and US."""
     G = load_dataset(MINI)
-    [line] = chokepoints.find_single_points_of_failure(G, as_of="2026-06-01", engine="compiled")
+    [line] = chokepoints.find_single_points_of_failure(G, as_of="2026-06-01", backend="compiled")
     assert line.nodes == ["cn-mine", "cn-sep", "jp-mag", "us-comp", "us-asm"]
-    [later] = chokepoints.find_single_points_of_failure(G, as_of="2027-06-01", engine="compiled")
+    [later] = chokepoints.find_single_points_of_failure(G, as_of="2027-06-01", backend="compiled")
     assert later.nodes == ["jp-mag", "us-comp", "us-asm"]
     [countries] = chokepoints.find_single_points_of_failure(G, as_of="2027-06-01",
-                                                            level="country", engine="compiled")
+                                                            level="country", backend="compiled")
     assert countries.nodes == ["JP", "US"]
 
 
@@ -351,10 +355,10 @@ def test_compiled_origin_share_on_the_mini_network_by_hand() -> None:
     By value, a kg of magnet holds 0.312 kg of oxide at 70 $/kg, 60 % Chinese:
     0.312 · 0.6 · 70 = 13.104 $, 13.104 % of its 100 $."""
     G = load_dataset(MINI)
-    missile = content.origin_share(G, "missile", as_of="2027-06-01", engine="compiled")
+    missile = content.origin_share(G, "missile", as_of="2027-06-01", backend="compiled")
     assert missile.share == pytest.approx(0.6, abs=1e-12)
     magnet = content.origin_share(G, "magnet", by="value", as_of="2027-06-01",
-                                  engine="compiled")
+                                  backend="compiled")
     assert magnet.value_usd == pytest.approx(13.104, abs=1e-9)
     assert magnet.share == pytest.approx(0.13104, abs=1e-12)
 
@@ -365,10 +369,10 @@ def test_compiled_exposure_and_where_used_on_the_mini_network_by_hand() -> None:
     by one path of five hops."""
     G = load_dataset(MINI)
     [exposed] = exposure.find_exposed(G, "cn-processing", as_of="2027-06-01",
-                                      engine="compiled")
+                                      backend="compiled")
     assert exposed.through == ["cn-sep"]
     assert exposed.paths == [["cn-mine", "cn-sep", "jp-mag", "us-comp", "us-asm", "missile"]]
-    [used] = exposure.find_where_used(G, "ore", as_of="2027-06-01", engine="compiled")
+    [used] = exposure.find_where_used(G, "ore", as_of="2027-06-01", backend="compiled")
     assert used.via == ["cn-mine", "us-mine"]
     assert sorted(used.paths) == [["cn-mine", "cn-sep", "jp-mag", "us-comp", "us-asm",
                                    "missile"],
@@ -401,9 +405,9 @@ def test_equal_witness_paths_follow_the_graph_order_not_set_order(tmp_path: Path
     for first, expected in ((False, ["cn-mine", "cn-mine2"]), (True, ["cn-mine2", "cn-mine"])):
         G = load_dataset(copy_mini(tmp_path / str(first), supplies=link,
                                    facilities=("^" if first else "") + mine))
-        for engine in ("plain", "compiled"):
+        for backend in ("networkx", "compiled"):
             [e] = exposure.find_exposed(G, "cn-processing", as_of="2026-06-01", k=2,
-                                        engine=engine)
+                                        backend=backend)
             assert [p[0] for p in e.paths] == expected
 
 
@@ -415,7 +419,7 @@ def test_value_notes_name_only_items_in_the_products_chain(tmp_path: Path) -> No
         tmp_path / "data", products="nd-alloy,Nd alloy,alloy,Nd=0.3,kg,,hand,illustrative",
         facilities="cn-alloy,CN alloy plant,cn-co,CN,alloy,nd-alloy,,,operating,,,,hand,"
                    "illustrative"))
-    for engine in ("plain", "compiled"):
+    for backend in ("networkx", "compiled"):
         share = content.origin_share(G, "missile", by="value", as_of="2026-06-01",
-                                     engine=engine)
+                                     backend=backend)
         assert share.notes == []
