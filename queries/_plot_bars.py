@@ -76,8 +76,7 @@ def plot_concentration(
     G : networkx.MultiDiGraph
         The oretrace graph (not mutated).
     as_of : date or ISO str, optional
-        The date to read the network at (default today): facilities and links outside their
-        date windows are absent.
+        The date drawn (default today); facilities inactive then are left out.
     stages : iterable of str, optional
         The stages to show (default every stage with capacity).
     published : iterable of PublishedShare
