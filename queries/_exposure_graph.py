@@ -22,7 +22,6 @@ from oretrace.graphmodel import (
     need_confidence,
     nodes_of,
     platforms,
-    restrict,
     weakest,
 )
 from oretrace.graphmodel.graph import makers_of
@@ -112,15 +111,29 @@ def _supply_graph(G: nx.MultiDiGraph, targets: Mapping[str, Sequence[str]], *,
         if d.get("kind") == NodeKind.FACILITY and (keep is None or node in keep):
             H.add_node(node, confidence=Confidence(d.get("confidence", Confidence.DOCUMENTED)),
                        sources=list(d.get("sources", [])))
+    hop_level: dict[tuple[Any, Any], Confidence] = {}  # weakest of (link, need), computed once
+    succ, pred = H._succ, H._pred  # filled straight, as add_edge would in this order
     for buyer in list(H):
         needs = need_confidence(G, buyer)
-        for supplier, _, d in G.in_edges(buyer, data=True):
-            if d.get("kind") != EdgeKind.SUPPLIES or d.get("product") not in needs:
+        for supplier, keyed in G._pred[buyer].items():  # a dict (or a view's filter)
+            if supplier not in succ:
                 continue
-            if supplier not in H or (day is not None and not is_active(d, day)):
-                continue
-            _add_hop(H, supplier, buyer, d,
-                     weakest([d.get("confidence", Confidence.DOCUMENTED), needs[d["product"]]]))
+            for d in keyed.values():
+                if d.get("kind") != EdgeKind.SUPPLIES or d.get("product") not in needs:
+                    continue
+                if day is not None and not is_active(d, day):
+                    continue
+                pair = (d.get("confidence", Confidence.DOCUMENTED), needs[d["product"]])
+                level = hop_level.get(pair)
+                if level is None:
+                    level = hop_level[pair] = weakest(list(pair))
+                hop = succ[supplier].get(buyer)
+                if hop is None:
+                    succ[supplier][buyer] = pred[buyer][supplier] = {
+                        "products": [d["product"]], "confidence": level,
+                        "sources": sorted(set(d.get("sources", [])))}
+                else:
+                    _merge_hop(hop, d, level)
     for target, facilities in targets.items():
         H.add_node(target, confidence=Confidence.DOCUMENTED, sources=[], product=True)
         for facility in facilities:
@@ -132,34 +145,41 @@ def _supply_graph(G: nx.MultiDiGraph, targets: Mapping[str, Sequence[str]], *,
 
 def _add_hop(H: nx.DiGraph, supplier: str, buyer: str, link: Mapping[str, Any],
              level: Confidence) -> None:
-    """Add the supply ``link`` to the hop ``supplier -> buyer`` of ``H`` at ``level``: the
-    hop carries every product and source of its links, at the strongest link's level."""
+    """Add the supply ``link`` to the hop ``supplier -> buyer`` of ``H`` at ``level``
+    (see :func:`_merge_hop`)."""
     if H.has_edge(supplier, buyer):
-        hop = H.edges[supplier, buyer]
-        hop["products"] = sorted(set(hop["products"]) | {link["product"]})
-        hop["sources"] = sorted(set(hop["sources"]) | set(link.get("sources", [])))
-        if _rank(level) > _rank(hop["confidence"]):
-            hop["confidence"] = level
+        _merge_hop(H.edges[supplier, buyer], link, level)
     else:
         H.add_edge(supplier, buyer, products=[link["product"]], confidence=level,
                    sources=sorted(set(link.get("sources", []))))
 
 
+def _merge_hop(hop: dict[str, Any], link: Mapping[str, Any], level: Confidence) -> None:
+    """Add the supply ``link`` at ``level`` to a hop of the supply graph: the hop carries
+    every product and source of its links, at the strongest link's level."""
+    hop["products"] = sorted(set(hop["products"]) | {link["product"]})
+    hop["sources"] = sorted(set(hop["sources"]) | set(link.get("sources", [])))
+    if _rank(level) > _rank(hop["confidence"]):
+        hop["confidence"] = level
+
+
 def _dated_subgraph(G: nx.MultiDiGraph, day: dt.date, facilities: Iterable[str]
                     ) -> nx.MultiDiGraph:
     """``restrict(G, as_of=day)`` with only ``facilities`` among its facilities, copied
-    into a plain graph (reading it costs no view filters). Nodes keep ``G``'s order and each
-    node's incoming edges theirs; attributes are shallow copies. The compiled engines read
-    the facilities that matter on the compiled form and the details on this."""
+    into a plain graph (reading it costs no view filters). What exists at ``day`` is
+    :func:`oretrace.graphmodel.is_active`, the rule ``restrict`` filters by, applied to
+    each node and edge once here rather than through the view's filters (several times
+    slower on large graphs). Nodes keep ``G``'s order and each node's incoming edges
+    theirs; attributes are shallow copies. The compiled engines read the facilities that
+    matter on the compiled form and the details on this."""
     keep = set(facilities)
-    V = restrict(G, as_of=day)
     S = nx.MultiDiGraph()
     S.graph.update(G.graph)
-    S.add_nodes_from((n, d) for n, d in V.nodes(data=True)
-                     if d.get("kind") != NodeKind.FACILITY or n in keep)
-    pred = V.pred
+    S.add_nodes_from((n, d) for n, d in G.nodes(data=True)
+                     if (n in keep if d.get("kind") == NodeKind.FACILITY else is_active(d, day)))
+    pred = G._pred
     S.add_edges_from((u, v, key, d) for v in S for u, keyed in pred[v].items() if u in S
-                     for key, d in keyed.items())
+                     for key, d in keyed.items() if is_active(d, day))
     return S
 
 

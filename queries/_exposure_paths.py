@@ -12,7 +12,10 @@ from itertools import islice
 from typing import Any
 
 import networkx as nx
+import numpy as np
+import scipy.sparse as sp
 from oretrace.graphmodel import CONFIDENCE_ORDER, Confidence, weakest
+from scipy.sparse.csgraph import connected_components
 
 __all__ = ["path_confidence", "witness_paths"]
 
@@ -40,13 +43,24 @@ def _path_sources(H: nx.DiGraph, paths: Iterable[Sequence[str]]) -> list[str]:
 
 def _start_nodes(H: nx.DiGraph, nodes: set[str], edge_ok: Callable[[Any], bool]) -> set[str]:
     """Nodes of the source components of ``H`` restricted to ``nodes`` and the hops passing
-    ``edge_ok``: where supply begins."""
-    sub = nx.DiGraph()
-    sub.add_nodes_from(nodes)
-    sub.add_edges_from((u, v) for v in nodes for u, d in H.pred[v].items()
-                       if u in nodes and edge_ok(d))
-    cond = nx.condensation(sub)
-    return {m for c in cond if cond.in_degree(c) == 0 for m in cond.nodes[c]["members"]}
+    ``edge_ok``: where supply begins (the strongly connected components no hop enters from
+    another one, found on a sparse matrix)."""
+    order = list(nodes)
+    index = {n: i for i, n in enumerate(order)}
+    rows: list[int] = []
+    cols: list[int] = []
+    for v in order:
+        for u, d in H._pred[v].items():
+            if u in index and edge_ok(d):
+                rows.append(index[u])
+                cols.append(index[v])
+    n = len(order)
+    hops = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    count, label = connected_components(hops, directed=True, connection="strong")
+    entered = np.zeros(count, dtype=bool)
+    src, dst = label[np.asarray(rows, dtype=np.int64)], label[np.asarray(cols, dtype=np.int64)]
+    entered[dst[src != dst]] = True
+    return {order[i] for i in np.flatnonzero(~entered[label]).tolist()}
 
 
 def _k_shortest_through(nodes: Sequence[str], edges: Iterable[tuple[str, str]],
@@ -65,13 +79,10 @@ def _k_shortest_through(nodes: Sequence[str], edges: Iterable[tuple[str, str]],
             state += 1
         return state
 
-    layered = nx.DiGraph()
     origin = ("", -1)
-    for s in starts:
-        layered.add_edge(origin, (s, advance(0, s)))
-    for u, v in edges:
-        for state in range(m + 1):
-            layered.add_edge((u, state), (v, advance(state, v)))
+    hops = [(origin, (s, advance(0, s))) for s in starts]
+    hops += [((u, state), (v, advance(state, v))) for u, v in edges for state in range(m + 1)]
+    layered = _digraph(hops)
     goal = (target, m)
     if goal not in layered or not nx.has_path(layered, origin, goal):
         return []
@@ -79,9 +90,27 @@ def _k_shortest_through(nodes: Sequence[str], edges: Iterable[tuple[str, str]],
     return [[node for node, _ in walk[1:]] for walk in islice(walks, k)]
 
 
+def _digraph(hops: list[tuple[Any, Any]]) -> nx.DiGraph:
+    """``nx.DiGraph(hops)`` built straight into its adjacency dicts: the same nodes, edges
+    and orders as adding the hops one by one (so searches on it break ties alike), without
+    the per-edge checks that dominate on large graphs."""
+    D = nx.DiGraph()
+    succ, pred, node = D._succ, D._pred, D._node
+    for u, v in hops:
+        for n in (u, v):
+            if n not in succ:
+                succ[n], pred[n], node[n] = {}, {}, {}
+        data = succ[u].get(v)
+        if data is None:
+            data = {}
+        succ[u][v] = data
+        pred[v][u] = data
+    return D
+
+
 def _search(adjacency: Any, sources: Iterable[str], node_ok: Callable[[str], bool],
             edge_ok: Callable[[Any], bool]) -> set[str]:
-    """Nodes reached from ``sources`` over ``adjacency`` (``H.succ`` or ``H.pred``) through
+    """Nodes reached from ``sources`` over ``adjacency`` (``H._succ`` or ``H._pred``) through
     nodes passing ``node_ok`` and hops passing ``edge_ok``; sources are not included unless
     reached again."""
     stack = list(sources)
@@ -104,7 +133,8 @@ def witness_paths(H: nx.DiGraph, target: str, waypoints: Sequence[set[str]], k: 
     with no supplier left: usually a mine) to ``target`` are added. Without ``starts`` a
     path begins where supply begins; with ``starts`` it begins at one of them. The search
     reads only the facilities on some path from a beginning to ``target``, in ``H``'s node
-    and edge order (ties between equally short paths follow it).
+    and edge order (ties between equally short paths follow it). It reads ``H``'s adjacency
+    dicts, not their views: on large graphs the views' iteration dominates.
     """
     found: list[tuple[list[str], Confidence]] = []
     seen: set[tuple[str, ...]] = set()
@@ -125,11 +155,11 @@ def witness_paths(H: nx.DiGraph, target: str, waypoints: Sequence[set[str]], k: 
         def edge_ok(d: Any, f: int = floor) -> bool:
             return bool(CONFIDENCE_ORDER[d["confidence"]] >= f)
 
-        upstream = _search(H.pred, [target], node_ok, edge_ok) - {target}
+        upstream = _search(H._pred, [target], node_ok, edge_ok) - {target}
         if starts is not None:
             begin = starts & upstream
             inside = upstream | {target}
-            keep = begin | _search(H.succ, begin, inside.__contains__, edge_ok)
+            keep = begin | _search(H._succ, begin, inside.__contains__, edge_ok)
         else:
             begin = _start_nodes(H, upstream, edge_ok)
             keep = upstream | {target}
@@ -138,7 +168,7 @@ def witness_paths(H: nx.DiGraph, target: str, waypoints: Sequence[set[str]], k: 
         if position is None:
             position = {n: i for i, n in enumerate(H)}
         nodes = sorted(keep, key=position.__getitem__)
-        edges = [(u, v) for u in nodes for v, d in H.succ[u].items() if v in keep and edge_ok(d)]
+        edges = [(u, v) for u in nodes for v, d in H._succ[u].items() if v in keep and edge_ok(d)]
         ordered = sorted(begin, key=position.__getitem__)
         for path in _k_shortest_through(nodes, edges, ordered, waypoints, target,
                                         k + len(found)):
