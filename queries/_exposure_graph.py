@@ -134,13 +134,19 @@ def _supply_graph(G: nx.MultiDiGraph, targets: Mapping[str, Sequence[str]], *,
                         "sources": sorted(set(d.get("sources", [])))}
                 else:
                     _merge_hop(hop, d, level)
+    _add_targets(H, targets)
+    return H
+
+
+def _add_targets(H: nx.DiGraph, targets: Mapping[str, Sequence[str]]) -> None:
+    """Add each target product to ``H`` as a sink fed by those of its facilities in ``H``
+    (documented hops: making a product is not a link with evidence of its own)."""
     for target, facilities in targets.items():
         H.add_node(target, confidence=Confidence.DOCUMENTED, sources=[], product=True)
         for facility in facilities:
             if facility in H:
                 H.add_edge(facility, target, products=[target],
                            confidence=Confidence.DOCUMENTED, sources=[])
-    return H
 
 
 def _add_hop(H: nx.DiGraph, supplier: str, buyer: str, link: Mapping[str, Any],
