@@ -14,11 +14,13 @@ from oretrace.graphmodel import (
     at,
     bill_of_materials,
     get_node,
+    need_confidence,
     needed_inputs,
     restrict,
     supply_edges,
     weakest,
 )
+from oretrace.graphmodel.graph import facility_needs
 from oretrace.graphmodel.schema import Facility, Product
 from oretrace.loaders import load_dataset
 
@@ -113,3 +115,43 @@ def test_records_accept_csv_text_and_python_values() -> None:
     b = Product(id="m", name="M", category="magnet", unit="kg", elements={"Sm": 0.231},
                 sources=("s", "t"), confidence="documented")
     assert a == b
+
+
+# A magnet plant drawn on paper (its bill of materials, one line per arrow):
+#
+#     magnet --0.3 kg, reported-----> oxide
+#     magnet --0.3 kg, documented---> oxide      (a second line for the same input)
+#     magnet --estimated, substitute for oxide--> ce-oxide
+#     magnet --illustrative---------> coating    (made in-house by the plant below)
+#     coating --reported------------> resin
+#
+# The plant lists magnet and coating. It needs oxide (documented: the stronger of its two
+# lines) and resin (coating's input); not coating, which it makes; ce-oxide only when
+# substitutes count. A market listing magnet needs magnet itself, documented.
+_LINES = {"magnet": [("oxide", None, "reported"), ("oxide", None, "documented"),
+                     ("ce-oxide", "oxide", "estimated"), ("coating", None, "illustrative")],
+          "coating": [("resin", None, "reported")]}
+
+
+@pytest.mark.parametrize(("stage", "substitutes", "expected"), [
+    ("magnet", False, {"oxide": "documented", "resin": "reported"}),
+    ("magnet", True, {"oxide": "documented", "ce-oxide": "estimated", "resin": "reported"}),
+    ("market", False, {"magnet": "documented", "coating": "documented"}),
+])
+def test_facility_needs_is_the_rule_on_plain_data(
+        stage: str, substitutes: bool, expected: dict[str, str]) -> None:
+    needs = facility_needs(["magnet", "coating"], stage, lambda p: _LINES.get(p, []),
+                           substitutes=substitutes)
+    assert needs == expected
+
+
+def test_needed_inputs_and_need_confidence_read_the_same_needs(
+        mini_copy: Callable[..., Path]) -> None:
+    # tests/data/mini/bom.csv: oxide <- ore and magnet <- oxide, both lines illustrative;
+    # cn-sep makes oxide, jp-mag makes magnet, cn-mine makes ore (no inputs).
+    G = load_dataset(mini_copy())
+    assert need_confidence(G, "jp-mag") == {"oxide": "illustrative"}
+    assert need_confidence(G, "cn-sep") == {"ore": "illustrative"}
+    assert need_confidence(G, "cn-mine") == {}
+    for facility in ("jp-mag", "cn-sep", "cn-mine"):
+        assert needed_inputs(G, facility) == set(need_confidence(G, facility))

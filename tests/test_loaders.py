@@ -208,3 +208,31 @@ def test_a_bad_row_is_not_reported_again_as_an_unknown_reference(
     errors = errors_of(path)
     assert any(e.startswith("facilities.csv:4:4:") for e in errors)
     assert not any("unknown facility 'cn-sep'" in e for e in errors), errors
+
+
+def test_the_loader_modules_import_each_other_without_a_cycle() -> None:
+    """Every import between the modules of ``loaders/`` (at the top of a module or inside a
+    function alike) points one way: the row-by-row path (files.py), the large-table path
+    (fast.py) and the overlay reader share ``_reader.py`` instead of importing each other
+    back."""
+    import ast
+
+    import networkx as nx
+
+    folder = Path(__file__).parent.parent / "loaders"
+    imports = nx.DiGraph()
+    for source in folder.glob("*.py"):
+        here = "oretrace.loaders" + ("" if source.stem == "__init__" else f".{source.stem}")
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                targets = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                continue
+            for target in targets:
+                if target.startswith("oretrace.loaders.") and target.count(".") == 2 \
+                        and (folder / f"{target.rsplit('.', 1)[1]}.py").is_file():
+                    imports.add_edge(here, target)
+    assert imports.has_edge("oretrace.loaders.files", "oretrace.loaders.fast")
+    assert list(nx.simple_cycles(imports)) == []
