@@ -264,11 +264,8 @@ def rank_chokepoints(
 
     Raises
     ------
-    UnknownNodeError
-        When a platform or a failure spec names no such node; the message lists close
-        matches.
-    QueryError
-        When ``level``, ``as_of``, ``policy`` or a failure spec is not one of its values.
+    UnknownNodeError, QueryError
+        As :func:`find_single_points_of_failure` does.
 
     Examples
     --------
@@ -429,11 +426,9 @@ def find_smallest_cut(
 
     Raises
     ------
-    UnknownNodeError
-        When a platform or a failure spec names no such node; the message lists close
-        matches.
-    QueryError
-        When ``level``, ``as_of``, ``policy`` or a failure spec is not one of its values.
+    UnknownNodeError, QueryError
+        As :func:`find_single_points_of_failure` does; also for a ``protect`` key naming no
+        group of the level.
 
     Examples
     --------

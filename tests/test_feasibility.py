@@ -39,6 +39,8 @@ from oretrace.queries.feasibility import (
     military_chain,
     resolve_failures,
     simulate,
+    supplied_mask,
+    supply_network,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -288,3 +290,21 @@ def test_simulate_does_not_mutate_the_graph(andor: nx.MultiDiGraph) -> None:
     simulate(andor, fail=["country:CN"], policy="cn-denies-military", substitutions=True)
     assert dict(before.nodes(data=True)) == dict(andor.nodes(data=True))
     assert list(before.edges(keys=True, data=True)) == list(andor.edges(keys=True, data=True))
+
+
+def test_the_network_is_cached_on_the_graph_and_a_lost_link_is_seen() -> None:
+    """Mini on 2026-06-01 (us-sep is planned for 2027): cn-mine → cn-sep → jp-mag → us-comp
+    → us-asm → missile is the only chain, so the missile is supplied. The network is kept in
+    the graph's own cache; removing the cn-sep → jp-mag oxide link (a change of structure)
+    clears it, and the network read again leaves jp-mag without oxide: no missile."""
+    G = load_dataset(DATA / "mini")
+    net = supply_network(G, as_of="2026-06-01")
+    assert supply_network(G, as_of="2026-06-01") is net
+    assert simulate(G, as_of="2026-06-01", backend="networkx").supplied == ["missile"]
+    [key] = G["cn-sep"]["jp-mag"]
+    G.remove_edge("cn-sep", "jp-mag", key=key)
+    again = supply_network(G, as_of="2026-06-01")
+    assert again is not net
+    assert not supplied_mask(again)[again.index["jp-mag"]]
+    assert simulate(G, as_of="2026-06-01", backend="networkx").unsupplied == ["missile"]
+    assert simulate(G, as_of="2026-06-01", backend="compiled").unsupplied == ["missile"]
