@@ -165,7 +165,7 @@ class _Context:
                  destination: str | None) -> None:
         self.day = day
         # a materialised copy: the filtered view re-tests every node and edge it is asked for
-        self.V = restrict(G, as_of=day, min_confidence=min_confidence).copy()
+        self.V = _materialised(G, restrict(G, as_of=day, min_confidence=min_confidence))
         self.targets = targets
         self.H = supply_graph(self.V, targets=targets)
         every = platforms(self.V)
@@ -182,6 +182,7 @@ class _Context:
                           dict[tuple[str, str], float]] = {}
         self._nets: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[Any, Any]] = {}
         self._bounds: dict[tuple[Any, ...], tuple[float, float]] = {}
+        self._systems: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
         self._networks: dict[str, _Network] = {}
         self._drop: tuple[str, str, str] | None = None
         self._mass: dict[tuple[str, str], dict[str, tuple[float | None, float, float]]] = {}
@@ -197,7 +198,7 @@ class _Context:
         other = copy.copy(self)
         other.H, other.every, other._drop = H, every, drop
         other._fed, other._up, other._weakest, other._taint = {}, {}, None, {}
-        other._value, other._nets, other._bounds = {}, {}, {}
+        other._value, other._nets, other._bounds, other._systems = {}, {}, {}, {}
         other._mass, other._whole_mass = {}, self._mass
         return other
 
@@ -306,12 +307,33 @@ class _Context:
 
         key = (origin, elements, categories, supplier, product)
         if key not in self._bounds:
-            net, mass = self._nets[(origin, elements, categories)]
-            system = _value_system(net, frozenset(elements),
-                                   frozenset(categories) if categories else None, mass,
-                                   set(), [(supplier, product)])
+            system = self._system(origin, elements, categories, (supplier, product))
             self._bounds[key] = ValueModel(self.V, system, [supplier], product).bounds()
         return self._bounds[key]
+
+    def _system(self, origin: str, elements: tuple[str, ...], categories: tuple[str, ...],
+                wanted: tuple[str, str]) -> Any:
+        """:func:`_value_system` for ``wanted`` alone, cut from the one of every key (built
+        once per value key, not once per shipment): the keys ``wanted`` holds are closed
+        under the inputs, so those of them that carry value are the whole system's live
+        keys among them."""
+        value_key = (origin, elements, categories)
+        if value_key not in self._systems:
+            net, mass = self._nets[value_key]
+            keys = [(f, q) for f in net.facilities for q in net.products[f]]
+            whole = _value_system(net, frozenset(elements),
+                                  frozenset(categories) if categories else None, mass,
+                                  set(), keys)
+            self._systems[value_key] = (whole, {k: i for i, k in enumerate(whole.keys)})
+        whole, index = self._systems[value_key]
+        held = {index[wanted]} if wanted in index else set()
+        stack = list(held)
+        while stack:
+            for t in whole.terms.get(stack.pop(), []):
+                if t.key not in held:
+                    held.add(t.key)
+                    stack.append(t.key)
+        return whole._replace(order=[i for i in whole.order if i in held])
 
     def weakest_upstream(self, f: str) -> tuple[Confidence, list[str]]:
         """The weakest confidence on ``f``'s needed supply, ``f`` included (one forward sweep
@@ -482,6 +504,21 @@ class _Context:
         if "listed" in trig.end_users and s.buyer_listed:
             return f"listed buyer ({s.buyer_listed})"
         return None
+
+
+def _materialised(G: nx.MultiDiGraph, view: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``view.copy()`` for a filtered view of ``G`` (``restrict``), asking the view's own
+    filters once per node and edge (its copy asks them again at every step): the same
+    nodes, edges, order and attributes (shallow copies)."""
+    node_ok, edge_ok = view._NODE_OK, view._EDGE_OK  # set by networkx.subgraph_view
+    out = nx.MultiDiGraph()
+    out.graph.update(G.graph)
+    keep = {n for n in G if node_ok(n)}
+    out.add_nodes_from((n, dict(d)) for n, d in G.nodes(data=True) if n in keep)
+    out.add_edges_from((u, v, k, dict(d)) for u, nbrs in G.adj.items() if u in keep
+                       for v, keyed in nbrs.items() if v in keep
+                       for k, d in keyed.items() if edge_ok(u, v, k))
+    return out
 
 
 def _listed_companies(V: nx.MultiDiGraph) -> dict[str, str]:
