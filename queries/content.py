@@ -345,11 +345,11 @@ def origin_share(
     *,
     origin: str | Predicate = "CN",
     element: str | Iterable[str] | None = None,
+    by: str = "mass",
     as_of: str | dt.date | None = None,
+    min_confidence: str | Confidence | None = None,
     stages: Iterable[str] | None = None,
     categories: Iterable[str] | None = None,
-    by: str = "mass",
-    min_confidence: str | Confidence | None = None,
     threshold: float | None = None,
 ) -> ContentShare:
     """Return the share of ``product``'s rare-earth content (or ``element``'s) of ``origin``.
@@ -359,11 +359,15 @@ def origin_share(
     %(G)s
     product : str
         A product id (a platform, a component, a magnet …).
-    %(content_options)s
+    %(origin)s
+    %(element)s
     by : {"mass", "value"}
         Which share ``share`` reports; both are computed. With several elements, the value
         share counts items containing any of them.
+    %(as_of)s
     %(min_confidence)s
+    %(stages)s
+    %(categories)s
     threshold : float, optional
         A value-share threshold to test (``0.001``: MOFCOM No. 61's 0.1 %): the answer's
         ``threshold_test`` is ``crosses``, ``clear`` or ``undecided`` over the ranges.

@@ -7,6 +7,7 @@ commands pull the graph and compute in Python.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -97,6 +98,27 @@ def _nothing(message: str, fmt: Format) -> bool:
     return False
 
 
+def _show(found: list[Any], status: str, row: Callable[[Any], dict[str, Any]], out: Format,
+          *, nothing: str, title: str, floor: Any) -> None:
+    """Print ``exposed`` / ``where-used`` answers: JSON as they are, CSV one ``row`` each, a
+    table the answers of ``status`` and a line per product with no chain at the ``floor``;
+    ``nothing`` says there are none."""
+    import pandas as pd
+
+    if not found and _nothing(nothing, out):
+        return
+    if out is Format.JSON:
+        emit(found, out)
+        return
+    rows = [row(r) for r in found if out is Format.CSV or r.status == status]
+    if rows:
+        emit(pd.DataFrame(rows).drop(columns=[] if out is Format.CSV else ["status", "gaps"]),
+             out, title=title)
+    elif out is Format.TABLE:
+        say(f"{nothing} at confidence ≥ {floor}", err=False)
+    _say_no_chain(found, out)
+
+
 def content_rows(result: ContentShare) -> list[dict[str, Any]]:
     """``content`` as one CSV table: the headline row (``row`` = product), then one row per
     element (``row`` = element), every field of both in its own column (blank where a
@@ -153,8 +175,6 @@ def register(app: typer.Typer) -> None:
 
         With --backend neo4j it runs natively on the server (Cypher), same answer.
         """
-        import pandas as pd
-
         from oretrace.graphmodel import parse_date
         from oretrace.queries.exposure import find_exposed
 
@@ -164,25 +184,12 @@ def register(app: typer.Typer) -> None:
         with st.query_graph("exposed") as graph:
             found: list[Exposure] = find_exposed(graph, through.value, as_of=day, k=paths,
                                                  min_confidence=min_confidence)
-        hits = [e for e in found if e.status == "exposed"]
-        if not found and _nothing(f"no platform's supply reaches {through.value} "
-                                  f"as of {day}", out):
-            return
-        if out is Format.JSON:
-            emit(found, out)
-            return
-        rows = [{"platform": e.platform, "status": e.status, "through": e.through,
-                 "confidence": e.confidence, "paths": _paths(e.paths, out),
-                 "path_confidence": e.path_confidence, "gaps": _gaps(e.gaps, out)}
-                for e in (found if out is Format.CSV else hits)]
-        if rows:
-            emit(pd.DataFrame(rows).drop(columns=[] if out is Format.CSV else
-                                         ["status", "gaps"]),
-                 out, title=f"Exposed through {through.value} as of {day}")
-        elif out is Format.TABLE:
-            say(f"no platform's supply reaches {through.value} as of {day} at confidence "
-                f"≥ {min_confidence}", err=False)
-        _say_no_chain(found, out)
+        _show(found, "exposed", lambda e: {
+            "platform": e.platform, "status": e.status, "through": e.through,
+            "confidence": e.confidence, "paths": _paths(e.paths, out),
+            "path_confidence": e.path_confidence, "gaps": _gaps(e.gaps, out)}, out,
+            nothing=f"no platform's supply reaches {through.value} as of {day}",
+            title=f"Exposed through {through.value} as of {day}", floor=min_confidence)
 
     @app.command("where-used")
     def where_used(ctx: typer.Context,
@@ -196,8 +203,6 @@ def register(app: typer.Typer) -> None:
 
         With --backend neo4j it runs natively on the server (Cypher), same answer.
         """
-        import pandas as pd
-
         from oretrace.graphmodel import parse_date
         from oretrace.queries.exposure import find_where_used
 
@@ -207,24 +212,12 @@ def register(app: typer.Typer) -> None:
         with st.query_graph("where-used") as graph:
             found: list[Dependant] = find_where_used(graph, node, as_of=day, k=paths,
                                                      min_confidence=min_confidence)
-        hits = [d for d in found if d.status == "depends"]
-        if not found and _nothing(f"no platform depends on {node} as of {day}", out):
-            return
-        if out is Format.JSON:
-            emit(found, out)
-            return
-        rows = [{"platform": d.platform, "status": d.status, "via": d.via,
-                 "confidence": d.confidence, "paths": _paths(d.paths, out),
-                 "gaps": _gaps(d.gaps, out)}
-                for d in (found if out is Format.CSV else hits)]
-        if rows:
-            emit(pd.DataFrame(rows).drop(columns=[] if out is Format.CSV else
-                                         ["status", "gaps"]),
-                 out, title=f"Platforms depending on {node} as of {day}")
-        elif out is Format.TABLE:
-            say(f"no platform depends on {node} as of {day} at confidence ≥ {min_confidence}",
-                err=False)
-        _say_no_chain(found, out)
+        _show(found, "depends", lambda d: {
+            "platform": d.platform, "status": d.status, "via": d.via,
+            "confidence": d.confidence, "paths": _paths(d.paths, out),
+            "gaps": _gaps(d.gaps, out)}, out,
+            nothing=f"no platform depends on {node} as of {day}",
+            title=f"Platforms depending on {node} as of {day}", floor=min_confidence)
 
     @app.command("trace")
     def trace_cmd(ctx: typer.Context,
