@@ -8,16 +8,17 @@ source list, a product id) are shared rather than copied per edge.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_origin
 
 import networkx as nx
 import numpy as np
 from oretrace.graphmodel import Records, build_graph
 from oretrace.graphmodel.graph import _attrs, supply_key
+from oretrace.graphmodel.schema import RECORD_MODELS
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
 from oretrace.loaders._cells import PARSERS
 from oretrace.loaders._columns import Table
-from oretrace.loaders._reader import REQUIRED_COLUMNS, Reader, Row
+from oretrace.loaders._reader import Reader, Row
 
 __all__ = ["build_graph_fast"]
 
@@ -27,11 +28,10 @@ _SMALL_TABLES = ("sources", "companies", "ownership", "technologies", "products"
 
 def _node_attrs(t: Table) -> Iterator[tuple[str, dict[str, Any]]]:
     """(id, attributes) of each facility row, as ``build_graph`` stores them."""
-    order = ["sources", "confidence", *[c for c in REQUIRED_COLUMNS["facilities"]
-                                        if c not in {"sources", "confidence"}]]
+    fields = RECORD_MODELS["facilities"].model_fields  # in the order build_graph stores them
     extras = [c for c in t.header if c not in PARSERS["facilities"]]
-    names = [c for c in order if c != "id"] + extras
-    listed = {"sources", "products", "technologies"}
+    names = [c for c in fields if c != "id"] + extras
+    listed = {c for c, f in fields.items() if get_origin(f.annotation) is tuple}
     columns = {c: t.column(c) for c in names}
     kind = str(NodeKind.FACILITY)
     for i, fid in enumerate(t.column("id")):
