@@ -17,14 +17,31 @@ from collections.abc import Iterator
 from typing import Any
 
 import networkx as nx
+from oretrace.graphmodel.backends._neo4j_versions import LOCK_CONSTRAINT
 from oretrace.graphmodel.errors import BackendError
 from oretrace.graphmodel.graph import need_confidence, needed_inputs
 from oretrace.graphmodel.vocab import Confidence, EdgeKind, NodeKind
 
-__all__ = ["EMPTY", "NODE_LABELS", "REL_TYPES", "RESERVED", "Row", "decode_graph_attrs",
-           "decode_properties", "encode_graph_attrs", "encode_properties", "node_rows",
-           "relationship_rows", "source_rows"]
+__all__ = ["DEFAULT_DATASET", "EMPTY", "LAYOUT", "NODE_LABELS", "REL_TYPES", "RESERVED", "Row",
+           "SCHEMA", "decode_graph_attrs", "decode_properties", "encode_graph_attrs",
+           "encode_properties", "node_rows", "relationship_rows", "source_rows"]
 
+DEFAULT_DATASET = "oretrace"
+#: Version of the storage layout, kept on the dataset node as ``layout`` (2: supplies carry
+#: ``_need`` and ``_in``).
+LAYOUT = 2
+#: The constraints and indexes a version is read and written through.
+SCHEMA = (
+    "CREATE CONSTRAINT oretrace_node_key IF NOT EXISTS "
+    "FOR (n:OretraceNode) REQUIRE (n.dataset, n.version, n.id) IS UNIQUE",
+    "CREATE CONSTRAINT oretrace_source_key IF NOT EXISTS "
+    "FOR (s:OretraceSource) REQUIRE (s.dataset, s.version, s.id) IS UNIQUE",
+    "CREATE CONSTRAINT oretrace_dataset_name IF NOT EXISTS "
+    "FOR (d:OretraceDataset) REQUIRE d.name IS UNIQUE",
+    "CREATE INDEX oretrace_node_version IF NOT EXISTS "
+    "FOR (n:OretraceNode) ON (n.dataset, n.version)",
+    LOCK_CONSTRAINT,
+)
 NODE_LABELS: dict[str, str] = {
     NodeKind.FACILITY: "Facility",
     NodeKind.COMPANY: "Company",

@@ -30,15 +30,17 @@ from typing import Any
 
 import networkx as nx
 from oretrace.graphmodel.backends._neo4j_encoding import (
+    DEFAULT_DATASET,
     EMPTY,
+    LAYOUT,
     NODE_LABELS,
     REL_TYPES,
+    SCHEMA,
     encode_graph_attrs,
     node_rows,
     relationship_rows,
     source_rows,
 )
-from oretrace.graphmodel.backends.neo4j import DEFAULT_DATASET, LAYOUT, SCHEMA
 from oretrace.graphmodel.errors import BackendError
 
 __all__ = ["ARRAY_DELIMITER", "ImportFiles", "write_import_files"]
@@ -205,10 +207,14 @@ def write_import_files(G: nx.MultiDiGraph, directory: str | Path, *,
     --------
     >>> import tempfile
     >>> from oretrace.loaders import load_dataset
-    >>> files = write_import_files(load_dataset(MINI), tempfile.mkdtemp())
-    >>> (files.nodes, files.relationships) == (load_dataset(MINI).number_of_nodes(),
-    ...                                        load_dataset(MINI).number_of_edges())
+    >>> G = load_dataset(MINI)
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     files = write_import_files(G, out, dataset="mini")
+    ...     names = sorted(p.name for p in files.directory.iterdir())
+    >>> (files.nodes, files.relationships) == (G.number_of_nodes(), G.number_of_edges())
     True
+    >>> names[:3]
+    ['after-import.cypher', 'dataset-0.csv', 'import.json']
     """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)

@@ -45,9 +45,12 @@ from typing import Any, TypeVar
 
 import networkx as nx
 from oretrace.graphmodel.backends._neo4j_encoding import (
+    DEFAULT_DATASET,
+    LAYOUT,
     NODE_LABELS,
     REL_TYPES,
     RESERVED,
+    SCHEMA,
     decode_graph_attrs,
     decode_properties,
     encode_graph_attrs,
@@ -55,7 +58,6 @@ from oretrace.graphmodel.backends._neo4j_encoding import (
 )
 from oretrace.graphmodel.backends._neo4j_push import REL_BATCH, write_version
 from oretrace.graphmodel.backends._neo4j_versions import (
-    LOCK_CONSTRAINT,
     count_version,
     push_lock,
     remove_stale_versions,
@@ -65,6 +67,7 @@ from oretrace.graphmodel.errors import BackendAuthError, BackendError, BackendUn
 __all__ = [
     "DEFAULT_DATASET",
     "LAYOUT",
+    "ImportFiles",
     "NODE_LABELS",
     "REL_TYPES",
     "RESERVED",
@@ -81,6 +84,7 @@ __all__ = [
     "push",
     "read_transaction",
     "run_read",
+    "write_import_files",
 ]
 
 _T = TypeVar("_T")
@@ -92,12 +96,8 @@ _T = TypeVar("_T")
 # gets them).
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
-DEFAULT_DATASET = "oretrace"
 BATCH = 5_000
 
-#: Version of the storage layout, kept on the dataset node as ``layout`` (2: supplies carry
-#: ``_need`` and ``_in``).
-LAYOUT = 2
 
 
 @dataclass(frozen=True)
@@ -238,19 +238,6 @@ class PushSummary:
     removed_versions: int
 
 
-#: The constraints and indexes a version is read and written through.
-SCHEMA = (
-    "CREATE CONSTRAINT oretrace_node_key IF NOT EXISTS "
-    "FOR (n:OretraceNode) REQUIRE (n.dataset, n.version, n.id) IS UNIQUE",
-    "CREATE CONSTRAINT oretrace_source_key IF NOT EXISTS "
-    "FOR (s:OretraceSource) REQUIRE (s.dataset, s.version, s.id) IS UNIQUE",
-    "CREATE CONSTRAINT oretrace_dataset_name IF NOT EXISTS "
-    "FOR (d:OretraceDataset) REQUIRE d.name IS UNIQUE",
-    "CREATE INDEX oretrace_node_version IF NOT EXISTS "
-    "FOR (n:OretraceNode) ON (n.dataset, n.version)",
-    LOCK_CONSTRAINT,
-)
-
 _SWITCH = (
     "MERGE (d:OretraceDataset {name: $dataset}) "
     "SET d.previous = d.current, d.current = $version, d.pushed_at = datetime(), "
@@ -318,3 +305,10 @@ def push(
     return PushSummary(dataset=dataset, version=version, nodes=got.nodes,
                        relationships=got.relationships, sources=got.sources,
                        removed_versions=removed)
+
+
+# The bulk importer's files are written from the same rows (it reads the names above).
+from oretrace.graphmodel.backends._neo4j_import import (  # noqa: E402
+    ImportFiles,
+    write_import_files,
+)
