@@ -124,7 +124,12 @@ class _Reading:
                         if r.verdict == Verdict.DENIED}),
             supplied=self.supplied(out), supplied_if_denied_stop=self.supplied({*out, *denied}),
             supplied_if_licences_refused=self.supplied({*out, *licensed}),
-            procurement={**self.settled, **{p.rule: p.verdict.value for p in procurement}})
+            procurement=self._ordered({**self.settled,
+                                       **{p.rule: p.verdict.value for p in procurement}}))
+
+    def _ordered(self, verdicts: dict[str, str]) -> dict[str, str]:
+        """``verdicts`` in the order of the rules."""
+        return {r.id: verdicts[r.id] for r in self.buying if r.id in verdicts}
 
     def base(self) -> tuple[ComplianceAnswer, Confidence, list[str]]:
         """The answer with every link in place, the weakest confidence of its live verdicts
