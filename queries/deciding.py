@@ -26,11 +26,15 @@ Three questions, each answered exactly:
   from one source joined to every matching facility (Lengauer–Tarjan, ``networkx``).
 - ``compliance`` — the summary of :func:`oretrace.queries.compliance.check_compliance`
   (:class:`ComplianceAnswer`: shipments needing a licence, shipments denied, supplied, supplied
-  if denied shipments stop, supplied if licences are refused, the procurement verdicts). No
-  structure is exploited here: each candidate link is removed and the compliance answer
-  recomputed (brute force, exact), on the graph as of the date cut down to the facilities
-  upstream of the platform (the only ones the answer reads; see below). It costs one
-  ``check_compliance`` per candidate.
+  if denied shipments stop, supplied if licences are refused, the procurement verdicts). One
+  reading of the platform's supply, on the graph as of the date cut down to the facilities
+  upstream of the platform (the only ones the answer reads; see below), serves every
+  candidate: without a link, only what the link can change is read again — the shipments
+  and their end uses, the verdicts of the shipments whose supplier lies downstream of the
+  link's buyer (value shares, technology taint), the procurement witnesses, feasibility
+  with the link's drawn facility failed (:mod:`oretrace.queries._deciding_compliance`).
+  Exact: each answer is the one ``check_compliance`` gives on the graph without the link
+  (the tests check it by brute force).
 
 Candidates are the links on the platform's needed supply (hops of the needed-supply graph
 into the platform's upstream facilities): no other link can change any of the three
