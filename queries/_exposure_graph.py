@@ -113,8 +113,13 @@ def _supply_graph(G: nx.MultiDiGraph, targets: Mapping[str, Sequence[str]], *,
                        sources=list(d.get("sources", [])))
     hop_level: dict[tuple[Any, Any], Confidence] = {}  # weakest of (link, need), computed once
     succ, pred = H._succ, H._pred  # filled straight, as add_edge would in this order
+    needs_of: dict[tuple[Any, ...], dict[str, str]] = {}  # by what a facility makes, and how
     for buyer in list(H):
-        needs = need_confidence(G, buyer)
+        attrs = G.nodes[buyer]
+        key = (attrs.get("stage"), *attrs.get("products", ()))
+        needs = needs_of.get(key)
+        if needs is None:
+            needs = needs_of[key] = need_confidence(G, buyer)
         for supplier, keyed in G._pred[buyer].items():  # a dict (or a view's filter)
             if supplier not in succ:
                 continue
