@@ -42,6 +42,9 @@ _COLUMNS = ["stage", "product", "unit", "facilities", "with_capacity", "other_ba
             "confidence", "sources"]
 
 
+#: Node attributes by id.
+Nodes = dict[str, dict[str, Any]]
+
 _NOISE = frozenset({"yr", "year", "a", "pa", "per", "y"})
 _TONNES = frozenset({"t", "kt", "kg", "tonne", "tonnes", "tpa", "mt", "ktpa"})
 
@@ -114,14 +117,15 @@ def find_concentration(
     if stage is not None and stage not in stages:
         raise QueryError(f"unknown stage {stage!r}; choose from {', '.join(stages)}")
     net = supply_network(G, as_of=as_of)
-    view = net.view
-    chinese = [i for i, f in enumerate(net.facilities) if view.nodes[f].get("country") == "CN"]
+    # Every node's attributes read once: each lookup through the dated view tests the date.
+    nodes: Nodes = dict(net.view.nodes(data=True))
+    chinese = [i for i, f in enumerate(net.facilities) if nodes[f].get("country") == "CN"]
     ok_without_cn = supplied_mask(net, chinese) if routes else []
     # Markets are stand-ins, never cut (oretrace.queries.feasibility.group_keys): count real sites.
     keys = group_keys(net, "facility") if routes else []
     groups: dict[tuple[str, str], list[str]] = {}
     for f in net.facilities:
-        d = view.nodes[f]
+        d = nodes[f]
         s = d.get("stage")
         if s == Stage.MARKET or (stage is not None and s != stage):
             continue
@@ -135,15 +139,14 @@ def find_concentration(
     for (s, p), members in sorted(groups.items(),
                                   key=lambda kv: (order.get(kv[0][0], 99), kv[0][1] != "*",
                                                   kv[0][1])):
-        row = _capacity_row(view, s, p, members)
-        row["non_cn_routes"] = _routes(net, ok_without_cn, chinese, members, keys) \
+        row = _capacity_row(nodes, s, p, members)
+        row["non_cn_routes"] = _routes(net, nodes, ok_without_cn, chinese, members, keys) \
             if routes else None
         rows.append(row)
     return pd.DataFrame(rows, columns=_COLUMNS)
 
 
-def _capacity_row(view: nx.MultiDiGraph, s: str, p: str, members: list[str]
-                  ) -> dict[str, Any]:
+def _capacity_row(nodes: Nodes, s: str, p: str, members: list[str]) -> dict[str, Any]:
     """The row of stage ``s`` and product ``p`` (``*``: all) over its facilities ``members``:
     their capacity on the basis holding the most, by country (routes not counted)."""
     unit_of = p if p != ALL_PRODUCTS else None
@@ -152,8 +155,8 @@ def _capacity_row(view: nx.MultiDiGraph, s: str, p: str, members: list[str]
     label: dict[tuple[str, ...], str] = {}
     units: set[str] = set()
     for f in members:
-        d = view.nodes[f]
-        pu = view.nodes[unit_of if unit_of else d["products"][0]].get("unit")
+        d = nodes[f]
+        pu = nodes[unit_of if unit_of else d["products"][0]].get("unit")
         units.add("units/yr" if pu == "each" else "t/yr")
         cap = flow_capacity(d, pu)
         if cap is None:
@@ -180,17 +183,17 @@ def _capacity_row(view: nx.MultiDiGraph, s: str, p: str, members: list[str]
         "hhi": round(sum((100 * v) ** 2 for v in shares.values()), 1) if shares else None,
         "shares": {c: round(v, 4) for c, v in shares.items()},
         "non_cn_routes": None,
-        "confidence": weakest([view.nodes[f].get("confidence", "documented")
+        "confidence": weakest([nodes[f].get("confidence", "documented")
                                for f in known]).value if known else None,
-        "sources": sorted({src for f in known for src in view.nodes[f].get("sources", [])}),
+        "sources": sorted({src for f in known for src in nodes[f].get("sources", [])}),
     }
 
 
-def _routes(net: Any, ok: list[bool], chinese: Iterable[int], members: list[str],
-            keys: list[str | None]) -> int:
+def _routes(net: Any, nodes: Nodes, ok: list[bool], chinese: Iterable[int],
+            members: list[str], keys: list[str | None]) -> int:
     """The fewest further facilities whose loss leaves no supplied non-Chinese member."""
     targets = [net.index[f] for f in members
-               if net.view.nodes[f].get("country") != "CN" and ok[net.index[f]]]
+               if nodes[f].get("country") != "CN" and ok[net.index[f]]]
     # A target that needs nothing (a mine) stops only when it fails itself: every cut holds
     # it, and the rest is a cut of the other targets with it failed. One target left that can
     # fail is stopped by its own loss, and no smaller cut than one exists. Both are exact, and
