@@ -24,19 +24,21 @@ time an LP asks: the LPs of one call share most of their facilities.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 from oretrace.graphmodel.vocab import Stage
+from oretrace.queries._capacity_memo import flow_capacity, unit_conversion
 from oretrace.queries.feasibility import SupplyNetwork
 from scipy.optimize import OptimizeWarning, linprog
 from scipy.sparse import csr_array
 
 if TYPE_CHECKING:
-    from oretrace.queries.capacity import Reading, _Memo
+    from oretrace.queries._capacity_funnel import _Funnels
+    from oretrace.queries._capacity_memo import Reading, _Memo
 
 __all__: list[str] = []
 
@@ -118,8 +120,6 @@ def _facts(net: SupplyNetwork) -> _Facts:
 
 def _supply_cap(facts: _Facts, rec: _Recipes, i: int, product: str, memo: _Memo) -> float | None:
     """Facility ``i``'s capacity for ``product`` in flow units as the memo reads it."""
-    from oretrace.queries.capacity import flow_capacity
-
     key = (i, product)
     if key not in rec.caps:
         f = facts.net.facilities[i]
@@ -143,8 +143,6 @@ def _recipe(facts: _Facts, rec: _Recipes, made: tuple[str, ...], substitutions: 
     """For each product a facility making ``made`` makes, each input it needs from outside
     (itself making none of it) with the inputs that can meet it, each with the flow units of
     product one flow unit of it stands for (Leontief: 1 / bill-of-materials quantity)."""
-    from oretrace.queries.capacity import unit_conversion
-
     key = (made, substitutions)
     if key not in rec.lines:
         view, own = facts.net.view, set(made)
@@ -199,8 +197,9 @@ def _mask_key(ok: Sequence[bool]) -> bytes:
 
 
 def _upstream(facts: _Facts, ok: Sequence[bool], start: Iterable[int],
-              sinks: Mapping[int, Any]) -> set[int]:
-    """Supplied facilities among ``start`` and upstream of them, stopping at ``sinks``."""
+              sinks: Mapping[int, Any], stops: Container[int] = ()) -> set[int]:
+    """Supplied facilities among ``start`` and upstream of them, stopping at ``sinks`` (left
+    out) and at ``stops`` (kept, their upstream left out)."""
     region: set[int] = set()
     stack = [u for u in start if ok[u] and u not in sinks]
     while stack:
@@ -208,6 +207,8 @@ def _upstream(facts: _Facts, ok: Sequence[bool], start: Iterable[int],
         if i in region:
             continue
         region.add(i)
+        if i in stops:
+            continue
         stack.extend(u for u in facts.ups[i] if ok[u] and u not in region and u not in sinks)
     return region
 
@@ -251,23 +252,62 @@ class _Model:
         self.vals.extend([coefs] * len(cols) if isinstance(coefs, float) else coefs)
 
 
+@dataclass
+class _Built:
+    """One LP as :func:`_build` lays it out.
+
+    ``sinks`` maps each consumer with an intake to the row bounding it (its need);
+    ``unknown`` tells whether a capacity read as ``unknown_as`` is in the region;
+    ``closed`` that no consumer supplies the region (nor another consumer what it takes), so
+    the same model with some consumers' needs set to nothing is the LP of the others;
+    ``direct`` what each consumer can get when the region is funnels each serving one
+    consumer (:mod:`._capacity_funnel`): the LP's answer without solving it.
+    """
+
+    m: _Model
+    cost: np.ndarray[Any, Any]
+    caps: dict[int, str]
+    sinks: dict[int, int]
+    unknown: bool
+    closed: bool
+    direct: dict[int, float] | None = None
+
+
 def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
               consumers: Mapping[int, float], unknown_as: float,
               substitutions: bool, memo: _Memo) -> Solved:
+    built = _build(net, ok, product, consumers, unknown_as, substitutions, memo)
+    named = _unknown_upstream(_facts(net), ok, consumers, memo) if built.unknown else []
+    if not built.cost.any():
+        return 0.0, [], named
+    return (*_run(built.m, built.cost, built.caps), named)
+
+
+def _build(net: SupplyNetwork, ok: Sequence[bool], product: str,
+           consumers: Mapping[int, float], unknown_as: float,
+           substitutions: bool, memo: _Memo, funnels: _Funnels | None = None) -> _Built:
+    """Lay out the LP of ``product`` delivered to ``consumers`` (module docstring); with
+    ``funnels``, each funnel it may summarise is a source bounded by the most it can make."""
     facts = _facts(net)
     rec = facts.recipes(memo.reading)
-    view = net.view
-    accepts = {s: _sink_ratios(view, net.facilities[s], product, substitutions, memo)
+    accepts = {s: _sink_ratios(net.view, net.facilities[s], product, substitutions, memo)
                for s in consumers}
-    region = _upstream(facts, ok, (u for s, ratios in accepts.items()
-                                   for u, carried in facts.links[s] if carried in ratios),
-                       consumers)
+    seeds = [u for s, ratios in accepts.items() for u, carried in facts.links[s]
+             if carried in ratios and ok[u]]
+    stops = funnels.stops(product) if funnels is not None else ()
+    region = _upstream(facts, ok, seeds, consumers, stops)
+    closed = not any(u in consumers for u in seeds) and not any(
+        ok[u] and u in consumers for i in region for u in facts.ups[i])
     m = _Model()
     x: dict[tuple[int, str], int] = {}
     caps: dict[int, str] = {}  # column → facility whose capacity bounds it
     unknown = False
     order = sorted(region)
     for i in order:
+        if funnels is not None and i in stops:
+            x[(i, facts.made[i][0])] = m.var(funnels.most[i])
+            unknown = unknown or funnels.unknown[i]
+            continue
         for r, cap in _supply_caps(facts, rec, i, memo):
             if cap is None and not facts.market[i]:
                 cap, unknown = unknown_as, True
@@ -286,7 +326,24 @@ def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
             outflow.setdefault((u, carried), []).append(col)
     for (u, r), cols in outflow.items():
         m.row(cols + [x[(u, r)]], [1.0] * len(cols) + [-1.0])
-    # production needs inputs (Leontief); markets pass through
+    _production(facts, rec, [i for i in order if i not in stops], x, inflow, m,
+                substitutions, memo)
+    cost, sinks = _sinks(consumers, accepts, inflow, m)
+    built = _Built(m, cost, caps, sinks, unknown, closed)
+    if funnels is not None and all(i in stops and funnels.sole.get(i) in consumers
+                                   for i in region):
+        built.direct = {s: sum(accepts[s][carried] * funnels.most[u]
+                               for u, carried in facts.links[s]
+                               if u in region and carried in accepts[s])
+                        for s in consumers}
+    return built
+
+
+def _production(facts: _Facts, rec: _Recipes, order: Sequence[int],
+                x: Mapping[tuple[int, str], int], inflow: Mapping[tuple[int, str], list[int]],
+                m: _Model, substitutions: bool, memo: _Memo) -> None:
+    """Rows of production: inputs in bill-of-materials proportion (Leontief); markets pass
+    through what they receive."""
     for i in order:
         if facts.market[i]:
             for r in facts.made[i]:
@@ -302,8 +359,15 @@ def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
         for a, used in uses.items():
             cols = inflow.get((i, a), [])
             m.row(used + cols, [1.0] * len(used) + [-1.0] * len(cols))
-    # sinks: each consumer takes at most its need (substitutes by their bom ratio)
+
+
+def _sinks(consumers: Mapping[int, float], accepts: Mapping[int, Mapping[str, float]],
+           inflow: Mapping[tuple[int, str], list[int]],
+           m: _Model) -> tuple[np.ndarray[Any, Any], dict[int, int]]:
+    """Each consumer takes at most its need (substitutes by their bom ratio): the cost
+    vector (minus what is delivered) and the row of each consumer with an intake."""
     cost = np.zeros(len(m.ub))
+    rows: dict[int, int] = {}
     for sink, amount in consumers.items():
         into: list[int] = []
         coefs: list[float] = []
@@ -313,11 +377,9 @@ def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
                 coefs.append(ratio)
                 cost[col] -= ratio
         if into:
+            rows[sink] = len(m.rhs)
             m.row(into, coefs, amount)
-    named = _unknown_upstream(facts, ok, consumers, memo) if unknown else []
-    if not cost.any():
-        return 0.0, [], named
-    return (*_run(m, cost, caps), named)
+    return cost, rows
 
 
 def _run(m: _Model, cost: np.ndarray[Any, Any], caps: Mapping[int, str]
@@ -353,24 +415,6 @@ def _sink_ratios(G: nx.MultiDiGraph, facility: str, product: str,
             for a, qa in subs.get(product, {}).items():
                 ratios.setdefault(a, base[product] / qa)
     return ratios
-
-
-def _needs_at_capacity(G: nx.MultiDiGraph, facility: str, product: str,
-                       memo: _Memo) -> float | None:
-    """The consumer's need of ``product`` at full capacity (flow units), ``None`` if unknown."""
-    from oretrace.queries.capacity import flow_capacity, unit_conversion
-
-    attrs = G.nodes[facility]
-    total = 0.0
-    for P in attrs.get("products", ()):
-        base, _ = memo.lines(G, P)
-        if product not in base:
-            continue
-        cap = flow_capacity(memo.reading.capacity(facility, attrs, "demand"), memo.unit(G, P))
-        if cap is None:
-            return None
-        total += base[product] * unit_conversion(memo.unit(G, P), memo.unit(G, product)) * cap
-    return total
 
 
 def _chain(net: SupplyNetwork, assemblies: Iterable[int]) -> set[int]:

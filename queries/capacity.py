@@ -40,22 +40,24 @@ computable. Each figure carries the sources of the capacities it rests on: the c
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import networkx as nx
 import numpy as np
 from oretrace.graphmodel import weakest
 from oretrace.graphmodel.ranges import range_of
-from oretrace.graphmodel.vocab import EdgeKind, Stage
-from oretrace.queries._shortfall_lp import (
-    _chain,
-    _needs_at_capacity,
-    _scope_products,
-    _solve,
+from oretrace.queries._capacity_memo import (
+    Reading,
+    _product_unit,
+    flow_capacity,
+    unit_conversion,
 )
+from oretrace.queries._capacity_memo import (
+    _Memo as _Memo,  # read by sampling and sensitivity
+)
+from oretrace.queries._capacity_warm import _value
+from oretrace.queries._shortfall_lp import _chain, _scope_products, _solve
 from oretrace.queries.feasibility import SupplyNetwork, scenario_network, supplied_mask
 from pydantic import BaseModel
 
@@ -67,49 +69,6 @@ __all__ = [
     "flow_capacity",
     "unit_conversion",
 ]
-
-_MASS = {"t": 1.0, "tonne": 1.0, "tonnes": 1.0, "tpa": 1.0, "mt": 1.0, "kt": 1000.0,
-         "ktpa": 1000.0, "kg": 0.001}
-
-
-def flow_capacity(attrs: Mapping[str, Any], product_unit: str | None) -> float | None:
-    """Return a facility's capacity in flow units of a product, or ``None`` if unknown.
-
-    Flow units are t/yr for products counted in kg and units/yr for products counted each.
-
-    Examples
-    --------
-    >>> flow_capacity({"capacity": 10.5, "capacity_unit": "kt REO/yr"}, "kg")
-    10500.0
-    >>> flow_capacity({"capacity": 156, "capacity_unit": "aircraft/yr"}, "each")
-    156.0
-    >>> flow_capacity({"capacity": 156, "capacity_unit": "t/yr"}, "each") is None
-    True
-    """
-    cap = attrs.get("capacity")
-    if cap is None:
-        return None
-    unit = str(attrs.get("capacity_unit") or "").strip().lower()
-    token = re.split(r"[\s/]+", unit)[0] if unit else ""
-    if (product_unit or "kg") == "kg":
-        if not token:
-            return float(cap)
-        factor = _MASS.get(token)
-        return None if factor is None else float(cap) * factor
-    return None if token in _MASS else float(cap)
-
-
-def unit_conversion(output_unit: str | None, input_unit: str | None) -> float:
-    """Flow units of input per flow unit of output, per bill-of-materials unit of ``qty``.
-
-    ``qty`` is kg per kg or count per unit; flows are tonnes for kg products and units for
-    counted ones, so kg of input per counted unit of output is 1/1000 t per unit.
-    """
-    out_kg = (output_unit or "kg") == "kg"
-    in_kg = (input_unit or "kg") == "kg"
-    if out_kg == in_kg:
-        return 1.0
-    return 0.001 if in_kg else 1000.0
 
 
 def build_rate(G: nx.MultiDiGraph, platform: str,
@@ -145,155 +104,6 @@ class Shortfall(BaseModel):
     sources: list[str]
     confidence: str
     note: str
-
-
-# --------------------------------------------------------------------------- the LP
-
-
-@dataclass(frozen=True)
-class Reading:
-    """Which value of each ranged figure the shortfall LPs read.
-
-    ``None`` the midpoint, ``0`` the low end, ``1`` the high end, for the capacities of a
-    product's suppliers (``supply``) and of its consumers (``demand``) and for
-    bill-of-materials quantities (``qty``); ``drawn`` gives values by figure key
-    (``("node", id, "capacity")``, ``("edge", u, v, key, "qty")``), over the ends (sampling,
-    :mod:`oretrace.queries.sampling`).
-    """
-
-    supply: int | None = None
-    demand: int | None = None
-    qty: int | None = None
-    drawn: Mapping[tuple[str, ...], float] = field(default_factory=dict)
-
-    def capacity(self, facility: str, attrs: Mapping[str, Any],
-                 role: Literal["supply", "demand"]) -> Mapping[str, Any]:
-        """Return ``attrs`` of ``facility`` with its capacity as this reading reads it.
-
-        Parameters
-        ----------
-        facility : str
-            The facility id.
-        attrs : mapping
-            Its attributes.
-        role : {"supply", "demand"}
-            Whether it supplies the product of the LP or consumes it.
-
-        Returns
-        -------
-        mapping
-            ``attrs``, or a copy with ``capacity`` replaced.
-        """
-        key = ("node", facility, "capacity")
-        if key in self.drawn:
-            return {**attrs, "capacity": self.drawn[key]}
-        end = self.supply if role == "supply" else self.demand
-        if end is None or (ends := range_of(dict(attrs), "capacity")) is None:
-            return attrs
-        return {**attrs, "capacity": ends[end]}
-
-    def qty_of(self, edge: tuple[str, str, Any], attrs: Mapping[str, Any]) -> float:
-        """Return a bill-of-materials line's quantity as this reading reads it.
-
-        Parameters
-        ----------
-        edge : tuple
-            ``(product, input, key)`` of the ``requires`` edge.
-        attrs : mapping
-            Its attributes.
-
-        Returns
-        -------
-        float
-            The quantity.
-        """
-        key = ("edge", edge[0], edge[1], edge[2], "qty")
-        if key in self.drawn:
-            return float(self.drawn[key])
-        if self.qty is None or (ends := range_of(dict(attrs), "qty")) is None:
-            return float(attrs["qty"])
-        return ends[self.qty]
-
-
-_MID = Reading()
-
-
-def _product_unit(G: nx.MultiDiGraph, product: str) -> str:
-    return str(G.nodes[product].get("unit") or "kg") if product in G else "kg"
-
-
-def _lines(G: nx.MultiDiGraph, product: str, reading: Reading = _MID
-           ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """Bill of materials of ``product``: ``{input: qty}`` and ``{input: {substitute: qty}}``."""
-    base: dict[str, float] = {}
-    subs: dict[str, dict[str, float]] = {}
-    if product not in G:
-        return base, subs
-    for _, inp, k, d in G.out_edges(product, keys=True, data=True):
-        if d.get("kind") != EdgeKind.REQUIRES:
-            continue
-        target = d.get("substitute_for")
-        qty = reading.qty_of((product, inp, k), d)
-        if target is None:
-            base[inp] = base.get(inp, 0.0) + qty
-        else:
-            subs.setdefault(target, {})[inp] = qty
-    return base, subs
-
-
-class _Memo:
-    """What one :func:`find_shortfall` call looks up again and again, computed once.
-
-    Bill-of-materials lines and units per (graph, product), each consumer's need at full
-    capacity, the consumers of each product in each network (in name order), and the LP
-    answers per (network, product, consumers, reading of unknown capacities): the chains of
-    all platforms and of each platform share most of their products and consumers.
-    """
-
-    def __init__(self, reading: Reading = _MID) -> None:
-        self.reading = reading
-        self._lines: dict[tuple[int, str], tuple[dict[str, float],
-                                                 dict[str, dict[str, float]]]] = {}
-        self._units: dict[tuple[int, str], str] = {}
-        self._needs: dict[tuple[int, str, str], float | None] = {}
-        self._consumers: dict[int, dict[str, list[tuple[str, int]]]] = {}
-        self.solved: dict[tuple[Any, ...], tuple[float, list[str], list[str]]] = {}
-
-    def lines(self, G: nx.MultiDiGraph,
-              product: str) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-        key = (id(G), product)
-        if key not in self._lines:
-            self._lines[key] = _lines(G, product, self.reading)
-        return self._lines[key]
-
-    def unit(self, G: nx.MultiDiGraph, product: str) -> str:
-        key = (id(G), product)
-        if key not in self._units:
-            self._units[key] = _product_unit(G, product)
-        return self._units[key]
-
-    def need_at_capacity(self, G: nx.MultiDiGraph, facility: str, product: str) -> float | None:
-        key = (id(G), facility, product)
-        if key not in self._needs:
-            self._needs[key] = _needs_at_capacity(G, facility, product, self)
-        return self._needs[key]
-
-    def consumers_of(self, net: SupplyNetwork, product: str) -> list[tuple[str, int]]:
-        """``(name, index)`` of the facilities (markets aside) that need ``product``, by name;
-        one pass over the network's needs, the first time a network is asked."""
-        table = self._consumers.get(id(net))
-        if table is None:
-            table = {}
-            view = net.view
-            for i, f in enumerate(net.facilities):
-                if view.nodes[f].get("stage") == Stage.MARKET:
-                    continue
-                for p in {need.product for need in net.needs[i]}:
-                    table.setdefault(p, []).append((f, i))
-            for members in table.values():
-                members.sort()
-            self._consumers[id(net)] = table
-        return table.get(product, [])
 
 
 def find_shortfall(
@@ -396,16 +206,88 @@ class _Scenario:
             chain = _chain(self.base, [i for p in plats for i in self.base.assemblies.get(p, ())])
             self.scopes.append((platform, {self.base.facilities[i] for i in chain},
                                 _scope_products(self.base, chain)))
+        self.union = self.scopes[0][1]  # every scope's chain is within the first one's
 
     def rows(self, memos: tuple[_Memo, _Memo, _Memo],
              products: Iterable[str] | None = None) -> list[Shortfall]:
         """The rows read with ``memos`` (midpoint, lowest- and highest-shortfall readings),
         of ``products`` only if given."""
         wanted = None if products is None else set(products)
-        return [_row(self.G, self.net, self.ok, self.base, self.base_ok, self.down, names,
-                     product, platform, self.substitutions, memos)
+        return [self._row(names, product, platform, memos)
                 for platform, names, scope in self.scopes for product in scope
                 if wanted is None or product in wanted]
+
+    def _exact(self, product: str) -> _Value:
+        """The scenario's LPs of ``product``, solved as they stand (binding capacities too)."""
+        def value(consumers: Mapping[int, float], unknown_as: float,
+                  memo: _Memo) -> tuple[float, bool]:
+            got = _solve(self.G, self.net, self.ok, product, consumers, unknown_as,
+                         self.substitutions, memo)
+            return got[0], bool(got[2])
+        return value
+
+    def _baseline(self, product: str) -> _Value:
+        """The baseline's LPs of ``product``, values only (:mod:`._capacity_warm`)."""
+        def value(consumers: Mapping[int, float], unknown_as: float,
+                  memo: _Memo) -> tuple[float, bool]:
+            union, _ = _consumers(self.base, self.union, product, frozenset(), memo)
+            return _value(self.base, self.base_ok, product, consumers, unknown_as,
+                          self.substitutions, memo, union)
+        return value
+
+    def _row(self, names: set[str], product: str, platform: str | None,
+             memos: tuple[_Memo, _Memo, _Memo]) -> Shortfall:
+        G, net, memo = self.G, self.net, memos[0]
+        unit = "units/yr" if _product_unit(G, product) == "each" else "t/yr"
+        consumers, missing = _consumers(net, names, product, self.down, memo)
+        if not consumers:
+            return _not_computable(product, platform, unit, missing)
+        span = _span(self._exact(product), net, names, product, self.down, memos)
+        b_span = _span(self._baseline(product), self.base, names, product, frozenset(), memos)
+        # the unknown capacities' reading alone (midpoints), for the note and the list
+        lo, binding, unknown = _solve(G, net, self.ok, product, consumers, 0.0,
+                                      self.substitutions, memo)
+        hi = _solve(G, net, self.ok, product, consumers, np.inf, self.substitutions,
+                    memo)[0] if unknown else lo
+        cons = [net.facilities[i] for i in sorted(consumers)]
+        rests = sorted(set(cons) | set(binding))
+        note = []
+        if missing:
+            note.append(f"consumers without a capacity add no demand: {', '.join(missing)}")
+        if unknown and abs(hi - lo) > 1e-6:
+            note.append(f"unknown capacity at {', '.join(unknown)} gives the range")
+        if span.demand_max - span.demand_min > 1e-9 or memos[1] is not memo and (
+                abs(span.supply_most - min(hi, span.demand_min)) > 1e-6
+                or abs(span.supply_least - lo) > 1e-6):
+            note.append("ranged capacities or quantities widen the range")
+        return Shortfall(
+            product=product, platform=platform, unit=unit, computable=True,
+            demand=_r(span.demand), demand_min=_r(span.demand_min),
+            demand_max=_r(span.demand_max),
+            supply_min=_r(max(0.0, span.supply_least)),
+            supply_max=_r(max(0.0, span.supply_most)),
+            shortfall_min=_r(max(0.0, span.demand_min - span.supply_most)),
+            shortfall_max=_r(max(0.0, span.demand_max - span.supply_least)),
+            baseline_shortfall_min=_r(max(0.0, b_span.demand_min - b_span.supply_most)),
+            baseline_shortfall_max=_r(max(0.0, b_span.demand_max - b_span.supply_least)),
+            consumers=cons, rests_on=rests,
+            unknown_capacity=unknown if abs(hi - lo) > 1e-6 else [],
+            sources=sorted({s for f in rests for s in G.nodes[f].get("sources", [])}),
+            confidence=weakest([G.nodes[f].get("confidence", "documented")
+                                for f in rests]).value,
+            note="; ".join(note))
+
+
+def _not_computable(product: str, platform: str | None, unit: str,
+                    missing: list[str]) -> Shortfall:
+    why = (f"no consumer of {product} in the chain has a known capacity "
+           f"({', '.join(missing)})" if missing else
+           f"no consumer of {product} in the chain is left in the scenario")
+    return Shortfall(product=product, platform=platform, unit=unit, computable=False,
+                     demand=None, supply_min=None, supply_max=None, shortfall_min=None,
+                     shortfall_max=None, baseline_shortfall_min=None,
+                     baseline_shortfall_max=None, consumers=[], rests_on=[],
+                     unknown_capacity=[], sources=[], confidence="illustrative", note=why)
 
 
 def _consumers(net: SupplyNetwork, names: set[str], product: str,
@@ -425,91 +307,37 @@ def _consumers(net: SupplyNetwork, names: set[str], product: str,
     return known, missing
 
 
+#: The most delivered to some consumers with unknown capacities read as a value, under a
+#: memo's reading; and whether an unknown capacity is in the LP's region.
+_Value = Callable[[Mapping[int, float], float, _Memo], tuple[float, bool]]
+
+
 class _Span(NamedTuple):
     demand: float
     demand_min: float
     demand_max: float
     supply_least: float  # delivered in the highest-shortfall reading
     supply_most: float  # delivered in the lowest-shortfall reading
-    binding: list[str]
-    unknown: list[str]
-    consumers: dict[int, float]
 
 
-def _span(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], names: set[str],
-          product: str, down: frozenset[int], substitutions: bool,
-          memos: tuple[_Memo, _Memo, _Memo]) -> _Span:
+def _span(value: _Value, net: SupplyNetwork, names: set[str], product: str,
+          down: frozenset[int], memos: tuple[_Memo, _Memo, _Memo]) -> _Span:
     """Demand and deliveries of ``product`` at the midpoints and in the two extreme readings
     (module docstring); unknown capacities read as nil and as unlimited."""
     mid, low, high = memos
     consumers, _ = _consumers(net, names, product, down, mid)
     demand = sum(consumers.values())
-    lo, binding, unknown = _solve(G, net, ok, product, consumers, 0.0, substitutions, mid)
+    lo, unknown = value(consumers, 0.0, mid)
     # with no unknown capacity in the region the two readings are one LP
-    hi = _solve(G, net, ok, product, consumers, np.inf, substitutions, mid)[0] \
-        if unknown else lo
+    hi = value(consumers, np.inf, mid)[0] if unknown else lo
     if low is mid and high is mid:
-        return _Span(demand, demand, demand, lo, min(hi, demand), binding, unknown, consumers)
+        return _Span(demand, demand, demand, lo, min(hi, demand))
     c_low, _ = _consumers(net, names, product, down, low)
     c_high, _ = _consumers(net, names, product, down, high)
-    most = _solve(G, net, ok, product, c_low, np.inf if unknown else 0.0, substitutions,
-                  low)[0]
-    least = _solve(G, net, ok, product, c_high, 0.0, substitutions, high)[0]
+    most = value(c_low, np.inf if unknown else 0.0, low)[0]
+    least = value(c_high, 0.0, high)[0]
     d_min, d_max = sum(c_low.values()), sum(c_high.values())
-    return _Span(demand, d_min, d_max, least, min(most, d_min), binding, unknown, consumers)
-
-
-def _row(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool], base: SupplyNetwork,
-         base_ok: Sequence[bool], down: frozenset[int], names: set[str], product: str,
-         platform: str | None, substitutions: bool,
-         memos: tuple[_Memo, _Memo, _Memo]) -> Shortfall:
-    unit = "units/yr" if _product_unit(G, product) == "each" else "t/yr"
-    memo = memos[0]
-    consumers, missing = _consumers(net, names, product, down, memo)
-    if not consumers:
-        why = (f"no consumer of {product} in the chain has a known capacity "
-               f"({', '.join(missing)})" if missing else
-               f"no consumer of {product} in the chain is left in the scenario")
-        return Shortfall(product=product, platform=platform, unit=unit, computable=False,
-                         demand=None, supply_min=None, supply_max=None, shortfall_min=None,
-                         shortfall_max=None, baseline_shortfall_min=None,
-                         baseline_shortfall_max=None, consumers=[], rests_on=[],
-                         unknown_capacity=[], sources=[], confidence="illustrative",
-                         note=why)
-    span = _span(G, net, ok, names, product, down, substitutions, memos)
-    b_span = _span(G, base, base_ok, names, product, frozenset(), substitutions, memos)
-    binding, unknown = span.binding, span.unknown
-    # the unknown capacities' reading alone (midpoints), for the note and the list
-    lo, hi = _solve(G, net, ok, product, consumers, 0.0, substitutions, memo)[0], (
-        _solve(G, net, ok, product, consumers, np.inf, substitutions, memo)[0]
-        if unknown else None)
-    hi = lo if hi is None else hi
-    cons = [net.facilities[i] for i in sorted(consumers)]
-    rests = sorted(set(cons) | set(binding))
-    sources = sorted({s for f in rests for s in G.nodes[f].get("sources", [])})
-    note = []
-    if missing:
-        note.append(f"consumers without a capacity add no demand: {', '.join(missing)}")
-    if unknown and abs(hi - lo) > 1e-6:
-        note.append(f"unknown capacity at {', '.join(unknown)} gives the range")
-    if span.demand_max - span.demand_min > 1e-9 or memos[1] is not memo and (
-            abs(span.supply_most - min(hi, span.demand_min)) > 1e-6
-            or abs(span.supply_least - lo) > 1e-6):
-        note.append("ranged capacities or quantities widen the range")
-    return Shortfall(
-        product=product, platform=platform, unit=unit, computable=True,
-        demand=_r(span.demand), demand_min=_r(span.demand_min), demand_max=_r(span.demand_max),
-        supply_min=_r(max(0.0, span.supply_least)),
-        supply_max=_r(max(0.0, span.supply_most)),
-        shortfall_min=_r(max(0.0, span.demand_min - span.supply_most)),
-        shortfall_max=_r(max(0.0, span.demand_max - span.supply_least)),
-        baseline_shortfall_min=_r(max(0.0, b_span.demand_min - b_span.supply_most)),
-        baseline_shortfall_max=_r(max(0.0, b_span.demand_max - b_span.supply_least)),
-        consumers=cons, rests_on=rests,
-        unknown_capacity=unknown if abs(hi - lo) > 1e-6 else [],
-        sources=sources,
-        confidence=weakest([G.nodes[f].get("confidence", "documented") for f in rests]).value,
-        note="; ".join(note))
+    return _Span(demand, d_min, d_max, least, min(most, d_min))
 
 
 def _r(value: float) -> float:

@@ -12,6 +12,7 @@ dy-oxide per t of magnet::
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
 import networkx as nx
@@ -20,8 +21,12 @@ from oretrace.graphmodel import facilities_making, parse_date, platforms, restri
 from oretrace.graphmodel.graph import makers_of
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
 from oretrace.loaders import load_dataset
-from oretrace.queries.capacity import Shortfall, find_shortfall
-from oretrace.queries.feasibility import _alternatives, supply_network
+from oretrace.loaders.synth import generate_network, write_network
+from oretrace.queries._capacity_memo import _Memo
+from oretrace.queries._capacity_warm import _value
+from oretrace.queries._shortfall_lp import _solve_lp
+from oretrace.queries.capacity import Shortfall, _consumers, _Scenario, find_shortfall
+from oretrace.queries.feasibility import need_options, supply_network
 
 DATA = Path(__file__).parent / "data"
 
@@ -67,7 +72,7 @@ def _through_the_view(G: nx.MultiDiGraph, day: str, substitutions: bool
         live = [(u, d["product"]) for u, _, d in view.in_edges(f, data=True)
                 if d.get("kind") == EdgeKind.SUPPLIES and u in facilities]
         needs.append([(p, sorted(s for s in live if s[1] in options))
-                      for p, options in _alternatives(view, f, substitutions).items()])
+                      for p, options in need_options(view, f, substitutions).items()])
     return facilities, needs, {p: facilities_making(view, p) for p in platforms(view)}
 
 
@@ -85,3 +90,72 @@ def test_supply_network_reads_what_the_dated_view_shows(name: str, day: str,
     assert got == needs
     assert {p: [net.facilities[i] for i in idx] for p, idx in net.assemblies.items()} == \
         {p: [f for f in fs if f in net.index] for p, fs in assemblies.items()}
+
+
+def _two_platforms(tmp_path: Path) -> nx.MultiDiGraph:
+    """choke_andor plus a drone whose actuator plant act-dr (100,000 units/yr, 2 kg of
+    magnet each: 200 t/yr) also buys mag-jp's magnets::
+
+        ... mag-jp ──magnet──> act-us (missile; needs 2 t/yr) ──> asm-us
+                 └──magnet──> act-dr (drone; needs 200 t/yr)  ──> asm-dr
+    """
+    out = tmp_path / "two"
+    shutil.copytree(DATA / "choke_andor", out)
+    extra = {
+        "products.csv": "drone,Drone,platform,,each,50000,hand,illustrative,military,US\n",
+        "bom.csv": "drone,actuator,2,hand,illustrative\n",
+        "facilities.csv": (
+            "act-dr,Drone actuator plant,us-co,US,component,actuator,100000,units/yr,"
+            "operating,,,,hand;cap,reported\n"
+            "asm-dr,Drone assembly,us-co,US,assembly,drone,,,operating,,,,hand,documented\n"),
+        "supplies.csv": ("mag-jp,act-dr,magnet,0.5,,,hand,reported\n"
+                         "act-dr,asm-dr,actuator,1,,,hand,documented\n"),
+    }
+    for name, lines in extra.items():
+        with (out / name).open("a", encoding="utf-8") as fh:
+            fh.write(lines)
+    return load_dataset(out)
+
+
+def test_each_platform_gets_every_magnet_the_baseline_can_make(tmp_path: Path) -> None:
+    """mag-jp makes at most 120 t/yr of magnet with China: Dy oxide binds (ref-dy gets all
+    300 t of mine-au's ore: 6 t Dy oxide, 0.05 t per t of magnet; sep-cn's 400 t of Nd oxide
+    cover 1,333 t). Both platforms: 202 t needed, shortfall 82; the missile alone gets its
+    2 t (0); the drone alone 120 of 200 (80). Without China (sep-cn gone) mine-au's ore
+    serves both oxides: 10 × 0.3 + 50 × 0.05 = 5.5 t of ore per t of magnet, 300 / 5.5 =
+    54.545 t: shortfalls 147.455, 0 and 145.455."""
+    G = _two_platforms(tmp_path)
+    rows = {r.platform: r for r in find_shortfall(G, fail=["country:CN"])
+            if r.product == "magnet"}
+    got = {p: (r.demand, r.baseline_shortfall_max, r.shortfall_max) for p, r in rows.items()}
+    assert got == {None: (202.0, 82.0, 147.455), "missile": (2.0, 0.0, 0.0),
+                   "drone": (200.0, 80.0, 145.455)}
+
+
+@pytest.mark.parametrize(("facilities", "seed"), [(90, 1), (220, 3)])
+@pytest.mark.parametrize("substitutions", [False, True])
+def test_the_shared_model_answers_each_platforms_lp(tmp_path: Path, facilities: int,
+                                                    seed: int, substitutions: bool) -> None:
+    """Brute force: on drawn networks, each platform's baseline LP of each product solved as
+    it stands (a fresh memo: nothing shared) has the value the all-platforms model gives
+    with the other consumers' needs set to nothing (:mod:`._capacity_warm`), unknown
+    capacities read as nil and as unlimited."""
+    G = load_dataset(write_network(generate_network(facilities, seed=seed), tmp_path / "n"))
+    sc = _Scenario(G, fail=[], as_of="2026-11-24", policy=None, substitutions=substitutions,
+                   platforms=None, per_platform=True)
+    memo, checked = _Memo(), 0
+    for product in sc.scopes[0][2]:
+        union, _ = _consumers(sc.base, sc.union, product, frozenset(), memo)
+        for _, names, scope in sc.scopes[1:]:
+            consumers, _ = _consumers(sc.base, names, product, frozenset(), memo)
+            if product not in scope or not consumers:
+                continue
+            for unknown_as in (0.0, float("inf")):
+                exact = _solve_lp(sc.base, sc.base_ok, product, consumers, unknown_as,
+                                  substitutions, _Memo())[0]
+                got, _ = _value(sc.base, sc.base_ok, product, consumers, unknown_as,
+                                substitutions, memo, union)
+                assert got == pytest.approx(exact, rel=1e-9, abs=1e-6), (product, names)
+                checked += 1
+    shared = [w for w in memo.warm.values() if w.closed and w.highs is not None]
+    assert checked > 20 and shared  # the shared models answered, not only the fallback

@@ -1,0 +1,137 @@
+"""Value-only shortfall LPs: one model per product, warm-started for each platform's consumers.
+
+The baseline (nothing failed) figures of :func:`oretrace.queries.capacity.find_shortfall` read
+only the most delivered, not which capacities bind. Each platform's chain has a subset ``C``
+of the consumers ``U`` of a product in the chain of all platforms, and the LP of ``C`` has
+the same value as the LP of ``U`` with the needs of ``U \\ C`` set to nothing, **provided no
+consumer of ``U`` supplies the LP region of ``U``** (nor another consumer what it takes; the
+``closed`` flag of :class:`~oretrace.queries._shortfall_lp._Built`):
+
+- every facility of the region of ``C`` is then in the region of ``U`` (walking up from
+  ``C``'s suppliers meets no consumer of ``U``), and the links of the LP of ``C`` are links
+  of the model of ``U``: a solution of the LP of ``C``, extended by nothing, is one of the
+  model;
+- conversely a solution of the model delivers nothing to ``U \\ C``; restricted to the
+  region of ``C`` (whose facilities' suppliers are all in it) it is a solution of the LP of
+  ``C`` delivering as much.
+
+Private funnels upstream are summed up by one bound each (:mod:`._capacity_funnel`). So
+the model of ``U`` is built and solved once (HiGHS primal simplex, as the exact LPs), and
+each ``C`` is a change of the consumers' row bounds and a dual simplex from the last basis.
+Without the flag, or without HiGHS's own interface (shipped inside SciPy), the LP of ``C`` is
+solved as it stands.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from oretrace.queries._capacity_funnel import _funnels
+from oretrace.queries._shortfall_lp import _PRIMAL, _build, _Built, _mask_key, _solve
+from oretrace.queries.feasibility import SupplyNetwork
+from scipy.sparse import csr_array
+
+if TYPE_CHECKING:
+    from oretrace.queries._capacity_memo import _Memo
+
+__all__: list[str] = []
+
+_CORE: Any
+try:  # HiGHS's interface as SciPy ships it (scipy >= 1.15)
+    _CORE = importlib.import_module("scipy.optimize._highspy._core")
+    _CORE._Highs  # noqa: B018 - present in every version this module reads
+except (ImportError, AttributeError):  # pragma: no cover - older SciPy: exact LPs only
+    _CORE = None
+
+_DUAL = 1
+
+
+class _Warm:
+    """The LP of all the consumers ``U`` of a product, kept in a HiGHS instance."""
+
+    def __init__(self, built: _Built, need: Mapping[int, float]) -> None:
+        self.rows = built.sinks
+        self.bound = {c: float(need[c]) for c in self.rows}
+        self.full = dict(self.bound)
+        self.unknown, self.closed = built.unknown, built.closed
+        self.direct = built.direct
+        self.highs: Any = None
+        self.best = 0.0
+        if built.cost.any() and self.direct is None:
+            self.highs = _highs(built)
+            self.best = self._run()
+            self.highs.setOptionValue("simplex_strategy", _DUAL)
+
+    def value(self, consumers: Mapping[int, float]) -> float:
+        """The most delivered to ``consumers`` (a subset of ``U`` with the same needs)."""
+        if self.direct is not None:
+            return sum(min(need, self.direct[c]) for c, need in consumers.items())
+        if self.highs is None:
+            return 0.0
+        if all(c in consumers for c in self.rows) and self.bound == self.full:
+            return self.best
+        for c, row in self.rows.items():
+            want = self.full[c] if c in consumers else 0.0
+            if want != self.bound[c]:
+                self.highs.changeRowBounds(row, -np.inf, want)
+                self.bound[c] = want
+        return self._run()
+
+    def _run(self) -> float:
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status != _CORE.HighsModelStatus.kOptimal:  # pragma: no cover - 0 is feasible
+            raise RuntimeError("shortfall LP failed: "
+                               f"{self.highs.modelStatusToString(status)}")
+        return float(-self.highs.getInfo().objective_function_value)
+
+
+def _highs(built: _Built) -> Any:
+    """A HiGHS instance holding ``built`` (quiet, primal simplex)."""
+    m = built.m
+    A = csr_array((np.asarray(m.vals), (np.asarray(m.rows), np.asarray(m.cols))),
+                  shape=(len(m.rhs), len(m.ub))).tocsc()
+    lp = _CORE.HighsLp()
+    lp.num_col_, lp.num_row_ = len(m.ub), len(m.rhs)
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = len(m.ub), len(m.rhs)
+    lp.a_matrix_.format_ = _CORE.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr
+    lp.a_matrix_.index_ = A.indices
+    lp.a_matrix_.value_ = A.data
+    lp.col_cost_ = built.cost
+    lp.col_lower_ = np.zeros(len(m.ub))
+    lp.col_upper_ = np.asarray(m.ub, dtype=float)
+    lp.row_lower_ = np.full(len(m.rhs), -np.inf)
+    lp.row_upper_ = np.asarray(m.rhs, dtype=float)
+    highs = _CORE._Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("simplex_strategy", _PRIMAL)
+    highs.passModel(lp)
+    return highs
+
+
+def _value(net: SupplyNetwork, ok: Sequence[bool], product: str,
+           consumers: Mapping[int, float], unknown_as: float, substitutions: bool,
+           memo: _Memo, union: Mapping[int, float]) -> tuple[float, bool]:
+    """The most of ``product`` delivered to ``consumers``, and whether a capacity read as
+    ``unknown_as`` may change it; ``union`` are the consumers of the widest scope (with the
+    same needs), whose model answers every subset (module docstring)."""
+    key = (id(net), _mask_key(ok), product, tuple(sorted(consumers.items())), unknown_as,
+           substitutions)
+    exact = memo.solved.get(key)
+    if exact is not None:
+        return exact[0], bool(exact[2])
+    if _CORE is not None and all(union.get(c) == v for c, v in consumers.items()):
+        wkey = (id(net), key[1], product, tuple(sorted(union)), unknown_as, substitutions)
+        warm = memo.warm.get(wkey)
+        if warm is None:
+            funnels = _funnels(net, ok, unknown_as, substitutions, memo)
+            warm = memo.warm[wkey] = _Warm(_build(net, ok, product, union, unknown_as,
+                                                  substitutions, memo, funnels), union)
+        if warm.closed or len(consumers) == len(union):
+            return warm.value(consumers), warm.unknown
+    got = _solve(net.view, net, ok, product, consumers, unknown_as, substitutions, memo)
+    return got[0], bool(got[2])
