@@ -466,15 +466,16 @@ def facility_needs(
     return levels
 
 
-def _lines_in(G: nx.MultiDiGraph) -> Callable[[str], Iterator[RequiresLine]]:
+def _lines_in(G: nx.MultiDiGraph) -> Callable[[str], list[RequiresLine]]:
     """:func:`facility_needs`' ``lines_of`` on the graph: the ``requires`` edges of a product."""
-    def lines_of(product: str) -> Iterator[RequiresLine]:
+    documented = Confidence.DOCUMENTED.value
+
+    def lines_of(product: str) -> list[RequiresLine]:
         if product not in G:
-            return
-        for _, inp, d in G.out_edges(product, data=True):
-            if d.get("kind") == EdgeKind.REQUIRES:
-                yield (inp, d.get("substitute_for"),
-                       str(d.get("confidence", Confidence.DOCUMENTED.value)))
+            return []
+        return [(inp, d.get("substitute_for"), str(d.get("confidence", documented)))
+                for inp, keyed in G.succ[product].items() for d in keyed.values()
+                if d.get("kind") == EdgeKind.REQUIRES]
     return lines_of
 
 
