@@ -3,16 +3,98 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 from oretrace.graphmodel.errors import QueryError
 from oretrace.graphmodel.vocab import CONFIDENCE_ORDER, Confidence, FacilityStatus, NodeKind
 
-__all__ = ["at", "is_active", "parse_date", "restrict", "today"]
+__all__ = ["FACILITY_WINDOW", "LINK_WINDOW", "Window", "at", "is_active", "parse_date",
+           "restrict", "today", "window_of"]
 
-#: Statuses under which a facility without a start date is taken not to run yet.
-_NOT_YET = {FacilityStatus.PLANNED, FacilityStatus.CONSTRUCTION, FacilityStatus.UNCERTAIN}
+
+@dataclass(frozen=True)
+class Window:
+    """When a node or edge exists: the rule :func:`is_active` applies, stated as data.
+
+    It exists from its ``start`` field (inclusive) to its ``end`` field (exclusive), an
+    empty field leaving that side open; while its ``status`` is one of ``needs_end`` it
+    exists only once ``end`` is set, and while it is one of ``needs_start`` only once
+    ``start`` is set. Engines that cannot call Python (Cypher) state the same rule from
+    these fields.
+
+    Examples
+    --------
+    >>> FACILITY_WINDOW.start, FACILITY_WINDOW.end, "closed" in FACILITY_WINDOW.needs_end
+    ('online_from', 'online_until', True)
+    """
+
+    start: str
+    end: str
+    status: str = "status"
+    needs_end: frozenset[str] = frozenset()
+    needs_start: frozenset[str] = frozenset()
+
+    def holds(self, attrs: dict[str, Any], as_of: dt.date) -> bool:
+        """Say whether something with these attributes exists at ``as_of`` by this rule.
+
+        Parameters
+        ----------
+        attrs : dict
+            The attributes of a node or edge.
+        as_of : datetime.date
+            The date asked about.
+
+        Returns
+        -------
+        bool
+            ``True`` when it exists at ``as_of``.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> LINK_WINDOW.holds({"end": dt.date(2026, 1, 1)}, dt.date(2026, 1, 1))
+        False
+        """
+        start, end = attrs.get(self.start), attrs.get(self.end)
+        status = attrs.get(self.status) if self.needs_end or self.needs_start else None
+        if isinstance(status, str) and ((status in self.needs_end and end is None) or (
+                status in self.needs_start and start is None)):
+            return False
+        return (start is None or start <= as_of) and (end is None or as_of < end)
+
+
+#: A facility runs from ``online_from`` to ``online_until``; closed with no closing date,
+#: or planned, under construction or uncertain with no start date, it does not exist.
+FACILITY_WINDOW = Window(
+    "online_from", "online_until", needs_end=frozenset({FacilityStatus.CLOSED}),
+    needs_start=frozenset({FacilityStatus.PLANNED, FacilityStatus.CONSTRUCTION,
+                           FacilityStatus.UNCERTAIN}))
+#: Supply and ownership links (and anything else dated) exist from ``start`` to ``end``.
+LINK_WINDOW = Window("start", "end")
+
+
+def window_of(kind: str | None) -> Window:
+    """Return the rule by which a node or edge of ``kind`` exists in time.
+
+    Parameters
+    ----------
+    kind : str or None
+        The ``kind`` attribute of a node or edge.
+
+    Returns
+    -------
+    Window
+        :data:`FACILITY_WINDOW` for facilities, :data:`LINK_WINDOW` for everything else
+        (undated things always exist).
+
+    Examples
+    --------
+    >>> window_of("supplies") is LINK_WINDOW
+    True
+    """
+    return FACILITY_WINDOW if kind == NodeKind.FACILITY else LINK_WINDOW
 
 
 def today() -> dt.date:
@@ -66,10 +148,6 @@ def parse_date(value: str | dt.date | None) -> dt.date:
         raise QueryError(f"{value!r} is not a date in ISO form (YYYY-MM-DD)") from exc
 
 
-def _in_window(as_of: dt.date, start: Any, end: Any) -> bool:
-    return (start is None or start <= as_of) and (end is None or as_of < end)
-
-
 def is_active(attrs: dict[str, Any], as_of: dt.date) -> bool:
     """Say whether a node or edge with these attributes exists at ``as_of``.
 
@@ -96,17 +174,7 @@ def is_active(attrs: dict[str, Any], as_of: dt.date) -> bool:
     ...            "online_from": dt.date(2028, 1, 1)}, dt.date(2027, 6, 1))
     False
     """
-    if attrs.get("kind") == NodeKind.FACILITY:
-        status = attrs.get("status")
-        start, end = attrs.get("online_from"), attrs.get("online_until")
-        if status == FacilityStatus.CLOSED and end is None:
-            return False
-        if status in _NOT_YET and start is None:
-            return False
-        return _in_window(as_of, start, end)
-    if "start" in attrs or "end" in attrs:
-        return _in_window(as_of, attrs.get("start"), attrs.get("end"))
-    return True
+    return window_of(attrs.get("kind")).holds(attrs, as_of)
 
 
 def _strong_enough(attrs: dict[str, Any], floor: int) -> bool:

@@ -10,14 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oretrace.graphmodel import QueryError, Records, build_graph, restrict
 from oretrace.graphmodel.schema import Company, Facility, Ownership, Product, Source, Technology
+from oretrace.queries import predicates as P
 from oretrace.queries.predicates import (
     ANY_CN,
     CN_MINING,
     CN_OWNED,
     CN_PROCESSING,
     CN_TECHNOLOGY,
+    Predicate,
     controlled_companies,
     predicate,
+    select_facilities,
 )
 
 CITE = {"sources": ["hand"], "confidence": "documented"}
@@ -154,3 +157,119 @@ def test_control_is_order_free_and_monotone_in_stakes(
         raised = dict(owns)
         raised[key] = min(1.0, raised.get(key, 0.0) + extra)
         assert forward <= controlled_companies(graph(list(raised.items())), "CN")
+
+
+# --------------------------------------------------------------------------- one grammar
+
+PROC = CN_PROCESSING.spec
+OWNED = CN_OWNED.spec
+TECH = CN_TECHNOLOGY.spec
+MINING = CN_MINING.spec
+
+
+@pytest.mark.parametrize(("name", "spec", "canonical"), [
+    # written out by hand from the grammar: | looser than &, ~ tightest, () groups
+    ("cn-owned", P.OwnedBy("CN", 0.5), "cn-owned"),
+    ("cn-processing|cn-owned", P.AnyOf((PROC, OWNED)), "cn-processing|cn-owned"),
+    ("cn-processing | cn-owned", P.AnyOf((PROC, OWNED)), "cn-processing|cn-owned"),
+    ("cn-processing&cn-owned|cn-mining", P.AnyOf((P.AllOf((PROC, OWNED)), MINING)),
+     "cn-processing&cn-owned|cn-mining"),
+    ("cn-mining|cn-processing&cn-owned", P.AnyOf((MINING, P.AllOf((PROC, OWNED)))),
+     "cn-mining|cn-processing&cn-owned"),
+    ("(cn-processing|cn-owned)&cn-mining", P.AllOf((P.AnyOf((PROC, OWNED)), MINING)),
+     "(cn-processing|cn-owned)&cn-mining"),
+    ("~cn-technology", P.Not(TECH), "~cn-technology"),
+    ("~cn-technology&cn-owned", P.AllOf((P.Not(TECH), OWNED)), "~cn-technology&cn-owned"),
+    ("~(cn-technology&cn-owned)", P.Not(P.AllOf((TECH, OWNED))), "~(cn-technology&cn-owned)"),
+    ("~~cn-owned", P.Not(P.Not(OWNED)), "~~cn-owned"),
+    ("((cn-owned))", OWNED, "cn-owned"),
+    ("cn-owned|cn-mining|cn-technology", P.AnyOf((OWNED, MINING, TECH)),
+     "cn-owned|cn-mining|cn-technology"),
+])
+def test_a_name_reads_as_one_spec_and_is_written_back_alike(name: str, spec: P.Spec,
+                                                           canonical: str) -> None:
+    p = predicate(name)
+    assert p.spec == spec
+    assert p.name == canonical
+    assert predicate(p.name) == p
+
+
+def test_registered_predicates_are_data() -> None:
+    """The registered predicates carry specs of the three atoms (the Cypher engine reads
+    these very objects), with the stages DESIGN §3 names."""
+    assert P.Located("CN", frozenset({"separation", "metal", "alloy", "magnet",
+                                            "recycling"})) == PROC
+    assert P.Located("CN", frozenset({"mine", "concentration"})) == MINING
+    assert P.UsesTechnologyFrom("CN") == TECH
+    assert ANY_CN.spec == P.AnyOf((PROC, OWNED, TECH))
+    assert predicate("any") is ANY_CN
+
+
+def test_composed_objects_name_what_they_compute() -> None:
+    """``(a|b)&c`` built with operators is named so that reading the name back gives the same
+    predicate (once written ``a|b&c``, which reads as ``a|(b&c)``)."""
+    assert ((CN_PROCESSING | CN_OWNED) & CN_TECHNOLOGY).name == \
+        "(cn-processing|cn-owned)&cn-technology"
+    assert (~(CN_PROCESSING | CN_OWNED)).name == "~(cn-processing|cn-owned)"
+    assert (CN_PROCESSING & (CN_OWNED & CN_TECHNOLOGY)).name == \
+        "cn-processing&cn-owned&cn-technology"
+    for p in [(CN_PROCESSING | CN_OWNED) & CN_TECHNOLOGY, ~(CN_PROCESSING | CN_OWNED),
+              ~CN_MINING & (ANY_CN | CN_MINING)]:
+        assert predicate(p.name) == p
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("cn-magic", "unknown predicate 'cn-magic'"),
+    ("cn-owned|cn-magic", "unknown predicate 'cn-magic'"),
+    ("", "expected a predicate name at the end"),
+    ("cn-owned|", "expected a predicate name at the end"),
+    ("cn-owned||cn-mining", "expected a predicate name at '|'"),
+    ("~", "expected a predicate name at the end"),
+    ("(cn-owned", r"expected '\)' at the end"),
+    ("cn-owned)", r"expected an operator \| or & at '\)'"),
+    ("()", r"expected a predicate name at '\)'"),
+    ("cn-owned cn-mining", "unknown predicate 'cn-owned cn-mining'"),
+])
+def test_names_that_do_not_parse_say_where(name: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        predicate(name)
+
+
+def test_a_predicate_is_a_spec_or_a_function_not_both() -> None:
+    with pytest.raises(QueryError, match="either a test function or a spec"):
+        Predicate("x")
+    with pytest.raises(QueryError, match="either a test function or a spec"):
+        Predicate("x", lambda G: set(), spec=OWNED)
+
+
+def test_spec_and_custom_tests_evaluate_alike() -> None:
+    """Four facilities, drawn:
+
+        cn-sep   CN separation, operated by c (CN), runs cn-sx (CN origin)
+        cn-mine  CN mine, operated by c (CN)
+        us-sep   US separation, operated by u (US), runs cn-sx
+        jp-mag   JP magnet, no operator
+
+    By hand: processing {cn-sep}; owned {cn-sep, cn-mine}; technology {cn-sep, us-sep};
+    ~(processing|owned) = {us-sep, jp-mag}; ~processing|owned = {cn-mine, us-sep, jp-mag,
+    cn-sep}; (processing|owned)&technology = {cn-sep}; processing|owned&technology = {cn-sep}.
+    A custom predicate composed with a spec one falls back to functions, with the same sets.
+    """
+    G = network({"c": "CN", "u": "US"}, [],
+                [("cn-sep", "c", "CN", "separation"), ("cn-mine", "c", "CN", "mine"),
+                 ("us-sep", "u", "US", "separation"), ("jp-mag", None, "JP", "magnet")],
+                technologies={"cn-sx": "CN"}, uses={"cn-sep": ["cn-sx"], "us-sep": ["cn-sx"]})
+    expected = {
+        "~(cn-processing|cn-owned)": {"us-sep", "jp-mag"},
+        "~cn-processing|cn-owned": {"cn-mine", "us-sep", "jp-mag", "cn-sep"},
+        "(cn-processing|cn-owned)&cn-technology": {"cn-sep"},
+        "cn-processing|cn-owned&cn-technology": {"cn-sep"},
+        "~cn-technology&~cn-mining": {"jp-mag"},
+    }
+    for name, facilities in expected.items():
+        assert predicate(name).select(G) == facilities, name
+    custom = Predicate("mag", lambda G: {"jp-mag"})
+    assert (custom | CN_PROCESSING).spec is None
+    assert (custom | CN_PROCESSING).select(G) == {"jp-mag", "cn-sep"}
+    assert (~custom & CN_OWNED).select(G) == {"cn-sep", "cn-mine"}
+    assert select_facilities(P.Located("US", frozenset({"separation"})), G) == {"us-sep"}
