@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 from oretrace.graphmodel.errors import QueryError
+from oretrace.graphmodel.graph import RequiresLine, facility_needs
+from oretrace.graphmodel.vocab import Stage
 from oretrace.loaders._synth_facilities import Plants
 from oretrace.loaders._synth_products import Catalogue
 
@@ -77,16 +79,24 @@ def draw_links(rng: np.random.Generator, plants: Plants, cat: Catalogue, *, supp
 
 
 def _needs(plants: Plants, cat: Catalogue) -> _Needs:
-    """A facility needs the inputs of what it makes that it does not make itself; a world
-    market needs (pools) what it sells."""
+    """What each facility needs (:func:`oretrace.graphmodel.facility_needs`): the inputs of
+    what it makes that it does not make itself, by catalogue position; a world market needs
+    (pools) what it sells."""
+    lines: dict[str, list[RequiresLine]] = {
+        cat.ids[p]: [(cat.ids[q], None, "documented") for q in inputs]
+        for p, inputs in cat.requires.items()}
+
+    def lines_of(product: str) -> list[RequiresLine]:
+        return lines.get(product, [])
+
     buyer: list[int] = []
     product: list[int] = []
     for i, made in enumerate(plants.made):
-        if plants.market[i]:
-            needs = made
-        else:
-            mine = set(made)
-            needs = sorted({q for p in made for q in cat.requires.get(p, ()) if q not in mine})
+        stage = Stage.MARKET if plants.market[i] else plants.stage[i]
+        needs = [cat.index[q] for q in facility_needs([cat.ids[p] for p in made], stage,
+                                                      lines_of)]
+        if not plants.market[i]:
+            needs.sort()
         buyer.extend([i] * len(needs))
         product.extend(needs)
     return _Needs(np.array(buyer, dtype=np.int64), np.array(product, dtype=np.int64))
