@@ -17,10 +17,13 @@ from oretrace.graphmodel.schema import (
     Supply,
     Technology,
 )
+from oretrace.queries._dispatch import Neo4jGraph, chosen_backend
 from oretrace.queries.exposure import find_exposed, find_where_used, supply_graph, trace
 from oretrace.queries.predicates import CN_TECHNOLOGY, located_in
 
 CITE = {"sources": ["hand"], "confidence": "documented"}
+#: Each hand-worked answer holds on the networkx reference and on the compiled form.
+BACKENDS = ["networkx", "compiled"]
 
 
 def P(id: str, category: str, elements: str = "", unit: str = "kg", **kw: Any) -> Product:
@@ -84,26 +87,30 @@ def two_platforms() -> nx.MultiDiGraph:
         S("us-motor", "jet-asm", "motor"), S("us-motor2", "ship-asm", "motor"))
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_exposed_through_chinese_processing_with_the_witness_path(
-        two_platforms: nx.MultiDiGraph) -> None:
+        two_platforms: nx.MultiDiGraph, backend: str) -> None:
     """As of 2023 the jet's oxide comes from cn-sep: exposed through it, path from the mine.
 
     The ship is not: its motor chain is AU → MY → US; the Chinese magnets shipped to
     ship-asm are not an input ship-asm needs (ship requires motors), so that link is not
     followed.
     """
-    found = find_exposed(two_platforms, "cn-processing", as_of="2023-06-01")
+    found = find_exposed(two_platforms, "cn-processing", as_of="2023-06-01", backend=backend)
     assert [(e.platform, e.through) for e in found] == [("jet", ["cn-sep"])]
     assert found[0].paths == [["cn-mine", "cn-sep", "jp-mag", "us-motor", "jet-asm", "jet"]]
     assert found[0].confidence == "documented"
     assert found[0].sources == ["hand"]
 
 
-def test_a_supply_link_outside_its_dates_is_absent(two_platforms: nx.MultiDiGraph) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_supply_link_outside_its_dates_is_absent(two_platforms: nx.MultiDiGraph,
+                                                  backend: str) -> None:
     """cn-sep → jp-mag ends 2024-01-01 (exclusive): exposed on 2023-12-31, not on 2024-01-01."""
     assert [e.platform for e in find_exposed(two_platforms, "cn-processing",
-                                             as_of="2023-12-31")] == ["jet"]
-    assert find_exposed(two_platforms, "cn-processing", as_of="2024-01-01") == []
+                                             as_of="2023-12-31", backend=backend)] == ["jet"]
+    assert find_exposed(two_platforms, "cn-processing", as_of="2024-01-01",
+                        backend=backend) == []
 
 
 def test_cn_owned_and_mining_read_the_same_paths(two_platforms: nx.MultiDiGraph) -> None:
@@ -131,10 +138,12 @@ def confidence_network(weak: str = "illustrative") -> nx.MultiDiGraph:
         S("a-mag", "asm", "magnet", 0.5, confidence=weak), S("jp-pool", "asm", "magnet", 0.5))
 
 
-def test_paths_come_strongest_first_and_the_answer_takes_the_strongest() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_paths_come_strongest_first_and_the_answer_takes_the_strongest(backend: str) -> None:
     """Fewest hops alone would put the short illustrative path first; the documented one
     must lead, and the exposure's confidence is documented (its strongest witness)."""
-    (e,) = find_exposed(confidence_network(), "cn-processing", as_of="2026-01-01", k=2)
+    (e,) = find_exposed(confidence_network(), "cn-processing", as_of="2026-01-01", k=2,
+                        backend=backend)
     assert e.paths == [["mine", "cn-sep", "c-mag", "jp-pool", "asm", "P"],
                        ["mine", "cn-sep", "a-mag", "asm", "P"]]
     assert e.path_confidence == ["documented", "illustrative"]
@@ -158,7 +167,8 @@ def test_min_confidence_keeps_what_documented_links_support() -> None:
     assert [(g.facility, g.product) for g in x.gaps] == [("asm", "magnet")]
 
 
-def test_a_recycling_loop_is_followed_without_looping() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_recycling_loop_is_followed_without_looping(backend: str) -> None:
     """us-mag makes magnets from alloy: half from cn-alloy, half from us-rec; us-rec
     recycles us-mag's scrap plus scrap from a scrap pool. A path through us-rec: the
     shortest begins at the pool (pool → us-rec → us-mag → asm → P, 5 nodes); going round
@@ -173,14 +183,16 @@ def test_a_recycling_loop_is_followed_without_looping() -> None:
         S("cn-alloy", "us-mag", "alloy", 0.5), S("us-rec", "us-mag", "alloy", 0.5),
         S("us-mag", "us-rec", "scrap", 0.5), S("pool", "us-rec", "scrap", 0.5),
         S("us-mag", "asm", "magnet"))
-    (e,) = find_exposed(G, located_in("US", frozenset({"recycling"})), as_of="2026-01-01")
+    (e,) = find_exposed(G, located_in("US", frozenset({"recycling"})), as_of="2026-01-01",
+                        backend=backend)
     assert e.paths[0] == ["pool", "us-rec", "us-mag", "asm", "P"]
     # From cn-alloy there is one simple path; the loop neither repeats it nor runs forever.
-    (cn,) = find_exposed(G, "cn-processing", as_of="2026-01-01", k=3)
+    (cn,) = find_exposed(G, "cn-processing", as_of="2026-01-01", k=3, backend=backend)
     assert cn.paths == [["cn-alloy", "us-mag", "asm", "P"]]
 
 
-def test_witness_paths_are_k_of_many_never_all() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_witness_paths_are_k_of_many_never_all(backend: str) -> None:
     """Six tiers of four pools each, every pool feeding all four of the next: 4**6 = 4096
     mine-to-platform paths. Asking for 5 gives 5 distinct paths of 8 nodes each."""
     records: list[Any] = [P("x", "oxide", "Nd=0.8"), P("P", "platform", unit="each"),
@@ -193,22 +205,25 @@ def test_witness_paths_are_k_of_many_never_all() -> None:
     for up, down in zip(tiers, tiers[1:], strict=False):
         records += [S(u, d, "x", 0.25) for u in up for d in down]
     records += [S(u, "asm", "x", 0.25) for u in tiers[-1]]
-    (e,) = find_exposed(graph(*records), located_in("CN"), as_of="2026-01-01", k=5)
+    (e,) = find_exposed(graph(*records), located_in("CN"), as_of="2026-01-01", k=5,
+                        backend=backend)
     assert len(e.paths) == 5 and len({tuple(p) for p in e.paths}) == 5
     assert all(len(p) == 8 and p[0] == "t0n0" and p[-1] == "P" for p in e.paths)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_where_used_for_a_facility_company_technology_and_product(
-        two_platforms: nx.MultiDiGraph) -> None:
+        two_platforms: nx.MultiDiGraph, backend: str) -> None:
     """In 2025 (after the switch) my-sep feeds both platforms: jet via jp-mag, ship via
     us-mag. The oxide product is made by cn-sep (no longer feeding anyone) and my-sep."""
     G = two_platforms
-    used = find_where_used(G, "my-sep", as_of="2025-01-01")
+    used = find_where_used(G, "my-sep", as_of="2025-01-01", backend=backend)
     assert {d.platform: d.paths[0] for d in used} == {
         "jet": ["my-sep", "jp-mag", "us-motor", "jet-asm", "jet"],
         "ship": ["my-sep", "us-mag", "us-motor2", "ship-asm", "ship"]}
-    assert [d.platform for d in find_where_used(G, "cn-sep", as_of="2025-01-01")] == []
-    assert [(d.platform, d.via) for d in find_where_used(G, "oxide", as_of="2025-01-01")] == \
+    assert find_where_used(G, "cn-sep", as_of="2025-01-01", backend=backend) == []
+    assert [(d.platform, d.via) for d in find_where_used(G, "oxide", as_of="2025-01-01",
+                                                         backend=backend)] == \
         [("jet", ["my-sep"]), ("ship", ["my-sep"])]
 
 
@@ -273,3 +288,42 @@ def test_queries_do_not_mutate_the_graph(two_platforms: nx.MultiDiGraph) -> None
     find_where_used(two_platforms, "oxide")
     trace(two_platforms, "jet")
     assert (two_platforms.number_of_nodes(), two_platforms.number_of_edges()) == before
+
+
+def test_the_compiled_form_refuses_a_confidence_floor(two_platforms: nx.MultiDiGraph) -> None:
+    """It reads the network at a date only: asked for explicitly with a floor, it says so;
+    ``auto`` answers such a call with the networkx reference."""
+    with pytest.raises(QueryError, match="does not read min_confidence"):
+        find_exposed(two_platforms, backend="compiled", min_confidence="documented")
+    with pytest.raises(QueryError, match="does not read min_confidence"):
+        find_where_used(two_platforms, "my-sep", backend="compiled",
+                        min_confidence="documented")
+    assert chosen_backend(find_exposed, two_platforms, min_confidence="documented") == \
+        "networkx"
+
+
+def test_a_neo4j_handle_is_answered_by_the_native_query(
+        two_platforms: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a Neo4jGraph, the one public function hands the call, its options and the
+    dataset name to the native Cypher query (replaced here by a recorder: no server)."""
+    from oretrace.queries import native
+
+    seen: list[tuple[Any, ...]] = []
+
+    def exposed(driver: object, predicate: str, *, dataset: str, **options: Any) -> list[Any]:
+        seen.append(("exposed", driver, predicate, dataset, options))
+        return []
+
+    def used(driver: object, node: str, *, dataset: str, **options: Any) -> list[Any]:
+        seen.append(("used", driver, node, dataset, options))
+        return []
+
+    monkeypatch.setattr(native, "find_exposed_native", exposed)
+    monkeypatch.setattr(native, "find_where_used_native", used)
+    server = Neo4jGraph(driver="drv", dataset="synth")
+    assert find_exposed(server, "cn-owned", as_of="2025-01-01", k=2) == []
+    assert find_where_used(server, "my-sep", as_of="2025-01-01") == []
+    assert seen == [("exposed", "drv", "cn-owned", "synth", {"as_of": "2025-01-01", "k": 2}),
+                    ("used", "drv", "my-sep", "synth", {"as_of": "2025-01-01"})]
+    with pytest.raises(QueryError, match="needs a Neo4jGraph"):
+        find_exposed(two_platforms, backend="neo4j")
