@@ -32,6 +32,7 @@ import networkx as nx
 import numpy as np
 from oretrace.graphmodel.vocab import Stage
 from oretrace.queries._capacity_memo import flow_capacity, unit_conversion
+from oretrace.queries._cut import _walk
 from oretrace.queries.feasibility import SupplyNetwork
 from scipy.optimize import OptimizeWarning, linprog
 from scipy.sparse import csr_array
@@ -419,16 +420,7 @@ def _sink_ratios(G: nx.MultiDiGraph, facility: str, product: str,
 
 def _chain(net: SupplyNetwork, assemblies: Iterable[int]) -> set[int]:
     """Every facility upstream of (or among) ``assemblies``, whatever is supplied."""
-    ups = _facts(net).ups
-    seen: set[int] = set()
-    stack = list(assemblies)
-    while stack:
-        i = stack.pop()
-        if i in seen:
-            continue
-        seen.add(i)
-        stack.extend(u for u in ups[i] if u not in seen)
-    return seen
+    return _walk(assemblies, _facts(net).ups.__getitem__)
 
 
 def _scope_products(net: SupplyNetwork, chain: set[int]) -> list[str]:

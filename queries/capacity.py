@@ -46,6 +46,7 @@ from typing import Any, NamedTuple
 import networkx as nx
 import numpy as np
 from oretrace.graphmodel import weakest
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.ranges import range_of
 from oretrace.queries._capacity_memo import (
     Reading,
@@ -106,6 +107,7 @@ class Shortfall(BaseModel):
     note: str
 
 
+@shared_docs
 def find_shortfall(
     G: nx.MultiDiGraph,
     *,
@@ -123,23 +125,8 @@ def find_shortfall(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    fail : iterable of str
-        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
-        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
-        company operates) or ``country:CC`` (every facility located in that country).
-    as_of : date or ISO str, optional
-        The date to read the network at (default today): facilities and links outside their
-        date windows are absent (planned facilities count from ``online_from``, links from
-        ``start``).
-    policy : str or Policy, optional
-        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
-        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
-        stop), or ``None`` (the default) for none.
-    substitutions : bool
-        Let substitute inputs (bill-of-materials lines with ``substitute_for``) meet a need
-        (default ``False``); the result lists each one used.
+    %(G)s
+    %(scenario_options)s
     platforms : iterable of str, optional
         The platforms whose chains are in scope (default every platform).
     per_platform : bool
@@ -159,9 +146,9 @@ def find_shortfall(
     Raises
     ------
     UnknownNodeError
-        When a failure spec or platform names no such node; the message lists close matches.
+        A failure spec or a platform naming no node (close matches are listed).
     QueryError
-        When a failure spec, ``as_of`` or ``policy`` is not one of its values.
+        A failure spec, ``as_of`` or ``policy`` not among its values.
 
     Examples
     --------

@@ -18,6 +18,7 @@ from typing import Literal
 
 import networkx as nx
 from oretrace.graphmodel import parse_date, weakest
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import EdgeKind
 from oretrace.queries._changes import (
     AnswerChange,
@@ -28,6 +29,7 @@ from oretrace.queries._changes import (
     data_changes,
     rule_changes,
 )
+from oretrace.queries._cut import _walk
 from oretrace.queries.capacity import Shortfall, find_shortfall
 from oretrace.queries.chokepoints import find_single_points_of_failure
 from oretrace.queries.feasibility import (
@@ -155,6 +157,7 @@ def _blockages(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool],
     return sorted(out.values(), key=lambda b: (b.facility, b.product))
 
 
+@shared_docs
 def simulate_scenario(
     G: nx.MultiDiGraph,
     *,
@@ -169,23 +172,8 @@ def simulate_scenario(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    fail : iterable of str
-        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
-        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
-        company operates) or ``country:CC`` (every facility located in that country).
-    as_of : date or ISO str, optional
-        The date to read the network at (default today): facilities and links outside their
-        date windows are absent (planned facilities count from ``online_from``, links from
-        ``start``).
-    policy : str or Policy, optional
-        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
-        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
-        stop), or ``None`` (the default) for none.
-    substitutions : bool
-        Let substitute inputs (bill-of-materials lines with ``substitute_for``) meet a need
-        (default ``False``); the result lists each one used.
+    %(G)s
+    %(scenario_options)s
     shortfall, per_platform : bool
         Compute the capacity shortfall (:func:`oretrace.queries.capacity.find_shortfall`), for all
         platforms together and, with ``per_platform``, for each.
@@ -286,14 +274,8 @@ class ScenarioDiff(BaseModel):
 
 
 def _region(net: SupplyNetwork, ok: Sequence[bool], platform: str) -> set[str]:
-    seen: set[int] = set()
-    stack = [i for i in net.assemblies.get(platform, ()) if ok[i]]
-    while stack:
-        i = stack.pop()
-        if i in seen:
-            continue
-        seen.add(i)
-        stack.extend(u for need in net.needs[i] for u, _ in need.suppliers if ok[u])
+    seen = _walk((i for i in net.assemblies.get(platform, ()) if ok[i]),
+                 lambda i: (u for need in net.needs[i] for u, _ in need.suppliers if ok[u]))
     return {net.facilities[i] for i in seen}
 
 
@@ -312,6 +294,7 @@ def _facility_evidence(G: nx.MultiDiGraph, f: str, went: str) -> Evidence:
                     date=d.get("online_from" if went == "online" else "online_until"))
 
 
+@shared_docs
 def diff_scenarios(
     G: nx.MultiDiGraph,
     *,
@@ -346,26 +329,15 @@ def diff_scenarios(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     as_of : date or ISO str, optional
         The first date (default today).
     vs : date or ISO str
         The date to compare with, usually later.
-    fail : iterable of str
-        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
-        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
-        company operates) or ``country:CC`` (every facility located in that country).
-    policy : str or Policy, optional
-        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
-        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
-        stop), or ``None`` (the default) for none.
-    substitutions : bool
-        Let substitute inputs (bill-of-materials lines with ``substitute_for``) meet a need
-        (default ``False``); the result lists each one used.
-    level : {"facility", "company", "country"}
-        The grouping whose loss is counted: one facility, every facility a company operates,
-        or every facility located in a country (default ``facility``).
+    %(fail)s
+    %(policy)s
+    %(substitutions)s
+    %(level)s
     shortfall : bool
         Compare the all-platforms capacity shortfall too (default ``True``; off, ``shortfall``
         is empty and no linear programme is solved).
@@ -411,15 +383,6 @@ def diff_scenarios(
     sup_b = {p for p, idx in nb.assemblies.items() if any(okb[i] for i in idx)}
     online = sorted(set(nb.facilities) - set(na.facilities))
     offline = sorted(set(na.facilities) - set(nb.facilities))
-    newly_unsupplied = [
-        PlatformChange(platform=p, change="newly unsupplied",
-                       because=[Evidence(node=blk.facility or p,
-                                         what=f"lacks {blk.product}: {blk.cause}"
-                                              + (f" ({', '.join(blk.suppliers)})"
-                                                 if blk.suppliers else ""),
-                                         sources=blk.sources, confidence=blk.confidence)
-                                for blk in _blockages(G, nb, okb, fb, rb, p)])
-        for p in sorted(sup_a - sup_b)]
     crit = {day: {(n, sp.platform)
                   for sp in find_single_points_of_failure(G, as_of=day, fail=specs,
                                                           policy=policy, level=level,
@@ -431,7 +394,8 @@ def diff_scenarios(
     return ScenarioDiff(
         as_of=a, vs=b, fail=specs, policy=policy_name, level=level,
         newly_supplied=_newly_supplied(G, a, na, nb, okb, sorted(sup_b - sup_a), online),
-        newly_unsupplied=newly_unsupplied,
+        newly_unsupplied=[_newly_unsupplied(G, nb, okb, fb, rb, p)
+                          for p in sorted(sup_a - sup_b)],
         still_unsupplied=sorted(set(nb.assemblies) - sup_b - (sup_a - sup_b)),
         chokepoints_gone=_group({x for x in gone if x[1] in sup_b}, "gone"),
         chokepoints_new=_group(crit[b] - crit[a], "new"),
@@ -444,6 +408,18 @@ def diff_scenarios(
                                assume=assume) if answers else [],
         shortfall=_shortfall_changes(G, a, b, specs, policy, substitutions)
         if shortfall else [])
+
+
+def _newly_unsupplied(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool],
+                      failed: frozenset[int], report: PolicyReport | None,
+                      platform: str) -> PlatformChange:
+    """A platform supplied at the earlier date only, with what cuts it off at the later."""
+    return PlatformChange(platform=platform, change="newly unsupplied", because=[
+        Evidence(node=blk.facility or platform,
+                 what=f"lacks {blk.product}: {blk.cause}"
+                      + (f" ({', '.join(blk.suppliers)})" if blk.suppliers else ""),
+                 sources=blk.sources, confidence=blk.confidence)
+        for blk in _blockages(G, net, ok, failed, report, platform)])
 
 
 def _newly_supplied(G: nx.MultiDiGraph, a: dt.date, na: SupplyNetwork, nb: SupplyNetwork,
