@@ -48,7 +48,7 @@ always solved on the networkx form.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import networkx as nx
@@ -76,6 +76,7 @@ from oretrace.queries._singles import (
 from oretrace.queries.capacity import build_rate
 from oretrace.queries.feasibility import (
     Policy,
+    SupplyNetwork,
     group_keys,
     scenario_network,
     supplied_mask,
@@ -444,10 +445,18 @@ def find_smallest_cut(
     keys = chokepoint_keys(group_keys(net, level), level)
     targets = list(net.assemblies.get(platform, ()))
     shield = _shield(G, keys, targets, level, protect, include_trivial)
-    ok = supplied_mask(net, failed)
-    supplied = any(ok[t] for t in targets)
     sol = solve_cut(net, keys=keys, targets=targets, failed=failed, protected=shield,
                     max_exact=max_exact, time_limit=time_limit, alternatives=alternatives)
+    return _cut_answer(G, net, platform, level, keys, targets, failed, shield, sol)
+
+
+def _cut_answer(G: nx.MultiDiGraph, net: SupplyNetwork, platform: str, level: str,
+                keys: Sequence[str | None], targets: Sequence[int], failed: frozenset[int],
+                shield: list[str], sol: CutSolution) -> Cut:
+    """The :class:`Cut` of a solved programme: its cuts ordered by evidence, each with the
+    confidence of the facilities of its groups upstream of the platform."""
+    ok = supplied_mask(net, failed)
+    supplied = any(ok[t] for t in targets)
     region = [(net.facilities[i], keys[i]) for i in _region(net, ok, targets)]
 
     def evidence(cut: Iterable[str]) -> tuple[list[str], str]:
