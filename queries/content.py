@@ -77,13 +77,9 @@ from oretrace.graphmodel.vocab import NodeKind, Stage
 from oretrace.queries._compiled_graph import compile_graph
 from oretrace.queries._compiled_reach import upstream_mask
 from oretrace.queries._content_evidence import _evidence, _interval_fields, _intervals
-from oretrace.queries._content_mass import _compiled_mass_shares, _Shares
-from oretrace.queries._content_mass import _mass_shares as _mass_shares  # also intervals'
-from oretrace.queries._content_mass import _Network as _Network  # also intervals'
+from oretrace.queries._content_mass import _compiled_mass_shares, _mass_shares, _Network, _Shares
 from oretrace.queries._content_table import RangedLine, _content_bounds, _content_table
 from oretrace.queries._content_value import _value_in
-from oretrace.queries._content_value import _value_system as _value_system  # intervals'
-from oretrace.queries._content_value import _ValueSystem as _ValueSystem  # intervals'
 from oretrace.queries._dispatch import dispatchable
 from oretrace.queries._exposure_graph import _dated_subgraph, makers, resolve_products
 from oretrace.queries.predicates import Predicate

@@ -63,14 +63,9 @@ from oretrace.graphmodel import QueryError, parse_date, restrict
 from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.ranges import RANGED_FIELDS, range_of
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
-from oretrace.queries.content import (
-    RARE_EARTHS,
-    _mass_shares,
-    _Network,
-    _value_system,
-    _ValueSystem,
-    origin_facilities,
-)
+from oretrace.queries._content_mass import _mass_shares, _Network
+from oretrace.queries._content_value import _value_system, _ValueSystem
+from oretrace.queries.content import RARE_EARTHS, origin_facilities
 from oretrace.queries.exposure import makers, resolve_products
 from oretrace.queries.predicates import Predicate
 from pydantic import BaseModel
