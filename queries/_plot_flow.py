@@ -32,7 +32,7 @@ from oretrace.queries._plot_style import (
     text_colour,
 )
 from oretrace.queries.exposure import effective_stage, trace
-from oretrace.queries.predicates import CN_OWNED, CN_TECHNOLOGY
+from oretrace.queries.predicates import CN_OWNED, CN_PROCESSING, CN_TECHNOLOGY
 
 __all__ = ["MOST_SUPPLIERS", "Band", "flow_column", "order_columns", "plot_supply_flow"]
 
@@ -277,7 +277,8 @@ def plot_supply_flow(
     True
     """
     day = parse_date(as_of)
-    tree = trace(G, platform, as_of=day, min_confidence=min_confidence)
+    # trace's ``match`` column goes unread here: the cheapest predicate (a location test)
+    tree = trace(G, platform, predicate=CN_PROCESSING, as_of=day, min_confidence=min_confidence)
     V = restrict(G, as_of=day, min_confidence=min_confidence)
     links, country, cn_tech, cn_owned = _links_of(tree)
     tainted = _downstream(links, cn_tech)

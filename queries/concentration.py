@@ -123,7 +123,7 @@ def find_concentration(
     ok_without_cn = supplied_mask(net, chinese) if routes else []
     # Markets are stand-ins, never cut (oretrace.queries.feasibility.group_keys): count real sites.
     keys = group_keys(net, "facility") if routes else []
-    groups: dict[tuple[str, str], list[str]] = {}
+    groups: dict[tuple[Any, str], list[str]] = {}  # (stage, product): facilities
     for f in net.facilities:
         d = nodes[f]
         s = d.get("stage")
