@@ -19,7 +19,6 @@ from oretrace.graphmodel.vocab import COUNTRIES, Confidence
 
 if TYPE_CHECKING:
     from oretrace.queries.content import ContentShare
-    from oretrace.queries.exposure import Dependant, Exposure
 
 __all__ = ["register"]
 
@@ -96,6 +95,21 @@ def _nothing(message: str, fmt: Format) -> bool:
         print("[]")
         return True
     return False
+
+
+def _run(ctx: typer.Context, command: str, query: Callable[..., list[Any]], first: str, *,
+         as_of: str | None, k: int, min_confidence: Confidence | None, fmt: Format | None
+         ) -> tuple[list[Any], Format, Any]:
+    """Answer ``command`` with its one public ``query`` (``first`` the predicate or the
+    node), on the graph or, with ``--backend neo4j``, on the server (the query dispatches
+    on the handle it is given); the answers, the format and the date."""
+    from oretrace.graphmodel import parse_date
+
+    st = state(ctx)
+    day = parse_date(as_of)
+    with st.query_graph(command) as graph:
+        found = query(graph, first, as_of=day, k=k, min_confidence=min_confidence)
+    return found, st.format(fmt), day
 
 
 def _show(found: list[Any], status: str, row: Callable[[Any], dict[str, Any]], out: Format,
@@ -175,15 +189,10 @@ def register(app: typer.Typer) -> None:
 
         With --backend neo4j it runs natively on the server (Cypher), same answer.
         """
-        from oretrace.graphmodel import parse_date
         from oretrace.queries.exposure import find_exposed
 
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        with st.query_graph("exposed") as graph:
-            found: list[Exposure] = find_exposed(graph, through.value, as_of=day, k=paths,
-                                                 min_confidence=min_confidence)
+        found, out, day = _run(ctx, "exposed", find_exposed, through.value, as_of=as_of,
+                               k=paths, min_confidence=min_confidence, fmt=fmt)
         _show(found, "exposed", lambda e: {
             "platform": e.platform, "status": e.status, "through": e.through,
             "confidence": e.confidence, "paths": _paths(e.paths, out),
@@ -203,15 +212,10 @@ def register(app: typer.Typer) -> None:
 
         With --backend neo4j it runs natively on the server (Cypher), same answer.
         """
-        from oretrace.graphmodel import parse_date
         from oretrace.queries.exposure import find_where_used
 
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        with st.query_graph("where-used") as graph:
-            found: list[Dependant] = find_where_used(graph, node, as_of=day, k=paths,
-                                                     min_confidence=min_confidence)
+        found, out, day = _run(ctx, "where-used", find_where_used, node, as_of=as_of, k=paths,
+                               min_confidence=min_confidence, fmt=fmt)
         _show(found, "depends", lambda d: {
             "platform": d.platform, "status": d.status, "via": d.via,
             "confidence": d.confidence, "paths": _paths(d.paths, out),
