@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import io
 import tempfile
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -28,6 +29,14 @@ Row = dict[str, Any]
 
 #: Seconds within which ``scenario`` on the large network should finish (issue 17).
 SCENARIO_TARGET = 60.0
+
+
+def cpu_once(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Run ``fn`` once; return (wall seconds, CPU seconds of this process, its result). On a
+    shared machine the CPU seconds are the steadier measure of the work done."""
+    cpu = time.process_time()
+    wall, out = time_once(fn)
+    return wall, time.process_time() - cpu, out
 
 
 def run_large(args: argparse.Namespace) -> dict[str, Any]:
@@ -67,20 +76,22 @@ def run_large(args: argparse.Namespace) -> dict[str, Any]:
         print(f"{name}: compiled {t_c:.2f} s, plain {t_p:.2f} s, "
               f"{'same answer' if not found else 'DIFFERENT: ' + '; '.join(found[:3])}",
               flush=True)
-    t_scen, result = time_once(lambda: scenarios.simulate_scenario(
+    t_scen, cpu_scen, result = cpu_once(lambda: scenarios.simulate_scenario(
         G, fail=["country:CN"], as_of=args.as_of))
     rows.append({"measure": f"scenario --fail country:CN ({len(result.shortfall)} shortfall "
-                            "rows)", "seconds": t_scen, "target": f"< {SCENARIO_TARGET:.0f} s",
-                 "met": t_scen < SCENARIO_TARGET})
-    print(f"scenario --fail country:CN: {t_scen:.1f} s, {len(result.shortfall)} shortfall "
-          f"rows, {len(result.supplied)} platforms supplied", flush=True)
+                            "rows)", "seconds": t_scen, "cpu_seconds": cpu_scen,
+                 "target": f"< {SCENARIO_TARGET:.0f} s", "met": t_scen < SCENARIO_TARGET})
+    print(f"scenario --fail country:CN: {t_scen:.1f} s ({cpu_scen:.1f} s CPU), "
+          f"{len(result.shortfall)} shortfall rows, {len(result.supplied)} platforms supplied",
+          flush=True)
     return {"meta": {"facilities": args.facilities, "edges": G.number_of_edges(),
                      "seed": args.seed, "dir": str(workdir)},
             "rows": rows, "agree": agree}
 
 
 def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
-    """Each once-quadratic call at ``n`` and ``10 n``; the ratio of their times."""
+    """Each once-quadratic call at ``n`` and ``10 n``; the ratio of their CPU times (the
+    machine may be shared: wall times are printed too)."""
     from oretrace.loaders import load_dataset
     from oretrace.queries import concentration, scenarios
     from oretrace.queries.plots import plot_supply_flow
@@ -108,14 +119,14 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
             if key not in graphs:
                 graphs.clear()  # one network in memory at a time
                 graphs[key] = load_dataset(write(size, workdir / f"{write.__name__}-{size}"))
-            t, _ = time_once(partial(call, graphs[key]))
+            wall, t, _ = cpu_once(partial(call, graphs[key]))
             times.append(t)
-            print(f"{shape}, n={size:,}: {label} {t:.2f} s", flush=True)
+            print(f"{shape}, n={size:,}: {label} {wall:.2f} s ({t:.2f} s CPU)", flush=True)
         ratio = times[1] / times[0] if times[0] > 0 else None
         rows.append({"measure": f"{label}: {shape}, n={n:,} → {10 * n:,}",
                      "seconds": times[1], "reference_seconds": times[0],
-                     "reference_shown": f"{times[0]:.2f} s at n={n:,}",
-                     "shown": f"{times[1]:.2f} s, {ratio:.1f}× for 10× n" if ratio else "",
+                     "reference_shown": f"{times[0]:.2f} s CPU at n={n:,}",
+                     "shown": f"{times[1]:.2f} s CPU, {ratio:.1f}× for 10× n" if ratio else "",
                      "target": "≤ 20× for 10× n (linear up to log factors)",
                      "met": ratio is not None and ratio <= 20})
     return {"meta": {"chain": args.chain, "fan_in": args.fan_in, "dir": str(workdir)},
