@@ -173,156 +173,160 @@ def _sampled_content(G: Any, product: str, by: str, origin: str, element: str | 
         say(f"drawn uniformly within their ranges: {', '.join(d.figures)}")
 
 
+def exposed(ctx: typer.Context,
+            through: Annotated[Through, typer.Option(
+                "--through", help="Chinese processing, ownership (50 % rule), technology, "
+                                  "mining, or any of the first three.")] = Through.ANY,
+            as_of: AsOfOption = None,
+            paths: PathsOption = 3,
+            min_confidence: MinConfidenceOption = None,
+            fmt: FormatOption = None) -> None:
+    """List the platforms whose needed supply passes through Chinese nodes, with paths.
+
+    With --backend neo4j it runs natively on the server (Cypher), same answer.
+    """
+    from oretrace.queries.exposure import find_exposed
+
+    found, out, day = _run(ctx, "exposed", find_exposed, through.value, as_of=as_of,
+                           k=paths, min_confidence=min_confidence, fmt=fmt)
+    _show(found, "exposed", lambda e: {
+        "platform": e.platform, "status": e.status, "through": e.through,
+        "confidence": e.confidence, "paths": _paths(e.paths, out),
+        "path_confidence": e.path_confidence, "gaps": _gaps(e.gaps, out)}, out,
+        nothing=f"no platform's supply reaches {through.value} as of {day}",
+        title=f"Exposed through {through.value} as of {day}", floor=min_confidence)
+
+
+def where_used(ctx: typer.Context,
+               node: Annotated[str, typer.Argument(
+                   help="A facility, company, technology or product id.")],
+               as_of: AsOfOption = None,
+               paths: PathsOption = 3,
+               min_confidence: MinConfidenceOption = None,
+               fmt: FormatOption = None) -> None:
+    """List the platforms that depend on a facility, company, technology or product.
+
+    With --backend neo4j it runs natively on the server (Cypher), same answer.
+    """
+    from oretrace.queries.exposure import find_where_used
+
+    found, out, day = _run(ctx, "where-used", find_where_used, node, as_of=as_of, k=paths,
+                           min_confidence=min_confidence, fmt=fmt)
+    _show(found, "depends", lambda d: {
+        "platform": d.platform, "status": d.status, "via": d.via,
+        "confidence": d.confidence, "paths": _paths(d.paths, out),
+        "gaps": _gaps(d.gaps, out)}, out,
+        nothing=f"no platform depends on {node} as of {day}",
+        title=f"Platforms depending on {node} as of {day}", floor=min_confidence)
+
+
+def trace_cmd(ctx: typer.Context,
+              platform: Annotated[str, typer.Argument(help="A platform or product id.")],
+              through: Annotated[Through, typer.Option(
+                  "--through", help="Which nodes to mark.")] = Through.ANY,
+              as_of: AsOfOption = None,
+              min_confidence: MinConfidenceOption = None,
+              fmt: FormatOption = None) -> None:
+    """Show a platform's whole upstream supply tree by stage, matched nodes marked."""
+    from oretrace.graphmodel import parse_date
+    from oretrace.queries.exposure import trace
+
+    st = state(ctx)
+    out = st.format(fmt)
+    day = parse_date(as_of)
+    tree = trace(st.graph(), platform, predicate=through.value, as_of=day,
+                 min_confidence=min_confidence)
+    if out is Format.TABLE:
+        tree = tree.assign(match=tree["match"].map({True: "◆", False: ""}))
+        tree = tree.drop(columns=["sources", "name"])
+    emit(tree, out, title=f"{platform}: upstream as of {day} (◆ = {through.value})")
+
+
+def content(ctx: typer.Context,
+            product: Annotated[str | None, typer.Argument(
+                help="A product id; without it, kg of each element per unit of every "
+                     "platform.")] = None,
+            element: Annotated[str | None, typer.Option(
+                "--element", "-e", help="One element, e.g. Dy (default all rare earths).")]
+            = None,
+            by: Annotated[By, typer.Option("--by", help="mass or value.")] = By.MASS,
+            origin: Annotated[str, typer.Option(
+                "--origin", help="Origin country (ISO code).", callback=_country)] = "CN",
+            as_of: AsOfOption = None,
+            min_confidence: MinConfidenceOption = None,
+            threshold: Annotated[float, typer.Option(
+                "--threshold", min=0.0, max=1.0,
+                help="Value-share line to test (MOFCOM No. 61: 0.001 = 0.1 %): crosses, "
+                     "clear or undecided over the data's ranges.")] = 0.001,
+            samples: Annotated[int, typer.Option(
+                "--samples", min=0, help="Draw every ranged figure N times and report "
+                "the share's percentiles (0: no sampling).")] = 0,
+            seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 0,
+            fmt: FormatOption = None) -> None:
+    """Share of a product's rare-earth content of Chinese origin, by mass or value.
+
+    -f csv writes one table: the product's headline row, then a row per element.
+    Bounds include the data's ranges (lo..hi prices, quantities, shares) and, by mass,
+    untraced supply; --samples N --seed S adds the distribution of the share.
+    """
+    import pandas as pd
+
+    from oretrace.graphmodel import parse_date
+    from oretrace.queries.content import find_element_content, origin_share
+
+    st = state(ctx)
+    out = st.format(fmt)
+    G = st.graph()
+    if product is None:
+        emit(find_element_content(G, min_confidence=min_confidence), out,
+             title="Kilograms of each rare earth per unit")
+        return
+    day = parse_date(as_of)
+    result = origin_share(G, product, origin=origin, element=element, by=by.value,
+                          as_of=day, min_confidence=min_confidence, threshold=threshold)
+    if samples:
+        _sampled_content(G, result.product, by.value, origin, element, day, samples, seed,
+                         out)
+        return
+    if out is not Format.TABLE:
+        emit(result if out is Format.JSON else content_rows(result), out)
+        return
+    emit({"product": result.product, "origin": result.origin, "by": result.by,
+          "element": result.element or "all rare earths", "share": _pct(result.share),
+          "bounds": f"{_pct(result.share_low)} .. {_pct(result.share_high)}"
+          if result.share_low is not None else "",
+          "coverage": _pct(result.coverage), "kg_per_unit": f"{result.kg_per_unit:.4g}",
+          "kg_range": f"{result.kg_per_unit_low:.4g} .. {result.kg_per_unit_high:.4g}"
+          if result.ranges else "",
+          "origin_value_usd": f"{result.value_usd:,.2f}",
+          "value_share": _pct(result.value_share),
+          "value_bounds": f"{_pct(result.value_share_low)} .. "
+                          f"{_pct(result.value_share_high)}"
+          if result.value_share_low is not None else "",
+          f"value test (≥ {threshold * 100:g} %)": result.threshold_test or "",
+          "confidence": result.confidence},
+         out, title=f"{result.product}: {result.origin}-origin content as of {day}")
+    emit(pd.DataFrame([{"element": r.element, "kg_per_unit": f"{r.kg_per_unit:.4g}",
+                        "mass_share": _pct(r.mass_share), "coverage": _pct(r.coverage),
+                        "origin_kg": "" if r.origin_kg is None else f"{r.origin_kg:.4g}",
+                        "origin_value_usd": f"{r.value_usd:,.2f}",
+                        "value_share": _pct(r.value_share)} for r in result.elements]),
+         out, title="By element (value: origin items containing the element)")
+    if result.ranges:
+        emit(pd.DataFrame([{"line": f"{r.product} <- {r.input}", "qty": f"{r.qty:.4g}",
+                            "low": f"{r.qty_low:.4g}", "low_reading": r.low_reading or "",
+                            "high": f"{r.qty_high:.4g}", "high_reading": r.high_reading or "",
+                            "confidence": r.confidence} for r in result.ranges]),
+             out, title="Ranged quantities (content uses the midpoint; kg_range the ends)")
+    if result.ranged_figures:
+        say("bounds span the ranged figures: " + ", ".join(result.ranged_figures))
+    for note in result.notes:
+        say(f"note: {note}")
+
+
 def register(app: typer.Typer) -> None:
     """Add exposed, where-used, trace and content to ``app``."""
-
-    @app.command()
-    def exposed(ctx: typer.Context,
-                through: Annotated[Through, typer.Option(
-                    "--through", help="Chinese processing, ownership (50 % rule), technology, "
-                                      "mining, or any of the first three.")] = Through.ANY,
-                as_of: AsOfOption = None,
-                paths: PathsOption = 3,
-                min_confidence: MinConfidenceOption = None,
-                fmt: FormatOption = None) -> None:
-        """List the platforms whose needed supply passes through Chinese nodes, with paths.
-
-        With --backend neo4j it runs natively on the server (Cypher), same answer.
-        """
-        from oretrace.queries.exposure import find_exposed
-
-        found, out, day = _run(ctx, "exposed", find_exposed, through.value, as_of=as_of,
-                               k=paths, min_confidence=min_confidence, fmt=fmt)
-        _show(found, "exposed", lambda e: {
-            "platform": e.platform, "status": e.status, "through": e.through,
-            "confidence": e.confidence, "paths": _paths(e.paths, out),
-            "path_confidence": e.path_confidence, "gaps": _gaps(e.gaps, out)}, out,
-            nothing=f"no platform's supply reaches {through.value} as of {day}",
-            title=f"Exposed through {through.value} as of {day}", floor=min_confidence)
-
-    @app.command("where-used")
-    def where_used(ctx: typer.Context,
-                   node: Annotated[str, typer.Argument(
-                       help="A facility, company, technology or product id.")],
-                   as_of: AsOfOption = None,
-                   paths: PathsOption = 3,
-                   min_confidence: MinConfidenceOption = None,
-                   fmt: FormatOption = None) -> None:
-        """List the platforms that depend on a facility, company, technology or product.
-
-        With --backend neo4j it runs natively on the server (Cypher), same answer.
-        """
-        from oretrace.queries.exposure import find_where_used
-
-        found, out, day = _run(ctx, "where-used", find_where_used, node, as_of=as_of, k=paths,
-                               min_confidence=min_confidence, fmt=fmt)
-        _show(found, "depends", lambda d: {
-            "platform": d.platform, "status": d.status, "via": d.via,
-            "confidence": d.confidence, "paths": _paths(d.paths, out),
-            "gaps": _gaps(d.gaps, out)}, out,
-            nothing=f"no platform depends on {node} as of {day}",
-            title=f"Platforms depending on {node} as of {day}", floor=min_confidence)
-
-    @app.command("trace")
-    def trace_cmd(ctx: typer.Context,
-                  platform: Annotated[str, typer.Argument(help="A platform or product id.")],
-                  through: Annotated[Through, typer.Option(
-                      "--through", help="Which nodes to mark.")] = Through.ANY,
-                  as_of: AsOfOption = None,
-                  min_confidence: MinConfidenceOption = None,
-                  fmt: FormatOption = None) -> None:
-        """Show a platform's whole upstream supply tree by stage, matched nodes marked."""
-        from oretrace.graphmodel import parse_date
-        from oretrace.queries.exposure import trace
-
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        tree = trace(st.graph(), platform, predicate=through.value, as_of=day,
-                     min_confidence=min_confidence)
-        if out is Format.TABLE:
-            tree = tree.assign(match=tree["match"].map({True: "◆", False: ""}))
-            tree = tree.drop(columns=["sources", "name"])
-        emit(tree, out, title=f"{platform}: upstream as of {day} (◆ = {through.value})")
-
-    @app.command()
-    def content(ctx: typer.Context,
-                product: Annotated[str | None, typer.Argument(
-                    help="A product id; without it, kg of each element per unit of every "
-                         "platform.")] = None,
-                element: Annotated[str | None, typer.Option(
-                    "--element", "-e", help="One element, e.g. Dy (default all rare earths).")]
-                = None,
-                by: Annotated[By, typer.Option("--by", help="mass or value.")] = By.MASS,
-                origin: Annotated[str, typer.Option(
-                    "--origin", help="Origin country (ISO code).", callback=_country)] = "CN",
-                as_of: AsOfOption = None,
-                min_confidence: MinConfidenceOption = None,
-                threshold: Annotated[float, typer.Option(
-                    "--threshold", min=0.0, max=1.0,
-                    help="Value-share line to test (MOFCOM No. 61: 0.001 = 0.1 %): crosses, "
-                         "clear or undecided over the data's ranges.")] = 0.001,
-                samples: Annotated[int, typer.Option(
-                    "--samples", min=0, help="Draw every ranged figure N times and report "
-                    "the share's percentiles (0: no sampling).")] = 0,
-                seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 0,
-                fmt: FormatOption = None) -> None:
-        """Share of a product's rare-earth content of Chinese origin, by mass or value.
-
-        -f csv writes one table: the product's headline row, then a row per element.
-        Bounds include the data's ranges (lo..hi prices, quantities, shares) and, by mass,
-        untraced supply; --samples N --seed S adds the distribution of the share.
-        """
-        import pandas as pd
-
-        from oretrace.graphmodel import parse_date
-        from oretrace.queries.content import find_element_content, origin_share
-
-        st = state(ctx)
-        out = st.format(fmt)
-        G = st.graph()
-        if product is None:
-            emit(find_element_content(G, min_confidence=min_confidence), out,
-                 title="Kilograms of each rare earth per unit")
-            return
-        day = parse_date(as_of)
-        result = origin_share(G, product, origin=origin, element=element, by=by.value,
-                              as_of=day, min_confidence=min_confidence, threshold=threshold)
-        if samples:
-            _sampled_content(G, result.product, by.value, origin, element, day, samples, seed,
-                             out)
-            return
-        if out is not Format.TABLE:
-            emit(result if out is Format.JSON else content_rows(result), out)
-            return
-        emit({"product": result.product, "origin": result.origin, "by": result.by,
-              "element": result.element or "all rare earths", "share": _pct(result.share),
-              "bounds": f"{_pct(result.share_low)} .. {_pct(result.share_high)}"
-              if result.share_low is not None else "",
-              "coverage": _pct(result.coverage), "kg_per_unit": f"{result.kg_per_unit:.4g}",
-              "kg_range": f"{result.kg_per_unit_low:.4g} .. {result.kg_per_unit_high:.4g}"
-              if result.ranges else "",
-              "origin_value_usd": f"{result.value_usd:,.2f}",
-              "value_share": _pct(result.value_share),
-              "value_bounds": f"{_pct(result.value_share_low)} .. "
-                              f"{_pct(result.value_share_high)}"
-              if result.value_share_low is not None else "",
-              f"value test (≥ {threshold * 100:g} %)": result.threshold_test or "",
-              "confidence": result.confidence},
-             out, title=f"{result.product}: {result.origin}-origin content as of {day}")
-        emit(pd.DataFrame([{"element": r.element, "kg_per_unit": f"{r.kg_per_unit:.4g}",
-                            "mass_share": _pct(r.mass_share), "coverage": _pct(r.coverage),
-                            "origin_kg": "" if r.origin_kg is None else f"{r.origin_kg:.4g}",
-                            "origin_value_usd": f"{r.value_usd:,.2f}",
-                            "value_share": _pct(r.value_share)} for r in result.elements]),
-             out, title="By element (value: origin items containing the element)")
-        if result.ranges:
-            emit(pd.DataFrame([{"line": f"{r.product} <- {r.input}", "qty": f"{r.qty:.4g}",
-                                "low": f"{r.qty_low:.4g}", "low_reading": r.low_reading or "",
-                                "high": f"{r.qty_high:.4g}", "high_reading": r.high_reading or "",
-                                "confidence": r.confidence} for r in result.ranges]),
-                 out, title="Ranged quantities (content uses the midpoint; kg_range the ends)")
-        if result.ranged_figures:
-            say("bounds span the ranged figures: " + ", ".join(result.ranged_figures))
-        for note in result.notes:
-            say(f"note: {note}")
+    app.command()(exposed)
+    app.command("where-used")(where_used)
+    app.command("trace")(trace_cmd)
+    app.command()(content)
