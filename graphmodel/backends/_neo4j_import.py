@@ -149,20 +149,28 @@ class _Table:
         texts: dict[str, str] = {}
         empty = []
         for key, value in props.items():
-            if isinstance(value, list) and not value:
-                empty.append(key)
-                continue
             if ":" in key or '"' in key or "," in key:
                 raise BackendError(f"{where} has an attribute named {key!r}, which the "
                                    "importer's header cannot carry; push the dataset instead")
-            typed[key], texts[key] = _field(value, where)
+            kind = type(value)  # the common types first, by exact type
+            if kind is str:
+                typed[key] = "string"
+                texts[key] = '"' + value.replace('"', '""') + '"' if '"' in value \
+                    else '"' + value + '"'
+            elif kind is int:
+                typed[key], texts[key] = "long", str(value)
+            elif kind is bool:
+                typed[key], texts[key] = "boolean", "true" if value else "false"
+            elif kind is list and not value:
+                empty.append(key)
+            else:
+                typed[key], texts[key] = _field(value, where)
         if empty:
             typed[EMPTY], texts[EMPTY] = _field(empty, where)
             self.empty_names.update(empty)
-        if any("\n" in t or "\r" in t for t in (*fixed, *texts.values())):
-            self.multiline = True
         for columns, rows in self.groups:
-            if all(columns.get(k, t) == t for k, t in typed.items()):
+            if typed.items() <= columns.items() or all(
+                    columns.get(k, t) == t for k, t in typed.items()):
                 columns.update(typed)
                 rows.append((fixed, texts))
                 return
@@ -178,7 +186,10 @@ class _Table:
             with open(self.directory / name, "w", encoding="utf-8", newline="\n") as out:
                 out.write(",".join(header) + "\n")
                 for fixed, texts in rows:
-                    out.write(",".join([*fixed, *(texts.get(k, "") for k in names)]) + "\n")
+                    line = ",".join([*fixed, *[texts.get(k, "") for k in names]])
+                    if "\n" in line or "\r" in line:
+                        self.multiline = True
+                    out.write(line + "\n")
             yield name
 
 
@@ -255,7 +266,7 @@ def write_import_files(G: nx.MultiDiGraph, directory: str | Path, *,
     table = _Table(out, "dataset", [])
     table.add([], head, f"dataset {dataset!r}")
     args += [f"--nodes=OretraceDataset={name}" for name in table.write()]
-    if multiline:
+    if multiline or table.multiline:
         args.append("--multiline-fields=true")
     args.append("--array-delimiter=U+001F")
     (out / "after-import.cypher").write_text(
