@@ -1,6 +1,4 @@
-"""oretrace's graph model: record schema, graph construction, time slicing, errors.
-
-Public names load on first use (:mod:`oretrace.graphmodel._lazy`)."""
+"""oretrace's graph model: record schema, graph construction, time slicing, errors."""
 
 from __future__ import annotations
 

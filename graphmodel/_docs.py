@@ -71,12 +71,41 @@ backend : {"auto", "networkx", "compiled", "neo4j"}
     "as_of_any": """\
 as_of : date or ISO str, optional
     Read the network as of this date (default: every date window).""",
+    "as_of_rules": """\
+as_of : date or ISO str, optional
+    The date to read the network and the rules at (default today): facilities, links and
+    rule clauses outside their date windows are absent.""",
+    "assume": """\
+assume : {"lapsed", "extended"}
+    The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
+    the legal reading: a suspension whose end passed with no recorded extension has
+    lapsed, so the rule applies again) or ``extended`` (a suspension running on
+    ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
+    most ``estimated`` confidence.""",
+    "rules": """\
+rules : str or iterable of str, optional
+    A rule id or several (default every rule of the graph).""",
+    "end_user": """\
+end_user : {"military", "civil", "listed"}, optional
+    Read every shipment as if this were its only end use (default: the end uses of the
+    platforms it feeds).""",
+    "platform": """\
+platform : str
+    A product id, usually a platform (e.g. ``F-35``).""",
+    "platforms_merged": """\
+platform : str or iterable of str
+    A platform id, or several (their shipments are merged, each listing the platforms it
+    feeds).""",
+    "product": """\
+product : str
+    A product id (a platform, a component, a magnet …).""",
 }
 
 #: Options that go together, named as one slot: each expands to its parameters in order.
 BUNDLES: dict[str, tuple[str, ...]] = {
     "content_options": ("origin", "element", "as_of", "stages", "categories"),
     "scenario_options": ("fail", "as_of", "policy", "substitutions"),
+    "rule_options": ("as_of_rules", "assume", "rules", "min_confidence"),
 }
 
 _SLOT = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)

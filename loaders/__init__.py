@@ -1,6 +1,4 @@
-"""Loaders: dataset files (and, opt-in, a Neo4j database) into a validated graph.
-
-Public names load on first use (:mod:`oretrace.graphmodel._lazy`)."""
+"""Loaders: dataset files (and, opt-in, a Neo4j database) into a validated graph."""
 
 from __future__ import annotations
 

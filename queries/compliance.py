@@ -49,6 +49,7 @@ from oretrace.graphmodel import (
     parse_date,
     weakest,
 )
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.rules import (
     STAGE_WORDS,
     Rule,
@@ -156,6 +157,7 @@ class RuleVerdict(BaseModel):
 # --------------------------------------------------------------------------- rule status
 
 
+@shared_docs
 def rule_status(rule: Rule | dict[str, Any], as_of: str | dt.date | None = None, *,
                 assume: str = "lapsed") -> str:
     """Return the rule's status as of a date (``in-force``, ``suspended`` …).
@@ -166,12 +168,7 @@ def rule_status(rule: Rule | dict[str, Any], as_of: str | dt.date | None = None,
         The rule, as a :class:`oretrace.graphmodel.rules.Rule` or as its node's attributes.
     as_of : date or ISO str, optional
         The date asked about (default today).
-    assume : {"lapsed", "extended"}
-        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
-        the legal reading: a suspension whose end passed with no recorded extension has
-        lapsed, so the rule applies again) or ``extended`` (a suspension running on
-        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
-        most ``estimated`` confidence.
+    %(assume)s
 
     Returns
     -------
@@ -203,6 +200,7 @@ def rule_status(rule: Rule | dict[str, Any], as_of: str | dt.date | None = None,
     return rule_time(r, as_of, assume=_check(assume)).status
 
 
+@shared_docs
 def list_rules(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
                assume: str = "lapsed",
                min_confidence: str | Confidence | None = None) -> pd.DataFrame:
@@ -210,17 +208,9 @@ def list_rules(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    as_of : date or ISO str, optional
-        The date to read the network and the rules at (default today): facilities, links and
-        rule clauses outside their date windows are absent.
-    assume : {"lapsed", "extended"}
-        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
-        the legal reading: a suspension whose end passed with no recorded extension has
-        lapsed, so the rule applies again) or ``extended`` (a suspension running on
-        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
-        most ``estimated`` confidence.
+    %(G)s
+    %(as_of_rules)s
+    %(assume)s
     min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
         Leave out rules weaker than this level (default: keep all).
 
@@ -358,6 +348,7 @@ def _procurement(ctx: _Context, rule: Rule, platform: str, assume: str
                   "item upstream", level=level, cited=cited)
 
 
+@shared_docs
 def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
                          as_of: str | dt.date | None = None, assume: str = "lapsed",
                          rules: str | Iterable[str] | None = None,
@@ -370,24 +361,9 @@ def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    platform : str
-        A product id, usually a platform (e.g. ``F-35``).
-    as_of : date or ISO str, optional
-        The date to read the network and the rules at (default today): facilities, links and
-        rule clauses outside their date windows are absent.
-    assume : {"lapsed", "extended"}
-        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
-        the legal reading: a suspension whose end passed with no recorded extension has
-        lapsed, so the rule applies again) or ``extended`` (a suspension running on
-        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
-        most ``estimated`` confidence.
-    rules : str or iterable of str, optional
-        A rule id or several (default every rule of the graph); rules of another kind give
-        nothing here.
-    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
-        Drop facilities and links weaker than this level first (default: keep all).
+    %(G)s
+    %(platform)s
+    %(rule_options)s
 
     Returns
     -------
@@ -398,10 +374,8 @@ def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
 
     Raises
     ------
-    UnknownNodeError
-        When ``platform`` or a rule id names no such node; the message lists close matches.
-    QueryError
-        When ``as_of``, ``assume`` or ``min_confidence`` is not one of its values.
+    UnknownNodeError, QueryError
+        As :func:`check_compliance` does.
 
     Examples
     --------
@@ -445,6 +419,7 @@ def _flags(ctx: _Context, rule: Rule, platform: str, assume: str) -> list[Techno
     return out
 
 
+@shared_docs
 def technology_flags(G: nx.MultiDiGraph, platform: str, *,
                      as_of: str | dt.date | None = None, assume: str = "lapsed",
                      rules: str | Iterable[str] | None = None,
@@ -456,24 +431,9 @@ def technology_flags(G: nx.MultiDiGraph, platform: str, *,
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    platform : str
-        A product id, usually a platform (e.g. ``F-35``).
-    as_of : date or ISO str, optional
-        The date to read the network and the rules at (default today): facilities, links and
-        rule clauses outside their date windows are absent.
-    assume : {"lapsed", "extended"}
-        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
-        the legal reading: a suspension whose end passed with no recorded extension has
-        lapsed, so the rule applies again) or ``extended`` (a suspension running on
-        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
-        most ``estimated`` confidence.
-    rules : str or iterable of str, optional
-        A rule id or several (default every rule of the graph); rules of another kind give
-        nothing here.
-    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
-        Drop facilities and links weaker than this level first (default: keep all).
+    %(G)s
+    %(platform)s
+    %(rule_options)s
 
     Returns
     -------
@@ -484,10 +444,8 @@ def technology_flags(G: nx.MultiDiGraph, platform: str, *,
 
     Raises
     ------
-    UnknownNodeError
-        When ``platform`` or a rule id names no such node; the message lists close matches.
-    QueryError
-        When ``as_of``, ``assume`` or ``min_confidence`` is not one of its values.
+    UnknownNodeError, QueryError
+        As :func:`check_compliance` does.
 
     Examples
     --------
@@ -519,6 +477,7 @@ def _cut(G: nx.MultiDiGraph, platform: str, day: dt.date, links: set[tuple[str, 
     return any(ok[i] for i in net.assemblies.get(platform, ())), ok
 
 
+@shared_docs
 def check_compliance(
     G: nx.MultiDiGraph,
     platform: str,
@@ -531,21 +490,11 @@ def check_compliance(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    platform : str
-        A product id, usually a platform (e.g. ``F-35``).
-    as_of : date or ISO str, optional
-        The date to read the network and the rules at (default today): facilities, links and
-        rule clauses outside their date windows are absent.
-    assume : {"lapsed", "extended"}
-        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
-        the legal reading: a suspension whose end passed with no recorded extension has
-        lapsed, so the rule applies again) or ``extended`` (a suspension running on
-        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
-        most ``estimated`` confidence.
-    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
-        Drop facilities and links weaker than this level first (default: keep all).
+    %(G)s
+    %(platform)s
+    %(as_of_rules)s
+    %(assume)s
+    %(min_confidence)s
 
     Returns
     -------
@@ -604,6 +553,7 @@ def check_compliance(
         technology_flags=[f for r in chosen for f in _flags(ctx, r, target, how)])
 
 
+@shared_docs
 def evaluate(
     G: nx.MultiDiGraph,
     product: str,
@@ -619,30 +569,17 @@ def evaluate(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    product : str
-        A product id (a platform, a component, a magnet …).
-    as_of : date or ISO str, optional
-        The date to read the network and the rules at (default today): facilities, links and
-        rule clauses outside their date windows are absent.
-    end_user : {"military", "civil", "listed"}, optional
-        Read every shipment as if this were its only end use (default: the end uses of the
-        platforms it feeds).
+    %(G)s
+    %(product)s
+    %(as_of_rules)s
+    %(end_user)s
     destination : str, optional
         Read the product as delivered to this ISO country code (default: the platforms' own
         ``delivered_to``).
-    rules : str or iterable of str, optional
-        A rule id or several (default every rule of the graph); rules of another kind give
-        nothing here.
-    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
-        Drop facilities and links weaker than this level first (default: keep all).
-    assume : {"lapsed", "extended"}
-        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
-        the legal reading: a suspension whose end passed with no recorded extension has
-        lapsed, so the rule applies again) or ``extended`` (a suspension running on
-        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
-        most ``estimated`` confidence.
+    %(rules)s
+        Rules of another kind give nothing here.
+    %(min_confidence)s
+    %(assume)s
 
     Returns
     -------

@@ -56,6 +56,7 @@ from oretrace.graphmodel import (
     restrict,
     weakest,
 )
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.ranges import range_of
 from oretrace.graphmodel.rules import (
     ASSUMPTIONS,
@@ -635,6 +636,7 @@ def _context(G: nx.MultiDiGraph, targets: list[str], as_of: str | dt.date | None
     return _Context(G, targets, parse_date(as_of), min_confidence, end_user, destination)
 
 
+@shared_docs
 def list_shipments(G: nx.MultiDiGraph, platform: str | Iterable[str], *,
                    as_of: str | dt.date | None = None,
                    min_confidence: str | Confidence | None = None) -> list[Shipment]:
@@ -642,16 +644,10 @@ def list_shipments(G: nx.MultiDiGraph, platform: str | Iterable[str], *,
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    platform : str or iterable of str
-        A platform id, or several (their shipments are merged, each listing the platforms it
-        feeds).
-    as_of : date or ISO str, optional
-        The date to read the network and the rules at (default today): facilities, links and
-        rule clauses outside their date windows are absent.
-    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
-        Drop facilities and links weaker than this level first (default: keep all).
+    %(G)s
+    %(platforms_merged)s
+    %(as_of_rules)s
+    %(min_confidence)s
 
     Returns
     -------
@@ -664,10 +660,8 @@ def list_shipments(G: nx.MultiDiGraph, platform: str | Iterable[str], *,
 
     Raises
     ------
-    UnknownNodeError
-        When a platform or rule id names no such node; the message lists close matches.
-    QueryError
-        When ``as_of``, ``min_confidence`` or another option is not one of its values.
+    UnknownNodeError, QueryError
+        As :func:`shipment_verdicts` does.
 
     Examples
     --------
@@ -681,6 +675,7 @@ def list_shipments(G: nx.MultiDiGraph, platform: str | Iterable[str], *,
     return _context(G, targets, as_of, min_confidence).shipments()
 
 
+@shared_docs
 def shipment_verdicts(
     G: nx.MultiDiGraph,
     platform: str | Iterable[str],
@@ -696,27 +691,10 @@ def shipment_verdicts(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    platform : str or iterable of str
-        A platform id, or several (their shipments are merged, each listing the platforms it
-        feeds).
-    as_of : date or ISO str, optional
-        The date to read the network and the rules at (default today): facilities, links and
-        rule clauses outside their date windows are absent.
-    assume : {"lapsed", "extended"}
-        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
-        the legal reading: a suspension whose end passed with no recorded extension has
-        lapsed, so the rule applies again) or ``extended`` (a suspension running on
-        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
-        most ``estimated`` confidence.
-    rules : str or iterable of str, optional
-        A rule id or several (default every rule of the graph).
-    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
-        Drop facilities and links weaker than this level first (default: keep all).
-    end_user : {"military", "civil", "listed"}, optional
-        Read every shipment as if this were its only end use (default: the end uses of the
-        platforms it feeds).
+    %(G)s
+    %(platforms_merged)s
+    %(rule_options)s
+    %(end_user)s
     destination : str, optional
         Read every shipment as if this ISO country code were its only destination (default:
         the platforms' own ``delivered_to``).
@@ -765,6 +743,7 @@ def shipment_verdicts(
     return out
 
 
+@shared_docs
 def find_shipments(
     G: nx.MultiDiGraph,
     platform: str,
@@ -782,19 +761,7 @@ def find_shipments(
         The oretrace graph, with its rule nodes (not mutated).
     platform : str
         A platform (or any product) id.
-    as_of : date or ISO str, optional
-        The date to read the network and the rules at (default today): facilities, links and
-        rule clauses outside their date windows are absent.
-    assume : {"lapsed", "extended"}
-        The status a rule is assumed to have after its ``known_until``: ``lapsed`` (default,
-        the legal reading: a suspension whose end passed with no recorded extension has
-        lapsed, so the rule applies again) or ``extended`` (a suspension running on
-        ``known_until`` runs on). A verdict resting on it says ``assumed-…`` and carries at
-        most ``estimated`` confidence.
-    rules : str or iterable of str, optional
-        A rule id or several (default every rule of the graph).
-    min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
-        Drop facilities and links weaker than this level first (default: keep all).
+    %(rule_options)s
 
     Returns
     -------

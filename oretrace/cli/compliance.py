@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -11,7 +12,12 @@ from oretrace.cli import FormatOption, emit, state
 from oretrace.cli._output import Format
 from oretrace.graphmodel.vocab import Confidence
 
+if TYPE_CHECKING:
+    import datetime as dt
+
 __all__ = ["register"]
+
+_T = TypeVar("_T")
 
 
 class Assume(StrEnum):
@@ -38,6 +44,19 @@ def _pct(x: float | None) -> str:
     return "" if x is None or x != x else f"{x * 100:.3g} %"
 
 
+def _ask(ctx: typer.Context, fmt: Format | None, query: Callable[..., _T], *args: str,
+         as_of: str | None, assume: Assume, min_confidence: Confidence | None
+         ) -> tuple[Format, dt.date, _T]:
+    """The output format, the date and ``query``'s answer on the graph with the options."""
+    from oretrace.graphmodel.timeslice import parse_date
+
+    st = state(ctx)
+    out = st.format(fmt)
+    day = parse_date(as_of)
+    return out, day, query(st.graph(), *args, as_of=day, assume=assume.value,
+                           min_confidence=min_confidence)
+
+
 def register(app: typer.Typer) -> None:
     """Add shipments, compliance and rules to ``app``."""
 
@@ -52,14 +71,10 @@ def register(app: typer.Typer) -> None:
         """
         import pandas as pd
 
-        from oretrace.graphmodel.timeslice import parse_date
         from oretrace.queries.shipments import SHIPMENT_COLUMNS, shipment_verdicts
 
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        rows = shipment_verdicts(st.graph(), platform, as_of=day, assume=assume.value,
-                                 min_confidence=min_confidence)
+        out, day, rows = _ask(ctx, fmt, shipment_verdicts, platform, as_of=as_of,
+                              assume=assume, min_confidence=min_confidence)
         if out is Format.JSON:
             emit(rows, out)
             return
@@ -80,14 +95,10 @@ def register(app: typer.Typer) -> None:
         supplied if they stop, procurement verdicts (waivers named), technology flags."""
         import pandas as pd
 
-        from oretrace.graphmodel.timeslice import parse_date
         from oretrace.queries.compliance import check_compliance
 
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        answer = check_compliance(st.graph(), platform, as_of=day, assume=assume.value,
-                                  min_confidence=min_confidence)
+        out, day, answer = _ask(ctx, fmt, check_compliance, platform, as_of=as_of,
+                                assume=assume, min_confidence=min_confidence)
         if out is Format.JSON:
             emit(answer, out)
             return
@@ -126,14 +137,10 @@ def register(app: typer.Typer) -> None:
               min_confidence: MinConfidenceOption = None,
               fmt: FormatOption = None) -> None:
         """List the rules with their windows, suspensions and status as of a date."""
-        from oretrace.graphmodel.timeslice import parse_date
         from oretrace.queries.compliance import list_rules
 
-        st = state(ctx)
-        out = st.format(fmt)
-        day = parse_date(as_of)
-        table = list_rules(st.graph(), as_of=day, assume=assume.value,
-                           min_confidence=min_confidence)
+        out, day, table = _ask(ctx, fmt, list_rules, as_of=as_of, assume=assume,
+                               min_confidence=min_confidence)
         if out is Format.TABLE:
             table = table[["rule", "instrument", "kinds", "effective", "until", "suspensions",
                            "known_until", "status", "assumption", "confidence"]]
