@@ -79,9 +79,21 @@ def _k_shortest_through(nodes: Sequence[str], edges: Iterable[tuple[str, str]],
             state += 1
         return state
 
+    layers: dict[str, tuple[list[tuple[str, int]], list[int]]] = {}
+
+    def layer(n: str) -> tuple[list[tuple[str, int]], list[int]]:
+        """``n``'s nodes of the layered graph, and the layer each state steps to at ``n``."""
+        got = layers.get(n)
+        if got is None:
+            got = layers[n] = ([(n, state) for state in range(m + 1)],
+                               [advance(state, n) for state in range(m + 1)])
+        return got
+
     origin = ("", -1)
-    hops = [(origin, (s, advance(0, s))) for s in starts]
-    hops += [((u, state), (v, advance(state, v))) for u, v in edges for state in range(m + 1)]
+    hops = [(origin, layer(s)[0][layer(s)[1][0]]) for s in starts]
+    for u, v in edges:
+        at_u, (at_v, step) = layer(u)[0], layer(v)
+        hops += [(at_u[state], at_v[step[state]]) for state in range(m + 1)]
     layered = _digraph(hops)
     goal = (target, m)
     if goal not in layered or not nx.has_path(layered, origin, goal):
@@ -97,14 +109,13 @@ def _digraph(hops: list[tuple[Any, Any]]) -> nx.DiGraph:
     D = nx.DiGraph()
     succ, pred, node = D._succ, D._pred, D._node
     for u, v in hops:
-        for n in (u, v):
-            if n not in succ:
-                succ[n], pred[n], node[n] = {}, {}, {}
-        data = succ[u].get(v)
-        if data is None:
-            data = {}
-        succ[u][v] = data
-        pred[v][u] = data
+        if u not in succ:
+            succ[u], pred[u], node[u] = {}, {}, {}
+        if v not in succ:
+            succ[v], pred[v], node[v] = {}, {}, {}
+        out = succ[u]
+        if v not in out:  # adding an edge again changes no order
+            out[v] = pred[v][u] = {}
     return D
 
 
