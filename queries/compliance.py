@@ -348,6 +348,14 @@ def _procurement(ctx: _Context, rule: Rule, platform: str, assume: str
                   "item upstream", level=level, cited=cited)
 
 
+def _reading(G: nx.MultiDiGraph, platform: str, as_of: str | dt.date | None, assume: str,
+             min_confidence: str | Confidence | None) -> tuple[str, str, _Context]:
+    """The checked assumption, the resolved platform and the reading of its supply."""
+    how = _check(assume)
+    (target,) = resolve_products(G, [platform])
+    return how, target, _context(G, [target], as_of, min_confidence)
+
+
 @shared_docs
 def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
                          as_of: str | dt.date | None = None, assume: str = "lapsed",
@@ -385,9 +393,7 @@ def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
     ...                                                          as_of="2027-06-01")]
     [('DFARS', 'non-compliant')]
     """
-    how = _check(assume)
-    (target,) = resolve_products(G, [platform])
-    ctx = _context(G, [target], as_of, min_confidence)
+    how, target, ctx = _reading(G, platform, as_of, assume, min_confidence)
     out = []
     for rule in _rules(G, rules):
         if "procurement" in rule_kinds(rule):
@@ -461,9 +467,7 @@ def technology_flags(G: nx.MultiDiGraph, platform: str, *,
     [('lynas-malaysia', 'MOFCOM-62-2025', 'assumed-in-force'),
      ('lynas-malaysia', 'MOFCOM-MOST-TECH-CATALOGUE-2023', 'in-force')]
     """
-    how = _check(assume)
-    (target,) = resolve_products(G, [platform])
-    ctx = _context(G, [target], as_of, min_confidence)
+    how, target, ctx = _reading(G, platform, as_of, assume, min_confidence)
     return [f for rule in _rules(G, rules) for f in _flags(ctx, rule, target, how)]
 
 

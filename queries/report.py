@@ -42,6 +42,7 @@ from oretrace.graphmodel import (
     weakest,
 )
 from oretrace.graphmodel import platforms as platform_ids
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import NodeKind
 from oretrace.queries.chokepoints import find_single_points_of_failure
 from oretrace.queries.compliance import END_USERS, RuleVerdict, evaluate, list_rules
@@ -295,6 +296,7 @@ def _platform_section(G: nx.MultiDiGraph, p: str, day: dt.date, end_user: str, k
     return "".join(parts)
 
 
+@shared_docs
 def render_report(
     G: nx.MultiDiGraph,
     *,
@@ -309,8 +311,7 @@ def render_report(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     platforms : iterable of str, optional
         The platforms to brief on (default every platform).
     as_of : date or ISO str, optional

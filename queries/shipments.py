@@ -42,7 +42,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 import pandas as pd
@@ -57,6 +57,7 @@ from oretrace.graphmodel import (
     weakest,
 )
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel.ownership import held_companies
 from oretrace.graphmodel.ranges import range_of
 from oretrace.graphmodel.rules import (
     ASSUMPTIONS,
@@ -89,6 +90,8 @@ __all__ = [
 SHIPMENT_COLUMNS: tuple[str, ...] = (
     "supplier", "buyer", "product", "from_country", "to_country", "via", "rule", "clause",
     "kind", "verdict", "end_use", "evidence", "value_share", "status", "confidence", "sources")
+
+_T = TypeVar("_T")
 
 _SEVERITY: dict[str, int] = {Verdict.CASE_BY_CASE: 1, Verdict.LICENCE_REQUIRED: 2,
                              Verdict.DENIED: 3}
@@ -345,15 +348,7 @@ class _Context:
             for level in (Confidence.ILLUSTRATIVE, Confidence.ESTIMATED, Confidence.REPORTED):
                 seeds = {n for n, d in self.H.nodes(data=True) if d["confidence"] == level}
                 seeds |= {v for _, v, d in self.H.edges(data=True) if d["confidence"] == level}
-                stack = list(seeds)
-                reached = set(seeds)
-                while stack:
-                    u = stack.pop()
-                    for v in self.H.successors(u):
-                        if v not in reached:
-                            reached.add(v)
-                            stack.append(v)
-                for n in reached:
+                for n in _spread(self.H, dict.fromkeys(seeds, level)):
                     self._weakest.setdefault(n, level)
         level = self._weakest.get(f, Confidence.DOCUMENTED)
         return level, sorted(self.H.nodes[f]["sources"]) if f in self.H else []
@@ -439,15 +434,7 @@ class _Context:
             for f, tech, level, cited in self.technology(
                     [n for n in self.H if not self.H.nodes[n].get("product")], origin, stages):
                 seeds.setdefault(f, (f, tech, level, cited))
-            found = dict(seeds)
-            stack = list(seeds)
-            while stack:
-                u = stack.pop()
-                for v in self.H.successors(u):
-                    if v not in found:
-                        found[v] = found[u]
-                        stack.append(v)
-            self._taint[key] = found
+            self._taint[key] = _spread(self.H, seeds)
         return self._taint[key]
 
     def test(self, rule: Rule, clause: Clause, s: Shipment) -> _Finding | None:
@@ -507,6 +494,20 @@ class _Context:
         return None
 
 
+def _spread(H: nx.DiGraph, seeds: dict[str, _T]) -> dict[str, _T]:
+    """Each node reached forward from a seed, with the value of the seed it was reached
+    from (one depth-first sweep; a node reached from several seeds keeps the first's)."""
+    found = dict(seeds)
+    stack = list(seeds)
+    while stack:
+        u = stack.pop()
+        for v in H.successors(u):
+            if v not in found:
+                found[v] = found[u]
+                stack.append(v)
+    return found
+
+
 def _materialised(G: nx.MultiDiGraph, view: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """``view.copy()`` for a filtered view of ``G`` (``restrict``), asking the view's own
     filters once per node and edge (its copy asks them again at every step): the same
@@ -544,17 +545,8 @@ def _listed_at(V: nx.MultiDiGraph, end: int) -> dict[str, str]:
             ends = range_of(d, "share")
             holders.setdefault(v, []).append(
                 (u, float(d.get("share", 0.0)) if ends is None else ends[end]))
-    changed = True
-    while changed:
-        changed = False
-        for company, owners in holders.items():
-            if company in why:
-                continue
-            held = [(o, s) for o, s in owners if o in why]
-            if sum(s for _, s in held) >= 0.5 - 1e-12:
-                why[company] = (f"{company} ≥ 50 % owned by listed "
-                                f"{', '.join(sorted(o for o, _ in held))}")
-                changed = True
+    for company, owners in held_companies(holders, why).items():
+        why[company] = f"{company} ≥ 50 % owned by listed {', '.join(owners)}"
     return why
 
 
