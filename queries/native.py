@@ -108,8 +108,9 @@ def find_matching_native(
     driver : neo4j.Driver
         An open driver (:func:`oretrace.graphmodel.backends.neo4j.connect`).
     predicate : Predicate or str
-        A registered predicate or its name, or a composition of them (``a|b``, ``a&b``;
-        default ``any``).
+        A predicate built from ``located_in``, ``owned_by`` and ``uses_technology_from`` (the
+        registered ones are), or a name in the grammar of
+        :func:`oretrace.queries.predicates.predicate` (default ``any``).
     dataset : str
         The name the dataset was pushed under (default :data:`DEFAULT_DATASET`).
     %(as_of)s
