@@ -23,6 +23,7 @@ from typing import Union
 
 import networkx as nx
 from oretrace.graphmodel import QueryError
+from oretrace.graphmodel.ownership import held_companies
 from oretrace.graphmodel.vocab import PROCESSING_STAGES, EdgeKind, NodeKind, Stage
 
 __all__ = [
@@ -312,17 +313,7 @@ def controlled_companies(G: nx.MultiDiGraph, country: str, threshold: float = 0.
     for u, v, d in G.edges(data=True):
         if d.get("kind") == EdgeKind.OWNS and v in companies:
             holders.setdefault(v, []).append((u, float(d.get("share", 0.0))))
-    changed = True
-    while changed:
-        changed = False
-        for company, owners in holders.items():
-            if company in controlled:
-                continue
-            held = sum(share for owner, share in owners if owner in controlled)
-            if held >= threshold - 1e-12:
-                controlled.add(company)
-                changed = True
-    return controlled
+    return controlled | set(held_companies(holders, controlled, threshold))
 
 
 def owned_by(country: str, threshold: float = 0.5, *, name: str | None = None) -> Predicate:
