@@ -15,11 +15,18 @@ consumer of ``U`` supplies the LP region of ``U``** (nor another consumer what i
   region of ``C`` (whose facilities' suppliers are all in it) it is a solution of the LP of
   ``C`` delivering as much.
 
+Otherwise (a recycler consuming a magnet plant's swarf and supplying its recycled alloy,
+say) the model walks on through the consumers, laying each out as a producer too, and a
+consumer plays one role by its bounds: in ``C`` its need bounds its intake and it makes
+nothing; outside ``C`` its intake is bounded by nothing and it makes up to its capacity.
+That is the LP of ``C`` with facilities added that cannot reach ``C`` (a facility that can
+is in the region of ``C``): the same most delivered.
+
 Private funnels upstream are summed up by one bound each (:mod:`._capacity_funnel`). So
 the model of ``U`` is built and solved once (HiGHS primal simplex, as the exact LPs), and
-each ``C`` is a change of the consumers' row bounds and a dual simplex from the last basis.
-Without the flag, or without HiGHS's own interface (shipped inside SciPy), the LP of ``C`` is
-solved as it stands.
+each ``C`` is a change of bounds and a dual simplex from the last basis. Without HiGHS's own
+interface (shipped inside SciPy), or for consumers outside ``U``, the LP of ``C`` is solved as
+it stands.
 """
 
 from __future__ import annotations
@@ -53,14 +60,17 @@ class _Warm:
     """The LP of all the consumers ``U`` of a product, kept in a HiGHS instance."""
 
     def __init__(self, built: _Built, need: Mapping[int, float]) -> None:
-        self.rows = built.sinks
-        self.bound = {c: float(need[c]) for c in self.rows}
-        self.full = dict(self.bound)
+        self.rows, self.producers = built.sinks, built.producers
+        self.need = {c: float(need[c]) for c in self.rows}
+        self.sink = dict.fromkeys([*self.rows, *self.producers], True)  # every consumer a sink
         self.unknown, self.closed = built.unknown, built.closed
         self.direct = built.direct
         self.highs: Any = None
         self.best = 0.0
         if built.cost.any() and self.direct is None:
+            for cols in self.producers.values():  # a sink makes nothing
+                for col, _ in cols:
+                    built.m.ub[col] = 0.0
             self.highs = _highs(built)
             self.best = self._run()
             self.highs.setOptionValue("simplex_strategy", _DUAL)
@@ -71,13 +81,17 @@ class _Warm:
             return sum(min(need, self.direct[c]) for c, need in consumers.items())
         if self.highs is None:
             return 0.0
-        if all(c in consumers for c in self.rows) and self.bound == self.full:
+        if all(self.sink.values()) and all(c in consumers for c in self.sink):
             return self.best
-        for c, row in self.rows.items():
-            want = self.full[c] if c in consumers else 0.0
-            if want != self.bound[c]:
-                self.highs.changeRowBounds(row, -np.inf, want)
-                self.bound[c] = want
+        for c, was in self.sink.items():
+            now = c in consumers
+            if now == was:
+                continue
+            self.sink[c] = now
+            if c in self.rows:
+                self.highs.changeRowBounds(self.rows[c], -np.inf, self.need[c] if now else 0.0)
+            for col, ub in self.producers.get(c, ()):
+                self.highs.changeColBounds(col, 0.0, 0.0 if now else ub)
         return self._run()
 
     def _run(self) -> float:
@@ -129,9 +143,11 @@ def _value(net: SupplyNetwork, ok: Sequence[bool], product: str,
         warm = memo.warm.get(wkey)
         if warm is None:
             funnels = _funnels(net, ok, unknown_as, substitutions, memo)
-            warm = memo.warm[wkey] = _Warm(_build(net, ok, product, union, unknown_as,
-                                                  substitutions, memo, funnels), union)
-        if warm.closed or len(consumers) == len(union):
-            return warm.value(consumers), warm.unknown
+            built = _build(net, ok, product, union, unknown_as, substitutions, memo, funnels)
+            if not built.closed:
+                built = _build(net, ok, product, union, unknown_as, substitutions, memo,
+                               funnels, switch=True)
+            warm = memo.warm[wkey] = _Warm(built, union)
+        return warm.value(consumers), warm.unknown
     got = _solve(net.view, net, ok, product, consumers, unknown_as, substitutions, memo)
     return got[0], bool(got[2])

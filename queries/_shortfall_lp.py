@@ -262,7 +262,8 @@ class _Built:
     ``closed`` that no consumer supplies the region (nor another consumer what it takes), so
     the same model with some consumers' needs set to nothing is the LP of the others;
     ``direct`` what each consumer can get when the region is funnels each serving one
-    consumer (:mod:`._capacity_funnel`): the LP's answer without solving it.
+    consumer (:mod:`._capacity_funnel`): the LP's answer without solving it; ``producers``
+    the output columns (and bounds) of each consumer that is also laid out as a producer.
     """
 
     m: _Model
@@ -272,6 +273,7 @@ class _Built:
     unknown: bool
     closed: bool
     direct: dict[int, float] | None = None
+    producers: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
 
 
 def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
@@ -286,9 +288,12 @@ def _solve_lp(net: SupplyNetwork, ok: Sequence[bool], product: str,
 
 def _build(net: SupplyNetwork, ok: Sequence[bool], product: str,
            consumers: Mapping[int, float], unknown_as: float,
-           substitutions: bool, memo: _Memo, funnels: _Funnels | None = None) -> _Built:
+           substitutions: bool, memo: _Memo, funnels: _Funnels | None = None,
+           switch: bool = False) -> _Built:
     """Lay out the LP of ``product`` delivered to ``consumers`` (module docstring); with
-    ``funnels``, each funnel it may summarise is a source bounded by the most it can make."""
+    ``funnels``, each funnel it may summarise is a source bounded by the most it can make;
+    with ``switch``, the consumers are producers too (upstream of the others), each either
+    role by its bounds (:mod:`._capacity_warm`)."""
     facts = _facts(net)
     rec = facts.recipes(memo.reading)
     accepts = {s: _sink_ratios(net.view, net.facilities[s], product, substitutions, memo)
@@ -296,9 +301,10 @@ def _build(net: SupplyNetwork, ok: Sequence[bool], product: str,
     seeds = [u for s, ratios in accepts.items() for u, carried in facts.links[s]
              if carried in ratios and ok[u]]
     stops = funnels.stops(product) if funnels is not None else ()
-    region = _upstream(facts, ok, seeds, consumers, stops)
-    closed = not any(u in consumers for u in seeds) and not any(
+    region = _upstream(facts, ok, seeds, {} if switch else consumers, stops)
+    closed = switch or not any(u in consumers for u in seeds) and not any(
         ok[u] and u in consumers for i in region for u in facts.ups[i])
+    producers: dict[int, list[tuple[int, float]]] = {}
     m = _Model()
     x: dict[tuple[int, str], int] = {}
     caps: dict[int, str] = {}  # column → facility whose capacity bounds it
@@ -308,30 +314,34 @@ def _build(net: SupplyNetwork, ok: Sequence[bool], product: str,
         if funnels is not None and i in stops:
             x[(i, facts.made[i][0])] = m.var(funnels.most[i])
             unknown = unknown or funnels.unknown[i]
-            continue
-        for r, cap in _supply_caps(facts, rec, i, memo):
-            if cap is None and not facts.market[i]:
-                cap, unknown = unknown_as, True
-            x[(i, r)] = col = m.var(np.inf if cap is None else cap)
-            if cap is not None and np.isfinite(cap):
-                caps[col] = net.facilities[i]
+        else:
+            for r, cap in _supply_caps(facts, rec, i, memo):
+                if cap is None and not facts.market[i]:
+                    cap, unknown = unknown_as, True
+                x[(i, r)] = col = m.var(np.inf if cap is None else cap)
+                if cap is not None and np.isfinite(cap):
+                    caps[col] = net.facilities[i]
+        if i in consumers:
+            producers[i] = [(x[(i, r)], m.ub[x[(i, r)]]) for r in dict.fromkeys(facts.made[i])
+                            if (i, r) in x]
     # links: supplier in the region, buyer in it or a consumer taking what it carries
     inflow: dict[tuple[int, str], list[int]] = {}
+    intake: dict[tuple[int, str], list[int]] = {}
     outflow: dict[tuple[int, str], list[int]] = {}
-    for i in order + sorted(consumers):
-        takes = accepts.get(i)
+    for i, takes in [(i, None) for i in order] + [(s, accepts[s]) for s in sorted(consumers)]:
         kept = [(u, carried) for u, carried in facts.links[i]
                 if u in region and (takes is None or carried in takes)]
+        into = inflow if takes is None else intake
         for col, (u, carried) in zip(m.vars(len(kept)), kept, strict=True):
-            inflow.setdefault((i, carried), []).append(col)
+            into.setdefault((i, carried), []).append(col)
             outflow.setdefault((u, carried), []).append(col)
     for (u, r), cols in outflow.items():
         m.row(cols + [x[(u, r)]], [1.0] * len(cols) + [-1.0])
     _production(facts, rec, [i for i in order if i not in stops], x, inflow, m,
                 substitutions, memo)
-    cost, sinks = _sinks(consumers, accepts, inflow, m)
-    built = _Built(m, cost, caps, sinks, unknown, closed)
-    if funnels is not None and all(i in stops and funnels.sole.get(i) in consumers
+    cost, sinks = _sinks(consumers, accepts, intake, m)
+    built = _Built(m, cost, caps, sinks, unknown, closed, producers=producers)
+    if funnels is not None and not switch and all(i in stops and funnels.sole.get(i) in consumers
                                    for i in region):
         built.direct = {s: sum(accepts[s][carried] * funnels.most[u]
                                for u, carried in facts.links[s]
