@@ -252,7 +252,25 @@ class ChokepointChange(BaseModel):
 
 
 class ScenarioDiff(BaseModel):
-    """The same scenario at ``as_of`` and at ``vs``: what changed."""
+    """The same scenario at ``as_of`` and at ``vs``: what changed.
+
+    Both in the data and in the answers. The data: ``facilities_online``/``_offline``;
+    ``links`` — supply links started, ended or changed (e.g. a share that changes on a
+    date), ownership and operators that start or end, technology use, each with its date
+    and sources; ``rules`` — each rule with events
+    between the dates (taking effect, clauses taking effect, suspensions, extensions,
+    resumptions, repeals, a suspension running out, the day its status starts to rest on an
+    assumption) and its status at both dates. The answers: ``newly_supplied`` platforms
+    (each with the facilities and links on its chain at ``vs`` absent at ``as_of``),
+    ``newly_unsupplied`` (with what cut them off); ``answers`` — per platform, the shipments
+    needing a licence or denied, supply if the denied ones stop, and procurement verdicts
+    (:func:`oretrace.queries.compliance.check_compliance`, read on the network without the
+    scenario's failures); the single points of failure at ``level`` (the planner's, trivial
+    ones left out): ``chokepoints_new``, ``chokepoints_gone`` (no longer a single point of a
+    platform still supplied) and ``chokepoints_platform_lost`` (no longer one because the
+    platform is no longer supplied at all: not good news); ``shortfall`` compares the
+    all-platforms shortfall rows whose figures changed.
+    """
 
     as_of: dt.date
     vs: dt.date
@@ -310,22 +328,7 @@ def diff_scenarios(
 ) -> ScenarioDiff:
     """Compare one scenario at ``as_of`` (default today) and at ``vs``: what changed.
 
-    Both in the data and in the answers. The data: ``facilities_online``/``_offline``;
-    ``links`` — supply links started, ended or changed (e.g. a share that changes on a
-    date), ownership and operators that start or end, technology use, each with its date
-    and sources; ``rules`` — each rule with events
-    between the dates (taking effect, clauses taking effect, suspensions, extensions,
-    resumptions, repeals, a suspension running out, the day its status starts to rest on an
-    assumption) and its status at both dates. The answers: ``newly_supplied`` platforms
-    (each with the facilities and links on its chain at ``vs`` absent at ``as_of``),
-    ``newly_unsupplied`` (with what cut them off); ``answers`` — per platform, the shipments
-    needing a licence or denied, supply if the denied ones stop, and procurement verdicts
-    (:func:`oretrace.queries.compliance.check_compliance`, read on the network without the
-    scenario's failures); the single points of failure at ``level`` (the planner's, trivial
-    ones left out): ``chokepoints_new``, ``chokepoints_gone`` (no longer a single point of a
-    platform still supplied) and ``chokepoints_platform_lost`` (no longer one because the
-    platform is no longer supplied at all: not good news); ``shortfall`` compares the
-    all-platforms shortfall rows whose figures changed.
+    Both in the data and in the answers: the fields of :class:`ScenarioDiff`.
 
     Parameters
     ----------
@@ -383,12 +386,7 @@ def diff_scenarios(
     sup_b = {p for p, idx in nb.assemblies.items() if any(okb[i] for i in idx)}
     online = sorted(set(nb.facilities) - set(na.facilities))
     offline = sorted(set(na.facilities) - set(nb.facilities))
-    crit = {day: {(n, sp.platform)
-                  for sp in find_single_points_of_failure(G, as_of=day, fail=specs,
-                                                          policy=policy, level=level,
-                                                          substitutions=substitutions,
-                                                          include_trivial=False)
-                  for n in sp.nodes}
+    crit = {day: _single_points(G, day, specs, policy, level, substitutions)
             for day in (a, b)}
     gone = crit[a] - crit[b]
     return ScenarioDiff(
@@ -408,6 +406,17 @@ def diff_scenarios(
                                assume=assume) if answers else [],
         shortfall=_shortfall_changes(G, a, b, specs, policy, substitutions)
         if shortfall else [])
+
+
+def _single_points(G: nx.MultiDiGraph, day: dt.date, specs: list[str],
+                   policy: str | Policy | None, level: str,
+                   substitutions: bool) -> set[tuple[str, str]]:
+    """(node, platform) of each non-trivial single point of failure at ``day``."""
+    return {(n, sp.platform)
+            for sp in find_single_points_of_failure(G, as_of=day, fail=specs, policy=policy,
+                                                    level=level, substitutions=substitutions,
+                                                    include_trivial=False)
+            for n in sp.nodes}
 
 
 def _newly_unsupplied(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool],
