@@ -58,9 +58,10 @@ _GRAPHMODEL = (
 
 _LOADERS = ("bundled_path", "load_dataset", "validate_dataset")
 
-_PREDICATES = ("ANY_CN", "CN_MINING", "CN_OWNED", "CN_PROCESSING", "CN_TECHNOLOGY", "PREDICATES",
-               "Predicate", "controlled_companies", "located_in", "owned_by", "predicate",
-               "uses_technology_from")
+_PREDICATES = ("ANY_CN", "AllOf", "AnyOf", "CN_MINING", "CN_OWNED", "CN_PROCESSING",
+               "CN_TECHNOLOGY", "Located", "Not", "OwnedBy", "PREDICATES", "Predicate", "Spec",
+               "UsesTechnologyFrom", "controlled_companies", "located_in", "owned_by",
+               "predicate", "select_facilities", "uses_technology_from")
 
 #: Where each public name is defined: all of the queries, and what a notebook needs of the
 #: rest (the other names stay in their subpackage).

@@ -26,6 +26,7 @@ _HOMES = {
     "Feasibility": "oretrace.queries.feasibility",
     "MissingInput": "oretrace.queries.restore",
     "Neighbour": "oretrace.queries.inventory",
+    "Neo4jGraph": "oretrace.queries._dispatch",
     "NodeReport": "oretrace.queries.inventory",
     "ORIGIN_STAGES": "oretrace.queries.content",
     "POLICIES": "oretrace.queries.feasibility",
@@ -114,6 +115,7 @@ __all__ = [
     "Feasibility",
     "MissingInput",
     "Neighbour",
+    "Neo4jGraph",
     "NodeReport",
     "ORIGIN_STAGES",
     "POLICIES",
@@ -185,7 +187,10 @@ __all__ = [
     "trace",
 ]
 
-if TYPE_CHECKING:  # the same names, statically, for type checkers and IDEs
+if TYPE_CHECKING:  # the same names, statically, for type checkers
+    from oretrace.queries._dispatch import (
+        Neo4jGraph,
+    )
     from oretrace.queries.brief import (
         BriefFacts,
         brief_facts,
