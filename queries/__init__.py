@@ -60,7 +60,6 @@ _HOMES = {
     "find_deciding_links": "oretrace.queries.deciding",
     "find_element_content": "oretrace.queries.content",
     "find_exposed": "oretrace.queries.exposure",
-    "find_exposed_native": "oretrace.queries.native",
     "find_matching_native": "oretrace.queries.native",
     "find_restore": "oretrace.queries.restore",
     "find_rule_windows": "oretrace.queries.plots",
@@ -69,7 +68,6 @@ _HOMES = {
     "find_single_points_of_failure": "oretrace.queries.chokepoints",
     "find_smallest_cut": "oretrace.queries.chokepoints",
     "find_where_used": "oretrace.queries.exposure",
-    "find_where_used_native": "oretrace.queries.native",
     "list_platforms": "oretrace.queries.inventory",
     "list_rules": "oretrace.queries.compliance",
     "list_shipments": "oretrace.queries.shipments",
@@ -149,7 +147,6 @@ __all__ = [
     "find_deciding_links",
     "find_element_content",
     "find_exposed",
-    "find_exposed_native",
     "find_matching_native",
     "find_restore",
     "find_rule_windows",
@@ -158,7 +155,6 @@ __all__ = [
     "find_single_points_of_failure",
     "find_smallest_cut",
     "find_where_used",
-    "find_where_used_native",
     "list_platforms",
     "list_rules",
     "list_shipments",
@@ -265,9 +261,7 @@ if TYPE_CHECKING:  # the same names, statically, for type checkers
         summarize,
     )
     from oretrace.queries.native import (
-        find_exposed_native,
         find_matching_native,
-        find_where_used_native,
     )
     from oretrace.queries.plots import (
         PUBLISHED_SHARES,
