@@ -68,6 +68,9 @@ backend : {"auto", "networkx", "compiled", "neo4j"}
     Which implementation answers (:mod:`oretrace.queries._dispatch`): ``networkx`` the
     reference, ``compiled`` the array form (same answers, for big graphs), ``neo4j`` the
     server's (given a ``Neo4jGraph``); ``auto`` (the default) picks by the graph and its size.""",
+    "priced_product": """\
+product : str
+    A product id with a unit price.""",
     "as_of_any": """\
 as_of : date or ISO str, optional
     Read the network as of this date (default: every date window).""",
@@ -106,6 +109,9 @@ BUNDLES: dict[str, tuple[str, ...]] = {
     "content_options": ("origin", "element", "as_of", "stages", "categories"),
     "scenario_options": ("fail", "as_of", "policy", "substitutions"),
     "rule_options": ("as_of_rules", "assume", "rules", "min_confidence"),
+    "value_share_reading": ("G", "priced_product", "origin", "element", "as_of", "stages",
+                            "categories"),
+    "ranged_reading": ("G", "as_of_any"),
 }
 
 _SLOT = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)

@@ -139,8 +139,7 @@ def ranged_figures(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None) ->
 
     Parameters
     ----------
-    %(G)s
-    %(as_of_any)s
+    %(ranged_reading)s
 
     Returns
     -------
@@ -465,10 +464,7 @@ def value_model(G: nx.MultiDiGraph, product: str, *, origin: str | Predicate = "
 
     Parameters
     ----------
-    %(G)s
-    product : str
-        A product id with a unit price.
-    %(content_options)s
+    %(value_share_reading)s
 
     Returns
     -------

@@ -281,8 +281,7 @@ def shortfall_figures(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) ->
 
     Parameters
     ----------
-    %(G)s
-    %(as_of_any)s
+    %(ranged_reading)s
 
     Returns
     -------

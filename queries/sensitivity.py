@@ -87,10 +87,7 @@ def content_sensitivity(
 
     Parameters
     ----------
-    %(G)s
-    product : str
-        A product id with a unit price.
-    %(content_options)s
+    %(value_share_reading)s
 
     Returns
     -------
