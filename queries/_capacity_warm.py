@@ -67,6 +67,7 @@ class _Warm:
         self.direct = built.direct
         self.highs: Any = None
         self.best = 0.0
+        self.served: set[int] = set()
         if built.cost.any() and self.direct is None:
             for cols in self.producers.values():  # a sink makes nothing
                 for col, _ in cols:
@@ -74,6 +75,10 @@ class _Warm:
             self.highs = _highs(built)
             self.best = self._run()
             self.highs.setOptionValue("simplex_strategy", _DUAL)
+            got = self.highs.getSolution().row_value
+            # served in full by the model's answer: any subset of these gets its needs
+            self.served = {c for c, row in self.rows.items()
+                           if got[row] >= self.need[c] * (1 - 1e-9)}
 
     def value(self, consumers: Mapping[int, float]) -> float:
         """The most delivered to ``consumers`` (a subset of ``U`` with the same needs)."""
@@ -83,6 +88,8 @@ class _Warm:
             return 0.0
         if all(self.sink.values()) and all(c in consumers for c in self.sink):
             return self.best
+        if all(c in self.served for c in consumers if c in self.rows):
+            return sum(self.need[c] for c in consumers if c in self.rows)
         for c, was in self.sink.items():
             now = c in consumers
             if now == was:
