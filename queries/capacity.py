@@ -200,9 +200,18 @@ class _Scenario:
         """The rows read with ``memos`` (midpoint, lowest- and highest-shortfall readings),
         of ``products`` only if given."""
         wanted = None if products is None else set(products)
-        return [self._row(names, product, platform, memos)
-                for platform, names, scope in self.scopes for product in scope
-                if wanted is None or product in wanted]
+        jobs = [(product, platform, names) for platform, names, scope in self.scopes
+                for product in scope if wanted is None or product in wanted]
+        by_product: dict[str, list[int]] = {}
+        for k, job in enumerate(jobs):
+            by_product.setdefault(job[0], []).append(k)
+        out: dict[int, Shortfall] = {}
+        for product, ks in by_product.items():  # then let go of its shared models
+            for k in ks:
+                out[k] = self._row(jobs[k][2], product, jobs[k][1], memos)
+            for memo in memos:
+                memo.warm = {key: w for key, w in memo.warm.items() if key[2] != product}
+        return [out[k] for k in range(len(jobs))]
 
     def _exact(self, product: str) -> _Value:
         """The scenario's LPs of ``product``, solved as they stand (binding capacities too)."""
