@@ -28,7 +28,7 @@ from oretrace.queries._compiled_levels import (
     sweep,
 )
 
-__all__ = ["mass_shares", "solve_shares"]
+__all__ = ["at_most_one", "mass_shares", "solve_shares"]
 
 _EPS = 1e-12
 
@@ -299,6 +299,13 @@ def _solve_loop(rows: PartRows, x: Float, c: Part, sv: Bool, extra: Float | None
     return xc
 
 
+def at_most_one(shares: Float) -> Float:
+    """Return ``shares`` with rounding above 1 removed: a share within 1e-9 above 1
+    (``1.0000000000000002``) reads 1; larger ones (shares in the data over 1) are kept."""
+    out: Float = np.where((shares > 1.0) & (shares <= 1.0 + 1e-9), 1.0, shares)
+    return out
+
+
 def solve_shares(system: Any, b: Float, what: str) -> Float:
     """Solve the shares of a recycling loop, ``system @ x = b``, clipped at 0.
 
@@ -368,9 +375,10 @@ def mass_shares(
     est = _solve_levels(cg, _facility_rows(cg, est_coef, est_key),
                         np.where(fx | solve, value, np.nan), solve, None, what)
     if not bounds:
-        return est[cg.position], None, None
+        return at_most_one(est[cg.position]), None, None
     mats = _facility_rows(cg, r.low, ("low", element))
     low = _solve_levels(cg, mats, np.where(fx | solve, value, 0.0), solve, None, what)
     high = _solve_levels(cg, mats, np.where(fx | solve, value, 1.0), solve,
                          r.missing[cg.order], what)
-    return est[cg.position], low[cg.position], high[cg.position]
+    return (at_most_one(est[cg.position]), at_most_one(low[cg.position]),
+            at_most_one(high[cg.position]))

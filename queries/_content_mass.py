@@ -13,8 +13,8 @@ import scipy.sparse as sp
 from oretrace.graphmodel import bill_of_materials, needed_inputs
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
 from oretrace.queries._compiled_graph import CompiledGraph
+from oretrace.queries._compiled_shares import at_most_one, solve_shares
 from oretrace.queries._compiled_shares import mass_shares as compiled_mass_shares
-from oretrace.queries._compiled_shares import solve_shares
 from oretrace.queries._content_table import _content_table, _is_opaque
 
 __all__: list[str] = []
@@ -32,7 +32,7 @@ class _Network:
         self.facilities = [n for n, k in V.nodes(data="kind") if k == NodeKind.FACILITY]
         self.products: dict[str, list[str]] = {
             f: [q for q in V.nodes[f].get("products", ()) if q in V] for f in self.facilities}
-        self.needs = {f: needed_inputs(V, f) for f in self.facilities}
+        self.needs = {f: sorted(needed_inputs(V, f)) for f in self.facilities}
         #: suppliers[f][p] = [(supplier, share)], shares > 0 only
         self.suppliers: dict[str, dict[str, list[tuple[str, float]]]] = {}
         for f in self.facilities:
@@ -180,7 +180,7 @@ def _mass_shares(net: _Network, element: str
                     add("est", i, u, w / known_total * s / known[p], 0.0)
             missing = max(0.0, 1.0 - sum(s for _, s in supplied))
             systems["high"][3][i] += w / total * missing
-    solved = {name: _solve(n, r, c, v, b, f"origin share of {element}")
+    solved = {name: at_most_one(_solve(n, r, c, v, b, f"origin share of {element}"))
               for name, (r, c, v, b) in systems.items()}
     out: dict[str, tuple[float | None, float, float]] = {}
     for f in net.facilities:
