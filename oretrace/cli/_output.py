@@ -209,6 +209,26 @@ def to_frame(data: Any, *, sep: str = ";") -> pd.DataFrame:
     return flat
 
 
+def _rows(data: Any, sep: str) -> tuple[list[str], list[list[Any]]]:
+    """The columns and rows :func:`to_frame` would give, without importing pandas unless
+    ``data`` is a frame (a table of plain records starts the command line faster)."""
+    if type(data).__module__.startswith("pandas"):
+        frame = to_frame(data, sep=sep)
+        return [str(c) for c in frame.columns], [list(r) for r in frame.itertuples(index=False)]
+    if _is_model(data) or isinstance(data, Mapping):
+        items = to_jsonable(data)
+        if all(not isinstance(v, list | dict) for v in items.values()):
+            records = [items]
+        else:
+            records = [{"field": k, "value": v} for k, v in items.items()]
+    elif isinstance(data, Sequence) and not isinstance(data, str):
+        records = [to_jsonable(item) for item in data]
+    else:
+        records = [{"value": to_jsonable(data)}]
+    columns = list(dict.fromkeys(k for r in records for k in r))
+    return columns, [[_cell(r.get(c), sep) for c in columns] for r in records]
+
+
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, str):
         return neutralise_formula(clean(value))
@@ -226,8 +246,8 @@ def emit(data: Any, fmt: Format | str, *, title: str | None = None) -> None:
     if fmt is Format.JSON:
         sys.stdout.write(_json_text(data) + "\n")
         return
-    frame = to_frame(data, sep="\n" if fmt is Format.TABLE else ";")
     if fmt is Format.CSV:
+        frame = to_frame(data, sep=";")
         frame = frame.rename(columns=lambda c: _csv_cell(str(c)))
         frame = frame.apply(lambda col: col.map(_csv_cell))
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -238,8 +258,9 @@ def emit(data: Any, fmt: Format | str, *, title: str | None = None) -> None:
 
     console = Console(width=max(Console().width, 120))
     table = Table(title=None if title is None else Text(clean(title)), show_lines=True)
-    for column in frame.columns:
-        table.add_column(Text(clean(str(column))), overflow="fold")
-    for row in frame.itertuples(index=False):
+    columns, rows = _rows(data, "\n")
+    for column in columns:
+        table.add_column(Text(clean(column)), overflow="fold")
+    for row in rows:
         table.add_row(*(Text("" if v is None or v != v else clean(str(v))) for v in row))
     console.print(table)
