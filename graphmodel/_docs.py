@@ -71,6 +71,13 @@ backend : {"auto", "networkx", "compiled", "neo4j"}
     "priced_product": """\
 product : str
     A product id with a unit price.""",
+    "country": """\
+country : str
+    An ISO 3166-1 alpha-2 country code, e.g. ``"CN"``.""",
+    "predicate_name": """\
+name : str, optional
+    The predicate's name, as results and the CLI show it (default derived from the
+    arguments).""",
     "as_of_any": """\
 as_of : date or ISO str, optional
     Read the network as of this date (default: every date window).""",

@@ -23,6 +23,7 @@ from typing import Union
 
 import networkx as nx
 from oretrace.graphmodel import QueryError
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.ownership import held_companies
 from oretrace.graphmodel.vocab import PROCESSING_STAGES, EdgeKind, NodeKind, Stage
 
@@ -236,6 +237,7 @@ def _facilities(G: nx.MultiDiGraph) -> set[str]:
     return {n for n, k in G.nodes(data="kind") if k == NodeKind.FACILITY}
 
 
+@shared_docs
 def located_in(country: str, stages: frozenset[str] | None = None, *,
                name: str | None = None) -> Predicate:
     """Return the predicate matching facilities in ``country`` at one of ``stages``.
@@ -245,13 +247,10 @@ def located_in(country: str, stages: frozenset[str] | None = None, *,
 
     Parameters
     ----------
-    country : str
-        An ISO 3166-1 alpha-2 country code, e.g. ``"CN"``.
+    %(country)s
     stages : frozenset of str, optional
         The stages that count (``separation``, ``magnet`` …); ``None`` (the default): any.
-    name : str, optional
-        The predicate's name, as results and the CLI show it (default derived from the
-        arguments).
+    %(predicate_name)s
 
     Returns
     -------
@@ -272,6 +271,7 @@ def located_in(country: str, stages: frozenset[str] | None = None, *,
     return Predicate(label, spec=Located(country, stages))
 
 
+@shared_docs
 def controlled_companies(G: nx.MultiDiGraph, country: str, threshold: float = 0.5) -> set[str]:
     """Return the companies that count as entities of ``country``.
 
@@ -285,8 +285,7 @@ def controlled_companies(G: nx.MultiDiGraph, country: str, threshold: float = 0.
     ----------
     G : networkx.MultiDiGraph
         The oretrace graph, or a view of it as of a date (ownership is read as it stands).
-    country : str
-        An ISO 3166-1 alpha-2 country code, e.g. ``"CN"``.
+    %(country)s
     threshold : float
         The combined share (0-1) of ``country``'s entities from which a company counts as one
         of them (default 0.5).
@@ -316,6 +315,7 @@ def controlled_companies(G: nx.MultiDiGraph, country: str, threshold: float = 0.
     return controlled | set(held_companies(holders, controlled, threshold))
 
 
+@shared_docs
 def owned_by(country: str, threshold: float = 0.5, *, name: str | None = None) -> Predicate:
     """Return the predicate matching facilities whose operator is an entity of ``country``.
 
@@ -325,14 +325,11 @@ def owned_by(country: str, threshold: float = 0.5, *, name: str | None = None) -
 
     Parameters
     ----------
-    country : str
-        An ISO 3166-1 alpha-2 country code, e.g. ``"CN"``.
+    %(country)s
     threshold : float
         The combined share (0-1) of ``country``'s entities from which an operator counts as
         one of them (default 0.5).
-    name : str, optional
-        The predicate's name, as results and the CLI show it (default derived from the
-        arguments).
+    %(predicate_name)s
 
     Returns
     -------
@@ -353,20 +350,18 @@ def owned_by(country: str, threshold: float = 0.5, *, name: str | None = None) -
     return Predicate(name or f"{country.lower()}-owned", spec=OwnedBy(country, threshold))
 
 
+@shared_docs
 def uses_technology_from(country: str, stages: frozenset[str] | None = None, *,
                          name: str | None = None) -> Predicate:
     """Return the predicate matching facilities that run a technology from ``country``.
 
     Parameters
     ----------
-    country : str
-        An ISO 3166-1 alpha-2 country code, e.g. ``"CN"``.
+    %(country)s
     stages : frozenset of str, optional
         The technology stages that count (``separation``, ``sintering`` …); ``None`` (the
         default): any.
-    name : str, optional
-        The predicate's name, as results and the CLI show it (default derived from the
-        arguments).
+    %(predicate_name)s
 
     Returns
     -------
