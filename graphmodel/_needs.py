@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import networkx as nx
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import CONFIDENCE_ORDER, Confidence, EdgeKind, NodeKind, Stage
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 
+@shared_docs
 def bill_of_materials(
     G: nx.MultiDiGraph, product: str, *, substitutes: bool = False
 ) -> dict[str, float]:
@@ -42,8 +44,7 @@ def bill_of_materials(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     product : str
         The product whose inputs are listed.
     substitutes : bool
@@ -155,6 +156,7 @@ def _needs(G: nx.MultiDiGraph, facility: str, substitutes: bool) -> dict[str, st
                           substitutes=substitutes)
 
 
+@shared_docs
 def needed_inputs(G: nx.MultiDiGraph, facility: str, *, substitutes: bool = False) -> set[str]:
     """Return the products ``facility`` must receive from suppliers (see the module doc).
 
@@ -162,8 +164,7 @@ def needed_inputs(G: nx.MultiDiGraph, facility: str, *, substitutes: bool = Fals
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     facility : str
         The facility id; its products and stage decide its needs.
     substitutes : bool
@@ -187,6 +188,7 @@ def needed_inputs(G: nx.MultiDiGraph, facility: str, *, substitutes: bool = Fals
     return set(_needs(G, facility, substitutes))
 
 
+@shared_docs
 def need_confidence(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
     """Return the needed inputs of ``facility``, each with the confidence of its need.
 
@@ -196,8 +198,7 @@ def need_confidence(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     facility : str
         The facility id, as for :func:`needed_inputs`.
 
@@ -216,6 +217,7 @@ def need_confidence(G: nx.MultiDiGraph, facility: str) -> dict[str, str]:
     return _needs(G, facility, False)
 
 
+@shared_docs
 def facilities_making(G: nx.MultiDiGraph, product: str) -> list[str]:
     """Return the non-market facilities that list ``product`` among their products.
 
@@ -223,8 +225,7 @@ def facilities_making(G: nx.MultiDiGraph, product: str) -> list[str]:
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     product : str
         The product looked for in each facility's list of products.
 
@@ -243,13 +244,13 @@ def facilities_making(G: nx.MultiDiGraph, product: str) -> list[str]:
     return makers_of(G, [product])[product]
 
 
+@shared_docs
 def makers_of(G: nx.MultiDiGraph, products: Iterable[str]) -> dict[str, list[str]]:
     """Return :func:`facilities_making` of each of ``products``, in one pass over the nodes.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     products : iterable of str
         The product ids.
 
@@ -273,6 +274,7 @@ def makers_of(G: nx.MultiDiGraph, products: Iterable[str]) -> dict[str, list[str
     return found
 
 
+@shared_docs
 def supply_edges(
     G: nx.MultiDiGraph, buyer: str, *, needed_only: bool = True
 ) -> list[tuple[str, str, dict[str, Any]]]:
@@ -282,8 +284,7 @@ def supply_edges(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     buyer : str
         The buying facility's id.
     needed_only : bool

@@ -26,6 +26,7 @@ from enum import Enum
 from typing import Any
 
 import networkx as nx
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel._needs import (
     RequiresLine,
     bill_of_materials,
@@ -253,13 +254,13 @@ def build_graph(records: Records) -> nx.MultiDiGraph:
 # --------------------------------------------------------------------------- reading
 
 
+@shared_docs
 def nodes_of(G: nx.MultiDiGraph, kind: str) -> list[str]:
     """Return the ids of all nodes of ``kind``, in insertion order.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     kind : str
         A node kind: ``facility``, ``company``, ``product``, ``technology`` or ``rule``.
 
@@ -278,13 +279,13 @@ def nodes_of(G: nx.MultiDiGraph, kind: str) -> list[str]:
     return [n for n, k in G.nodes(data="kind") if k == kind]
 
 
+@shared_docs
 def get_node(G: nx.MultiDiGraph, node: str, kind: str | None = None) -> dict[str, Any]:
     """Return the attributes of ``node``; raise :class:`UnknownNodeError` with suggestions.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     node : str
         The node id.
     kind : str, optional
@@ -314,13 +315,13 @@ def get_node(G: nx.MultiDiGraph, node: str, kind: str | None = None) -> dict[str
     return dict(attrs)
 
 
+@shared_docs
 def edges_of(G: nx.MultiDiGraph, kind: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """Yield ``(u, v, attrs)`` for every edge of ``kind``.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     kind : str
         Which edges: one of ``supplies``, ``requires``, ``operates``, ``owns`` and ``uses``
         (:class:`~oretrace.graphmodel.vocab.EdgeKind`).
@@ -342,13 +343,13 @@ def edges_of(G: nx.MultiDiGraph, kind: str) -> Iterator[tuple[str, str, dict[str
             yield u, v, data
 
 
+@shared_docs
 def platforms(G: nx.MultiDiGraph) -> list[str]:
     """Return the ids of the end products (products of category ``platform``).
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
 
     Returns
     -------

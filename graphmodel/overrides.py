@@ -75,6 +75,7 @@ from typing import Any, Literal
 
 import networkx as nx
 import pydantic
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.errors import OverrideError, UnknownNodeError
 from oretrace.graphmodel.graph import _SUPPLY_ENDS, _attrs, _edge_attrs
 from oretrace.graphmodel.schema import (
@@ -194,6 +195,7 @@ def _items(values: Iterable[str] | Mapping[str, Any] | str, action: Literal["set
     return [parse_override(v, action) for v in values]
 
 
+@shared_docs
 def with_overrides(
     G: nx.MultiDiGraph,
     *,
@@ -204,8 +206,7 @@ def with_overrides(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     set : iterable of str, or mapping
         ``ID.FIELD=VALUE`` items (see the module docstring), or a mapping
         ``{"ID.FIELD": value}`` whose values may also be Python values (a date, a number).

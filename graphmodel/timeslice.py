@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.errors import QueryError
 from oretrace.graphmodel.vocab import CONFIDENCE_ORDER, Confidence, FacilityStatus, NodeKind
 
@@ -182,6 +183,7 @@ def _strong_enough(attrs: dict[str, Any], floor: int) -> bool:
     return level is None or CONFIDENCE_ORDER.get(level, 0) >= floor
 
 
+@shared_docs
 def restrict(
     G: nx.MultiDiGraph,
     *,
@@ -197,8 +199,7 @@ def restrict(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     as_of : date or ISO str, optional
         The date to read the network at; ``None`` (the default) keeps every date window.
     min_confidence : {"documented", "reported", "estimated", "illustrative"}, optional
@@ -245,6 +246,7 @@ def restrict(
     return view
 
 
+@shared_docs
 def at(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) -> nx.MultiDiGraph:
     """Return the view of ``G`` as of ``as_of`` (default today).
 
@@ -252,11 +254,8 @@ def at(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) -> nx.MultiDiGrap
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    as_of : date or ISO str, optional
-        The date to read the network at (default today): facilities and links outside their
-        date windows are absent.
+    %(G)s
+    %(as_of)s
 
     Returns
     -------

@@ -21,6 +21,7 @@ from oretrace.graphmodel import (
     parse_date,
     restrict,
 )
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import EdgeKind
 from oretrace.queries._exposure_graph import _makers_of, _rank, resolve_products
 from oretrace.queries.feasibility import Need, SupplyNetwork, supplied_mask, supply_network
@@ -112,6 +113,7 @@ def _gaps(net: SupplyNetwork, ok: Sequence[bool], product: str, makers: Sequence
     return [ChainGap(facility=f, product=p) for f, p in sorted(gaps)]
 
 
+@shared_docs
 def find_broken_chains(
     G: nx.MultiDiGraph,
     *,
@@ -128,14 +130,11 @@ def find_broken_chains(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     min_confidence : {"documented", "reported", "estimated", "illustrative"}
         The confidence floor.
-    as_of : date or ISO str, optional
-        The date to read the network at (default today).
-    products : str or iterable of str, optional
-        The products to test (default every platform).
+    %(as_of)s
+    %(products)s
 
     Returns
     -------

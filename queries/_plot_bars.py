@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from oretrace.graphmodel import QueryError, parse_date, restrict
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.queries._plot_style import (
     CN_COLOUR,
     add_legend,
@@ -56,6 +57,7 @@ PUBLISHED_SHARES: tuple[PublishedShare, ...] = (
 )
 
 
+@shared_docs
 def plot_concentration(
     G: nx.MultiDiGraph,
     *,
@@ -73,8 +75,7 @@ def plot_concentration(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     as_of : date or ISO str, optional
         The date drawn (default today); facilities inactive then are left out.
     stages : iterable of str, optional
@@ -214,6 +215,7 @@ def _chinese_group(V: nx.MultiDiGraph, level: str, node: str, cn_companies: set[
     return node == "CN"
 
 
+@shared_docs
 def plot_chokepoints(
     G: nx.MultiDiGraph,
     *,
@@ -237,27 +239,15 @@ def plot_chokepoints(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
-    level : {"facility", "company", "country"}
-        The grouping whose loss is counted: one facility, every facility a company operates,
-        or every facility located in a country (default ``facility``).
-    as_of : date or ISO str, optional
-        The date to read the network at (default today): facilities and links outside their
-        date windows are absent (planned facilities count from ``online_from``, links from
-        ``start``).
+    %(G)s
+    %(level)s
+    %(as_of)s
     platforms : iterable of str, optional
         The platforms counted (default every platform).
     top : int, optional
         The most bars (default 25; ``None`` for all), ties with the last one kept.
-    fail : iterable of str
-        What fails (default nothing): failure specs ``ID`` or ``facility:ID`` (one
-        facility; a bare ``ID`` may also name a company), ``company:ID`` (every facility the
-        company operates) or ``country:CC`` (every facility located in that country).
-    policy : str, optional
-        A policy from :data:`oretrace.queries.feasibility.POLICIES` by name, e.g.
-        ``"cn-denies-military"`` (the shipments a rule of the data denies to military end uses
-        stop), or ``None`` (the default) for none.
+    %(fail)s
+    %(policy)s
     include_trivial : bool
         Count a platform's own assembly facility, its company and its country as chokepoints
         too (default ``False``: they stop it by definition).

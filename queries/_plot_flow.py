@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch, PathPatch
 from matplotlib.path import Path
 from oretrace.graphmodel import CONFIDENCE_ORDER, Confidence, parse_date, restrict
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import NodeKind, Stage
 from oretrace.queries._plot_style import (
     CN_COLOUR,
@@ -226,6 +227,7 @@ def _fold(links: Links, country: dict[str, str | None], tainted: set[str],
     return kept, bands
 
 
+@shared_docs
 def plot_supply_flow(
     G: nx.MultiDiGraph,
     platform: str,
@@ -253,8 +255,7 @@ def plot_supply_flow(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     platform : str
         A product id (usually a platform, e.g. ``F-35``).
     as_of : date or ISO str, optional

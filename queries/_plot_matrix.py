@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from oretrace.graphmodel import Confidence, QueryError, UnknownNodeError, nodes_of, parse_date
 from oretrace.graphmodel import platforms as platform_ids
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import NodeKind
 from oretrace.queries._plot_style import (
     DARK_CELLS,
@@ -40,6 +41,7 @@ EXPOSURE_COLUMNS: dict[str, Predicate] = {
 
 
 
+@shared_docs
 def plot_exposure_matrix(
     G: nx.MultiDiGraph,
     *,
@@ -63,8 +65,7 @@ def plot_exposure_matrix(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     as_of : date or ISO str, optional
         The date of every verdict (default today).
     platforms : iterable of str, optional

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from oretrace.graphmodel import QueryError, UnknownNodeError, nodes_of, parse_date
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.rules import suspensions
 from oretrace.graphmodel.schema import Rule
 from oretrace.graphmodel.vocab import NodeKind, Stage
@@ -45,6 +46,7 @@ def _short_by(by: str | None) -> str:
     return f"{m.group(1)} No. {m.group(2)} [{m.group(3)}]" if m else by
 
 
+@shared_docs
 def find_rule_windows(G: nx.MultiDiGraph, rules: Iterable[str] | None = None) -> pd.DataFrame:
     """Return the date windows of rules, read from the rule nodes: in force and suspended.
 
@@ -55,8 +57,7 @@ def find_rule_windows(G: nx.MultiDiGraph, rules: Iterable[str] | None = None) ->
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     rules : iterable of str, optional
         The rule ids (default every rule of the graph).
 
@@ -131,6 +132,7 @@ def _stage_capacity(G: nx.MultiDiGraph, day: dt.date,
     return out
 
 
+@shared_docs
 def plot_timeline(
     G: nx.MultiDiGraph,
     *,
@@ -154,8 +156,7 @@ def plot_timeline(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     years : iterable of int
         The years to draw, one bar each (default 2024-2030).
     stages : sequence of str

@@ -26,6 +26,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 from oretrace.graphmodel import QueryError, weakest
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import Stage
 from oretrace.queries.capacity import flow_capacity
 from oretrace.queries.chokepoints import solve_cut
@@ -62,6 +63,7 @@ def _shares(caps: dict[str, float]) -> dict[str, float]:
     return {c: v / total for c, v in sorted(caps.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 
+@shared_docs
 def find_concentration(
     G: nx.MultiDiGraph,
     *,
@@ -76,15 +78,12 @@ def find_concentration(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     stage : str, optional
         One stage (``mine``, ``separation``, ``magnet`` …; not ``market``); default every stage.
     product : str, optional
         One product id; default every product, plus a ``*`` row per stage.
-    as_of : date or ISO str, optional
-        The date to read the network at (default today): facilities and links outside their
-        date windows are absent.
+    %(as_of)s
     routes : bool
         Count ``non_cn_routes`` (default ``True``); off, the column is ``None`` and no integer
         programme is solved.

@@ -175,13 +175,13 @@ class ContentShare(BaseModel):
 # --------------------------------------------------------------------------- content
 
 
+@shared_docs
 def element_content(G: nx.MultiDiGraph, product: str) -> dict[str, float]:
     """Return the kilograms of each element in one unit of ``product``.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     product : str
         The product id.
 
@@ -250,14 +250,14 @@ def find_element_content(
 # --------------------------------------------------------------------------- origin
 
 
+@shared_docs
 def origin_facilities(G: nx.MultiDiGraph, origin: str | Predicate = "CN", *,
                       stages: Iterable[str] | None = None) -> set[str]:
     """Return the facilities whose output is of ``origin`` (see the module docstring).
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The oretrace graph (not mutated).
+    %(G)s
     origin : str or Predicate
         An ISO country code (default ``"CN"``), or a predicate selecting the origin
         facilities itself (``stages`` is then ignored).

@@ -45,6 +45,7 @@ from oretrace.graphmodel import (
     platforms,
     weakest,
 )
+from oretrace.graphmodel._docs import shared_docs
 from oretrace.queries._restore_dates import change_dates
 from oretrace.queries._restore_missing import MissingInput, _Search, missing_inputs
 from oretrace.queries._restore_state import _Assumed, _State, brought_back, evaluate, rules_of
@@ -164,6 +165,7 @@ def _wanted(G: nx.MultiDiGraph, names: str | Iterable[str] | None) -> list[str]:
     return list(dict.fromkeys(asked))
 
 
+@shared_docs
 def find_restore(
     G: nx.MultiDiGraph,
     platforms: str | Iterable[str] | None = None,
@@ -186,14 +188,11 @@ def find_restore(
     platforms : str or iterable of str, optional
         Only these platforms (default: all). A platform is *lost* when the scenario leaves it
         unsupplied on ``as_of`` while nothing failed would supply it; the others get no row.
-    fail : iterable of str
-        What fails: ``ID``/``facility:ID``, ``company:ID``, ``country:CC``.
+    %(fail)s
     policy : str or Policy, optional
         A rule of the data applied as failed links, e.g. ``"cn-denies-military"``
         (:data:`oretrace.queries.feasibility.POLICIES`), re-read on every date.
-    substitutions : bool
-        Let substitute inputs meet a need (a missing input with a substitute made outside
-        the failed set is then not missing).
+    %(substitutions)s
     as_of : datetime.date or str, optional
         The date the platforms are lost (default today; ISO ``YYYY-MM-DD``).
     until : datetime.date or str, optional
