@@ -52,13 +52,14 @@ def count_rows(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
             for key, n in sorted(counts.items())]
 
 
-@shared_docs
 def summarize(G: nx.MultiDiGraph) -> pd.DataFrame:
     """Return counts of nodes and edges by kind, group (stage or category) and confidence.
 
     Parameters
     ----------
-    %(G)s
+    G : networkx.MultiDiGraph
+        The graph to count (not mutated): every date, or one date's view from
+        :func:`oretrace.at`.
 
     Returns
     -------
