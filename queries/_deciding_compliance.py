@@ -7,7 +7,7 @@ and the compiled supply network with every link drawn as a facility of its own
 
 - the needed-supply graphs (one hop loses the link's product): the shipments, their end
   uses and destinations, and the procurement witnesses are read again on a variant of the
-  reading (:meth:`oretrace.queries.shipments._Context.variant`), but for a procurement
+  reading (:meth:`oretrace.queries._shipments_context._Context.variant`), but for a procurement
   verdict that rests on no witness path (not applicable, or compliant with no clause
   firing): taking a link out adds no path, so it stays;
 - the value shares, technology taint and confidences of the facilities downstream of the
@@ -29,6 +29,7 @@ from collections.abc import Iterable
 import networkx as nx
 from oretrace.graphmodel import Confidence, Verdict, weakest
 from oretrace.graphmodel.rules import Assumption, rule_kinds
+from oretrace.queries._compliance_procurement import ProcurementVerdict, _procurement
 from oretrace.queries._deciding_base import (
     Answer,
     ComplianceAnswer,
@@ -39,17 +40,10 @@ from oretrace.queries._deciding_base import (
     dated,
 )
 from oretrace.queries._deciding_supplied import link_network
-from oretrace.queries.compliance import ProcurementVerdict, _procurement
+from oretrace.queries._shipments_context import _Context
+from oretrace.queries._shipments_models import Shipment, ShipmentVerdict
+from oretrace.queries._shipments_rules import _context, _rules, _times, _verdicts_on
 from oretrace.queries.feasibility import supplied_mask, supply_network
-from oretrace.queries.shipments import (
-    Shipment,
-    ShipmentVerdict,
-    _Context,
-    _context,
-    _rules,
-    _times,
-    _verdicts_on,
-)
 
 __all__ = ["compliance"]
 

@@ -67,11 +67,11 @@ from oretrace.queries._brief_risks import (
     rank_risks,
     top_chokepoint,
 )
+from oretrace.queries._shipments_rules import _context as shipment_context
 from oretrace.queries.compliance import procurement_verdicts
 from oretrace.queries.feasibility import supplied_mask, supply_network
 from oretrace.queries.restore import find_restore
 from oretrace.queries.scenarios import PlatformStatus, simulate_scenario
-from oretrace.queries.shipments import _context as shipment_context
 from oretrace.queries.shipments import shipment_verdicts
 from pydantic import BaseModel
 

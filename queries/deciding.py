@@ -64,11 +64,11 @@ from oretrace.queries._deciding_base import (
 )
 from oretrace.queries._deciding_compliance import compliance
 from oretrace.queries._deciding_supplied import exposed, supplied
+from oretrace.queries._shipments_rules import _check
 from oretrace.queries.exposure import supply_graph
 from oretrace.queries.feasibility import Policy
 from oretrace.queries.predicates import Predicate
 from oretrace.queries.predicates import predicate as named_predicate
-from oretrace.queries.shipments import _check
 from pydantic import BaseModel, Field
 
 __all__ = [

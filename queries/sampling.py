@@ -30,10 +30,10 @@ import networkx as nx
 import numpy as np
 from oretrace.graphmodel import Confidence, QueryError
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.queries._intervals_value import _resolve
 from oretrace.queries.content import origin_share
 from oretrace.queries.intervals import (
     Figure,
-    _resolve,
     ranged_figures,
     value_model,
     with_figures,
