@@ -21,18 +21,13 @@ True
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
-import io
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import networkx as nx
 from matplotlib.figure import Figure
 from oretrace.graphmodel import (
-    Confidence,
     OretraceError,
     QueryError,
     UnknownNodeError,
@@ -44,6 +39,19 @@ from oretrace.graphmodel import (
 from oretrace.graphmodel import platforms as platform_ids
 from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import NodeKind
+from oretrace.queries._report_html import (
+    _CSS,
+    _anchor,
+    _badge,
+    _conf,
+    _e,
+    _figure,
+    _path,
+    _pct,
+    _Sources,
+    _table,
+    _verdict,
+)
 from oretrace.queries.chokepoints import find_single_points_of_failure
 from oretrace.queries.compliance import END_USERS, RuleVerdict, evaluate, list_rules
 from oretrace.queries.content import origin_share
@@ -51,7 +59,6 @@ from oretrace.queries.exposure import find_exposed
 from oretrace.queries.plots import (
     CN_COLOUR,
     EXPOSURE_COLUMNS,
-    VERDICT_COLOURS,
     plot_chokepoints,
     plot_concentration,
     plot_exposure_matrix,
@@ -63,173 +70,44 @@ from oretrace.queries.scenarios import simulate_scenario
 
 __all__ = ["render_report"]
 
-_CONF_COLOURS = {
-    Confidence.DOCUMENTED: ("#1a7f37", "white"),
-    Confidence.REPORTED: ("#2f6fb5", "white"),
-    Confidence.ESTIMATED: ("#b7791f", "white"),
-    Confidence.ILLUSTRATIVE: ("#b42318", "white"),
-}
-
-_CSS = """
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
-       margin: 0 auto; max-width: 1180px; padding: 1.5em 2em 4em; color: #1d1d1f; }
-h1 { font-size: 1.7em; margin-bottom: .2em; }
-h2 { border-bottom: 2px solid #ddd; padding-bottom: .2em; margin-top: 2.2em; }
-h3 { margin-top: 1.6em; }
-.meta { color: #555; }
-.caveat { background: #fff8e1; border-left: 4px solid #f0b400; padding: .6em 1em; margin: 1em 0; }
-figure { margin: 1em 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #e5e5e5; }
-figcaption { color: #555; font-size: .9em; }
-table { border-collapse: collapse; width: 100%; margin: .6em 0 1.2em; font-size: .9em; }
-th, td { border: 1px solid #ddd; padding: .3em .5em; vertical-align: top; text-align: left; }
-th { background: #f4f4f4; }
-.badge { display: inline-block; padding: .05em .45em; border-radius: .3em; font-size: .85em;
-         white-space: nowrap; }
-.path { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85em; }
-.src a, a.src { font-size: .85em; }
-nav ul { columns: 2; }
-ol.sources li { margin-bottom: .3em; }
-"""
-
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _anchor(prefix: str, ident: str) -> str:
-    return f"{prefix}-{re.sub(r'[^A-Za-z0-9_.-]', '-', ident)}"
-
-
-def _badge(text: str, fill: str, ink: str) -> str:
-    return (f'<span class="badge" style="background:{_e(fill)};color:{_e(ink)}">'
-            f"{_e(text)}</span>")
-
-
-def _conf(level: str | Confidence | None) -> str:
-    if not level:
-        return ""
-    fill, ink = _CONF_COLOURS.get(Confidence(level), ("#777", "white"))
-    return _badge(str(Confidence(level).value), fill, ink)
-
-
-def _verdict(verdict: str) -> str:
-    fill = VERDICT_COLOURS.get(verdict, "#ffffff")
-    dark = verdict in {"denied", "non-compliant", "shipments-denied", "exposed"}
-    return _badge(verdict, fill, "white" if dark else "black")
-
-
-def _pct(x: float | None, digits: int = 3) -> str:
-    return "—" if x is None else f"{x * 100:.{digits}g} %"
-
-
-def _png(fig: Figure) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _figure(fig: Figure | None, alt: str, caption: str) -> str:
-    if fig is None:
-        return ""
-    return (f'<figure><img src="{_png(fig)}" alt="{_e(alt)}">'
-            f"<figcaption>{_e(caption)}</figcaption></figure>")
-
-
-class _Sources:
-    """The sources cited on the page, in order of first citation."""
-
-    def __init__(self, table: dict[str, dict[str, Any]]) -> None:
-        self.table = table
-        self.cited: dict[str, None] = {}
-
-    def links(self, ids: Iterable[str]) -> str:
-        out = []
-        for sid in ids:
-            self.cited[sid] = None
-            out.append(f'<a class="src" href="#{_anchor("src", sid)}">{_e(sid)}</a>')
-        return ", ".join(out)
-
-    def section(self, page: str = "") -> str:
-        """The list of cited sources, in the order ``page`` first links them (the order
-        of citation when ``page`` is not given)."""
-        first = {sid: page.find(f'href="#{_anchor("src", sid)}"') for sid in self.cited}
-        order = sorted(self.cited, key=lambda sid: (first[sid] < 0, first[sid])) \
-            if page else list(self.cited)
-        items = []
-        for sid in order:
-            rec = self.table.get(sid, {})
-            title = rec.get("title") or sid
-            url = str(rec.get("url") or "")
-            head = (f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(title)}</a>'
-                    if re.match(r"https?://", url) else _e(title))
-            extra = "; ".join(_e(rec[k]) for k in ("publisher", "date") if rec.get(k))
-            items.append(f'<li id="{_anchor("src", sid)}"><b>{_e(sid)}</b> — {head}'
-                         + (f" ({extra})" if extra else "") + "</li>")
-        if not items:
-            return "<p>No source is cited.</p>"
-        return '<ol class="sources">' + "".join(items) + "</ol>"
-
-
-def _path(path: Sequence[str]) -> str:
-    return '<span class="path">' + " › ".join(_e(n) for n in path) + "</span>" if path else ""
-
-
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A table whose cells are HTML already escaped by the caller."""
-    if not rows:
-        return ""
-    return ("<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead>"
-            "<tbody>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
-                                for row in rows) + "</tbody></table>")
-
-
 def _verdict_rows(verdicts: Sequence[RuleVerdict], src: _Sources) -> list[list[str]]:
     return [[f"<b>{_e(v.rule)}</b><br>{_e(v.instrument)}", _verdict(v.verdict.value),
              _e(v.clause or ""), _e(v.evidence), _path(v.path), _e(v.status),
              _conf(v.confidence), src.links(v.sources)] for v in verdicts]
 
 
-def _platform_section(G: nx.MultiDiGraph, p: str, day: dt.date, end_user: str, k: int,
-                      figures: bool, scenario: dict[str, Any], src: _Sources) -> str:
-    name = G.nodes[p].get("name") or p
-    parts = [f'<section id="{_anchor("platform", p)}"><h2>{_e(p)} — {_e(name)}</h2>']
-    parts.append(f"<p class=\"src\">Platform record: {_conf(G.nodes[p].get('confidence'))} "
-                 f"{src.links(G.nodes[p].get('sources', []))}</p>")
+def _scenario_part(p: str, day: dt.date, status: Any, src: _Sources) -> list[str]:
+    if status.supplied:
+        line = "keeps supply"
+    elif not status.baseline_supplied:
+        line = "is not supplied even without the policy"
+    else:
+        line = "<b>loses supply</b>"
+    rows = [[_e(b.facility), _e(b.product), _e(b.cause), _e(", ".join(b.suppliers)),
+             _conf(b.confidence), src.links(b.sources)] for b in status.blocked_by]
+    return [f"<p>If China denies military end users (policy "
+            f"<code>cn-denies-military</code>, as of {_e(day)}), {_e(p)} {line}.</p>",
+            _table(["blocked facility", "missing input", "cause", "suppliers lost",
+                    "confidence", "sources"], rows)]
 
-    status = scenario.get(p)
-    if status is not None:
-        if status.supplied:
-            line = "keeps supply"
-        elif not status.baseline_supplied:
-            line = "is not supplied even without the policy"
-        else:
-            line = "<b>loses supply</b>"
-        parts.append(f"<p>If China denies military end users (policy "
-                     f"<code>cn-denies-military</code>, as of {_e(day)}), {_e(p)} {line}.</p>")
-        rows = [[_e(b.facility), _e(b.product), _e(b.cause), _e(", ".join(b.suppliers)),
-                 _conf(b.confidence), src.links(b.sources)] for b in status.blocked_by]
-        parts.append(_table(["blocked facility", "missing input", "cause", "suppliers lost",
-                             "confidence", "sources"], rows))
 
-    if figures:
-        parts.append(_figure(plot_supply_flow(G, p, as_of=day), f"supply flow of {p}",
-                             f"{p}: needed supply as of {day}, mines left; red nodes are in "
-                             "China, purple marks Chinese-origin technology and its taint."))
-
+def _verdicts_part(G: nx.MultiDiGraph, p: str, day: dt.date, end_user: str,
+                   src: _Sources) -> list[str]:
     verdicts = evaluate(G, p, as_of=day, end_user=end_user)
-    parts.append(f"<h3>Rule verdicts ({_e(end_user)} end user)</h3>")
-    parts.append("<p>Export controls license shipments, not the platform: a shipment rule reads "
-                 "<code>shipments-denied</code> or <code>shipments-licensed</code> when a shipment "
-                 "on the supply is denied or needs a licence (<code>oretrace shipments</code> "
-                 "lists them), a technology rule <code>facilities-flagged</code>; a procurement "
-                 "rule reads the delivered platform (<code>waived</code> names the waiver). A "
-                 "status <code>assumed-…</code> rests on an assumed rule status (after the "
-                 "rule's last recorded date).</p>")
-    parts.append(_table(["rule", "verdict", "clause", "evidence", "path", "status", "confidence",
-                         "sources"], _verdict_rows(verdicts, src)) or "<p>No rule.</p>")
+    return [f"<h3>Rule verdicts ({_e(end_user)} end user)</h3>",
+            "<p>Export controls license shipments, not the platform: a shipment rule reads "
+            "<code>shipments-denied</code> or <code>shipments-licensed</code> when a shipment "
+            "on the supply is denied or needs a licence (<code>oretrace shipments</code> "
+            "lists them), a technology rule <code>facilities-flagged</code>; a procurement "
+            "rule reads the delivered platform (<code>waived</code> names the waiver). A "
+            "status <code>assumed-…</code> rests on an assumed rule status (after the "
+            "rule's last recorded date).</p>",
+            _table(["rule", "verdict", "clause", "evidence", "path", "status", "confidence",
+                    "sources"], _verdict_rows(verdicts, src)) or "<p>No rule.</p>"]
 
-    parts.append("<h3>Exposure paths</h3>")
+
+def _exposure_part(G: nx.MultiDiGraph, p: str, day: dt.date, k: int,
+                   src: _Sources) -> list[str]:
     rows = []
     for column, pred in EXPOSURE_COLUMNS.items():
         found = find_exposed(G, pred, as_of=day, k=k, products=[p])
@@ -241,11 +119,13 @@ def _platform_section(G: nx.MultiDiGraph, p: str, day: dt.date, end_user: str, k
                             for path, level in zip(e.paths, e.path_confidence, strict=True))
         rows.append([_e(column), _verdict("exposed"), _e(", ".join(e.through)), paths,
                      _conf(e.confidence), src.links(e.sources)])
-    parts.append(_table(["through", "finding", "matching facilities upstream",
-                         f"witness paths (up to {k}, strongest first)", "confidence",
-                         "sources"], rows))
+    return ["<h3>Exposure paths</h3>",
+            _table(["through", "finding", "matching facilities upstream",
+                    f"witness paths (up to {k}, strongest first)", "confidence",
+                    "sources"], rows)]
 
-    parts.append("<h3>Chinese share of the rare-earth content</h3>")
+
+def _share_part(G: nx.MultiDiGraph, p: str, day: dt.date, src: _Sources) -> list[str]:
     rows = []
     for by in ("mass", "value"):
         r = origin_share(G, p, origin="CN", by=by, as_of=day)
@@ -264,11 +144,12 @@ def _platform_section(G: nx.MultiDiGraph, p: str, day: dt.date, end_user: str, k
         rows.append([_e(f"by {by}"), _e(figure), _e(detail) + (f"<br><small>{notes}</small>"
                                                               if notes else ""),
                      _conf(r.confidence), src.links(r.sources)])
-    parts.append(_table(["share", "China-origin", "detail", "confidence", "sources"], rows))
+    return ["<h3>Chinese share of the rare-earth content</h3>",
+            _table(["share", "China-origin", "detail", "confidence", "sources"], rows)]
 
-    parts.append("<h3>Single points of failure</h3>")
-    V = restrict(G, as_of=day)
-    cn_companies = controlled_companies(V, "CN")
+
+def _spof_part(G: nx.MultiDiGraph, p: str, day: dt.date) -> list[str]:
+    cn_companies = controlled_companies(restrict(G, as_of=day), "CN")
     rows = []
     for level in ("facility", "company", "country"):
         [sp] = find_single_points_of_failure(G, level=level, platforms=[p], as_of=day)
@@ -291,9 +172,144 @@ def _platform_section(G: nx.MultiDiGraph, p: str, day: dt.date, end_user: str, k
             cells.append(f"{_e(node)} {mark} {_conf(conf)}")
         rows.append([_e(level), "<br>".join(cells) or "none",
                      _conf(weakest(levels)) if levels else ""])
-    parts.append(_table(["level", "losing this alone stops the platform", "weakest"], rows))
+    return ["<h3>Single points of failure</h3>",
+            _table(["level", "losing this alone stops the platform", "weakest"], rows)]
+
+
+def _platform_section(G: nx.MultiDiGraph, p: str, day: dt.date, end_user: str, k: int,
+                      figures: bool, scenario: dict[str, Any], src: _Sources) -> str:
+    name = G.nodes[p].get("name") or p
+    parts = [f'<section id="{_anchor("platform", p)}"><h2>{_e(p)} — {_e(name)}</h2>']
+    parts.append(f"<p class=\"src\">Platform record: {_conf(G.nodes[p].get('confidence'))} "
+                 f"{src.links(G.nodes[p].get('sources', []))}</p>")
+    status = scenario.get(p)
+    if status is not None:
+        parts += _scenario_part(p, day, status, src)
+    if figures:
+        parts.append(_figure(plot_supply_flow(G, p, as_of=day), f"supply flow of {p}",
+                             f"{p}: needed supply as of {day}, mines left; red nodes are in "
+                             "China, purple marks Chinese-origin technology and its taint."))
+    parts += _verdicts_part(G, p, day, end_user, src)
+    parts += _exposure_part(G, p, day, k, src)
+    parts += _share_part(G, p, day, src)
+    parts += _spof_part(G, p, day)
     parts.append("</section>")
     return "".join(parts)
+
+
+def _chosen(G: nx.MultiDiGraph, platforms: Iterable[str] | None, end_user: str,
+            k: int) -> tuple[list[str], list[str]]:
+    """Check the arguments; return every platform and the chosen ones."""
+    if end_user not in END_USERS:
+        raise QueryError(f"end user must be one of {', '.join(END_USERS)}, not {end_user!r}")
+    if k < 1:
+        raise QueryError(f"the number of witness paths must be at least 1, not {k}")
+    known = platform_ids(G)
+    chosen = list(platforms) if platforms is not None else known
+    products = nodes_of(G, NodeKind.PRODUCT)
+    for p in chosen:
+        if p not in products:
+            raise UnknownNodeError(p, known or products, "platform")
+    if not chosen:
+        raise QueryError("no platform to brief on")
+    return known, chosen
+
+
+def _policy(G: nx.MultiDiGraph, day: dt.date,
+            problems: list[str]) -> tuple[dict[str, Any], str]:
+    """The policy scenario per platform and whether it is in force (a failure goes to problems)."""
+    scenario: dict[str, Any] = {}
+    policy_line = ""
+    if nodes_of(G, NodeKind.RULE):
+        try:
+            result = simulate_scenario(G, policy="cn-denies-military", as_of=day,
+                                       shortfall=False)
+        except OretraceError as exc:
+            problems.append(f"the policy scenario (China denies military end users): {exc}")
+        else:
+            scenario = {s.platform: s for s in result.platforms}
+            if result.policy is not None:
+                policy_line = ("in force" if result.policy.in_force else
+                               "not in force (no denying clause applies at this date)")
+    return scenario, policy_line
+
+
+def _head(G: nx.MultiDiGraph, heading: str, day: dt.date, end_user: str, known: list[str],
+          briefed: list[str], unbriefed: dict[str, str]) -> list[str]:
+    dataset = G.graph.get("dataset") or G.name or "dataset"
+    body: list[str] = [
+        f"<h1>{_e(heading)} — as of {_e(day.isoformat())}</h1>",
+        f'<p class="meta">Dataset <b>{_e(dataset)}</b>: {len(nodes_of(G, NodeKind.FACILITY))} '
+        f"facilities, {len(known)} platforms, {len(nodes_of(G, NodeKind.RULE))} rules. "
+        f"Generated by oretrace for the date {_e(day.isoformat())}; "
+        f"end user: {_e(end_user)}.</p>",
+        '<div class="caveat"><b>How to read the confidence of each claim.</b> '
+        f"{_conf('documented')} a primary source names this link or figure; "
+        f"{_conf('reported')} credible press or analysis reports it; "
+        f"{_conf('estimated')} derived from statistics (country pools and markets); "
+        f"{_conf('illustrative')} a placeholder that keeps the structure whole — "
+        "<b>not a claim</b>. Every answer carries the weakest confidence on its evidence, so "
+        "a verdict resting on an illustrative link says so (see the dataset's data notes, "
+        "placeholders).</div>",
+        "<nav><b>Platforms:</b><ul>" + "".join(
+            f'<li><a href="#{_anchor("platform", p)}">{_e(p)}</a> — '
+            f"{_e(G.nodes[p].get('name') or '')}</li>" for p in briefed) + "</ul></nav>",
+    ]
+    if unbriefed:
+        body.append('<div class="caveat" id="not-briefed"><b>Platforms not briefed</b>: the '
+                    "data cannot answer for them as of this date.<ul>" + "".join(
+                        f"<li><b>{_e(p)}</b>: {_e(why)}</li>" for p, why in unbriefed.items())
+                    + "</ul></div>")
+    return body
+
+
+def _overview_figures(G: nx.MultiDiGraph, day: dt.date, end_user: str, briefed: list[str],
+                      problems: list[str]) -> list[str]:
+    """The overview figures; one that cannot be drawn is named in problems."""
+    def figure(make: Any, alt: str, caption: str) -> str:
+        if not briefed:
+            return ""
+        try:
+            return _figure(make(), alt, caption)
+        except OretraceError as exc:
+            problems.append(f"the figure {alt}: {exc}")
+            return ""
+
+    body = [figure(lambda: plot_exposure_matrix(G, as_of=day, platforms=briefed,
+                                                end_user=end_user),
+                   "exposure matrix", "Exposure (processing, ownership, technology) "
+                   "and the verdict of each rule, per platform; hatched cells rest "
+                   "on a placeholder."),
+            figure(lambda: plot_chokepoints(G, level="country", as_of=day, platforms=briefed),
+                   "chokepoints by country", "Countries (and facilities without "
+                   "one) whose loss alone stops platforms."),
+            figure(lambda: plot_chokepoints(G, level="facility", as_of=day, platforms=briefed),
+                   "chokepoints by facility", "Facilities whose loss alone stops "
+                   "platforms.")]
+    try:
+        conc: Figure | None = plot_concentration(G, as_of=day)
+    except QueryError:
+        conc = None
+    body.append(_figure(conc, "stage concentration",
+                        "Share of capacity by country per stage; black ticks are "
+                        "published shares of China."))
+    if nodes_of(G, NodeKind.RULE):
+        body.append(figure(lambda: plot_timeline(G, as_of=day), "capacity timeline",
+                           "Non-Chinese capacity 2024–2030 against the stage's whole "
+                           "capacity, under the rule windows (from the rule data)."))
+    return body
+
+
+def _rules_part(G: nx.MultiDiGraph, day: dt.date, src: _Sources) -> list[str]:
+    rules = list_rules(G, as_of=day)
+    if not len(rules):
+        return []
+    return ["<h3>Rules as of this date</h3>", _table(
+        ["rule", "instrument", "status", "effective", "suspensions", "confidence",
+         "sources"],
+        [[_e(r["rule"]), _e(r["instrument"]), _e(r["status"]), _e(r["effective"]),
+          _e("; ".join(r["suspensions"])), _conf(r["confidence"]),
+          src.links(r["sources"])] for r in rules.to_dict(orient="records")])]
 
 
 @shared_docs
@@ -338,36 +354,10 @@ def render_report(
     (True, True)
     """
     day = parse_date(as_of)
-    if end_user not in END_USERS:
-        raise QueryError(f"end user must be one of {', '.join(END_USERS)}, not {end_user!r}")
-    if k < 1:
-        raise QueryError(f"the number of witness paths must be at least 1, not {k}")
-    known = platform_ids(G)
-    chosen = list(platforms) if platforms is not None else known
-    products = nodes_of(G, NodeKind.PRODUCT)
-    for p in chosen:
-        if p not in products:
-            raise UnknownNodeError(p, known or products, "platform")
-    if not chosen:
-        raise QueryError("no platform to brief on")
+    known, chosen = _chosen(G, platforms, end_user, k)
     src = _Sources(G.graph.get("sources", {}))
-    heading = title or "Rare-earth supply briefing"
-    dataset = G.graph.get("dataset") or G.name or "dataset"
-
-    scenario: dict[str, Any] = {}
-    policy_line = ""
     problems: list[str] = []  # overview parts that could not be drawn, with the reason
-    if nodes_of(G, NodeKind.RULE):
-        try:
-            result = simulate_scenario(G, policy="cn-denies-military", as_of=day,
-                                       shortfall=False)
-        except OretraceError as exc:
-            problems.append(f"the policy scenario (China denies military end users): {exc}")
-        else:
-            scenario = {s.platform: s for s in result.platforms}
-            if result.policy is not None:
-                policy_line = ("in force" if result.policy.in_force else
-                               "not in force (no denying clause applies at this date)")
+    scenario, policy_line = _policy(G, day, problems)
 
     # One platform the data cannot answer for (no maker, a bill-of-materials loop, ...)
     # is named with the reason; the others are briefed.
@@ -380,73 +370,12 @@ def render_report(
             unbriefed[p] = str(exc)
     briefed = [p for p in chosen if p in sections]
 
-    def figure(make: Any, alt: str, caption: str) -> str:
-        if not briefed:
-            return ""
-        try:
-            return _figure(make(), alt, caption)
-        except OretraceError as exc:
-            problems.append(f"the figure {alt}: {exc}")
-            return ""
-
-    body: list[str] = [
-        f"<h1>{_e(heading)} — as of {_e(day.isoformat())}</h1>",
-        f'<p class="meta">Dataset <b>{_e(dataset)}</b>: {len(nodes_of(G, NodeKind.FACILITY))} '
-        f"facilities, {len(known)} platforms, {len(nodes_of(G, NodeKind.RULE))} rules. "
-        f"Generated by oretrace for the date {_e(day.isoformat())}; "
-        f"end user: {_e(end_user)}.</p>",
-        '<div class="caveat"><b>How to read the confidence of each claim.</b> '
-        f"{_conf('documented')} a primary source names this link or figure; "
-        f"{_conf('reported')} credible press or analysis reports it; "
-        f"{_conf('estimated')} derived from statistics (country pools and markets); "
-        f"{_conf('illustrative')} a placeholder that keeps the structure whole — "
-        "<b>not a claim</b>. Every answer carries the weakest confidence on its evidence, so "
-        "a verdict resting on an illustrative link says so (see the dataset's data notes, "
-        "placeholders).</div>",
-        "<nav><b>Platforms:</b><ul>" + "".join(
-            f'<li><a href="#{_anchor("platform", p)}">{_e(p)}</a> — '
-            f"{_e(G.nodes[p].get('name') or '')}</li>" for p in briefed) + "</ul></nav>",
-    ]
-    if unbriefed:
-        body.append('<div class="caveat" id="not-briefed"><b>Platforms not briefed</b>: the '
-                    "data cannot answer for them as of this date.<ul>" + "".join(
-                        f"<li><b>{_e(p)}</b>: {_e(why)}</li>" for p, why in unbriefed.items())
-                    + "</ul></div>")
+    body = _head(G, title or "Rare-earth supply briefing", day, end_user, known, briefed,
+                 unbriefed)
     body.append("<h2>Overview</h2>")
     if figures:
-        body.append(figure(lambda: plot_exposure_matrix(G, as_of=day, platforms=briefed,
-                                                        end_user=end_user),
-                           "exposure matrix", "Exposure (processing, ownership, technology) "
-                           "and the verdict of each rule, per platform; hatched cells rest "
-                           "on a placeholder."))
-        body.append(figure(lambda: plot_chokepoints(G, level="country", as_of=day,
-                                                    platforms=briefed),
-                           "chokepoints by country", "Countries (and facilities without "
-                           "one) whose loss alone stops platforms."))
-        body.append(figure(lambda: plot_chokepoints(G, level="facility", as_of=day,
-                                                    platforms=briefed),
-                           "chokepoints by facility", "Facilities whose loss alone stops "
-                           "platforms."))
-        try:
-            conc: Figure | None = plot_concentration(G, as_of=day)
-        except QueryError:
-            conc = None
-        body.append(_figure(conc, "stage concentration",
-                            "Share of capacity by country per stage; black ticks are "
-                            "published shares of China."))
-        if nodes_of(G, NodeKind.RULE):
-            body.append(figure(lambda: plot_timeline(G, as_of=day), "capacity timeline",
-                               "Non-Chinese capacity 2024–2030 against the stage's whole "
-                               "capacity, under the rule windows (from the rule data)."))
-    rules = list_rules(G, as_of=day)
-    if len(rules):
-        body.append("<h3>Rules as of this date</h3>")
-        body.append(_table(
-            ["rule", "instrument", "status", "effective", "suspensions", "confidence",
-             "sources"],
-            [[_e(r["rule"]), _e(r["instrument"]), _e(r["status"]), _e(r["effective"]),
-              _e("; ".join(r["suspensions"])), _conf(r["confidence"]),
-              src.links(r["sources"])] for r in rules.to_dict(orient="records")]))
+        body += _overview_figures(G, day, end_user, briefed, problems)
+    body += _rules_part(G, day, src)
     if policy_line:
         body.append(f"<p>The policy <i>China denies military end users</i> is "
                     f"{_e(policy_line)} as of {_e(day.isoformat())}.</p>")
