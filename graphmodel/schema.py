@@ -81,7 +81,8 @@ RECORD_MODELS: dict[str, type[Record]] = {
 #: Property names the Neo4j backend stores beside a node's or edge's attributes
 #: (``oretrace.graphmodel.backends.neo4j.RESERVED`` must stay within these).
 STORAGE_NAMES: frozenset[str] = frozenset(
-    {"dataset", "version", "id", "_json", "_nulls", "_key", "_seq", "needed", "_need", "_in"}
+    {"dataset", "version", "id", "_json", "_nulls", "_key", "_seq", "needed", "_need", "_in",
+     "_empty"}
 )
 
 #: Names an extra column may not have: ``kind``, the storage's own names (and any name
