@@ -119,6 +119,7 @@ BUNDLES: dict[str, tuple[str, ...]] = {
     "value_share_reading": ("G", "priced_product", "origin", "element", "as_of", "stages",
                             "categories"),
     "ranged_reading": ("G", "as_of_any"),
+    "platform_rule_reading": ("G", "platform", "as_of_rules", "assume", "rules", "min_confidence"),
 }
 
 _SLOT = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)

@@ -176,9 +176,7 @@ def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
 
     Parameters
     ----------
-    %(G)s
-    %(platform)s
-    %(rule_options)s
+    %(platform_rule_reading)s
 
     Returns
     -------
@@ -244,9 +242,7 @@ def technology_flags(G: nx.MultiDiGraph, platform: str, *,
 
     Parameters
     ----------
-    %(G)s
-    %(platform)s
-    %(rule_options)s
+    %(platform_rule_reading)s
 
     Returns
     -------
@@ -258,7 +254,7 @@ def technology_flags(G: nx.MultiDiGraph, platform: str, *,
     Raises
     ------
     UnknownNodeError, QueryError
-        As :func:`check_compliance` does.
+        When the platform or a rule is unknown, or an option is not one of its values.
 
     Examples
     --------
