@@ -16,21 +16,12 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pydantic
 import yaml
 from oretrace.graphmodel import Problem
-from oretrace.graphmodel.rules import (
-    Clause,
-    Rule,
-    RuleException,
-    RuleScope,
-    StatusEvent,
-    Trigger,
-    Waiver,
-    rule_problems,
-)
+from oretrace.graphmodel.rules import Rule, rule_problems
 from oretrace.loaders._text import decode_text, read_file
 
 __all__ = ["MAX_BYTES", "read_rules_file"]
@@ -38,10 +29,21 @@ __all__ = ["MAX_BYTES", "read_rules_file"]
 #: The largest rules file read (bytes); the bundled one is about 25 kB.
 MAX_BYTES = 2_000_000
 
+
+def _models_under(model: type[pydantic.BaseModel]) -> dict[str, type[pydantic.BaseModel]]:
+    """The record model under each key of ``model`` and of the records it holds, read from
+    the fields (a record, or a tuple of records)."""
+    out: dict[str, type[pydantic.BaseModel]] = {}
+    for name, field in model.model_fields.items():
+        for held in (field.annotation, *get_args(field.annotation)):
+            if isinstance(held, type) and issubclass(held, pydantic.BaseModel):
+                out[name] = held
+                out.update(_models_under(held))
+    return out
+
+
 # The record model under each key (the last key of a location), for "did you mean".
-_MODEL_AT: dict[str, type[pydantic.BaseModel]] = {
-    "": Rule, "status": StatusEvent, "clauses": Clause, "trigger": Trigger,
-    "scope": RuleScope, "exceptions": RuleException, "waivers": Waiver}
+_MODEL_AT: dict[str, type[pydantic.BaseModel]] = {"": Rule, **_models_under(Rule)}
 
 
 class _Refused(yaml.MarkedYAMLError):
