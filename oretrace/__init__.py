@@ -21,29 +21,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from oretrace.graphmodel._lazy import attach
+from oretrace.graphmodel.errors import __all__ as _errors_all
 from oretrace.queries import __all__ as _queries_all
 
 __version__ = "0.1.0"
 
 _SUBPACKAGES = frozenset({"cli", "graphmodel", "loaders", "queries"})
 
-#: What a notebook needs of the graph model (the rest stays in ``oretrace.graphmodel``).
+#: What a notebook needs of the graph model besides its errors (the rest stays in
+#: ``oretrace.graphmodel``).
 _GRAPHMODEL = (
-    "BackendAuthError",
-    "BackendError",
-    "BackendUnavailable",
     "Category",
     "Confidence",
-    "DatasetError",
     "FacilityStatus",
-    "LoadError",
-    "OretraceError",
-    "OverrideError",
-    "Problem",
-    "QueryError",
-    "SolverError",
     "Stage",
-    "UnknownNodeError",
     "at",
     "get_node",
     "parse_date",
@@ -63,9 +54,10 @@ _PREDICATES = ("ANY_CN", "AllOf", "AnyOf", "CN_MINING", "CN_OWNED", "CN_PROCESSI
                "UsesTechnologyFrom", "controlled_companies", "located_in", "owned_by",
                "predicate", "select_facilities", "uses_technology_from")
 
-#: Where each public name is defined: all of the queries, and what a notebook needs of the
-#: rest (the other names stay in their subpackage).
+#: Where each public name is defined: all of the queries and errors, and what a notebook
+#: needs of the rest (the other names stay in their subpackage).
 _HOME: dict[str, str] = {
+    **dict.fromkeys(_errors_all, "oretrace.graphmodel.errors"),
     **dict.fromkeys(_GRAPHMODEL, "oretrace.graphmodel"),
     **dict.fromkeys(_LOADERS, "oretrace.loaders"),
     **dict.fromkeys(_queries_all, "oretrace.queries"),
@@ -76,21 +68,10 @@ __all__ = sorted(_HOME)
 
 if TYPE_CHECKING:  # the same names, statically, for type checkers and IDEs
     from oretrace.graphmodel import (
-        BackendAuthError,
-        BackendError,
-        BackendUnavailable,
         Category,
         Confidence,
-        DatasetError,
         FacilityStatus,
-        LoadError,
-        OretraceError,
-        OverrideError,
-        Problem,
-        QueryError,
-        SolverError,
         Stage,
-        UnknownNodeError,
         at,
         get_node,
         parse_date,
@@ -102,6 +83,7 @@ if TYPE_CHECKING:  # the same names, statically, for type checkers and IDEs
         write_graphml,
         write_json,
     )
+    from oretrace.graphmodel.errors import *
     from oretrace.loaders import bundled_path, load_dataset, validate_dataset
     from oretrace.queries import *
     from oretrace.queries.predicates import *
