@@ -86,34 +86,6 @@ class Level:
     loop: Part | None
 
     @property
-    def fa(self) -> int:
-        return self.flat.fa
-
-    @property
-    def fb(self) -> int:
-        return self.loop.fb if self.loop is not None else self.flat.fb
-
-    @property
-    def ra(self) -> int:
-        return self.flat.ra
-
-    @property
-    def rb(self) -> int:
-        return self.loop.rb if self.loop is not None else self.flat.rb
-
-    @property
-    def la(self) -> int:
-        return self.flat.la
-
-    @property
-    def lb(self) -> int:
-        return self.loop.lb if self.loop is not None else self.flat.lb
-
-    @property
-    def cyclic(self) -> bool:
-        return self.loop is not None
-
-    @property
     def parts(self) -> tuple[Part, ...]:
         return (self.flat,) if self.loop is None else (self.flat, self.loop)
 
