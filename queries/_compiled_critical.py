@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from functools import reduce
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from oretrace.graphmodel.errors import UnknownNodeError
@@ -18,12 +18,35 @@ from oretrace.queries._compiled_graph import CompiledGraph
 from oretrace.queries._compiled_levels import Bool, Int, Part
 from oretrace.queries._feasibility_network import check_level, group_of
 
-__all__ = ["critical_sets", "group_labels", "single_points"]
+__all__ = ["critical_sets", "group_labels", "settle", "single_points"]
 
 #: Groups up to which critical sets are held as machine words rather than Python sets.
 _WORD_GROUPS = 512
 #: The set holding just one group (empty for ``-1``, no group), shared between facilities.
 _Single = Callable[[int], frozenset[int]]
+_V = TypeVar("_V")
+
+
+class _Slots(Protocol[_V]):
+    """Values by facility index (a list or a dict)."""
+
+    def __getitem__(self, i: int, /) -> _V: ...
+
+    def __setitem__(self, i: int, value: _V, /) -> None: ...
+
+
+def settle(members: Sequence[int], state: _Slots[_V], compute: Callable[[int], _V]) -> None:
+    """Recompute each member's value from the others' in turn until none changes: the fixed
+    point the iteration from ``state`` reaches (on a loop's members, from "everything" down
+    to the greatest one). Shared by both engines' critical sets."""
+    changed = True
+    while changed:
+        changed = False
+        for i in members:
+            new = compute(i)
+            if new != state[i]:
+                state[i] = new
+                changed = True
 
 
 def group_labels(cg: CompiledGraph, level: str) -> list[str | None]:
@@ -236,14 +259,7 @@ def _critical_loop(cg: CompiledGraph, part: Part, supplied: Bool, g: Int, use: B
             out |= common
         return frozenset(out)
 
-    changed = True
-    while changed:
-        changed = False
-        for i in members:
-            new = compute(i)
-            if new != state[i]:
-                state[i] = new
-                changed = True
+    settle(members, state, compute)
     for i in members:
         v = state[i]
         if v is not None and v == single(int(g[i])):

@@ -13,7 +13,7 @@ import networkx as nx
 from oretrace.graphmodel import UnknownNodeError, restrict
 from oretrace.graphmodel import platforms as list_platforms
 from oretrace.graphmodel.vocab import CONFIDENCE_ORDER, COUNTRIES, Stage
-from oretrace.queries._compiled_critical import critical_sets, group_labels
+from oretrace.queries._compiled_critical import critical_sets, group_labels, settle
 from oretrace.queries._compiled_feasibility import compiled_scenario
 from oretrace.queries._compiled_feasibility import supplied_mask as compiled_supplied
 from oretrace.queries._cut import CutSolution
@@ -68,14 +68,7 @@ def critical_masks(net: SupplyNetwork, groups: Sequence[int], n_groups: int,
         if len(members) == 1 and not H.has_edge(members[0], members[0]):
             crit[members[0]] = compute(members[0])
             continue
-        changed = True
-        while changed:  # from "everything" down to the greatest fixed point
-            changed = False
-            for i in members:
-                new = compute(i)
-                if new != crit[i]:
-                    crit[i] = new
-                    changed = True
+        settle(members, crit, compute)  # from "everything" down to the greatest fixed point
     return crit
 
 
