@@ -3,6 +3,18 @@
 Over links carrying an input the buyer needs (substitutes not counted), as
 :func:`oretrace.queries.exposure.supply_graph`'s ancestors and descendants; the plain twins
 are in :mod:`oretrace.queries.exposure`.
+
+Examples
+--------
+On the mini network, what ``jp-mag`` draws on and where ``cn-sep``'s output goes:
+
+>>> from oretrace.loaders import load_dataset
+>>> from oretrace.queries._compiled_graph import compile_graph
+>>> cg = compile_graph(load_dataset(MINI), as_of="2026-06-01")
+>>> [f for f, m in zip(cg.facilities, upstream_mask(cg, ["jp-mag"])) if m]
+['cn-mine', 'cn-sep', 'jp-mag']
+>>> [f for f, m in zip(cg.facilities, where_used_mask(cg, ["cn-sep"])) if m]
+['cn-sep', 'jp-mag', 'us-comp', 'us-asm']
 """
 
 from __future__ import annotations
@@ -20,15 +32,8 @@ __all__ = ["upstream_mask", "where_used_mask"]
 
 def upstream_mask(cg: CompiledGraph, targets: Iterable[str]) -> Bool:
     """Return, per facility index, whether it is one of ``targets`` or upstream of one over
-    links carrying an input the buyer needs (``nx.ancestors`` in the needed-supply graph).
-
-    Examples
-    --------
-    >>> from oretrace.loaders import load_dataset
-    >>> from oretrace.queries._compiled_graph import compile_graph
-    >>> cg = compile_graph(load_dataset(MINI), as_of="2026-06-01")
-    >>> [f for f, m in zip(cg.facilities, upstream_mask(cg, ["jp-mag"])) if m]
-    ['cn-mine', 'cn-sep', 'jp-mag']
+    links carrying an input the buyer needs (``nx.ancestors`` in the needed-supply graph;
+    example in the module docstring).
     """
     reverse = cg.memo.get("reverse")
     if reverse is None:
@@ -58,15 +63,8 @@ def where_used_mask(
 
     Downstream follows links carrying an input the buyer needs (substitutes not counted),
     as :func:`oretrace.queries.exposure.supply_graph`. With ``product``, links leaving a seed count
-    only when they carry that product (``find_where_used`` of a product).
-
-    Examples
-    --------
-    >>> from oretrace.loaders import load_dataset
-    >>> from oretrace.queries._compiled_graph import compile_graph
-    >>> cg = compile_graph(load_dataset(MINI), as_of="2026-06-01")
-    >>> [f for f, m in zip(cg.facilities, where_used_mask(cg, ["cn-sep"])) if m]
-    ['cn-sep', 'jp-mag', 'us-comp', 'us-asm']
+    only when they carry that product (``find_where_used`` of a product). Example in the
+    module docstring.
     """
     seed = np.zeros(len(cg.facilities), dtype=bool)
     seed[cg.facility_index(seeds)] = True
