@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from oretrace.graphmodel._record_checks import not_before
 from oretrace.graphmodel._rules_vocab import (
     TRIGGERS,
     VERDICTS,
@@ -153,11 +154,7 @@ class Waiver(_Strict):
     confidence: Confidence
     notes: str | None = None
 
-    @model_validator(mode="after")
-    def through_is_not_before_start(self) -> Waiver:
-        if self.start and self.through < self.start:
-            raise ValueError(f"through {self.through} is before start {self.start}")
-        return self
+    _through_is_not_before_start = not_before("start", "through")
 
 
 class Rule(_Strict):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from oretrace.graphmodel._record_checks import not_before, not_negative
 from oretrace.graphmodel._schema_cells import (
     ELEMENTS,
     Country,
@@ -114,11 +115,7 @@ class Ownership(_Sourced):
             raise ValueError(f"share {value} is not a fraction in (0, 1]")
         return value
 
-    @model_validator(mode="after")
-    def end_is_not_before_start(self) -> Ownership:
-        if self.start and self.end and self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
+    _end_is_not_before_start = not_before("start", "end")
 
 
 class Technology(_Sourced):
@@ -170,12 +167,7 @@ class Product(_Sourced):
             raise ValueError(f"element mass fractions add up to {total:.4g}, above 1")
         return value
 
-    @field_validator("unit_price_usd")
-    @classmethod
-    def price_is_not_negative(cls, value: float | None) -> float | None:
-        if value is not None and value < 0:
-            raise ValueError(f"unit price {value} is negative")
-        return value
+    _price_is_not_negative = not_negative("unit_price_usd", "unit price")
 
 
 class BomLine(_Sourced):
@@ -224,25 +216,14 @@ class Facility(_Sourced):
             raise ValueError("a facility must list at least one product")
         return value
 
-    @field_validator("capacity")
-    @classmethod
-    def capacity_is_not_negative(cls, value: float | None) -> float | None:
-        if value is not None and value < 0:
-            raise ValueError(f"capacity {value} is negative")
-        return value
+    _capacity_is_not_negative = not_negative("capacity", "capacity")
 
     @field_validator("status", mode="before")
     @classmethod
     def blank_status_means_operating(cls, value: Any) -> Any:
         return blank_to_none(value) or FacilityStatus.OPERATING
 
-    @model_validator(mode="after")
-    def online_until_is_not_before_online_from(self) -> Facility:
-        if self.online_from and self.online_until and self.online_until < self.online_from:
-            raise ValueError(
-                f"online_until {self.online_until} is before online_from {self.online_from}"
-            )
-        return self
+    _online_until_is_not_before_online_from = not_before("online_from", "online_until")
 
 
 class Supply(_Sourced):
@@ -262,11 +243,7 @@ class Supply(_Sourced):
             raise ValueError(f"share {value} is not a fraction within 0..1")
         return value
 
-    @model_validator(mode="after")
-    def end_is_not_before_start(self) -> Supply:
-        if self.start and self.end and self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
+    _end_is_not_before_start = not_before("start", "end")
 
     @model_validator(mode="after")
     def supplier_is_not_buyer(self) -> Supply:
