@@ -12,7 +12,32 @@ from typing import Any
 
 from pydantic import field_validator, model_validator
 
-__all__ = ["not_before", "not_negative"]
+__all__ = ["at_least_one", "is_fraction", "not_before", "not_negative"]
+
+
+def at_least_one(field: str, message: str) -> Any:
+    """A field validator: the list in ``field`` is not empty (``message`` says what is
+    missing)."""
+    def check(value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError(message)
+        return value
+
+    return field_validator(field)(check)
+
+
+def is_fraction(field: str, *, zero: bool = True) -> Any:
+    """A field validator: the number in ``field`` is a fraction, within 0..1 (in (0, 1]
+    when ``zero`` is false), e.g. ``share 1.5 is not a fraction within 0..1``."""
+    bounds = "within 0..1" if zero else "in (0, 1]"
+
+    def check(value: float) -> float:
+        low_end_ok = value >= 0.0 if zero else value > 0.0
+        if not low_end_ok or value > 1.0:
+            raise ValueError(f"{field} {value} is not a fraction {bounds}")
+        return value
+
+    return field_validator(field)(check)
 
 
 def not_before(start: str, end: str) -> Any:

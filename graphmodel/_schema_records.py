@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from oretrace.graphmodel._record_checks import not_before, not_negative
+from oretrace.graphmodel._record_checks import at_least_one, is_fraction, not_before, not_negative
 from oretrace.graphmodel._schema_cells import (
     ELEMENTS,
     Country,
@@ -44,6 +44,7 @@ from pydantic import (
 __all__ = ["BomLine", "Company", "Facility", "Ownership", "Product", "Record", "Source",
            "Supply", "Technology"]
 
+
 class Record(BaseModel):
     """Common configuration: frozen, extra columns kept as attributes."""
 
@@ -62,12 +63,14 @@ class _Sourced(Record):
     sources: IdList = Field(description="ids of rows of sources.csv")
     confidence: Confidence
 
-    @field_validator("sources")
-    @classmethod
-    def cites_at_least_one_source(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value:
-            raise ValueError("at least one source id is required")
-        return value
+    _cites_a_source = at_least_one("sources", "at least one source id is required")
+
+
+class _Named(_Sourced):
+    """A sourced record of a thing with an id and a name (not a link between things)."""
+
+    id: Id
+    name: str = Field(min_length=1)
 
 
 class Source(Record):
@@ -80,11 +83,9 @@ class Source(Record):
     url: OptStr = None
 
 
-class Company(_Sourced):
+class Company(_Named):
     """An operator or owner of facilities."""
 
-    id: Id
-    name: str = Field(min_length=1)
     country: Country = None
     state_owned: OptBool = None
     listed_on: IdList = ()
@@ -108,32 +109,22 @@ class Ownership(_Sourced):
             raise ValueError(f"company {value!r} owns itself")
         return value
 
-    @field_validator("share")
-    @classmethod
-    def share_is_a_fraction(cls, value: float) -> float:
-        if not 0.0 < value <= 1.0:
-            raise ValueError(f"share {value} is not a fraction in (0, 1]")
-        return value
-
+    _share_is_a_fraction = is_fraction("share", zero=False)
     _end_is_not_before_start = not_before("start", "end")
 
 
-class Technology(_Sourced):
+class Technology(_Named):
     """A process know-how a facility runs."""
 
-    id: Id
-    name: str = Field(min_length=1)
     stage: TechStage
     origin_country: Country = None
 
     _country_is_iso = field_validator("origin_country")(check_country)
 
 
-class Product(_Sourced):
+class Product(_Named):
     """A material or part type, with its element mass fractions and unit price."""
 
-    id: Id
-    name: str = Field(min_length=1)
     category: Category
     elements: Annotated[dict[str, Number], BeforeValidator(parse_elements)] = Field(
         default_factory=dict
@@ -191,11 +182,9 @@ class BomLine(_Sourced):
         return value
 
 
-class Facility(_Sourced):
+class Facility(_Named):
     """A site that produces something, or a market standing in for unknown links."""
 
-    id: Id
-    name: str = Field(min_length=1)
     company: OptId = None
     country: Country = None
     stage: Stage
@@ -209,12 +198,7 @@ class Facility(_Sourced):
 
     _country_is_iso = field_validator("country")(check_country)
 
-    @field_validator("products")
-    @classmethod
-    def produces_at_least_one_product(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value:
-            raise ValueError("a facility must list at least one product")
-        return value
+    _makes_a_product = at_least_one("products", "a facility must list at least one product")
 
     _capacity_is_not_negative = not_negative("capacity", "capacity")
 
@@ -236,13 +220,7 @@ class Supply(_Sourced):
     start: OptDate = None
     end: OptDate = None
 
-    @field_validator("share")
-    @classmethod
-    def share_is_a_fraction(cls, value: float) -> float:
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"share {value} is not a fraction within 0..1")
-        return value
-
+    _share_is_a_fraction = is_fraction("share")
     _end_is_not_before_start = not_before("start", "end")
 
     @model_validator(mode="after")
