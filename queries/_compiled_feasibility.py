@@ -15,16 +15,15 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
+from typing import Unpack
 
 import networkx as nx
 import numpy as np
-from oretrace.graphmodel import parse_date
 from oretrace.queries._compiled_graph import CompiledGraph, compile_graph
 from oretrace.queries._compiled_levels import Bool, Float, and_pass, sweep
-from oretrace.queries._feasibility_network import resolve_failures
-from oretrace.queries._feasibility_policies import Policy, PolicyReport, scenario_policy
+from oretrace.queries._feasibility_policies import PolicyReport
+from oretrace.queries._feasibility_scenario import ScenarioOptions, gap_lines, scenario_inputs
 
 __all__ = [
     "compiled_scenario",
@@ -149,29 +148,22 @@ def need_gaps(cg: CompiledGraph) -> list[str]:
     """
     m = len(cg.need_facility)
     count = np.bincount(cg.link_need, minlength=m)
-    gaps: list[str] = []
+    missing: list[tuple[str, str]] = []
     if (count == 0).any():
         for i, rows in enumerate(_needs_by_facility(cg)):
-            gaps += [f"{cg.facilities[i]} needs {cg.products[int(cg.need_product[r])]} but "
-                     f"nothing supplies it on {cg.as_of}" for r in rows if count[r] == 0]
-    gaps += [f"platform {p}: no facility assembles it on {cg.as_of}"
-             for p, idx in cg.assemblies.items() if not idx]
-    return gaps
+            missing += [(cg.facilities[i], cg.products[int(cg.need_product[r])])
+                        for r in rows if count[r] == 0]
+    return gap_lines(missing, cg.assemblies, cg.as_of)
 
 
 def compiled_scenario(
-    G: nx.MultiDiGraph,
-    *,
-    fail: Iterable[str] = (),
-    as_of: str | dt.date | None = None,
-    policy: str | Policy | None = None,
-    substitutions: bool = False,
-) -> tuple[CompiledGraph, list[str], PolicyReport | None,
-           Bool | None]:
-    """Return the compiled form of a scenario: the compiled graph, the facilities that fail
-    (every id the specs name, sorted), the policy's report, and the live-link mask with the
-    policy's denied links off (``None`` when none is denied). The compiled counterpart of
-    :func:`oretrace.queries.feasibility.scenario_network`.
+    G: nx.MultiDiGraph, **scenario: Unpack[ScenarioOptions],
+) -> tuple[CompiledGraph, list[str], PolicyReport | None, Bool | None]:
+    """Return the compiled form of a scenario (its options as
+    :func:`oretrace.queries.feasibility.simulate` takes them): the compiled graph, the
+    facilities that fail (every id the specs name, sorted), the policy's report, and the
+    live-link mask with the policy's denied links off (``None`` when none is denied). The
+    compiled counterpart of :func:`oretrace.queries.feasibility.scenario_network`.
 
     Examples
     --------
@@ -181,9 +173,7 @@ def compiled_scenario(
     >>> failed, report, alive
     (['cn-mine', 'cn-sep'], None, None)
     """
-    day = parse_date(as_of)
-    failed = sorted({f for ids in resolve_failures(G, fail).values() for f in ids})
-    report, denied = scenario_policy(G, day, policy, substitutions)
-    cg = compile_graph(G, as_of=day, substitutions=substitutions)
-    alive = cg.link_mask(denied) if denied else None
-    return cg, failed, report, alive
+    s = scenario_inputs(G, **scenario)
+    cg = compile_graph(G, as_of=s.day, substitutions=s.substitutions)
+    alive = cg.link_mask(s.denied) if s.denied else None
+    return cg, s.failed, s.report, alive

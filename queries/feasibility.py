@@ -36,10 +36,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import networkx as nx
-from oretrace.graphmodel import parse_date
 from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import EdgeKind
 from oretrace.queries import _compiled_feasibility as compiled
@@ -64,8 +63,8 @@ from oretrace.queries._feasibility_policies import (
     PolicyReport,
     clause_status,
     military_chain,
-    scenario_policy,
 )
+from oretrace.queries._feasibility_scenario import ScenarioOptions, gap_lines, scenario_inputs
 from oretrace.queries._vocab import LEVELS
 from pydantic import BaseModel, Field
 
@@ -157,34 +156,25 @@ def _substitutions_used(net: SupplyNetwork, supplied: Sequence[bool]) -> list[Su
 def _data_gaps(net: SupplyNetwork) -> list[str]:
     """Needs that no link carries at the date (before failures and policies), and
     platforms that nothing assembles."""
-    gaps = []
+    missing = []
     for i, needs in enumerate(net.needs):
         f = net.facilities[i]
         carried = {d["product"] for _, _, d in net.view.in_edges(f, data=True)
                    if d.get("kind") == EdgeKind.SUPPLIES}
-        gaps += [f"{f} needs {need.product} but nothing supplies it on {net.as_of}"
-                 for need in needs
-                 if not carried & {need.product, *need.alternatives}]
-    gaps += [f"platform {p}: no facility assembles it on {net.as_of}"
-             for p, idx in net.assemblies.items() if not idx]
-    return gaps
+        missing += [(f, need.product) for need in needs
+                    if not carried & {need.product, *need.alternatives}]
+    return gap_lines(missing, net.assemblies, net.as_of)
 
 
 def scenario_network(
-    G: nx.MultiDiGraph,
-    *,
-    fail: Iterable[str] = (),
-    as_of: str | dt.date | None = None,
-    policy: str | Policy | None = None,
-    substitutions: bool = False,
+    G: nx.MultiDiGraph, **scenario: Unpack[ScenarioOptions],
 ) -> tuple[SupplyNetwork, frozenset[int], PolicyReport | None]:
-    """Return the compiled network of a scenario, the indices of its failed facilities, and
-    the policy's report (``None`` without a policy). The parts :func:`simulate` stands on."""
-    day = parse_date(as_of)
-    failed_ids = {f for ids in resolve_failures(G, fail).values() for f in ids}
-    report, denied = scenario_policy(G, day, policy, substitutions)
-    net = supply_network(G, as_of=day, substitutions=substitutions, denied=denied)
-    return net, frozenset(net.index[f] for f in failed_ids if f in net.index), report
+    """Return the compiled network of a scenario (its options as :func:`simulate` takes
+    them), the indices of its failed facilities, and the policy's report (``None`` without a
+    policy). The parts :func:`simulate` stands on."""
+    s = scenario_inputs(G, **scenario)
+    net = supply_network(G, as_of=s.day, substitutions=s.substitutions, denied=s.denied)
+    return net, frozenset(net.index[f] for f in s.failed if f in net.index), s.report
 
 
 @dispatchable()
