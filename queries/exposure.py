@@ -87,7 +87,40 @@ __all__ = [
 ]
 
 
-class Exposure(BaseModel):
+class _Witnessed(BaseModel):
+    """The fields :class:`Exposure` and :class:`Dependant` share, after their own ones: the
+    witness paths with their confidence, the answer's confidence and sources, its status and
+    ``gaps`` (where its chains break when none is left at the floor)."""
+
+    paths: list[list[str]]
+    path_confidence: list[Confidence]
+    confidence: Confidence
+    sources: list[str]
+    status: str
+    gaps: list[ChainGap] = Field(default_factory=list)
+
+
+class _ExposureOwn(BaseModel):
+    """:class:`Exposure`'s own fields (a base, so that they come before the shared ones)."""
+
+    platform: str
+    name: str | None
+    predicate: str
+    as_of: dt.date
+    through: list[str]
+
+
+class _DependantOwn(BaseModel):
+    """:class:`Dependant`'s own fields (a base, so that they come before the shared ones)."""
+
+    node: str
+    platform: str
+    name: str | None
+    as_of: dt.date
+    via: list[str]
+
+
+class Exposure(_Witnessed, _ExposureOwn):
     """A product whose needed supply reaches facilities matching a predicate.
 
     Under a confidence floor, a product that is not exposed *and* has no supply chain left
@@ -97,20 +130,10 @@ class Exposure(BaseModel):
     the floor.
     """
 
-    platform: str
-    name: str | None
-    predicate: str
-    as_of: dt.date
-    through: list[str]
-    paths: list[list[str]]
-    path_confidence: list[Confidence]
-    confidence: Confidence
-    sources: list[str]
     status: Literal["exposed", "no_chain_at_level"] = "exposed"
-    gaps: list[ChainGap] = Field(default_factory=list)
 
 
-class Dependant(BaseModel):
+class Dependant(_Witnessed, _DependantOwn):
     """A product that depends on ``node`` (through the facilities in ``via``).
 
     Under a confidence floor, a product that does not depend on ``node`` at that level and
@@ -118,17 +141,7 @@ class Dependant(BaseModel):
     :class:`Exposure`.
     """
 
-    node: str
-    platform: str
-    name: str | None
-    as_of: dt.date
-    via: list[str]
-    paths: list[list[str]]
-    path_confidence: list[Confidence]
-    confidence: Confidence
-    sources: list[str]
     status: Literal["depends", "no_chain_at_level"] = "depends"
-    gaps: list[ChainGap] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- answers
