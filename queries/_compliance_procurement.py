@@ -188,7 +188,7 @@ def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
     Raises
     ------
     UnknownNodeError, QueryError
-        As :func:`check_compliance` does.
+        As :func:`check_compliance` does; also for a rule id in ``rules`` naming no rule.
 
     Examples
     --------

@@ -99,7 +99,8 @@ def list_rules(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
     Raises
     ------
     QueryError
-        When ``as_of``, ``assume`` or ``min_confidence`` is not one of its values.
+        When ``as_of`` is not a date, ``assume`` not an assumption or ``min_confidence``
+        not a confidence level.
 
     Examples
     --------

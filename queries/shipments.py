@@ -92,8 +92,10 @@ def list_shipments(G: nx.MultiDiGraph, platform: str | Iterable[str], *,
 
     Raises
     ------
-    UnknownNodeError, QueryError
-        As :func:`shipment_verdicts` does.
+    UnknownNodeError
+        When a platform names no such node; the message lists close matches.
+    QueryError
+        When ``as_of`` or ``min_confidence`` is not one of its values.
 
     Examples
     --------
