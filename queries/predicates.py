@@ -334,7 +334,8 @@ def owned_by(country: str, threshold: float = 0.5, *, name: str | None = None) -
     Returns
     -------
     Predicate
-        Named ``<country>-owned`` unless ``name`` is given.
+        Named ``<country>-owned`` unless ``name`` is given; a ``threshold`` other than 0.5
+        does not change the name.
 
     Examples
     --------
@@ -366,7 +367,7 @@ def uses_technology_from(country: str, stages: frozenset[str] | None = None, *,
     Returns
     -------
     Predicate
-        Named ``<country>-technology`` unless ``name`` is given.
+        Named ``<country>-technology`` unless ``name`` is given, whatever the ``stages``.
 
     Examples
     --------
