@@ -68,13 +68,17 @@ class _Warm:
         self.highs: Any = None
         self.best = 0.0
         self.served: set[int] = set()
+        self.intake: dict[int, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
         if built.cost.any() and self.direct is None:
             for cols in self.producers.values():  # a sink makes nothing
                 for col, _ in cols:
                     built.m.ub[col] = 0.0
             self.highs = _highs(built)
             self.best = self._run()
-            self.highs.setOptionValue("simplex_strategy", _DUAL)
+            if self.producers:  # consumers switch roles by their bounds: dual simplex
+                self.highs.setOptionValue("simplex_strategy", _DUAL)
+            else:  # sinks only: a subset is a change of costs, the last basis stays feasible
+                self.intake = _intake(built)
             got = self.highs.getSolution().row_value
             # served in full by the model's answer: any subset of these gets its needs
             self.served = {c for c, row in self.rows.items()
@@ -95,7 +99,10 @@ class _Warm:
             if now == was:
                 continue
             self.sink[c] = now
-            if c in self.rows:
+            if self.intake:
+                cols, cost = self.intake[c]
+                self.highs.changeColsCost(len(cols), cols, cost if now else 0.0 * cost)
+            elif c in self.rows:
                 self.highs.changeRowBounds(self.rows[c], -np.inf, self.need[c] if now else 0.0)
             for col, ub in self.producers.get(c, ()):
                 self.highs.changeColBounds(col, 0.0, 0.0 if now else ub)
@@ -108,6 +115,18 @@ class _Warm:
             raise RuntimeError("shortfall LP failed: "
                                f"{self.highs.modelStatusToString(status)}")
         return float(-self.highs.getInfo().objective_function_value)
+
+
+def _intake(built: _Built) -> dict[int, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+    """Each consumer's intake columns and their costs (minus the units each stands for)."""
+    m = built.m
+    A = csr_array((np.asarray(m.vals), (np.asarray(m.rows), np.asarray(m.cols))),
+                  shape=(len(m.rhs), len(m.ub)))
+    out = {}
+    for c, row in built.sinks.items():
+        cols = A.indices[A.indptr[row]:A.indptr[row + 1]].astype(np.int32)
+        out[c] = (cols, built.cost[cols].copy())
+    return out
 
 
 def _highs(built: _Built) -> Any:
