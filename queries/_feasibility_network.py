@@ -157,7 +157,7 @@ def _supply_network(G: nx.MultiDiGraph, day: dt.date, substitutions: bool,
                        if d.get("kind") == NodeKind.FACILITY and is_active(d, day))
     index = {f: i for i, f in enumerate(facilities)}
     needs: list[tuple[Need, ...]] = []
-    out: list[list[tuple[int, int]]] = [[] for _ in facilities]
+    out: list[dict[tuple[int, int], None]] = [{} for _ in facilities]  # ordered sets
     # a facility's alternatives depend only on what it makes and whether it is a market
     recipes: dict[tuple[tuple[str, ...], bool], dict[str, list[str]]] = {}
     for i, f in enumerate(facilities):
@@ -180,8 +180,7 @@ def _supply_network(G: nx.MultiDiGraph, day: dt.date, substitutions: bool,
             sups = tuple(s for option in options for s in sorted(carried.get(option, [])))
             row.append(Need(product=product, suppliers=sups, alternatives=tuple(options[1:])))
             for u_idx, _ in sups:
-                if (i, j) not in out[u_idx]:
-                    out[u_idx].append((i, j))
+                out[u_idx][(i, j)] = None
         needs.append(tuple(row))
     assemblies = {p: tuple(index[f] for f in makers if f in index)
                   for p, makers in makers_of(G, platforms(view)).items()}
