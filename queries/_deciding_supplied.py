@@ -39,12 +39,11 @@ __all__ = ["exposed", "is_supplied", "link_network", "supplied"]
 def _rebuild(net: SupplyNetwork, names: tuple[str, ...],
              needs: tuple[tuple[Need, ...], ...]) -> SupplyNetwork:
     """A network like ``net`` with these facilities and needs (the out-links recounted)."""
-    out: list[list[tuple[int, int]]] = [[] for _ in needs]
+    out: list[dict[tuple[int, int], None]] = [{} for _ in needs]  # ordered sets
     for i, row in enumerate(needs):
         for j, need in enumerate(row):
             for u, _ in need.suppliers:
-                if (i, j) not in out[u]:
-                    out[u].append((i, j))
+                out[u][(i, j)] = None
     return SupplyNetwork(
         as_of=net.as_of, facilities=names, index={f: i for i, f in enumerate(names)},
         needs=needs, out_links=tuple(tuple(o) for o in out), assemblies=net.assemblies,
