@@ -40,7 +40,9 @@ computable. Each figure carries the sources of the capacities it rests on: the c
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -169,6 +171,10 @@ def find_shortfall(
     return scenario.rows(memos)
 
 
+#: Threads working the products' LPs (:meth:`_Scenario.rows`).
+_WORKERS = min(4, os.cpu_count() or 1)
+
+
 class _Scenario:
     """The scenario's and the baseline's networks and the chains in scope, built once; the
     shortfall rows under any reading of the ranged figures (:meth:`rows`)."""
@@ -205,12 +211,28 @@ class _Scenario:
         by_product: dict[str, list[int]] = {}
         for k, job in enumerate(jobs):
             by_product.setdefault(job[0], []).append(k)
+
+        def product_rows(product: str) -> dict[int, Shortfall]:
+            got = {k: self._row(jobs[k][2], product, jobs[k][1], memos)
+                   for k in by_product[product]}
+            for memo in memos:  # then let go of its shared models
+                for key in [key for key in list(memo.warm) if key[2] == product]:
+                    memo.warm.pop(key, None)
+            return got
+
+        # Products apart share no LP: HiGHS lets go of the GIL while it solves, so one
+        # product's solves overlap another's model building. Each product's rows are worked
+        # in one thread, in one order, so the answers do not depend on the threads. The
+        # products with most consumers (the longest to solve) are started first.
+        order = sorted(by_product, key=lambda p: -len(memos[0].consumers_of(self.base, p)))
         out: dict[int, Shortfall] = {}
-        for product, ks in by_product.items():  # then let go of its shared models
-            for k in ks:
-                out[k] = self._row(jobs[k][2], product, jobs[k][1], memos)
-            for memo in memos:
-                memo.warm = {key: w for key, w in memo.warm.items() if key[2] != product}
+        if len(order) < 2 or _WORKERS < 2:
+            for product in order:
+                out.update(product_rows(product))
+        else:
+            with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+                for got in pool.map(product_rows, order):
+                    out.update(got)
         return [out[k] for k in range(len(jobs))]
 
     def _exact(self, product: str) -> _Value:
