@@ -11,8 +11,8 @@ from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.errors import QueryError
 from oretrace.graphmodel.vocab import CONFIDENCE_ORDER, Confidence, FacilityStatus, NodeKind
 
-__all__ = ["FACILITY_WINDOW", "LINK_WINDOW", "Window", "at", "is_active", "parse_date",
-           "restrict", "today", "window_of"]
+__all__ = ["FACILITY_WINDOW", "LINK_WINDOW", "Window", "at", "confidence_level", "is_active",
+           "parse_date", "restrict", "today", "window_of"]
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,26 @@ def _strong_enough(attrs: dict[str, Any], floor: int) -> bool:
     return level is None or CONFIDENCE_ORDER.get(level, 0) >= floor
 
 
+
+def confidence_level(value: str | Confidence) -> Confidence:
+    """Return ``value`` as a confidence level.
+
+    Raises
+    ------
+    QueryError
+        When ``value`` is not one, naming the levels.
+
+    Examples
+    --------
+    >>> confidence_level("reported") is Confidence.REPORTED
+    True
+    """
+    if value not in CONFIDENCE_ORDER:
+        raise QueryError(f"{value!r} is not a confidence level "
+                         f"({', '.join(c.value for c in Confidence)})")
+    return Confidence(value)
+
+
 @shared_docs
 def restrict(
     G: nx.MultiDiGraph,
@@ -227,10 +247,8 @@ def restrict(
     (0, True)
     """
     day = parse_date(as_of) if as_of is not None else None
-    if min_confidence is not None and min_confidence not in CONFIDENCE_ORDER:
-        raise QueryError(f"{min_confidence!r} is not a confidence level "
-                         f"({', '.join(c.value for c in Confidence)})")
-    floor = CONFIDENCE_ORDER[min_confidence] if min_confidence is not None else 0
+    floor = CONFIDENCE_ORDER[confidence_level(min_confidence)] if min_confidence is not None \
+        else 0
 
     def keep_node(n: str) -> bool:
         attrs = G.nodes[n]

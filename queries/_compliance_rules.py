@@ -10,7 +10,6 @@ import pandas as pd
 from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
-    QueryError,
     parse_date,
 )
 from oretrace.graphmodel._docs import shared_docs
@@ -21,6 +20,7 @@ from oretrace.graphmodel.rules import (
     rule_time,
     suspensions,
 )
+from oretrace.graphmodel.timeslice import confidence_level
 from oretrace.queries._shipments_rules import _check, _rules
 
 __all__ = [
@@ -111,10 +111,8 @@ def list_rules(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
     """
     day = parse_date(as_of)
     how = _check(assume)
-    if min_confidence is not None and min_confidence not in CONFIDENCE_ORDER:
-        raise QueryError(f"{min_confidence!r} is not a confidence level "
-                         f"({', '.join(c.value for c in Confidence)})")
-    floor = CONFIDENCE_ORDER[min_confidence] if min_confidence is not None else 0
+    floor = CONFIDENCE_ORDER[confidence_level(min_confidence)] if min_confidence is not None \
+        else 0
     columns = ["rule", "instrument", "authority", "kinds", "announced", "effective", "until",
                "suspensions", "known_until", "status", "assumption", "elements", "clauses",
                "waivers", "confidence", "sources"]

@@ -13,7 +13,6 @@ import networkx as nx
 from oretrace.graphmodel import (
     CONFIDENCE_ORDER,
     Confidence,
-    QueryError,
     UnknownNodeError,
     is_active,
     parse_date,
@@ -160,12 +159,6 @@ def platform_of(G: nx.MultiDiGraph, platform: str) -> str:
     return platform
 
 
-def level_of(value: str | Confidence) -> Confidence:
-    """``value`` as a confidence level, checked."""
-    if value not in CONFIDENCE_ORDER:
-        raise QueryError(f"{value!r} is not a confidence level "
-                         f"({', '.join(c.value for c in Confidence)})")
-    return Confidence(value)
 
 
 def region(V: nx.MultiDiGraph, H: nx.DiGraph, platform: str, *, end_uses: bool

@@ -156,7 +156,7 @@ def check_compliance(
     Raises
     ------
     UnknownNodeError
-        When ``platform`` or a rule id names no such node; the message lists close matches.
+        When ``platform`` names no such node; the message lists close matches.
     QueryError
         When ``as_of``, ``assume`` or ``min_confidence`` is not one of its values.
 

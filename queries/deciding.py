@@ -51,11 +51,11 @@ from typing import Literal
 
 import networkx as nx
 from oretrace.graphmodel import Confidence, QueryError, parse_date, platforms
+from oretrace.graphmodel.timeslice import confidence_level
 from oretrace.queries._deciding_base import (
     Answer,
     ComplianceAnswer,
     dated,
-    level_of,
     links_at,
     live_links,
     platform_of,
@@ -179,7 +179,7 @@ def find_deciding_links(
     if question not in QUESTIONS:
         raise QueryError(f"unknown question {question!r}; choose from {', '.join(QUESTIONS)}")
     day = parse_date(as_of)
-    floor = level_of(below)
+    floor = confidence_level(below)
     target = platform_of(G, platform)
     how = _check(assume)
     specs = list(fail)
