@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["Timing", "differences", "load_in_fresh_process", "peak_rss_mb", "reset_peak_rss",
-           "rss_mb", "time_call", "time_once"]
+           "rss_mb", "time_call", "time_once", "time_warm"]
 
 
 class Timing(dict[str, float]):
@@ -31,6 +31,24 @@ def time_call(fn: Callable[[], Any], *, repeats: int, warmup: int = 1) -> Timing
         fn()
         times.append(time.perf_counter() - start)
     return Timing(median=statistics.median(times), min=min(times), repeats=float(repeats))
+
+
+def time_warm(fn: Callable[[], Any], *, most: int, least: int = 1,
+              budget: float = 10.0) -> Timing:
+    """Time ``fn`` warm (its first call made already): ``least`` to ``most`` calls.
+
+    Past ``least`` calls it goes on only while the next call (as long as the last one) would
+    end within ``budget`` seconds of the start, so slow calls run ``least`` times.
+    """
+    times: list[float] = []
+    least = max(1, least)
+    start = time.perf_counter()
+    while len(times) < least or (
+            len(times) < most and time.perf_counter() - start + times[-1] <= budget):
+        begin = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - begin)
+    return Timing(median=statistics.median(times), min=min(times), repeats=float(len(times)))
 
 
 def time_once(fn: Callable[[], Any]) -> tuple[float, Any]:
