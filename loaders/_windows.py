@@ -50,6 +50,8 @@ def first_excess(windows: list[Window], shares: list[float]
     >>> first_excess([(None, d(2027, 1, 1)), (d(2027, 1, 1), None)], [0.7, 0.4]) is None
     True
     """
+    if _float_peak(windows, shares) <= float(_LIMIT) - _slack(len(windows)):
+        return None  # clear of the limit by more than floating point can err
     undated = [i for i, (start, _) in enumerate(windows) if start is None]
     total = sum((Fraction(shares[i]) for i in undated), Fraction(0))
     if total > _LIMIT:
@@ -70,6 +72,31 @@ def first_excess(windows: list[Window], shares: list[float]
                       if _lo(start) <= t < _hi(end)]
             return dt.date.fromordinal(t), float(total), active
     return None
+
+
+def _slack(n: int) -> float:
+    """A bound on the rounding error of :func:`_float_peak` over ``n`` shares of at most 1:
+    at most 2 n additions and subtractions, each off by half an ulp of a partial sum below
+    n + 1 (a share is at most 1), with a factor of 4 to spare."""
+    return 4.0 * (2 * n) * (n + 1) * 2.0 ** -53
+
+
+def _float_peak(windows: list[Window], shares: list[float]) -> float:
+    """The largest total of active shares at any instant :func:`first_excess` reads, in
+    floating point, or an upper bound of it (NaN when a share is NaN)."""
+    everything = sum(shares)  # shares are at least 0: no instant adds up to more
+    if not everything > 1.0 - _slack(len(windows)):
+        return everything
+    peak = total = sum(shares[i] for i, (start, _) in enumerate(windows) if start is None)
+    events = sorted([(_lo(start), 1, shares[i]) for i, (start, _) in enumerate(windows)
+                     if start is not None]
+                    + [(_hi(end), 0, -shares[i]) for i, (_, end) in enumerate(windows)
+                       if end is not None])
+    for k, (t, _, delta) in enumerate(events):
+        total += delta  # ends at t sort before starts at t: active means start <= t < end
+        if k + 1 == len(events) or events[k + 1][0] != t:
+            peak = max(peak, total)
+    return peak
 
 
 def overlapping(windows: list[Window]) -> list[tuple[int, int]]:

@@ -80,3 +80,33 @@ def test_an_exact_sum_is_not_pushed_over_the_limit_by_rounding() -> None:
     assert first_excess(ws, [0.1] * 10) is None
     got = first_excess([*ws, (dt.date(2027, 1, 1), None)], [0.1] * 11)
     assert got is not None and got[0] == dt.date(2027, 1, 1) and round(got[1], 9) == 1.1
+
+
+def oracle_excess_exact(windows: list[Window], shares: list[float]
+                        ) -> tuple[dt.date | None, list[int]] | None:
+    """:func:`oracle_excess` summed as fractions of the floats written (no rounding)."""
+    from fractions import Fraction
+
+    for instant in sorted({w[0] for w in windows}, key=_order):
+        active = [i for i, w in enumerate(windows) if _active(w, instant)]
+        if sum((Fraction(shares[i]) for i in active), Fraction(0)) > Fraction(1.0 + 1e-9):
+            return instant, active
+    return None
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(data=st.data(), ws=st.lists(
+    st.tuples(st.sampled_from(DAYS), st.sampled_from(DAYS)).filter(
+        lambda w: w[0] is None or w[1] is None or w[0] <= w[1]), min_size=1, max_size=40),
+    tilt=st.sampled_from([-1e-8, -1e-10, 0.0, 5e-10, 9.9e-10, 1.01e-9, 2e-9, 1e-8]))
+def test_totals_a_hair_from_the_limit_agree_with_exact_sums(
+        data: st.DataObject, ws: list[Window], tilt: float) -> None:
+    """Shares drawn as parts of 1 + tilt, so that instants add up to within 1e-8 of the
+    limit, where a floating-point shortcut could err: the answer is the exact one."""
+    parts = data.draw(st.lists(st.floats(0.01, 1.0), min_size=len(ws), max_size=len(ws)))
+    shares = [p / sum(parts) * (1.0 + tilt) for p in parts]
+    got = first_excess(ws, shares)
+    want = oracle_excess_exact(ws, shares)
+    assert (got is None) == (want is None)
+    if got is not None and want is not None:
+        assert (got[0], got[2]) == want
