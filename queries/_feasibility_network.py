@@ -249,6 +249,10 @@ def group_of(facility: str, attrs: Mapping[str, Any], level: str) -> str | None:
 # --------------------------------------------------------------------------- failures
 
 
+#: The key of :func:`resolve_failures`' answers in the graph's cache.
+FAILURES_KEY = "oretrace.failures"
+
+
 def resolve_failures(G: nx.MultiDiGraph, fail: Iterable[str]) -> dict[str, list[str]]:
     """Return ``{spec: [facility ids]}`` for failure specs ``ID``, ``facility:ID``,
     ``company:ID`` or ``country:CC``.
@@ -264,6 +268,26 @@ def resolve_failures(G: nx.MultiDiGraph, fail: Iterable[str]) -> dict[str, list[
     >>> "cn-separation-pool" in resolve_failures(load_dataset(), ["country:CN"])["country:CN"]
     True
     """
+    # Read at no date, so kept on the graph per spec (networkx empties the cache when a node
+    # or edge is added or removed); a view is read again, as its graph may change under it.
+    kept = {} if nx.is_frozen(G) else graph_cache(G, FAILURES_KEY)
+    specs = list(fail)
+    out: dict[str, list[str]] = {}
+    todo = []
+    for spec in specs:
+        if spec in kept:
+            out[spec] = list(kept[spec])
+        else:
+            todo.append(spec)
+    if todo:
+        for spec, ids in _resolve(G, todo).items():
+            kept[spec] = tuple(ids)
+            out[spec] = ids
+    return {spec: out[spec] for spec in specs}
+
+
+def _resolve(G: nx.MultiDiGraph, fail: Iterable[str]) -> dict[str, list[str]]:
+    """:func:`resolve_failures` read from the graph."""
     facilities = nodes_of(G, NodeKind.FACILITY)
     out: dict[str, list[str]] = {}
     for spec in fail:

@@ -106,3 +106,25 @@ def test_graph_cache_is_emptied_when_the_structure_changes() -> None:
     G.add_edge(1, 2)
     assert graph_cache(G, "t") == {}
     assert graph_cache(object(), "t") == {}            # no cache to keep it in
+
+
+def test_failures_are_kept_per_graph_until_its_structure_changes() -> None:
+    """MINI's Chinese facilities are cn-mine and cn-sep (tests/data/mini). A CN plant added
+    after a first answer is in the next one (the graph's cache is emptied on the change); a
+    caller changing the list it got changes nothing; a dated view is read afresh."""
+    from conftest import MINI
+    from oretrace.graphmodel import at
+    from oretrace.loaders import load_dataset
+    from oretrace.queries._feasibility_network import resolve_failures
+
+    G = load_dataset(MINI)
+    first = resolve_failures(G, ["country:CN"])["country:CN"]
+    assert sorted(first) == ["cn-mine", "cn-sep"]
+    first.append("bogus")
+    assert sorted(resolve_failures(G, ["country:CN"])["country:CN"]) == ["cn-mine", "cn-sep"]
+    G.add_node("cn-new", kind="facility", country="CN", stage="metal", products=["x"])
+    assert "cn-new" in resolve_failures(G, ["country:CN"])["country:CN"]
+    V = at(G, "2026-11-24")  # a view: its graph may change under it
+    assert "cn-later" not in resolve_failures(V, ["country:CN"])["country:CN"]
+    G.add_node("cn-later", kind="facility", country="CN", stage="metal", products=["x"])
+    assert "cn-later" in resolve_failures(V, ["country:CN"])["country:CN"]
