@@ -173,10 +173,16 @@ class _Registry:
 
 def _has_edges(G: Any, n: int) -> bool:
     """Whether ``G`` has at least ``n`` edges, counting them only when it must: the linked
-    pairs (one per neighbour, a quick count) are never more than the edges."""
-    if sum(len(nbrs) for _, nbrs in G.adjacency()) >= n:
+    pairs (one per neighbour, a quick count) are never more than the edges. The count is
+    kept on a graph (emptied when an edge is added or removed), not on a view."""
+    kept = {} if getattr(G, "frozen", False) else graph_cache(G, "oretrace.size")
+    if "pairs" not in kept:
+        kept["pairs"] = sum(len(nbrs) for _, nbrs in G.adjacency())
+    if kept["pairs"] >= n:
         return True
-    return bool(G.number_of_edges() >= n)
+    if "edges" not in kept:
+        kept["edges"] = G.number_of_edges()
+    return bool(kept["edges"] >= n)
 
 
 def dispatchable(name: str | None = None

@@ -130,10 +130,26 @@ def _feasibility(as_of: dt.date, specs: list[str], failed: list[str],
         substitutions_allowed=substitutions,
         supplied=sorted(p for p, up in platforms.items() if up),
         unsupplied=sorted(p for p, up in platforms.items() if not up),
-        supplied_facilities=sorted(f for f, s in zip(facilities, supplied, strict=True) if s),
-        unsupplied_facilities=sorted(f for f, s in zip(facilities, supplied, strict=True)
-                                     if not s),
+        supplied_facilities=[facilities[i] for i in _by_name(facilities) if supplied[i]],
+        unsupplied_facilities=[facilities[i] for i in _by_name(facilities) if not supplied[i]],
         substitutions=used, data_gaps=gaps)
+
+
+_ORDERS: dict[int, tuple[Sequence[str], list[int]]] = {}
+
+
+def _by_name(facilities: Sequence[str]) -> list[int]:
+    """The indices of ``facilities`` in name order, sorted once per sequence (the last few
+    kept: a compiled graph or a supply network hands the same tuple to every answer)."""
+    if not isinstance(facilities, tuple):  # a list may change: sorted each time
+        return sorted(range(len(facilities)), key=facilities.__getitem__)
+    got = _ORDERS.get(id(facilities))
+    if got is None or got[0] is not facilities:
+        if len(_ORDERS) >= 4:
+            _ORDERS.clear()
+        got = _ORDERS[id(facilities)] = (facilities, sorted(range(len(facilities)),
+                                                            key=facilities.__getitem__))
+    return got[1]
 
 
 def _substitutions_used(net: SupplyNetwork, supplied: Sequence[bool]) -> list[Substitution]:
