@@ -13,6 +13,7 @@ from oretrace.graphmodel import parse_date, restrict
 from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.ranges import RANGED_FIELDS, range_of
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
+from oretrace.queries._dispatch import graph_cache
 from pydantic import BaseModel
 
 __all__ = [
@@ -106,6 +107,10 @@ _EDGE_ENDS = tuple(f"{f}_lo" for f in {*RANGED_FIELDS["BomLine"], *RANGED_FIELDS
 def has_ranges(G: nx.MultiDiGraph) -> bool:
     """Return whether any figure of ``G`` is ranged (one pass over its attributes).
 
+    Kept on a graph until a node or an edge is added or removed (a view is read again); a
+    graph whose figures are changed in place must not be asked again (ask a copy, as
+    :func:`oretrace.with_overrides` makes).
+
     Parameters
     ----------
     %(G)s
@@ -121,8 +126,11 @@ def has_ranges(G: nx.MultiDiGraph) -> bool:
     >>> has_ranges(load_dataset(MINI)), has_ranges(load_dataset())
     (False, True)
     """
-    return any(k in d for _, d in G.nodes(data=True) for k in _NODE_ENDS) or any(
-        k in d for _, _, d in G.edges(data=True) for k in _EDGE_ENDS)
+    kept = {} if nx.is_frozen(G) else graph_cache(G, "oretrace.ranges")
+    if "any" not in kept:
+        kept["any"] = any(k in d for _, d in G.nodes(data=True) for k in _NODE_ENDS) or any(
+            k in d for _, _, d in G.edges(data=True) for k in _EDGE_ENDS)
+    return bool(kept["any"])
 
 
 @shared_docs

@@ -360,3 +360,18 @@ def test_shortfall_ends_from_a_ranged_consumer_capacity(tmp_path: Path) -> None:
                                                per_platform=False)}["nd-oxide"]
     assert (nd.demand, nd.demand_min, nd.demand_max) == (60, 45, 75)
     assert (nd.shortfall_min, nd.shortfall_max) == (15, 45)
+
+
+def test_has_ranges_is_kept_per_graph_until_its_structure_changes() -> None:
+    """MINI has no ranged figure. A product added with a price range makes it ranged (the
+    graph's cache is emptied when a node is added); a view is read afresh each time."""
+    from oretrace.graphmodel import at
+    from oretrace.queries.intervals import has_ranges
+
+    G = load_dataset(DATA / "mini")
+    V = at(G, "2026-11-24")
+    assert not has_ranges(G) and not has_ranges(V)
+    G.add_node("ranged", kind="product", unit_price_usd=2.0, unit_price_usd_lo=1.0,
+               unit_price_usd_hi=3.0)
+    assert has_ranges(G)
+    assert has_ranges(V)
