@@ -23,6 +23,7 @@ time an LP asks: the LPs of one call share most of their facilities.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -393,6 +394,9 @@ def _sinks(consumers: Mapping[int, float], accepts: Mapping[int, Mapping[str, fl
     return cost, rows
 
 
+_WARNINGS = threading.Lock()
+
+
 def _run(m: _Model, cost: np.ndarray[Any, Any], caps: Mapping[int, str]
          ) -> tuple[float, list[str]]:
     """Solve (HiGHS); the most delivered and the facilities whose capacity binds."""
@@ -400,7 +404,10 @@ def _run(m: _Model, cost: np.ndarray[Any, Any], caps: Mapping[int, str]
                   shape=(len(m.rhs), len(m.ub)))
     bounds = np.zeros((len(m.ub), 2))
     bounds[:, 1] = m.ub
-    with warnings.catch_warnings():  # scipy names no simplex strategy; HiGHS reads it verbatim
+    # scipy names no simplex strategy; HiGHS reads it verbatim. The warning filters are one
+    # process-wide list that catch_warnings saves and restores: under the lock, no other
+    # thread (the shortfall works products in threads) restores them while this call warns.
+    with _WARNINGS, warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Unrecognized options", OptimizeWarning)
         res = linprog(cost, A_ub=A, b_ub=np.asarray(m.rhs), bounds=bounds, method="highs-ds",
                       options={"simplex_strategy": _PRIMAL})
