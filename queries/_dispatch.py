@@ -116,6 +116,12 @@ def graph_cache(G: Any, key: str) -> dict[Any, Any]:
     return cast(dict[Any, Any], store.setdefault(key, {}))
 
 
+def kept_on(G: Any, key: str) -> dict[Any, Any]:
+    """:func:`graph_cache` for a graph; for a view (frozen), a fresh dict each call, as the
+    graph under a view may change without emptying the view's cache."""
+    return {} if getattr(G, "frozen", False) else graph_cache(G, key)
+
+
 class _Registry:
     """The implementations of one query, by backend, and the options each cannot read."""
 
@@ -175,7 +181,7 @@ def _has_edges(G: Any, n: int) -> bool:
     """Whether ``G`` has at least ``n`` edges, counting them only when it must: the linked
     pairs (one per neighbour, a quick count) are never more than the edges. The count is
     kept on a graph (emptied when an edge is added or removed), not on a view."""
-    kept = {} if getattr(G, "frozen", False) else graph_cache(G, "oretrace.size")
+    kept = kept_on(G, "oretrace.size")
     if "pairs" not in kept:
         kept["pairs"] = sum(len(nbrs) for _, nbrs in G.adjacency())
     if kept["pairs"] >= n:

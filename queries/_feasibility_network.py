@@ -28,7 +28,7 @@ from oretrace.graphmodel import (
 )
 from oretrace.graphmodel.graph import makers_of
 from oretrace.graphmodel.vocab import COUNTRIES, EdgeKind, NodeKind, Stage
-from oretrace.queries._dispatch import graph_cache
+from oretrace.queries._dispatch import graph_cache, kept_on
 from oretrace.queries._vocab import LEVELS
 from oretrace.queries.predicates import located_in
 
@@ -270,7 +270,7 @@ def resolve_failures(G: nx.MultiDiGraph, fail: Iterable[str]) -> dict[str, list[
     """
     # Read at no date, so kept on the graph per spec (networkx empties the cache when a node
     # or edge is added or removed); a view is read again, as its graph may change under it.
-    kept = {} if nx.is_frozen(G) else graph_cache(G, FAILURES_KEY)
+    kept = kept_on(G, FAILURES_KEY)
     specs = list(fail)
     out: dict[str, list[str]] = {}
     todo = []

@@ -13,7 +13,7 @@ from oretrace.graphmodel import parse_date, restrict
 from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.ranges import RANGED_FIELDS, range_of
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
-from oretrace.queries._dispatch import graph_cache
+from oretrace.queries._dispatch import kept_on
 from pydantic import BaseModel
 
 __all__ = [
@@ -126,7 +126,7 @@ def has_ranges(G: nx.MultiDiGraph) -> bool:
     >>> has_ranges(load_dataset(MINI)), has_ranges(load_dataset())
     (False, True)
     """
-    kept = {} if nx.is_frozen(G) else graph_cache(G, "oretrace.ranges")
+    kept = kept_on(G, "oretrace.ranges")
     if "any" not in kept:
         kept["any"] = any(k in d for _, d in G.nodes(data=True) for k in _NODE_ENDS) or any(
             k in d for _, _, d in G.edges(data=True) for k in _EDGE_ENDS)
