@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,21 @@ class Window:
     needs_end: frozenset[str] = frozenset()
     needs_start: frozenset[str] = frozenset()
 
+    @functools.cached_property
+    def fields(self) -> frozenset[str]:
+        """The attributes this rule reads: something holding none of them always exists.
+
+        Engines walking many attribute dicts test this first (``fields.isdisjoint(attrs)``)
+        and apply :meth:`holds` only to the dated ones, as :meth:`holds` itself does.
+
+        Examples
+        --------
+        >>> sorted(LINK_WINDOW.fields), LINK_WINDOW.fields.isdisjoint({"share": 0.5})
+        (['end', 'start'], True)
+        """
+        status = {self.status} if self.needs_end or self.needs_start else set()
+        return frozenset({self.start, self.end} | status)
+
     def holds(self, attrs: dict[str, Any], as_of: dt.date) -> bool:
         """Say whether something with these attributes exists at ``as_of`` by this rule.
 
@@ -58,6 +74,8 @@ class Window:
         >>> LINK_WINDOW.holds({"end": dt.date(2026, 1, 1)}, dt.date(2026, 1, 1))
         False
         """
+        if self.fields.isdisjoint(attrs):
+            return True
         start, end = attrs.get(self.start), attrs.get(self.end)
         status = attrs.get(self.status) if self.needs_end or self.needs_start else None
         if isinstance(status, str) and ((status in self.needs_end and end is None) or (

@@ -36,12 +36,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain, compress, repeat
+from operator import eq, methodcaller
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-from oretrace.graphmodel import bill_of_materials, is_active, parse_date, platforms
+from oretrace.graphmodel import (
+    bill_of_materials,
+    is_active,
+    parse_date,
+    platforms,
+    window_of,
+)
 from oretrace.graphmodel.graph import makers_of
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
 from oretrace.queries._compiled_levels import (
@@ -169,8 +177,9 @@ def compile_graph(
     return compiled
 
 
-#: Per facility index, its needs: ``[(needed product code, (option codes...))]``.
-_Needs = list[list[tuple[int, tuple[int, ...]]]]
+#: One recipe, shared by the facilities with the same products and stage: its needs, each
+#: ``(needed product code, (option codes...))``.
+_Recipe = list[tuple[int, tuple[int, ...]]]
 
 
 @dataclass
@@ -185,7 +194,8 @@ class _Facts:
     market: Bool
     fac_products: list[tuple[int, ...]]
     attrs: dict[str, list[Any]]
-    needs: _Needs
+    recipes: list[_Recipe]
+    recipe_of: Int
 
 
 def _facts(G: nx.MultiDiGraph, day: dt.date, substitutions: bool) -> _Facts:
@@ -204,8 +214,9 @@ def _facts(G: nx.MultiDiGraph, day: dt.date, substitutions: bool) -> _Facts:
     market = np.zeros(len(facilities), dtype=bool)
     fac_products: list[tuple[int, ...]] = []
     attrs: dict[str, list[Any]] = {"stage": [], "country": [], "company": []}
-    recipes: dict[tuple[tuple[str, ...], bool], list[tuple[int, tuple[int, ...]]]] = {}
-    needs: _Needs = []
+    recipe_ids: dict[tuple[tuple[str, ...], bool], int] = {}
+    recipes: list[_Recipe] = []
+    recipe_of = np.zeros(len(facilities), dtype=np.int64)
     for i, f in enumerate(facilities):
         d = node_attrs[f]
         listed = tuple(d.get("products", ()))
@@ -214,60 +225,155 @@ def _facts(G: nx.MultiDiGraph, day: dt.date, substitutions: bool) -> _Facts:
             attrs[name].append(d.get(name))
         fac_products.append(tuple(pcode[p] for p in listed if p in pcode))
         key = (listed, bool(market[i]))
-        if key not in recipes:
+        if key not in recipe_ids:
+            recipe_ids[key] = len(recipes)
             # a need for a product that is not a product node still has to be met: code -1,
             # no link carries it
-            recipes[key] = [(pcode.get(p, -1), tuple(pcode[o] for o in opts if o in pcode))
-                            for p, opts in need_options(G, f, substitutions).items()]
-        needs.append(recipes[key])
+            recipes.append([(pcode.get(p, -1), tuple(pcode[o] for o in opts if o in pcode))
+                            for p, opts in need_options(G, f, substitutions).items()])
+        recipe_of[i] = recipe_ids[key]
     return _Facts(facilities=facilities, products=products,
                   index={f: i for i, f in enumerate(facilities)}, pcode=pcode, bom=bom,
-                  market=market, fac_products=fac_products, attrs=attrs, needs=needs)
+                  market=market, fac_products=fac_products, attrs=attrs, recipes=recipes,
+                  recipe_of=recipe_of)
+
+
+def _ranges(starts: Int, counts: Int) -> Int:
+    """``starts[0]..starts[0]+counts[0]-1``, then the same for each next pair, end to end."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.repeat(np.asarray(starts, dtype=np.int64) - (np.cumsum(counts) - counts),
+                     counts) + np.arange(total, dtype=np.int64)
+
+
+@dataclass
+class _Options:
+    """Each recipe's need rows, and the *slots* of the products its links may carry.
+
+    A slot is one (recipe, carried product): the need rows (offsets in the recipe) that
+    product meets and its rank among each one's options. ``table[r]`` maps a product id to
+    its slot in recipe ``r``; the arrays are flat over the recipes (``row_ptr``: each
+    recipe's rows in ``need_code``; ``slot_ptr``: each slot's entries).
+    """
+
+    table: list[dict[str, int]]
+    row_ptr: Int
+    need_code: Int
+    slot_ptr: Int
+    slot_product: Int
+    entry_row: Int
+    entry_rank: Int
+
+
+def _options(facts: _Facts) -> _Options:
+    table: list[dict[str, int]] = []
+    row_ptr, slot_ptr = [0], [0]
+    need_code: list[int] = []
+    slot_product: list[int] = []
+    entry_row: list[int] = []
+    entry_rank: list[int] = []
+    for recipe in facts.recipes:
+        # carried product -> [(need row in the recipe, rank among its options)]
+        met: dict[int, list[tuple[int, int]]] = {}
+        for r, (needed, options) in enumerate(recipe):
+            need_code.append(needed)
+            for rank, o in enumerate(options):
+                met.setdefault(o, []).append((r, rank))
+        row_ptr.append(len(need_code))
+        slots: dict[str, int] = {}
+        for o, entries in met.items():
+            slots[facts.products[o]] = len(slot_product)
+            slot_product.append(o)
+            entry_row.extend(r for r, _ in entries)
+            entry_rank.extend(rank for _, rank in entries)
+            slot_ptr.append(len(entry_row))
+        table.append(slots)
+
+    def ints(xs: list[int]) -> Int:
+        return np.array(xs, dtype=np.int64)
+
+    return _Options(table=table, row_ptr=ints(row_ptr), need_code=ints(need_code),
+                    slot_ptr=ints(slot_ptr), slot_product=ints(slot_product),
+                    entry_row=ints(entry_row), entry_rank=ints(entry_rank))
+
+
+def _candidates(G: nx.MultiDiGraph, facts: _Facts, opts: _Options
+                ) -> tuple[list[dict[str, Any]], Int, Int, Int]:
+    """Every edge from an active facility into one with needs whose product fills one of
+    them: its attributes, buyer, supplier and slot. Walked in bulk (C-level ``map`` over
+    the graph's own dicts), buyer by buyer; edges between one pair stay in key order."""
+    index, recipe_of = facts.index, facts.recipe_of
+    buyers: list[int] = []
+    tables: list[dict[str, int]] = []
+    groups: list[Any] = []  # per buyer, its predecessors {supplier: {key: attrs}}
+    pred = G._pred
+    if type(pred) is not dict:  # a view's filtered mappings (whose len() may count more)
+        pred = {v: {u: dict(keyed) for u, keyed in preds.items()} for v, preds in pred.items()}
+    for v, preds in pred.items():
+        vi = index.get(v)
+        if vi is not None and opts.table[recipe_of[vi]]:
+            buyers.append(vi)
+            tables.append(opts.table[recipe_of[vi]])
+            groups.append(preds)
+    n_pairs = np.fromiter(map(len, groups), np.int64, len(groups))
+    sup_pair = np.fromiter(map(index.get, chain.from_iterable(groups), repeat(-1)), np.int64,
+                           int(n_pairs.sum()))
+    values = methodcaller("values")
+    keyed = list(chain.from_iterable(map(values, groups)))  # per pair {key: attrs}
+    per_pair = np.fromiter(map(len, keyed), np.int64, len(keyed))
+    attrs: list[dict[str, Any]] = list(chain.from_iterable(map(values, keyed)))
+    ends = np.concatenate([[0], np.cumsum(per_pair)])[np.cumsum(n_pairs)]
+    per_buyer = np.diff(np.concatenate([[0], ends])).tolist()
+    slot = np.fromiter(map(dict.get, chain.from_iterable(map(repeat, tables, per_buyer)),
+                           map(dict.get, attrs, repeat("product")), repeat(-1)),
+                       np.int64, len(attrs))
+    sup = np.repeat(sup_pair, per_pair)
+    keep = (slot >= 0) & (sup >= 0)
+    return (list(compress(attrs, keep.tolist())), np.repeat(np.array(buyers, np.int64),
+            per_buyer)[keep], sup[keep], slot[keep])
 
 
 @dataclass
 class _Links:
     """Need rows ``(facility, needed product)`` by facility, and the links meeting them."""
 
-    need_rows: list[tuple[int, int]]
-    need: list[int] = field(default_factory=list)
-    supplier: list[int] = field(default_factory=list)
-    product: list[int] = field(default_factory=list)
-    share: list[float] = field(default_factory=list)
-    rank: list[int] = field(default_factory=list)
+    need_facility: Int
+    need_product: Int
+    need: Int
+    supplier: Int
+    product: Int
+    share: Float
+    rank: Int
 
 
 def _links(G: nx.MultiDiGraph, day: dt.date, facts: _Facts) -> _Links:
     """Every live supplies edge into an active facility carrying one of its options."""
-    # (facility, carried) -> [(need row, rank of the carried product among its options)]
-    option_of: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    out = _Links(need_rows=[])
-    for i, needs in enumerate(facts.needs):
-        for needed, options in needs:
-            r = len(out.need_rows)
-            out.need_rows.append((i, needed))
-            for rank, o in enumerate(options):
-                option_of.setdefault((i, o), []).append((r, rank))
-    index, pcode = facts.index, facts.pcode
-    for u, v, d in G.edges(data=True):
-        if d.get("kind") != EdgeKind.SUPPLIES:
-            continue
-        vi = index.get(v)
-        ui = index.get(u)
-        if vi is None or ui is None or not is_active(d, day):
-            continue
-        carried = pcode.get(d.get("product"), -1)
-        rows = option_of.get((vi, carried))
-        if rows is None:
-            continue
-        share = float(d.get("share", 0.0))
-        for r, rank in rows:
-            out.need.append(r)
-            out.supplier.append(ui)
-            out.product.append(carried)
-            out.share.append(share)
-            out.rank.append(rank)
-    return out
+    opts = _options(facts)
+    rows = opts.row_ptr[facts.recipe_of + 1] - opts.row_ptr[facts.recipe_of]
+    row_base = np.cumsum(rows) - rows
+    need_facility = np.repeat(np.arange(len(facts.facilities), dtype=np.int64), rows)
+    need_product = opts.need_code[_ranges(opts.row_ptr[facts.recipe_of], rows)]
+
+    attrs, buyer, sup, slot = _candidates(G, facts, opts)
+    supplies = np.fromiter(map(eq, map(dict.get, attrs, repeat("kind")),
+                               repeat(EdgeKind.SUPPLIES)), bool, len(attrs))
+    window = window_of(EdgeKind.SUPPLIES)
+    live = supplies & np.fromiter(map(window.fields.isdisjoint, attrs), bool, len(attrs))
+    for e in np.flatnonzero(supplies & ~live).tolist():  # dated: the rule itself
+        live[e] = is_active(attrs[e], day)
+    share = np.fromiter(map(float, map(dict.get, compress(attrs, live.tolist()),
+                                       repeat("share"), repeat(0.0))),
+                        float, int(live.sum()))
+    buyer, sup, slot = buyer[live], sup[live], slot[live]
+    counts = opts.slot_ptr[slot + 1] - opts.slot_ptr[slot]
+    entries = _ranges(opts.slot_ptr[slot], counts)
+    return _Links(need_facility=need_facility, need_product=need_product,
+                  need=np.repeat(row_base[buyer], counts) + opts.entry_row[entries],
+                  supplier=np.repeat(sup, counts),
+                  product=np.repeat(opts.slot_product[slot], counts),
+                  share=np.repeat(share, counts), rank=opts.entry_rank[entries])
 
 
 def _components(n: int, link_sup: Int, buyers: Int) -> tuple[Int, Bool]:
@@ -301,10 +407,8 @@ def _compile(G: nx.MultiDiGraph, day: dt.date, substitutions: bool) -> CompiledG
     facts = _facts(G, day, substitutions)
     raw = _links(G, day, facts)
     n = len(facts.facilities)
-    link_need = np.array(raw.need, dtype=np.int64)
-    link_sup = np.array(raw.supplier, dtype=np.int64)
-    need_fac = np.array([r[0] for r in raw.need_rows], dtype=np.int64)
-    need_prod = np.array([r[1] for r in raw.need_rows], dtype=np.int64)
+    link_need, link_sup = raw.need, raw.supplier
+    need_fac, need_prod = raw.need_facility, raw.need_product
 
     # levels: condense loops, then longest path from the sources
     buyers = need_fac[link_need] if len(link_need) else np.zeros(0, dtype=np.int64)
@@ -321,7 +425,7 @@ def _compile(G: nx.MultiDiGraph, day: dt.date, substitutions: bool) -> CompiledG
     link_need = new_need[link_need] if len(link_need) else link_need
     link_order = np.lexsort((link_sup, link_need)) if len(link_need) else np.zeros(0, np.int64)
     link_need, link_sup = link_need[link_order], link_sup[link_order]
-    link_prod = np.array(raw.product, dtype=np.int64)[link_order]
+    link_prod = raw.product[link_order]
     link_direct = link_prod == need_prod[link_need] if len(link_need) else \
         np.zeros(0, dtype=bool)
 
@@ -342,7 +446,7 @@ def _compile(G: nx.MultiDiGraph, day: dt.date, substitutions: bool) -> CompiledG
         level_of=level_of, cyclic=cyclic, levels=tuple(levels), fac_need_ptr=fac_need_ptr,
         need_facility=need_fac, need_product=need_prod, need_link_ptr=need_link_ptr,
         link_need=link_need, link_supplier=link_sup, link_sup_pos=sup_pos,
-        link_product=link_prod, link_share=np.array(raw.share, dtype=float)[link_order],
-        link_rank=np.array(raw.rank, dtype=np.int64)[link_order], link_direct=link_direct,
+        link_product=link_prod, link_share=raw.share[link_order],
+        link_rank=raw.rank[link_order], link_direct=link_direct,
         market=facts.market, assemblies=assemblies, attrs=facts.attrs, content=content,
         fac_products=facts.fac_products, bom=facts.bom)
