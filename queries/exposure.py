@@ -59,13 +59,14 @@ from oretrace.queries._exposure_graph import (
 )
 from oretrace.queries._exposure_graph import _check_k as _check_k  # also native's
 from oretrace.queries._exposure_paths import _path_sources as _path_sources  # also native's
-from oretrace.queries._exposure_paths import path_confidence, witness_paths
+from oretrace.queries._exposure_paths import path_confidence, witness_paths, witnesses
 from oretrace.queries._exposure_reach import (
     _compiled_downstream,
     _compiled_upstream,
     _facilities_for,
 )
 from oretrace.queries._exposure_trace import effective_stage, trace
+from oretrace.queries._exposure_yen import Hops
 from oretrace.queries.predicates import ANY_CN, Predicate
 from pydantic import BaseModel, Field
 
@@ -179,6 +180,7 @@ class _Asked:
         check = _ChainCheck(self.G, self.day, self.floor,
                             _makers_of(self.V, self.targets) if self.floor is not None else {})
         out: dict[str, dict[str, Any]] = {}
+        hops = Hops.of(H) if any(reached.values()) else None
         for target in self.targets:
             common = {"platform": target, "name": self.G.nodes[target].get("name"),
                       "as_of": self.day}
@@ -190,7 +192,8 @@ class _Asked:
                                    "confidence": check.floor, "sources": [],
                                    "status": NO_CHAIN, "gaps": gaps}
                 continue
-            found = witness_paths(H, target, [hits], self.k, starts=hits if starts else None)
+            found = [] if hops is None or target not in hops.index else witnesses(
+                hops, target, [hits], self.k, starts=hits if starts else None)
             paths = [p for p, _ in found]
             level = found[0][1] if found else fallback or weakest(
                 [H.nodes[t]["confidence"] for t in hits])

@@ -1,0 +1,320 @@
+"""Witness paths on arrays: networkx's Yen replayed exactly, without building its graph.
+
+:func:`oretrace.queries._exposure_paths.witness_paths` asks, per confidence level, for the
+first ``k`` paths ``nx.shortest_simple_paths`` (Yen's algorithm over networkx's
+bidirectional breadth-first search) yields on a *layered* copy of the needed-supply graph:
+node ``(facility, state)``, where ``state`` counts the waypoint sets met so far, and an
+``origin`` feeding every start. Which of several equally short paths comes first depends
+on the order the searches scan adjacency lists and on the sizes of their two fringes, so it
+depends on nodes off the short paths too. This module replays those very searches, step by
+step and in the same scan order, on integer arrays (:class:`Hops`, the graph in CSR form
+in its own node and edge order): each breadth-first layer is scanned at once with numpy,
+and a scan stops exactly where networkx's would (the first meeting node in scan order).
+The layered graph is never built: its adjacency is read off the facility arrays, whose
+orders are the ones the layered graph would get (successors in the graph's own order,
+predecessors by node position, then state).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from oretrace.graphmodel import CONFIDENCE_ORDER
+from scipy.sparse.csgraph import connected_components
+
+__all__: list[str] = []
+
+Int = npt.NDArray[np.int64]
+Bool = npt.NDArray[np.bool_]
+
+#: The rank of a product node (documented: making a product carries no evidence of its own).
+TOP = max(CONFIDENCE_ORDER.values())
+
+
+@dataclass(eq=False)
+class Hops:
+    """A needed-supply graph as arrays: node ``i`` is ``names[i]`` (the graph's node order),
+    ``node_rank`` its confidence order (products: the top); the hops as a CSR by supplier in
+    the graph's successor order (``fwd_*``) and by buyer, suppliers in node order
+    (``rev_*``), each with its confidence order. ``memo`` keeps per-level masks."""
+
+    names: list[str]
+    index: dict[str, int]
+    node_rank: Int
+    fwd_ptr: Int
+    fwd_dst: Int
+    fwd_rank: Int
+    rev_ptr: Int
+    rev_src: Int
+    rev_rank: Int
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, names: list[str], node_rank: Int, src: Int, dst: Int, rank: Int) -> Hops:
+        """From hops listed by supplier (ascending), each supplier's in successor order."""
+        n = len(names)
+        fwd_ptr = np.searchsorted(src, np.arange(n + 1)).astype(np.int64)
+        by_buyer = np.argsort(dst, kind="stable")
+        rev_ptr = np.searchsorted(dst[by_buyer], np.arange(n + 1)).astype(np.int64)
+        return cls(names=names, index={x: i for i, x in enumerate(names)},
+                   node_rank=node_rank, fwd_ptr=fwd_ptr, fwd_dst=dst, fwd_rank=rank,
+                   rev_ptr=rev_ptr, rev_src=src[by_buyer], rev_rank=rank[by_buyer])
+
+    @classmethod
+    def of(cls, H: nx.DiGraph) -> Hops:
+        """The arrays of a needed-supply graph ``H`` (its adjacency dicts read once)."""
+        names = list(H)
+        index = {x: i for i, x in enumerate(names)}
+        order = CONFIDENCE_ORDER
+        node_rank = np.array([TOP if d.get("product") else order[d["confidence"]]
+                              for d in H._node.values()], dtype=np.int64)
+        src: list[int] = []
+        dst: list[int] = []
+        rank: list[int] = []
+        for i, u in enumerate(names):
+            out = H._succ[u]
+            src += [i] * len(out)
+            for v, d in out.items():
+                dst.append(index[v])
+                rank.append(order[d["confidence"]])
+        return cls.build(names, node_rank, np.array(src, dtype=np.int64),
+                         np.array(dst, dtype=np.int64), np.array(rank, dtype=np.int64))
+
+    def level(self, floor: int) -> tuple[Bool, Bool, Bool]:
+        """Nodes, forward hops and backward hops at least ``floor`` strong."""
+        got: tuple[Bool, Bool, Bool] | None = self.memo.get(("level", floor))
+        if got is None:
+            got = self.memo["level", floor] = (self.node_rank >= floor, self.fwd_rank >= floor,
+                                               self.rev_rank >= floor)
+        return got
+
+    def hop_rank(self, u: int, v: int) -> int:
+        """The confidence order of the hop ``u -> v``."""
+        lo, hi = int(self.fwd_ptr[u]), int(self.fwd_ptr[u + 1])
+        at = lo + int(np.flatnonzero(self.fwd_dst[lo:hi] == v)[0])
+        return int(self.fwd_rank[at])
+
+    def sources_at(self, floor: int, inside: Bool | None = None) -> Bool:
+        """Nodes (of ``inside``, default all at ``floor``) whose strongly connected
+        component, over nodes of ``inside`` and hops at least ``floor`` strong, no such hop
+        enters from another: where supply begins. Kept per level for all nodes."""
+        if inside is not None:
+            return self._sources(floor, inside)
+        got: Bool | None = self.memo.get(("sources", floor))
+        if got is None:
+            got = self.memo["sources", floor] = self._sources(floor, self.level(floor)[0])
+        return got
+
+    def _sources(self, floor: int, inside: Bool) -> Bool:
+        n = len(self.names)
+        src = np.repeat(np.arange(n), np.diff(self.fwd_ptr))
+        dst = self.fwd_dst
+        use = self.level(floor)[1] & inside[src] & inside[dst]
+        src, dst = src[use], dst[use]
+        hops = sp.csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+        _, label = connected_components(hops, directed=True, connection="strong")
+        entered = np.zeros(n, dtype=bool)
+        entered[label[dst][label[src] != label[dst]]] = True
+        sources: Bool = inside & ~entered[label]
+        return sources
+
+
+def gather(ptr: Int, nodes: Int) -> tuple[Int, Int]:
+    """For CSR rows ``nodes`` in order: the row (position in ``nodes``) and entry of each of
+    their entries, row after row."""
+    first = ptr[nodes]
+    counts = ptr[nodes + 1] - first
+    row = np.repeat(np.arange(len(nodes)), counts)
+    entry = np.arange(int(counts.sum())) + np.repeat(first - (np.cumsum(counts) - counts),
+                                                     counts)
+    return row, entry
+
+
+def reach(ptr: Int, nbr: Int, hop_ok: Bool, node_ok: Bool, seeds: Int) -> Bool:
+    """Nodes reached from ``seeds`` over CSR ``ptr``/``nbr`` through hops passing ``hop_ok``
+    into nodes passing ``node_ok`` (the seeds only if reached again)."""
+    seen = np.zeros(len(node_ok), dtype=bool)
+    frontier = seeds
+    while len(frontier):
+        _, entry = gather(ptr, frontier)
+        w = nbr[entry[hop_ok[entry]]]
+        w = np.unique(w[node_ok[w] & ~seen[w]])
+        seen[w] = True
+        frontier = w
+    return seen
+
+
+@dataclass(eq=False)
+class Layered:
+    """The layered graph at one level, read off :class:`Hops`: node ``(i, s)`` is
+    ``i * width + s``, ``origin`` the last id; ``keep`` the facilities it holds, ``step``
+    the state each state moves to at each node, ``begin`` the starts in node order."""
+
+    hops: Hops
+    keep: Bool
+    fwd_ok: Bool
+    rev_ok: Bool
+    step: Int
+    begin: Int
+    width: int
+    starts: Bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.starts = np.zeros(len(self.hops.names), dtype=bool)
+        self.starts[self.begin] = True
+
+    @property
+    def origin(self) -> int:
+        return len(self.hops.names) * self.width
+
+    def successors(self, fringe: Int) -> tuple[Int, Int]:
+        """The hops ``(x, w)`` leaving ``fringe`` in scan order (origin only alone)."""
+        if len(fringe) and fringe[0] == self.origin:
+            w = self.begin * self.width + self.step[self.begin, 0]
+            return np.full(len(w), self.origin, dtype=np.int64), w
+        h, m = self.hops, self.width
+        row, entry = gather(h.fwd_ptr, fringe // m)
+        v = h.fwd_dst[entry]
+        ok = self.fwd_ok[entry] & self.keep[v]
+        row, v = row[ok], v[ok]
+        return fringe[row], v * m + self.step[v, (fringe % m)[row]]
+
+    def predecessors(self, fringe: Int) -> tuple[Int, Int]:
+        """The hops ``(w, y)`` entering ``fringe`` in scan order: for each node the origin
+        first (when it feeds it), then suppliers by position, each by state."""
+        h, m = self.hops, self.width
+        fringe = fringe[fringe != self.origin]
+        v, t = fringe // m, fringe % m
+        row, entry = gather(h.rev_ptr, v)
+        u = h.rev_src[entry]
+        ok = self.rev_ok[entry] & self.keep[u]
+        row, u = row[ok], u[ok]
+        edge, state = np.nonzero(self.step[v[row]] == t[row][:, None])
+        fed = np.flatnonzero(self.starts[v] & (self.step[v, 0] == t))
+        rows = np.concatenate([fed, row[edge]])
+        order = np.argsort(rows, kind="stable")
+        w = np.concatenate([np.full(len(fed), self.origin, dtype=np.int64),
+                            u[edge] * m + state])[order]
+        return w, fringe[rows[order]]
+
+
+_UNSET = -2
+
+
+def _scan(found: Int, via: Int, mine: Int, other: Int) -> tuple[Int, int | None]:
+    """One breadth-first layer as networkx scans it: ``found[j]`` reached over ``via[j]``;
+    each new node is recorded in ``mine`` (reached over) at its first sight, and the scan
+    stops at the first node ``other`` (the other side) has seen. Returns the next fringe
+    and the meeting node (``None`` when they did not meet)."""
+    hit = np.flatnonzero(other[found] != _UNSET)
+    meet = None
+    if len(hit):
+        stop = int(hit[0])
+        meet = int(found[stop])
+        found, via = found[:stop + 1], via[:stop + 1]
+    new = mine[found] == _UNSET
+    found, via = found[new], via[new]
+    _, first = np.unique(found, return_index=True)
+    first.sort()
+    found = found[first]
+    mine[found] = via[first]
+    return found, meet
+
+
+def _search(g: Layered, source: int, target: int, banned: set[int], cut: set[tuple[int, int]]
+            ) -> list[int] | None:
+    """``networkx``'s ``_bidirectional_shortest_path`` from ``source`` to ``target`` on the
+    layered graph, ignoring the nodes ``banned`` and the hops ``cut``: the same path."""
+    if banned and (source in banned or target in banned):
+        return None
+    if source == target:
+        return [source]
+    size = g.origin + 1
+    pred = np.full(size, _UNSET, dtype=np.int64)
+    succ = np.full(size, _UNSET, dtype=np.int64)
+    pred[source] = succ[target] = -1
+    mask = None
+    if banned:
+        mask = np.zeros(size, dtype=bool)
+        mask[list(banned)] = True
+    codes = np.array([a * size + b for a, b in cut], dtype=np.int64) if cut else None
+    forward = np.array([source], dtype=np.int64)
+    backward = np.array([target], dtype=np.int64)
+    while len(forward) and len(backward):
+        if len(forward) <= len(backward):
+            x, w = g.successors(forward)
+            keep = _allowed(w, x * size + w, mask, codes)
+            forward, meet = _scan(w[keep], x[keep], pred, succ)
+        else:
+            w, y = g.predecessors(backward)
+            keep = _allowed(w, w * size + y, mask, codes)
+            backward, meet = _scan(w[keep], y[keep], succ, pred)
+        if meet is not None:
+            return _join(pred, succ, meet)
+    return None
+
+
+def _allowed(ends: Int, codes: Int, banned: Bool | None, cut: Int | None) -> Bool:
+    """Which hops neither end in a banned node nor are cut."""
+    ok = np.ones(len(ends), dtype=bool)
+    if banned is not None:
+        ok &= ~banned[ends]
+    if cut is not None:
+        ok &= ~np.isin(codes, cut)
+    return ok
+
+
+def _join(pred: Int, succ: Int, meet: int) -> list[int]:
+    """The path through ``meet``: back along ``pred`` to the source, on along ``succ``."""
+    path: list[int] = []
+    w = meet
+    while w != -1:
+        path.append(w)
+        w = int(succ[w])
+    w = int(pred[path[0]])
+    head: list[int] = []
+    while w != -1:
+        head.append(w)
+        w = int(pred[w])
+    return head[::-1] + path
+
+
+def k_shortest(g: Layered, goal: int, k: int) -> list[list[int]]:
+    """The first ``k`` paths ``nx.shortest_simple_paths(layered, origin, goal)`` yields
+    (Yen's algorithm as networkx writes it, on :func:`_search`), origin included."""
+    source = g.origin
+    first = _search(g, source, goal, set(), set())
+    if first is None:
+        return []
+    out: list[list[int]] = []
+    heap: list[tuple[int, int, list[int]]] = [(len(first), 0, first)]
+    queued = {tuple(first)}
+    counter = 1
+    while heap:
+        _, _, path = heapq.heappop(heap)
+        queued.discard(tuple(path))
+        out.append(path)
+        if len(out) >= k:
+            break
+        banned: set[int] = set()
+        cut: set[tuple[int, int]] = set()
+        for i in range(1, len(path)):
+            root = path[:i]
+            for done in out:
+                if done[:i] == root:
+                    cut.add((done[i - 1], done[i]))
+            spur = _search(g, root[-1], goal, banned, cut)
+            if spur is not None:
+                found = root[:-1] + spur
+                if tuple(found) not in queued:
+                    heapq.heappush(heap, (i + len(spur), counter, found))
+                    queued.add(tuple(found))
+                    counter += 1
+            banned.add(root[-1])
+    return out
