@@ -13,9 +13,10 @@ import csv
 import datetime as dt
 import io
 from array import array
+from collections.abc import Iterator
 from enum import Enum
 from itertools import count
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pydantic
@@ -25,7 +26,8 @@ from oretrace.loaders import _text
 from oretrace.loaders._cells import BAD, PARSERS
 from oretrace.loaders._reader import OPTIONAL_TABLES, Reader, read_header, rows_of
 
-__all__ = ["Bool", "IntArray", "Table", "dense", "read_big", "validate_rows", "window_empty"]
+__all__ = ["Bool", "IntArray", "Table", "dense", "first_met_codes", "read_big", "validate_rows",
+           "window_empty"]
 
 IntArray = np.ndarray[Any, np.dtype[Any]]
 Bool = np.ndarray[Any, np.dtype[np.bool_]]
@@ -83,7 +85,6 @@ def read_big(reader: Reader, table: str) -> Table | None:
                                         "dataset file may have")
             return None
         text = _text.decode_text(fname, raw, reader.problem)
-        del raw
         if text is None:
             return None
         empty = not text or text.isspace()
@@ -91,6 +92,10 @@ def read_big(reader: Reader, table: str) -> Table | None:
         if empty:
             reader.problem(fname, 1, 0, "file is empty; a header row is required")
             return None
+        plain = read_plain(reader, table, fname, raw)
+        del raw
+        if plain is not NOT_PLAIN:
+            return cast("Table | None", plain)
         handle.seek(0)  # read again as text, row by row: no second copy of the file
         with io.TextIOWrapper(handle, encoding="utf-8-sig", newline="") as lines:
             return _read_rows(reader, table, fname, csv.reader(lines))
@@ -101,7 +106,6 @@ def _read_rows(reader: Reader, table: str, fname: str, rows: Any) -> Table | Non
     header = read_header(reader, table, fname, rows)
     if header is None:
         return None
-    out = Table(table, header)
     seen: list[dict[str, int]] = [{} for _ in header]
     counters = [count() for _ in header]
     sparse = [array("q") for _ in header]  # one growing buffer per column
@@ -121,26 +125,183 @@ def _read_rows(reader: Reader, table: str, fname: str, rows: Any) -> Table | Non
         if len(chunk) >= _CHUNK:
             flush()
     flush()
-    out.lines = np.frombuffer(starts, dtype=np.int64).copy() if starts else \
+    lines = np.frombuffer(starts, dtype=np.int64).copy() if starts else \
         np.zeros(0, dtype=np.int64)
     del starts
-    n = len(out.lines)
-    blank = np.ones(n, dtype=bool)
-    for j, name in enumerate(header):
-        texts = list(seen[j])
-        ids = np.fromiter(seen[j].values(), dtype=np.int64, count=len(texts))
+    codes: list[IntArray] = []
+    for j in range(len(header)):  # the counter's numbers as codes 0, 1, 2 ... per column
+        ids = np.fromiter(seen[j].values(), dtype=np.int64, count=len(seen[j]))
         slot = np.zeros(int(ids.max()) + 1 if len(ids) else 1, dtype=np.int64)
         slot[ids] = np.arange(len(ids))
-        codes = slot[np.frombuffer(sparse[j], dtype=np.int64)].astype(code_type(len(texts))) \
-            if len(sparse[j]) else np.zeros(0, dtype=np.int32)
+        codes.append(slot[np.frombuffer(sparse[j], dtype=np.int64)] if len(sparse[j])
+                     else np.zeros(0, dtype=np.int64))
         sparse[j] = array("q")
-        out.codes[name] = codes
+    return table_of(table, header, lines, [list(s) for s in seen], codes)
+
+
+def table_of(table: str, header: list[str], lines: IntArray, distinct: list[list[str]],
+             codes: list[IntArray]) -> Table:
+    """The :class:`Table` of rows read at ``lines``: ``distinct[j]`` holds column ``j``'s
+    texts in the order first met, ``codes[j]`` each row's index into them. Rows
+    whose cells are all blank are left out, as the row-by-row reader leaves them out."""
+    out = Table(table, header)
+    out.lines = lines
+    n = len(lines)
+    blank = np.ones(n, dtype=bool)
+    for j, name in enumerate(header):
+        texts = distinct[j]
+        out.codes[name] = codes[j].astype(code_type(len(texts))) if n else \
+            np.zeros(0, dtype=np.int32)
         out.raw[name] = texts
         if n:
-            blank &= np.array([not t.strip() for t in texts], dtype=bool)[codes]
+            blank &= np.array([not t.strip() for t in texts], dtype=bool)[out.codes[name]]
     if n and blank.any():
         out.keep(np.flatnonzero(~blank))
     return out
+
+
+#: What :func:`read_plain` returns for a file it leaves to the row-by-row csv reader.
+NOT_PLAIN = object()
+
+
+def read_plain(reader: Reader, table: str, fname: str, raw: bytes) -> Table | None | object:
+    """Read a *plain* big table (``raw``, its bytes) in bulk, with numpy.
+
+    Plain: no quote, carriage return or blank line anywhere, and every line after the
+    header holds exactly one comma fewer than the header has columns. Then each line is
+    one row of cells split at its commas, as the :mod:`csv` reader would read it (line
+    numbers included), so the table is the row-by-row one. Anything else returns
+    :data:`NOT_PLAIN`, with no problem reported: the csv reader reads it, row by row.
+    """
+    end = raw.find(b"\n")
+    if end < 0 or b"\n\n" in raw or any(c in raw for c in (b'"', b"\r", b"\0")):
+        return NOT_PLAIN
+    mark = len(reader.problems)
+    header = read_header(reader, table, fname, csv.reader(
+        io.StringIO(raw[:end + 1].decode("utf-8-sig"), newline="")))
+    if header is None:  # the row-by-row reader stops at the same header, as worded
+        return None
+    cells = _plain_cells(raw, end, len(header))
+    columns = None if cells is None else [_factorize(raw, *c) for c in cells]
+    if columns is None or any(c is None for c in columns):
+        # not plain after all: forget the header, the csv reader reads the file
+        del reader.problems[mark:]
+        reader.unread.add(table)
+        return NOT_PLAIN
+    texts = [c[0] for c in columns if c is not None]
+    codes = [c[1] for c in columns if c is not None]
+    return table_of(table, header, np.arange(2, len(codes[0]) + 2, dtype=np.int64), texts, codes)
+
+
+_SEPARATORS = np.zeros(256, dtype=bool)
+_SEPARATORS[[ord(","), ord("\n")]] = True
+#: The low ``i`` bytes of a little-endian word (``i`` = 0 … 8).
+_LOW_BYTES = np.array([(1 << 8 * i) - 1 for i in range(9)], dtype=np.uint64)
+#: Cells of up to this many bytes are compared as words with numpy; longer ones in Python.
+_WORD_CELLS = 64
+
+
+def _plain_cells(raw: bytes, end: int, width: int
+                 ) -> Iterator[tuple[IntArray, IntArray]] | None:
+    """Where each cell of each column starts and ends in ``raw`` (the header ends at
+    ``end``), when every line holds ``width - 1`` commas; else ``None``."""
+    lines = raw.count(b"\n", end + 1) + (0 if raw.endswith(b"\n") else 1)
+    if width < 2 or lines < 1 or len(raw) < 8 or \
+            raw.count(b",", end + 1) != lines * (width - 1):
+        return None
+    data = np.frombuffer(raw, dtype=np.uint8)
+    found = np.flatnonzero(_SEPARATORS[data[end + 1:]]) + (end + 1)
+    if not raw.endswith(b"\n"):
+        found = np.append(found, len(raw))
+    ends = found.reshape(lines, width)
+    # as many commas and line breaks as needed: if each line ends at a line break, each
+    # holds its commas exactly
+    if not bool((data[ends[:-1, -1]] == ord("\n")).all()):
+        return None
+
+    def column(j: int) -> tuple[IntArray, IntArray]:
+        if j:
+            return ends[:, j - 1] + 1, ends[:, j].copy()
+        return np.concatenate(([end + 1], ends[:-1, -1] + 1)), ends[:, 0].copy()
+    return (column(j) for j in range(width))
+
+
+def _factorize(raw: bytes, starts: IntArray, ends: IntArray
+               ) -> tuple[list[str], IntArray] | None:
+    """The distinct texts of the cells ``raw[starts[i]:ends[i]]`` in the order first met,
+    and each cell's index into them; ``None`` for a cell the csv reader would refuse
+    (longer than its field size limit) or, astronomically rarely, two texts alike by hash."""
+    sizes = ends - starts
+    top = int(sizes.max())
+    if top > csv.field_size_limit():
+        return None
+    if top > _WORD_CELLS:
+        index: dict[bytes, int] = {}
+        codes = np.fromiter((index.setdefault(raw[a:b], len(index))
+                             for a, b in zip(starts.tolist(), ends.tolist(), strict=True)),
+                            dtype=np.int64, count=len(starts))
+        return [t.decode() for t in index], codes
+    # a cell as up to eight words, its bytes past its end zeroed (no NUL in the file: a
+    # text is its words); one word is its own key, more are hashed into one and checked
+    cell = np.empty((len(starts), max(1, -(-top // 8))), dtype=np.uint64)
+    for q in range(cell.shape[1]):
+        cell[:, q] = _words(raw, starts + 8 * q) & _LOW_BYTES[np.clip(sizes - 8 * q, 0, 8)]
+    key = cell[:, 0].copy()
+    for q in range(1, cell.shape[1]):
+        key = key * np.uint64(0x100000001B3) ^ cell[:, q]
+    codes, first = first_met_codes(key)
+    if cell.shape[1] > 1 and not bool((cell == cell[first[codes]]).all()):
+        return None
+    return [raw[a:b].decode() for a, b in zip(starts[first].tolist(), ends[first].tolist(),
+                                               strict=True)], codes
+
+
+def _words(raw: bytes, at: IntArray) -> IntArray:
+    """The eight bytes of ``raw`` from each of ``at`` as a little-endian word (bytes past
+    the end of ``raw`` are zero)."""
+    last = len(raw) - 8
+    words = np.ndarray((last + 1,), dtype="<u8", buffer=raw, strides=(1,))  # every offset
+    inside = np.minimum(at, last)
+    word: IntArray = words[inside]
+    over = at > inside  # a word read from further back, shifted down to start at ``at``
+    if over.any():
+        word[over] >>= (np.minimum(at[over] - last, 7) * 8).astype(np.uint64)
+    return word
+
+
+def first_met_codes(key: IntArray) -> tuple[IntArray, IntArray]:
+    """Each of ``key``'s index into its distinct values in the order first met, and the
+    position each is first met at."""
+    key = key.astype(np.uint64, copy=False)  # (an int64 key wraps: the same distinct keys)
+    heads = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))  # runs of one key
+    distinct = np.unique(key[heads])
+    inverse = _index_in(distinct, key[heads])
+    first = np.full(len(distinct), len(key), dtype=np.int64)
+    np.minimum.at(first, inverse, heads)
+    order = np.argsort(first)
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[order] = np.arange(len(distinct))
+    codes = np.repeat(rank[inverse], np.diff(np.append(heads, len(key))))
+    return codes, first[order]
+
+
+def _index_in(table: IntArray, keys: IntArray) -> IntArray:
+    """The index of each of ``keys`` in ``table`` (sorted, distinct, holding every key):
+    looked up by hash where one table entry alone has its hash, else by binary search."""
+    if len(table) > 1 << 17:  # (a hash table larger than the caches: no faster)
+        found_all: IntArray = np.searchsorted(table, keys)
+        return found_all
+    bits = max(4, int(len(table) * 8).bit_length())
+    spread = np.uint64(0x9E3779B97F4A7C15)
+    down = np.uint64(64 - bits)
+    slot = (table * spread) >> down
+    alone = np.bincount(slot, minlength=1 << bits)[slot] == 1
+    where = np.full(1 << bits, -1, dtype=np.int64)
+    where[slot[alone]] = np.flatnonzero(alone)
+    found: IntArray = where[(keys * spread) >> down]
+    shared = found < 0
+    found[shared] = np.searchsorted(table, keys[shared])
+    return found
 
 
 def validate_rows(reader: Reader, t: Table) -> None:

@@ -7,6 +7,8 @@ source list, a product id) are shared rather than copied per edge.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 from collections.abc import Iterator
 from typing import Any, get_origin
 
@@ -17,10 +19,10 @@ from oretrace.graphmodel.graph import _attrs, supply_key
 from oretrace.graphmodel.schema import RECORD_MODELS
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
 from oretrace.loaders._cells import PARSERS
-from oretrace.loaders._columns import Table
+from oretrace.loaders._columns import IntArray, Table
 from oretrace.loaders._reader import Reader, Row
 
-__all__ = ["build_graph_fast"]
+__all__ = ["build_graph_fast", "release_free_memory"]
 
 #: The tables read row by row (and built by ``build_graph``) on the large-table path.
 _SMALL_TABLES = ("sources", "companies", "ownership", "technologies", "products", "bom")
@@ -78,65 +80,130 @@ def _add_supplies(G: nx.MultiDiGraph, t: Table) -> None:
     """Add one supplies edge per row (a further date window of a link gets ``key#2`` …).
 
     Values shared by many rows — ids, source lists, dates, shares — are one object each.
+    The rows go in blocks, each one's codes freed once built (the graph grows as the table
+    shrinks); a block's attribute dicts are made together, then put in networkx's own
+    adjacency dicts (:func:`_adjacency`) in bulk, in the order ``add_edge`` row by row
+    would put them.
     """
-    kind = str(EdgeKind.SUPPLIES)
     extras = [c for c in t.header if c not in PARSERS["supplies"]]
-    supplier = t.values["supplier"]
-    buyer = t.values["buyer"]
-    product = t.values["product"]
-    keys = [supply_key(p) for p in product]
-    sources = [list(v) for v in t.values["sources"]]
-    share, start, end = t.values["share"], t.values["start"], t.values["end"]
-    confidence = t.values["confidence"]
-    # one string object per node id: reuse the graph's own keys
-    node = {n: n for n in G}
-    supplier = [node.get(s, s) for s in supplier]
-    buyer = [node.get(b, b) for b in buyer]
-    names = ("supplier", "buyer", "product", "share", "start", "end", "sources", "confidence")
-    extra_cols = [(c, t.values[c]) for c in extras]
+    node = {n: n for n in G}  # one string object per node id: reuse the graph's own keys
+    values = {c: _objects([node.get(v, v) for v in t.values[c]] if c in ("supplier", "buyer")
+                          else [list(v) for v in t.values[c]] if c == "sources"
+                          else t.values[c]) for c in ("supplier", "buyer", "product", "share",
+                                                      "start", "end", "sources", "confidence",
+                                                      *extras)}
+    keys = _objects([supply_key(p) for p in t.values["product"]])
     succ, pred = _adjacency(G)
+    if succ is not None and _linked(succ, values["supplier"].tolist(), values["buyer"].tolist()):
+        succ = pred = None  # facility to facility edges already there: row by row
+    # a link's first row makes its key dict; a further row (product or window) joins it
+    pair = t.codes["supplier"].astype(np.int64) * len(values["buyer"]) + t.codes["buyer"]
+    order = np.argsort(pair, kind="stable")
+    pair = pair[order]
+    first = np.zeros(len(t), dtype=bool)
+    first[order[np.concatenate(([True], pair[1:] != pair[:-1]))]] = True
+    del pair, order
     windows: dict[tuple[str, str, str], int] = {}  # the last n of a link's key#n
-    # the codes in blocks, each freed once built: the graph grows as the table shrinks
     step = 1 << 16
-    blocks = [{c: t.codes[c][lo:lo + step].copy() for c in t.codes}
+    blocks = [({c: t.codes[c][lo:lo + step].copy() for c in t.codes}, first[lo:lo + step])
               for lo in range(0, len(t), step)]
     t.codes.clear()
     t.lines = np.zeros(0, dtype=np.int64)
+    del first
     while blocks:
-        block = blocks.pop(0)
-        columns = [block[c].tolist() for c in names]
-        extra_codes = [block[c].tolist() for c, _ in extra_cols]
-        del block
-        for i, (a, b, p, s, st, en, so, co) in enumerate(zip(*columns, strict=True)):
-            data: dict[str, Any] = {"kind": kind, "sources": sources[so],
-                                    "confidence": confidence[co], "product": product[p],
-                                    "share": share[s]}
-            if start[st] is not None:
-                data["start"] = start[st]
-            if end[en] is not None:
-                data["end"] = end[en]
-            for (c, values), codes in zip(extra_cols, extra_codes, strict=True):
-                if values[codes[i]] is not None:  # as build_graph: no None on an edge
-                    data[c] = values[codes[i]]
-            u, v, key = supplier[a], buyer[b], keys[p]
-            if succ is None:
-                n, unique = 1, key
-                while G.has_edge(u, v, unique):
-                    n += 1
-                    unique = supply_key(product[p], n)
-                G.add_edge(u, v, key=unique, **data)
-                continue
-            out = succ[u]
-            keydict = out.get(v)
-            if keydict is None:
-                out[v] = pred[v][u] = {key: data}
-            elif key in keydict:  # another date window of the same link: key#2, key#3 ...
-                n = windows[(u, v, key)] = windows.get((u, v, key), 1) + 1
-                keydict[supply_key(product[p], n)] = data
-            else:
+        block, starts_link = blocks.pop(0)
+        edges = _edge_attrs(block, values, extras)
+        if succ is None:
+            _add_edges(G, block, values, keys, edges)
+        else:
+            _add_links(succ, pred, block, starts_link, values, keys, edges)
+            for i in np.flatnonzero(~starts_link).tolist():
+                u, v = (values[c][block[c][i]] for c in ("supplier", "buyer"))
+                key, data, keydict = keys[block["product"][i]], edges[i], succ[u][v]
+                if key in keydict:  # another date window of the same link: key#2 ...
+                    n = windows[(u, v, key)] = windows.get((u, v, key), 1) + 1
+                    key = supply_key(data["product"], n)
                 keydict[key] = data
+        del block, edges
+        release_free_memory()  # the block's lists: the heap's holes back, for the graph
     if succ is not None and hasattr(nx, "_clear_cache"):
         nx._clear_cache(G)
+
+
+def _linked(succ: dict[str, dict[str, Any]], suppliers: list[str], buyers: list[str]
+            ) -> bool:
+    """Whether any of ``suppliers`` already has an edge to one of ``buyers`` (not so when
+    the checks passed: a facility id is no other node's)."""
+    targets = set(buyers)
+    return any(not targets.isdisjoint(succ.get(u, ())) for u in set(suppliers))
+
+
+def _add_links(succ: dict[str, Any], pred: dict[str, Any], block: dict[str, IntArray],
+               starts_link: Any, values: dict[str, Any], keys: Any,
+               edges: list[dict[str, Any]]) -> None:
+    """Put the key dict of each link starting in ``block`` (``starts_link``) into the
+    successors of its supplier and the predecessors of its buyer, in file order."""
+    rows = np.flatnonzero(starts_link)
+    product = keys[block["product"][rows]].tolist()
+    keydicts = _objects([{k: edges[i]} for k, i in zip(product, rows.tolist(), strict=True)])
+    for end, other, adjacency in (("supplier", "buyer", succ), ("buyer", "supplier", pred)):
+        codes = block[end][rows]
+        order = np.argsort(codes, kind="stable")  # file order within each node
+        codes = codes[order]
+        cut = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+        heads = np.concatenate(([0], cut)).tolist()
+        tails = np.append(cut, len(codes)).tolist()
+        ends = values[end][codes[heads]].tolist() if len(codes) else []
+        others = values[other][block[other][rows][order]].tolist()
+        linked = keydicts[order].tolist()
+        for n, a, b in zip(ends, heads, tails, strict=True):
+            adjacency[n].update(zip(others[a:b], linked[a:b], strict=True))
+
+
+def _add_edges(G: nx.MultiDiGraph, block: dict[str, IntArray], values: dict[str, Any],
+               keys: Any, edges: list[dict[str, Any]]) -> None:
+    """The rows of ``block`` by ``add_edge`` (a graph not laid out as :func:`_adjacency`
+    expects)."""
+    us, vs = (values[c][block[c]].tolist() for c in ("supplier", "buyer"))
+    for u, v, key, data in zip(us, vs, keys[block["product"]].tolist(), edges, strict=True):
+        n, unique = 1, key
+        while G.has_edge(u, v, unique):
+            n += 1
+            unique = supply_key(data["product"], n)
+        G.add_edge(u, v, key=unique, **data)
+
+
+def release_free_memory() -> None:
+    """Give the C heap's free memory back to the system.
+
+    Freed blocks on the C library's heap are not reused by Python's small-object allocator
+    (where the graph lives); without this the peak holds both (about 50 MB at a million
+    links). glibc only; elsewhere nothing happens.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _objects(values: list[Any]) -> Any:
+    """``values`` as a numpy object array (one reference each: tuples stay whole)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _edge_attrs(block: dict[str, Any], values: dict[str, Any], extras: list[str]
+                ) -> list[dict[str, Any]]:
+    """The attribute dict of each row of ``block``, keys in ``build_graph``'s order (no
+    ``None`` on an edge: a missing date or extra is left out)."""
+    kind = str(EdgeKind.SUPPLIES)
+    edges = [{"kind": kind, "sources": so, "confidence": co, "product": p, "share": s}
+             for so, co, p, s in zip(*(values[c][block[c]].tolist() for c in
+                                       ("sources", "confidence", "product", "share")),
+                                     strict=True)]
+    for c in ("start", "end", *extras):
+        given = np.array([v is not None for v in values[c]], dtype=bool)[block[c]]
+        for i, v in zip(np.flatnonzero(given).tolist(), values[c][block[c][given]].tolist(),
+                        strict=True):
+            edges[i][c] = v
+    return edges
 
 
 def _adjacency(G: nx.MultiDiGraph) -> tuple[Any, Any]:

@@ -6,9 +6,10 @@
 path — the same graph, the same problems, each as ``file:line:column: reason`` with the
 same wording — only faster and leaner:
 
-- the two big tables are read with :mod:`csv` into one integer code per cell, so each
-  *distinct* cell text is parsed and checked once (a million supply rows hold a few
-  thousand distinct shares, dates and source lists: :mod:`oretrace.loaders._columns`);
+- the two big tables are read into one integer code per cell, so each *distinct* cell
+  text is parsed and checked once (a million supply rows hold a few thousand distinct
+  shares, dates and source lists: :mod:`oretrace.loaders._columns`); a plain file (no
+  quotes, one row per line) is cut into cells with numpy, any other by :mod:`csv`;
 - a cell whose text is not in the plain form the parser knows (``0.25``, ``2027-01-01``,
   an exact vocabulary word, no stray spaces …: :mod:`oretrace.loaders._cells`) sends its
   row to the row's pydantic model, so every error message, and every value pydantic
@@ -16,8 +17,9 @@ same wording — only faster and leaner:
 - the cross-table checks and the data-gap warnings run on the code arrays with numpy
   (:mod:`oretrace.loaders._fast_checks`);
 - the graph is built with garbage collection paused and frozen afterwards (``gc.freeze``:
-  later collections skip the millions of graph objects), and identical supply attribute
-  values (a source list, a product id) are shared rather than copied per edge
+  later collections skip the millions of graph objects), identical supply attribute
+  values (a source list, a product id) are shared rather than copied per edge, and the
+  edges go into networkx's adjacency dicts in bulk, in ``add_edge``'s order
   (:mod:`oretrace.loaders._fast_build`).
 
 The small tables (sources, companies, ownership, technologies, products, bill of
@@ -27,8 +29,6 @@ its checks (:mod:`oretrace.loaders._checks`) unchanged.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import gc
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from oretrace.graphmodel import DatasetError, Problem
 from oretrace.graphmodel.schema import RECORD_MODELS
 from oretrace.loaders._checks import cross_check
 from oretrace.loaders._columns import Table, read_big, validate_rows
-from oretrace.loaders._fast_build import build_graph_fast
+from oretrace.loaders._fast_build import build_graph_fast, release_free_memory
 from oretrace.loaders._fast_checks import cross_check_big, data_gaps_big
 from oretrace.loaders._reader import Reader, dataset_root, read_rules_of, sorted_problems
 from oretrace.loaders.overlay import MANIFEST
@@ -104,18 +104,9 @@ def _read_fast(path: str | Path, *, build: bool = True
     if not reader.has_errors() and fac is not None and sup is not None:
         data_gaps_big(reader, fac, sup)
         if build:
-            _release_free_memory()
+            release_free_memory()
             G = build_graph_fast(reader, fac, sup, rules)
     return (None if reader.has_errors() else G), sorted_problems(reader)
-def _release_free_memory() -> None:
-    """Give the C heap's free memory back to the system before the graph is built.
-
-    The checks leave freed blocks on the C library's heap, which Python's small-object
-    allocator (where the graph lives) does not reuse; without this the peak holds both
-    (about 50 MB at a million links). glibc only; elsewhere nothing happens.
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def validate_dataset_fast(path: str | Path) -> list[Problem]:

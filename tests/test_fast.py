@@ -30,6 +30,9 @@ def cell(line_no: int, column: int, value: str) -> Edit:
 def assert_same_graph(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:
     assert list(a.nodes(data=True)) == list(b.nodes(data=True))
     assert list(a.edges(keys=True, data=True)) == list(b.edges(keys=True, data=True))
+    # each node's predecessors and their keys in the same order too (tie-breaks read them)
+    assert [(v, [(u, list(keys)) for u, keys in a.pred[v].items()]) for v in a] == \
+        [(v, [(u, list(keys)) for u, keys in b.pred[v].items()]) for v in b]
     assert a.graph["sources"] == b.graph["sources"]
 
 
