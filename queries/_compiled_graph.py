@@ -201,40 +201,46 @@ class _Facts:
 def _facts(G: nx.MultiDiGraph, day: dt.date, substitutions: bool) -> _Facts:
     """The active facilities, the products, the bill of materials and each facility's needs
     (the graphmodel rules, read once per distinct recipe)."""
-    node_attrs = G.nodes
-    facilities = [n for n, d in G.nodes(data=True)
-                  if d.get("kind") == NodeKind.FACILITY and is_active(d, day)]
-    products = [n for n, d in G.nodes(data=True) if d.get("kind") == NodeKind.PRODUCT]
+    facilities: list[str] = []
+    dicts: list[dict[str, Any]] = []
+    products: list[str] = []
+    for n, d in G.nodes(data=True):
+        kind = d.get("kind")
+        if kind == NodeKind.FACILITY and is_active(d, day):
+            facilities.append(n)
+            dicts.append(d)
+        elif kind == NodeKind.PRODUCT:
+            products.append(n)
     pcode = {p: i for i, p in enumerate(products)}
     bom: dict[int, dict[int, float]] = {}
     for p in products:
         line = {pcode[i]: qty for i, qty in bill_of_materials(G, p).items() if i in pcode}
         if line:
             bom[pcode[p]] = line
-    market = np.zeros(len(facilities), dtype=bool)
-    fac_products: list[tuple[int, ...]] = []
-    attrs: dict[str, list[Any]] = {"stage": [], "country": [], "company": []}
-    recipe_ids: dict[tuple[tuple[str, ...], bool], int] = {}
+    attrs: dict[str, list[Any]] = {name: [d.get(name) for d in dicts]
+                                   for name in ("stage", "country", "company")}
+    is_market = [stage == Stage.MARKET for stage in attrs["stage"]]
+    # (products listed, market) -> (recipe id, product codes listed)
+    seen: dict[tuple[tuple[str, ...], bool], tuple[int, tuple[int, ...]]] = {}
     recipes: list[_Recipe] = []
     recipe_of = np.zeros(len(facilities), dtype=np.int64)
-    for i, f in enumerate(facilities):
-        d = node_attrs[f]
-        listed = tuple(d.get("products", ()))
-        market[i] = d.get("stage") == Stage.MARKET
-        for name in attrs:
-            attrs[name].append(d.get(name))
-        fac_products.append(tuple(pcode[p] for p in listed if p in pcode))
-        key = (listed, bool(market[i]))
-        if key not in recipe_ids:
-            recipe_ids[key] = len(recipes)
+    fac_products: list[tuple[int, ...]] = []
+    for i, (f, d, market) in enumerate(zip(facilities, dicts, is_market, strict=True)):
+        key = (tuple(d.get("products", ())), market)
+        known = seen.get(key)
+        if known is None:
             # a need for a product that is not a product node still has to be met: code -1,
             # no link carries it
             recipes.append([(pcode.get(p, -1), tuple(pcode[o] for o in opts if o in pcode))
                             for p, opts in need_options(G, f, substitutions).items()])
-        recipe_of[i] = recipe_ids[key]
+            known = seen[key] = (len(recipes) - 1,
+                                 tuple(pcode[p] for p in key[0] if p in pcode))
+        recipe_of[i] = known[0]
+        fac_products.append(known[1])
     return _Facts(facilities=facilities, products=products,
                   index={f: i for i, f in enumerate(facilities)}, pcode=pcode, bom=bom,
-                  market=market, fac_products=fac_products, attrs=attrs, recipes=recipes,
+                  market=np.array(is_market, dtype=bool),
+                  fac_products=fac_products, attrs=attrs, recipes=recipes,
                   recipe_of=recipe_of)
 
 
@@ -423,7 +429,8 @@ def _compile(G: nx.MultiDiGraph, day: dt.date, substitutions: bool) -> CompiledG
     new_need[need_order] = np.arange(len(need_order))
     need_fac, need_prod = need_fac[need_order], need_prod[need_order]
     link_need = new_need[link_need] if len(link_need) else link_need
-    link_order = np.lexsort((link_sup, link_need)) if len(link_need) else np.zeros(0, np.int64)
+    # by need, then supplier; edges of one pair in key order (a stable sort)
+    link_order = np.argsort(pair_keys(link_need, link_sup, n), kind="stable")
     link_need, link_sup = link_need[link_order], link_sup[link_order]
     link_prod = raw.product[link_order]
     link_direct = link_prod == need_prod[link_need] if len(link_need) else \
