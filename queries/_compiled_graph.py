@@ -37,7 +37,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
-from operator import eq, methodcaller
+from operator import eq
 from typing import Any
 
 import networkx as nx
@@ -326,10 +326,9 @@ def _candidates(G: nx.MultiDiGraph, facts: _Facts, opts: _Options
     n_pairs = np.fromiter(map(len, groups), np.int64, len(groups))
     sup_pair = np.fromiter(map(index.get, chain.from_iterable(groups), repeat(-1)), np.int64,
                            int(n_pairs.sum()))
-    values = methodcaller("values")
-    keyed = list(chain.from_iterable(map(values, groups)))  # per pair {key: attrs}
+    keyed = list(chain.from_iterable(map(dict.values, groups)))  # per pair {key: attrs}
     per_pair = np.fromiter(map(len, keyed), np.int64, len(keyed))
-    attrs: list[dict[str, Any]] = list(chain.from_iterable(map(values, keyed)))
+    attrs: list[dict[str, Any]] = list(chain.from_iterable(map(dict.values, keyed)))
     ends = np.concatenate([[0], np.cumsum(per_pair)])[np.cumsum(n_pairs)]
     per_buyer = np.diff(np.concatenate([[0], ends])).tolist()
     slot = np.fromiter(map(dict.get, chain.from_iterable(map(repeat, tables, per_buyer)),
