@@ -15,7 +15,7 @@ import numpy.typing as npt
 from oretrace.graphmodel import CONFIDENCE_ORDER, Confidence, weakest
 from oretrace.queries._exposure_yen import Hops, Layered, k_shortest, reach
 
-__all__ = ["path_confidence", "witness_paths", "witnesses"]
+__all__ = ["ancestors", "path_confidence", "weakest_of", "witness_paths", "witnesses"]
 
 #: Confidence levels, strongest first.
 _LEVELS: tuple[Confidence, ...] = tuple(
@@ -97,6 +97,20 @@ def witnesses(hops: Hops, target: str, waypoints: Sequence[set[str]], k: int, *,
             if len(found) >= k:
                 return found
     return found
+
+
+def ancestors(hops: Hops, node: str) -> set[str]:
+    """The nodes with a path to ``node`` (``nx.ancestors`` on the arrays)."""
+    everything = np.ones(len(hops.names), dtype=bool)
+    found = reach(hops.rev_ptr, hops.rev_src, np.ones(len(hops.rev_src), dtype=bool),
+                  everything, np.array([hops.index[node]]))
+    found[hops.index[node]] = False
+    return {hops.names[i] for i in np.flatnonzero(found).tolist()}
+
+
+def weakest_of(hops: Hops, nodes: Iterable[str]) -> Confidence:
+    """The weakest confidence of ``nodes`` (facilities of ``hops``)."""
+    return _BY_RANK[min(int(hops.node_rank[hops.index[n]]) for n in nodes)]
 
 
 def _mask(hops: Hops, nodes: set[str]) -> npt.NDArray[np.bool_]:

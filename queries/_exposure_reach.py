@@ -13,7 +13,9 @@ from oretrace.graphmodel import QueryError, UnknownNodeError
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
 from oretrace.queries._compiled_graph import CompiledGraph, compile_graph
 from oretrace.queries._compiled_reach import upstream_mask, where_used_mask
-from oretrace.queries._exposure_graph import _makers_of, _supply_graph
+from oretrace.queries._exposure_graph import _makers_of
+from oretrace.queries._exposure_hops import base_hops, hop_links, with_targets
+from oretrace.queries._exposure_yen import Hops
 from oretrace.queries.predicates import controlled_companies
 
 __all__: list[str] = []
@@ -56,9 +58,10 @@ def _controlled_by(G: nx.MultiDiGraph, company: str) -> set[str]:
 
 def _compiled_upstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
                        targets: Sequence[str], matched: set[str]
-                       ) -> tuple[nx.DiGraph, dict[str, set[str]]]:
-    """The needed-supply graph on the facilities upstream of the ``targets`` that reach a
-    ``matched`` facility, and those facilities per such target (the compiled reach)."""
+                       ) -> tuple[Hops, dict[str, set[str]]]:
+    """The needed-supply graph's arrays with the ``targets`` upstream of which a
+    ``matched`` facility lies, and the facilities upstream of each such target (the
+    compiled reach)."""
     cg = compile_graph(G, as_of=day)
     fed_by = _makers_of(V, targets)
     upstream_of: dict[str, set[str]] = {}
@@ -66,26 +69,33 @@ def _compiled_upstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
         upstream = _facility_ids(cg, upstream_mask(cg, fed_by[target]))
         if upstream & matched:
             upstream_of[target] = upstream
-    H = _supply_graph(G, {t: fed_by[t] for t in upstream_of}, day=day,
-                      keep=set().union(*upstream_of.values()))
-    return H, upstream_of
+    return with_targets(base_hops(G, cg), {t: fed_by[t] for t in upstream_of}), upstream_of
 
 
 def _compiled_downstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
                          targets: Sequence[str], facilities: Iterable[str],
-                         carried: str | None) -> tuple[nx.DiGraph, set[str]]:
-    """The needed-supply graph on the facilities downstream of ``facilities`` (their first
-    hop carrying ``carried`` when given), with the ``targets`` they reach; and the
+                         carried: str | None) -> tuple[Hops, set[str]]:
+    """The needed-supply graph's arrays with the ``targets`` downstream of ``facilities``
+    (their hops leaving them kept only when carrying ``carried``, when given), and the
     facilities among ``facilities`` active at ``day`` (the compiled reach)."""
     cg = compile_graph(G, as_of=day)
     via = {f for f in facilities if f in cg.index}
     below = _facility_ids(cg, where_used_mask(cg, via, product=carried))
     fed_by = _makers_of(V, targets)
-    # a maker in ``via`` reaches the target only if its hop carries ``carried``
-    reached = {t: fed_by[t] for t in targets if any(
-        m in below and not (carried is not None and carried != t and m in via)
-        for m in fed_by[t])}
-    return _supply_graph(G, reached, day=day, keep=below), via
+    # a maker in ``via`` feeds the target only if that hop carries ``carried``
+    reached = {t: [m for m in fed_by[t] if m in below
+                   and not (carried is not None and carried != t and m in via)]
+               for t in targets}
+    base = base_hops(G, cg)
+    cut = None
+    if carried is not None:
+        cut = np.zeros(len(base.fwd_dst), dtype=bool)
+        for f in via:
+            i = base.index[f]
+            for at in range(int(base.fwd_ptr[i]), int(base.fwd_ptr[i + 1])):
+                buyer = base.names[int(base.fwd_dst[at])]
+                cut[at] = all(d["product"] != carried for d in hop_links(G, day, f, buyer))
+    return with_targets(base, {t: m for t, m in reached.items() if m}, cut), via
 
 
 def _facility_ids(cg: CompiledGraph, mask: np.ndarray) -> set[str]:

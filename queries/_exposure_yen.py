@@ -42,7 +42,9 @@ class Hops:
     """A needed-supply graph as arrays: node ``i`` is ``names[i]`` (the graph's node order),
     ``node_rank`` its confidence order (products: the top); the hops as a CSR by supplier in
     the graph's successor order (``fwd_*``) and by buyer, suppliers in node order
-    (``rev_*``), each with its confidence order. ``memo`` keeps per-level masks."""
+    (``rev_*``), each with its confidence order. ``memo`` keeps per-level masks, and for
+    arrays made of others with sinks added (their own sinks only entered from outside
+    their components), ``"sinks added to"``: those others."""
 
     names: list[str]
     index: dict[str, int]
@@ -62,9 +64,11 @@ class Hops:
         fwd_ptr = np.searchsorted(src, np.arange(n + 1)).astype(np.int64)
         by_buyer = np.argsort(dst, kind="stable")
         rev_ptr = np.searchsorted(dst[by_buyer], np.arange(n + 1)).astype(np.int64)
-        return cls(names=names, index={x: i for i, x in enumerate(names)},
+        hops = cls(names=names, index={x: i for i, x in enumerate(names)},
                    node_rank=node_rank, fwd_ptr=fwd_ptr, fwd_dst=dst, fwd_rank=rank,
                    rev_ptr=rev_ptr, rev_src=src[by_buyer], rev_rank=rank[by_buyer])
+        hops.memo["rev_of_fwd"] = by_buyer  # the forward entry of each backward one
+        return hops
 
     @classmethod
     def of(cls, H: nx.DiGraph) -> Hops:
@@ -108,7 +112,13 @@ class Hops:
             return self._sources(floor, inside)
         got: Bool | None = self.memo.get(("sources", floor))
         if got is None:
-            got = self.memo["sources", floor] = self._sources(floor, self.level(floor)[0])
+            parent: Hops | None = self.memo.get("sinks added to")
+            if parent is None:
+                got = self._sources(floor, self.level(floor)[0])
+            else:  # sinks enter no component but their own
+                got = np.zeros(len(self.names), dtype=bool)
+                got[:len(parent.names)] = parent.sources_at(floor)
+            self.memo["sources", floor] = got
         return got
 
     def _sources(self, floor: int, inside: Bool) -> Bool:

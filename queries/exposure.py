@@ -34,12 +34,13 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, cast
 
 import networkx as nx
-from oretrace.graphmodel import Confidence, parse_date, restrict, weakest
+from oretrace.graphmodel import Confidence, parse_date, restrict
 from oretrace.graphmodel._docs import shared_docs
 from oretrace.queries._dispatch import Neo4jGraph, dispatchable
 from oretrace.queries._exposure_chains import (
@@ -58,8 +59,15 @@ from oretrace.queries._exposure_graph import (
     supply_graph,
 )
 from oretrace.queries._exposure_graph import _check_k as _check_k  # also native's
+from oretrace.queries._exposure_hops import path_sources
 from oretrace.queries._exposure_paths import _path_sources as _path_sources  # also native's
-from oretrace.queries._exposure_paths import path_confidence, witness_paths, witnesses
+from oretrace.queries._exposure_paths import (
+    ancestors,
+    path_confidence,
+    weakest_of,
+    witness_paths,
+    witnesses,
+)
 from oretrace.queries._exposure_reach import (
     _compiled_downstream,
     _compiled_upstream,
@@ -147,6 +155,9 @@ class Dependant(_Witnessed, _DependantOwn):
 
 # --------------------------------------------------------------------------- answers
 
+#: Reads the sources of witness paths (of the graph they were found on).
+_Sources = Callable[[list[list[str]]], list[str]]
+
 
 @dataclass(frozen=True)
 class _Asked:
@@ -170,17 +181,18 @@ class _Asked:
         V = restrict(G, as_of=day, min_confidence=min_confidence)
         return cls(G, day, targets, V, k, min_confidence)
 
-    def answers(self, H: nx.DiGraph, reached: dict[str, set[str]], *,
-                starts: bool, fallback: Confidence | None) -> dict[str, dict[str, Any]]:
-        """The fields common to both answers, per product asked for, in order: paths from
-        the facilities ``reached`` (per product; from them when ``starts``, else from where
-        supply begins) or, without any, the no-chain entry under a floor (others left out).
-        ``fallback`` is the confidence of an answer without paths (``None``: the weakest of
-        its reached facilities)."""
+    def answers(self, hops: Hops, reached: dict[str, set[str]], *, starts: bool,
+                fallback: Confidence | None, sources_of: _Sources
+                ) -> dict[str, dict[str, Any]]:
+        """The fields common to both answers, per product asked for, in order: paths on
+        ``hops`` (the needed-supply graph's arrays) from the facilities ``reached`` (per
+        product; from them when ``starts``, else from where supply begins) or, without any,
+        the no-chain entry under a floor (others left out). ``fallback`` is the confidence
+        of an answer without paths (``None``: the weakest of its reached facilities);
+        ``sources_of`` reads the sources of paths."""
         check = _ChainCheck(self.G, self.day, self.floor,
                             _makers_of(self.V, self.targets) if self.floor is not None else {})
         out: dict[str, dict[str, Any]] = {}
-        hops = Hops.of(H) if any(reached.values()) else None
         for target in self.targets:
             common = {"platform": target, "name": self.G.nodes[target].get("name"),
                       "as_of": self.day}
@@ -192,37 +204,42 @@ class _Asked:
                                    "confidence": check.floor, "sources": [],
                                    "status": NO_CHAIN, "gaps": gaps}
                 continue
-            found = [] if hops is None or target not in hops.index else witnesses(
-                hops, target, [hits], self.k, starts=hits if starts else None)
+            found = witnesses(hops, target, [hits], self.k, starts=hits if starts else None
+                              ) if target in hops.index else []
             paths = [p for p, _ in found]
-            level = found[0][1] if found else fallback or weakest(
-                [H.nodes[t]["confidence"] for t in hits])
+            level = found[0][1] if found else fallback or weakest_of(hops, hits)
             out[target] = {**common, "paths": paths, "path_confidence": [c for _, c in found],
-                           "confidence": level, "sources": _path_sources(H, paths)}
+                           "confidence": level, "sources": sources_of(paths)}
         return out
 
 
-def _exposures(ask: _Asked, pred: Predicate, H: nx.DiGraph,
-               upstream_of: dict[str, set[str]], matched: set[str]) -> list[Exposure]:
-    """:func:`find_exposed`'s answer from ``H`` and the facilities upstream of each product."""
+def _exposures(ask: _Asked, pred: Predicate, hops: Hops, upstream_of: dict[str, set[str]],
+               matched: set[str], sources_of: _Sources) -> list[Exposure]:
+    """:func:`find_exposed`'s answer from ``hops`` and the facilities upstream of each
+    product."""
     through = {t: up & matched for t, up in upstream_of.items()}
     return [Exposure(**fields, predicate=pred.name,
                      through=sorted(through.get(t, ())) if "gaps" not in fields else [])
-            for t, fields in ask.answers(H, through, starts=False, fallback=None).items()]
+            for t, fields in ask.answers(hops, through, starts=False, fallback=None,
+                                         sources_of=sources_of).items()]
 
 
-def _dependants(ask: _Asked, node: str, H: nx.DiGraph, via: set[str], carried: str | None
+def _dependants(ask: _Asked, node: str, hops: Hops, via: set[str], sources_of: _Sources
                 ) -> list[Dependant]:
-    """:func:`find_where_used`'s answer from ``H`` and ``node``'s facilities in it."""
-    if carried is not None:  # a product: only hops carrying it leave its makers
-        H.remove_edges_from([(u, v) for u, v, d in H.out_edges(via, data=True)
-                             if carried not in d["products"]])
-    # compiled: a target not in H is not downstream of ``node`` at all
-    upstream = {t: nx.ancestors(H, t) & via for t in ask.targets if t in H}
+    """:func:`find_where_used`'s answer from ``hops`` (hops leaving ``via`` already limited
+    to the product ``node`` names, if one) and ``node``'s facilities in it."""
+    # compiled: a target not in hops is not downstream of ``node`` at all
+    upstream = {t: ancestors(hops, t) & via for t in ask.targets if t in hops.index}
     return [Dependant(**fields, node=node,
                       via=sorted(upstream.get(t, ())) if "gaps" not in fields else [])
-            for t, fields in ask.answers(H, upstream, starts=True,
-                                         fallback=Confidence.ILLUSTRATIVE).items()]
+            for t, fields in ask.answers(hops, upstream, starts=True,
+                                         fallback=Confidence.ILLUSTRATIVE,
+                                         sources_of=sources_of).items()]
+
+
+def _on_graph(H: nx.DiGraph) -> tuple[Hops, _Sources]:
+    """The arrays of the needed-supply graph ``H`` and the sources of paths in it."""
+    return Hops.of(H), partial(_path_sources, H)
 
 
 # --------------------------------------------------------------------------- queries
@@ -282,8 +299,9 @@ def find_exposed(
     pred = _as_predicate(predicate)
     ask = _Asked.read(G, as_of=as_of, k=k, min_confidence=min_confidence, products=products)
     H = supply_graph(ask.V, targets=ask.targets)
-    return _exposures(ask, pred, H, {t: nx.ancestors(H, t) for t in ask.targets},
-                      pred.select(ask.V))
+    hops, sources_of = _on_graph(H)
+    return _exposures(ask, pred, hops, {t: nx.ancestors(H, t) for t in ask.targets},
+                      pred.select(ask.V), sources_of)
 
 
 def _find_exposed_compiled(G: nx.MultiDiGraph, predicate: Predicate | str = ANY_CN,
@@ -292,8 +310,9 @@ def _find_exposed_compiled(G: nx.MultiDiGraph, predicate: Predicate | str = ANY_
     pred = _as_predicate(predicate)
     ask = _Asked.read(G, **options)
     matched = pred.select(ask.V)
-    H, upstream_of = _compiled_upstream(G, ask.V, ask.day, ask.targets, matched)
-    return _exposures(ask, pred, H, upstream_of, matched)
+    hops, upstream_of = _compiled_upstream(G, ask.V, ask.day, ask.targets, matched)
+    return _exposures(ask, pred, hops, upstream_of, matched,
+                      partial(path_sources, G, ask.day, hops))
 
 
 def _find_exposed_neo4j(G: Neo4jGraph, predicate: Predicate | str = ANY_CN,
@@ -361,7 +380,12 @@ def find_where_used(
     facilities, carried = _facilities_for(G, node)
     ask = _Asked.read(G, as_of=as_of, k=k, min_confidence=min_confidence, products=products)
     H = supply_graph(ask.V, targets=ask.targets)
-    return _dependants(ask, node, H, {f for f in facilities if f in H}, carried)
+    via = {f for f in facilities if f in H}
+    if carried is not None:  # a product: only hops carrying it leave its makers
+        H.remove_edges_from([(u, v) for u, v, d in H.out_edges(via, data=True)
+                             if carried not in d["products"]])
+    hops, sources_of = _on_graph(H)
+    return _dependants(ask, node, hops, via, sources_of)
 
 
 def _find_where_used_compiled(G: nx.MultiDiGraph, node: str, **options: Any
@@ -369,8 +393,8 @@ def _find_where_used_compiled(G: nx.MultiDiGraph, node: str, **options: Any
     """:func:`find_where_used` on the compiled form: reach there, paths on what it reaches."""
     facilities, carried = _facilities_for(G, node)
     ask = _Asked.read(G, **options)
-    H, via = _compiled_downstream(G, ask.V, ask.day, ask.targets, facilities, carried)
-    return _dependants(ask, node, H, via, carried)
+    hops, via = _compiled_downstream(G, ask.V, ask.day, ask.targets, facilities, carried)
+    return _dependants(ask, node, hops, via, partial(path_sources, G, ask.day, hops))
 
 
 def _find_where_used_neo4j(G: Neo4jGraph, node: str, **options: Any) -> list[Dependant]:
