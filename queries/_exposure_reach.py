@@ -63,7 +63,7 @@ def _compiled_upstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
     ``matched`` facility lies, and the facilities upstream of each such target (the
     compiled reach)."""
     cg = compile_graph(G, as_of=day)
-    fed_by = _makers_of(V, targets)
+    fed_by = _makers(cg, V, targets)
     upstream_of: dict[str, set[str]] = {}
     for target in targets:
         upstream = _facility_ids(cg, upstream_mask(cg, fed_by[target]))
@@ -81,7 +81,7 @@ def _compiled_downstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
     cg = compile_graph(G, as_of=day)
     via = {f for f in facilities if f in cg.index}
     below = _facility_ids(cg, where_used_mask(cg, via, product=carried))
-    fed_by = _makers_of(V, targets)
+    fed_by = _makers(cg, V, targets)
     # a maker in ``via`` feeds the target only if that hop carries ``carried``
     reached = {t: [m for m in fed_by[t] if m in below
                    and not (carried is not None and carried != t and m in via)]
@@ -96,6 +96,17 @@ def _compiled_downstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
                 buyer = base.names[int(base.fwd_dst[at])]
                 cut[at] = all(d["product"] != carried for d in hop_links(G, day, f, buyer))
     return with_targets(base, {t: m for t, m in reached.items() if m}, cut), via
+
+
+def _makers(cg: CompiledGraph, V: nx.MultiDiGraph, targets: Sequence[str]
+            ) -> dict[str, list[str]]:
+    """``_makers_of(V, targets)``: the compiled form keeps each platform's active plants
+    (the same rule on the same facilities, in node order); the others are read on ``V``."""
+    found = {t: [cg.facilities[i] for i in cg.assemblies.get(t, ())] for t in targets}
+    bare = [t for t, plants in found.items() if not plants]
+    if bare:
+        found.update(_makers_of(V, bare))
+    return found
 
 
 def _facility_ids(cg: CompiledGraph, mask: np.ndarray) -> set[str]:
