@@ -24,6 +24,8 @@ from oretrace.loaders._reader import Reader, Row
 
 __all__ = ["build_graph_fast", "release_free_memory"]
 
+#: Supply rows built at a time (their codes freed as the graph grows).
+_BLOCK = 1 << 16
 #: The tables read row by row (and built by ``build_graph``) on the large-table path.
 _SMALL_TABLES = ("sources", "companies", "ownership", "technologies", "products", "bom")
 
@@ -104,7 +106,7 @@ def _add_supplies(G: nx.MultiDiGraph, t: Table) -> None:
     first[order[np.concatenate(([True], pair[1:] != pair[:-1]))]] = True
     del pair, order
     windows: dict[tuple[str, str, str], int] = {}  # the last n of a link's key#n
-    step = 1 << 16
+    step = _BLOCK
     blocks = [({c: t.codes[c][lo:lo + step].copy() for c in t.codes}, first[lo:lo + step])
               for lo in range(0, len(t), step)]
     t.codes.clear()

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from oretrace.graphmodel.graph import RequiresLine, facility_needs
 from oretrace.loaders._checks import NEVER_ONLINE
-from oretrace.loaders._columns import Bool, IntArray, Table, dense, window_empty
+from oretrace.loaders._columns import Bool, IntArray, Table, dense, first_met_codes, window_empty
 from oretrace.loaders._reader import TABLE_OF, Reader, Row
 from oretrace.loaders._windows import first_excess, overlapping
 
@@ -179,18 +179,29 @@ def _check_windows_apart(reader: Reader, sup: Table) -> None:
     repeated[:-1] |= repeated[1:]
     if not repeated.any():
         return
-    starts, ends = sup.values["start"], sup.values["end"]
     col = sup.col("start")
     groups: dict[int, list[int]] = {}
     for i in order[repeated].tolist():
         groups.setdefault(int(link[i]), []).append(i)
+    window = _windows_of(sup)
     for members in groups.values():
         members.sort()  # file order
-        windows = [(starts[sup.codes["start"][i]], ends[sup.codes["end"][i]]) for i in members]
+        windows = [window[i] for i in members]
         for a, b in overlapping(windows):
             reader.problem(sup.file, int(sup.lines[members[a]]), col,
                            f"same supply link as line {int(sup.lines[members[b]])} with an "
                            "overlapping date window; give each row its own start and end")
+
+
+def _windows_of(sup: Table) -> list[tuple[Any, Any]]:
+    """Each supply row's (start, end), one tuple per distinct window."""
+    n_end = len(sup.values["end"])
+    pair = sup.codes["start"].astype(np.int64) * n_end + sup.codes["end"]
+    codes, first = first_met_codes(pair)
+    starts, ends = sup.values["start"], sup.values["end"]
+    windows = np.fromiter(((starts[k // n_end], ends[k % n_end]) for k in pair[first].tolist()),
+                          dtype=object, count=len(first))
+    return list(windows[codes].tolist())
 
 
 def _check_share_sums(reader: Reader, sup: Table) -> None:
@@ -216,12 +227,10 @@ def _check_share_sums(reader: Reader, sup: Table) -> None:
         return
     order = np.argsort(group, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(groups)))])
-    starts, ends = sup.values["start"], sup.values["end"]
+    window, shares = _windows_of(sup), share.tolist()
     for g in np.flatnonzero(dated | near).tolist():
         members = order[bounds[g]:bounds[g + 1]].tolist()
-        excess = first_excess(
-            [(starts[sup.codes["start"][i]], ends[sup.codes["end"][i]]) for i in members],
-            [float(share[i]) for i in members])
+        excess = first_excess([window[i] for i in members], [shares[i] for i in members])
         if excess is not None:
             instant, value, active = excess
             last = max((members[a] for a in active), key=lambda i: int(sup.lines[i]))
