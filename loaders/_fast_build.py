@@ -56,8 +56,12 @@ def build_graph_fast(reader: Reader, fac: Table, sup: Table, rules: list[Row]
     G = build_graph(small)
     del small
     operates, uses = str(EdgeKind.OPERATES), str(EdgeKind.USES)
+    succ, pred = _adjacency(G)
     for fid, attrs in _node_attrs(fac):
-        G.add_node(fid, **attrs)
+        if succ is None or fid in succ:
+            G.add_node(fid, **attrs)
+        else:  # a new node, as add_node makes it
+            succ[fid], pred[fid], G._node[fid] = {}, {}, attrs
     for rule in rules:
         G.add_node(rule.record.id, kind=str(NodeKind.RULE),
                    **{k: v for k, v in _attrs(rule.record).items()
@@ -65,17 +69,36 @@ def build_graph_fast(reader: Reader, fac: Table, sup: Table, rules: list[Row]
     for fid in fac.column("id"):
         attrs = G.nodes[fid]
         if attrs["company"]:
-            G.add_edge(attrs["company"], fid, key=operates, kind=operates,
-                       sources=list(attrs["sources"]), confidence=attrs["confidence"])
+            _put_edge(G, (succ, pred), attrs["company"], fid, operates, {
+                "kind": operates, "sources": list(attrs["sources"]),
+                "confidence": attrs["confidence"]})
         for tech in attrs["technologies"]:
-            G.add_edge(fid, tech, key=uses, kind=uses, sources=list(attrs["sources"]),
-                       confidence=attrs["confidence"])
+            _put_edge(G, (succ, pred), fid, tech, uses, {
+                "kind": uses, "sources": list(attrs["sources"]),
+                "confidence": attrs["confidence"]})
     # the records are in the graph now: let them go before the big table is built
     for table in reader.rows.values():
         table.clear()
     fac.keep(np.zeros(0, dtype=np.int64))
     _add_supplies(G, sup)
     return G
+
+
+def _put_edge(G: nx.MultiDiGraph, adjacency: tuple[Any, Any], u: str, v: str, key: str,
+              data: dict[str, Any]) -> None:
+    """``G.add_edge(u, v, key=key, **data)``, written into the adjacency dicts (``succ,
+    pred`` of :func:`_adjacency`) when both ends are nodes already (no per-call overhead)."""
+    succ, pred = adjacency
+    if succ is None or u not in succ or v not in succ:
+        G.add_edge(u, v, key=key, **data)
+        return
+    keydict = succ[u].get(v)
+    if keydict is None:
+        succ[u][v] = pred[v][u] = {key: data}
+    elif key in keydict:
+        keydict[key].update(data)
+    else:
+        keydict[key] = data
 
 
 def _add_supplies(G: nx.MultiDiGraph, t: Table) -> None:
@@ -218,7 +241,8 @@ def _adjacency(G: nx.MultiDiGraph) -> tuple[Any, Any]:
     pred = getattr(G, "_pred", None)
     plain = (type(G) is nx.MultiDiGraph and isinstance(succ, dict) and isinstance(pred, dict)
              and G._adj is succ and G.edge_key_dict_factory is dict
-             and G.edge_attr_dict_factory is dict)
+             and G.edge_attr_dict_factory is dict and G.adjlist_inner_dict_factory is dict
+             and G.node_attr_dict_factory is dict and isinstance(G._node, dict))
     return (succ, pred) if plain else (None, None)
 
 

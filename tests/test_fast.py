@@ -173,3 +173,22 @@ def test_a_fast_load_freezes_what_it_built(mini_copy: Callable[..., Path]) -> No
         assert gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+def test_the_fast_graph_behaves_as_the_row_by_row_one_when_edited(tmp_path: Path) -> None:
+    # the fast path writes networkx's adjacency dicts itself: the graph must still be an
+    # ordinary MultiDiGraph (edge lookups, removal, re-adding, counts) and stay equal
+    path = write_network(generate_network(300, seed=5), tmp_path)
+    fast_graph, slow_graph = load_dataset_fast(path), row_by_row(path)[0]
+    assert slow_graph is not None
+    slow_graph.graph.update(dataset=fast_graph.graph["dataset"], warnings=[])
+    assert nx.utils.graphs_equal(fast_graph, slow_graph)
+    supplies = [e for e in slow_graph.edges(keys=True, data="kind") if e[3] == "supplies"]
+    u, v, key, _ = supplies[len(supplies) // 2]
+    for G in (fast_graph, slow_graph):
+        assert G.edges[u, v, key]["kind"] == "supplies"
+        G.remove_edge(u, v, key)
+        G.add_edge(u, v, key=key, kind="supplies", share=0.5)
+        G.add_edge(v, u, kind="supplies", share=0.1)  # a new link, key chosen by networkx
+    assert fast_graph.number_of_edges() == slow_graph.number_of_edges()
+    assert_same_graph(fast_graph, slow_graph)
