@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
-from oretrace.graphmodel import QueryError, UnknownNodeError
+from oretrace.graphmodel import QueryError, UnknownNodeError, is_active
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
 from oretrace.queries._compiled_graph import CompiledGraph, compile_graph
 from oretrace.queries._compiled_reach import upstream_mask, where_used_mask
 from oretrace.queries._exposure_graph import _makers_of
 from oretrace.queries._exposure_hops import base_hops, hop_links, with_targets
 from oretrace.queries._exposure_yen import Hops
-from oretrace.queries.predicates import controlled_companies
+from oretrace.queries.predicates import Predicate, controlled_companies
 
 __all__: list[str] = []
+
+#: The nodes existing at the compiled form's date, in its ``memo``.
+_ALIVE = "oretrace.exposure.alive"
 
 
 def _facilities_for(G: nx.MultiDiGraph, node: str) -> tuple[list[str], str | None]:
@@ -57,19 +61,40 @@ def _controlled_by(G: nx.MultiDiGraph, company: str) -> set[str]:
 
 
 def _compiled_upstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
-                       targets: Sequence[str], matched: set[str]
-                       ) -> tuple[Hops, dict[str, set[str]]]:
-    """The needed-supply graph's arrays with the ``targets`` upstream of which a
-    ``matched`` facility lies, and the facilities upstream of each such target (the
-    compiled reach)."""
+                       targets: Sequence[str], pred: Predicate
+                       ) -> tuple[Hops, dict[str, set[str]], set[str]]:
+    """The needed-supply graph's arrays with the ``targets`` upstream of which a facility
+    matching ``pred`` lies, the facilities upstream of each such target (the compiled
+    reach), and the matching facilities."""
     cg = compile_graph(G, as_of=day)
+    matched = pred.select(_dated_view(G, cg))
     fed_by = _makers(cg, V, targets)
     upstream_of: dict[str, set[str]] = {}
     for target in targets:
         upstream = _facility_ids(cg, upstream_mask(cg, fed_by[target]))
         if upstream & matched:
             upstream_of[target] = upstream
-    return with_targets(base_hops(G, cg), {t: fed_by[t] for t in upstream_of}), upstream_of
+    hops = with_targets(base_hops(G, cg), {t: fed_by[t] for t in upstream_of})
+    return hops, upstream_of, matched
+
+
+def _dated_view(G: nx.MultiDiGraph, cg: CompiledGraph) -> nx.MultiDiGraph:
+    """``restrict(G, as_of=cg.as_of)`` with the nodes that exist at the date found once
+    (:func:`oretrace.graphmodel.is_active`, kept with the compiled form): the view's node
+    filter is then a set lookup, not the rule applied on every read of every node."""
+    day = cg.as_of
+    alive: frozenset[str] | None = cg.memo.get(_ALIVE)
+    if alive is None:
+        alive = cg.memo[_ALIVE] = frozenset(n for n, d in G.nodes(data=True)
+                                            if is_active(d, day))
+    edges = G.edges
+
+    def keep_edge(u: str, v: str, key: Any) -> bool:
+        return is_active(edges[u, v, key], day)
+
+    view: nx.MultiDiGraph = nx.subgraph_view(G, filter_node=alive.__contains__,
+                                             filter_edge=keep_edge)
+    return view
 
 
 def _compiled_downstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,

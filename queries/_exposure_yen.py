@@ -153,10 +153,11 @@ def reach(ptr: Int, nbr: Int, hop_ok: Bool, node_ok: Bool, seeds: Int) -> Bool:
     frontier = seeds
     while len(frontier):
         _, entry = gather(ptr, frontier)
-        w = nbr[entry[hop_ok[entry]]]
-        w = np.unique(w[node_ok[w] & ~seen[w]])
-        seen[w] = True
-        frontier = w
+        fresh = np.zeros(len(node_ok), dtype=bool)
+        fresh[nbr[entry[hop_ok[entry]]]] = True
+        fresh &= node_ok & ~seen
+        seen |= fresh
+        frontier = np.flatnonzero(fresh)
     return seen
 
 
@@ -215,13 +216,15 @@ class Layered:
 
 
 _UNSET = -2
+_FAR = np.iinfo(np.int64).max
 
 
-def _scan(found: Int, via: Int, mine: Int, other: Int) -> tuple[Int, int | None]:
+def _scan(found: Int, via: Int, mine: Int, other: Int, stamp: Int) -> tuple[Int, int | None]:
     """One breadth-first layer as networkx scans it: ``found[j]`` reached over ``via[j]``;
     each new node is recorded in ``mine`` (reached over) at its first sight, and the scan
     stops at the first node ``other`` (the other side) has seen. Returns the next fringe
-    and the meeting node (``None`` when they did not meet)."""
+    and the meeting node (``None`` when they did not meet). ``stamp`` is scratch space
+    (all :data:`_FAR`, left so)."""
     hit = np.flatnonzero(other[found] != _UNSET)
     meet = None
     if len(hit):
@@ -230,8 +233,10 @@ def _scan(found: Int, via: Int, mine: Int, other: Int) -> tuple[Int, int | None]
         found, via = found[:stop + 1], via[:stop + 1]
     new = mine[found] == _UNSET
     found, via = found[new], via[new]
-    _, first = np.unique(found, return_index=True)
-    first.sort()
+    at = np.arange(len(found))
+    np.minimum.at(stamp, found, at)  # each node's first sight
+    first = np.flatnonzero(stamp[found] == at)
+    stamp[found] = _FAR
     found = found[first]
     mine[found] = via[first]
     return found, meet
@@ -248,36 +253,48 @@ def _search(g: Layered, source: int, target: int, banned: set[int], cut: set[tup
     size = g.origin + 1
     pred = np.full(size, _UNSET, dtype=np.int64)
     succ = np.full(size, _UNSET, dtype=np.int64)
+    stamp = np.full(size, _FAR, dtype=np.int64)
     pred[source] = succ[target] = -1
-    mask = None
-    if banned:
-        mask = np.zeros(size, dtype=bool)
-        mask[list(banned)] = True
-    codes = np.array([a * size + b for a, b in cut], dtype=np.int64) if cut else None
+    skip = _Skip(size, banned, cut)
     forward = np.array([source], dtype=np.int64)
     backward = np.array([target], dtype=np.int64)
     while len(forward) and len(backward):
         if len(forward) <= len(backward):
             x, w = g.successors(forward)
-            keep = _allowed(w, x * size + w, mask, codes)
-            forward, meet = _scan(w[keep], x[keep], pred, succ)
+            keep = skip.allowed(x, w, w)
+            forward, meet = _scan(w[keep], x[keep], pred, succ, stamp)
         else:
             w, y = g.predecessors(backward)
-            keep = _allowed(w, w * size + y, mask, codes)
-            backward, meet = _scan(w[keep], y[keep], succ, pred)
+            keep = skip.allowed(w, y, w)
+            backward, meet = _scan(w[keep], y[keep], succ, pred, stamp)
         if meet is not None:
             return _join(pred, succ, meet)
     return None
 
 
-def _allowed(ends: Int, codes: Int, banned: Bool | None, cut: Int | None) -> Bool:
-    """Which hops neither end in a banned node nor are cut."""
-    ok = np.ones(len(ends), dtype=bool)
-    if banned is not None:
-        ok &= ~banned[ends]
-    if cut is not None:
-        ok &= ~np.isin(codes, cut)
-    return ok
+class _Skip:
+    """The nodes and hops a search ignores, as masks over the layered node ids."""
+
+    def __init__(self, size: int, banned: set[int], cut: set[tuple[int, int]]) -> None:
+        self.size = size
+        self.banned: Bool | None = None
+        if banned:
+            self.banned = np.zeros(size, dtype=bool)
+            self.banned[list(banned)] = True
+        self.tails: Bool | None = None
+        self.codes = np.array(sorted(a * size + b for a, b in cut), dtype=np.int64)
+        if cut:
+            self.tails = np.zeros(size, dtype=bool)
+            self.tails[[a for a, _ in cut]] = True
+
+    def allowed(self, tail: Int, head: Int, new: Int) -> Bool:
+        """Which hops ``tail -> head`` are neither cut nor lead to a banned ``new`` end."""
+        ok = np.ones(len(new), dtype=bool) if self.banned is None else ~self.banned[new]
+        if self.tails is not None:
+            maybe = np.flatnonzero(self.tails[tail])
+            if len(maybe):
+                ok[maybe] &= ~np.isin(tail[maybe] * self.size + head[maybe], self.codes)
+        return ok
 
 
 def _join(pred: Int, succ: Int, meet: int) -> list[int]:

@@ -309,8 +309,7 @@ def _find_exposed_compiled(G: nx.MultiDiGraph, predicate: Predicate | str = ANY_
     """:func:`find_exposed` on the compiled form: reach there, paths on what it reaches."""
     pred = _as_predicate(predicate)
     ask = _Asked.read(G, **options)
-    matched = pred.select(ask.V)
-    hops, upstream_of = _compiled_upstream(G, ask.V, ask.day, ask.targets, matched)
+    hops, upstream_of, matched = _compiled_upstream(G, ask.V, ask.day, ask.targets, pred)
     return _exposures(ask, pred, hops, upstream_of, matched,
                       partial(path_sources, G, ask.day, hops))
 
