@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import networkx as nx
@@ -82,6 +84,30 @@ class Window:
                 status in self.needs_start and start is None)):
             return False
         return (start is None or start <= as_of) and (end is None or as_of < end)
+
+    def holds_each(self, many: Sequence[dict[str, Any]], as_of: dt.date) -> list[bool]:
+        """Say, for each of many attribute dicts, whether it exists at ``as_of`` (:meth:`holds`).
+
+        Dated links share few distinct windows: the values of :attr:`fields` are read in
+        bulk and :meth:`holds` is asked once per distinct tuple of them (once per dict when
+        a value cannot be hashed).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> later = {"start": dt.date(2027, 1, 1)}
+        >>> LINK_WINDOW.holds_each([later, {"share": 0.5}, later], dt.date(2026, 6, 1))
+        [False, True, False]
+        """
+        names = sorted(self.fields)
+        keys = list(zip(*(map(dict.get, many, repeat(name)) for name in names), strict=True))
+        try:
+            distinct = dict.fromkeys(keys)
+        except TypeError:  # a value that cannot be hashed
+            return [self.holds(attrs, as_of) for attrs in many]
+        verdict = {key: self.holds(dict(zip(names, key, strict=True)), as_of)
+                   for key in distinct}
+        return list(map(verdict.__getitem__, keys))
 
 
 #: A facility runs from ``online_from`` to ``online_until``; closed with no closing date,

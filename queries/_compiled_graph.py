@@ -366,8 +366,8 @@ def _links(G: nx.MultiDiGraph, day: dt.date, facts: _Facts) -> _Links:
                                repeat(EdgeKind.SUPPLIES)), bool, len(attrs))
     window = window_of(EdgeKind.SUPPLIES)
     live = supplies & np.fromiter(map(window.fields.isdisjoint, attrs), bool, len(attrs))
-    for e in np.flatnonzero(supplies & ~live).tolist():  # dated: the rule itself
-        live[e] = is_active(attrs[e], day)
+    dated = np.flatnonzero(supplies & ~live)
+    live[dated] = window.holds_each([attrs[e] for e in dated.tolist()], day)
     share = np.fromiter(map(float, map(dict.get, compress(attrs, live.tolist()),
                                        repeat("share"), repeat(0.0))),
                         float, int(live.sum()))
