@@ -97,18 +97,13 @@ def supply_graph(G: nx.MultiDiGraph, *, targets: Iterable[str] = ()) -> nx.DiGra
     return _supply_graph(G, _makers_of(G, list(targets)))
 
 
-def _supply_graph(G: nx.MultiDiGraph, targets: Mapping[str, Sequence[str]], *,
-                  day: dt.date | None = None, keep: set[str] | None = None) -> nx.DiGraph:
-    """:func:`supply_graph` with each target fed by the facilities given for it.
-
-    With ``day`` and ``keep``, ``G`` is read as ``restrict(G, as_of=day)`` would show it,
-    with only the facilities in ``keep`` (all active at ``day``): the subgraph of the whole
-    needed-supply graph that they induce, nodes and edges added in the same order, built
-    without view filters.
+def _supply_graph(G: nx.MultiDiGraph, targets: Mapping[str, Sequence[str]]) -> nx.DiGraph:
+    """:func:`supply_graph` with each target fed by the facilities given for it (the
+    compiled engine reads the same graph as arrays: :mod:`oretrace.queries._exposure_hops`).
     """
     H = nx.DiGraph()
     for node, d in G.nodes(data=True):
-        if d.get("kind") == NodeKind.FACILITY and (keep is None or node in keep):
+        if d.get("kind") == NodeKind.FACILITY:
             H.add_node(node, confidence=Confidence(d.get("confidence", Confidence.DOCUMENTED)),
                        sources=list(d.get("sources", [])))
     hop_level: dict[tuple[Any, Any], Confidence] = {}  # weakest of (link, need), computed once
@@ -125,8 +120,6 @@ def _supply_graph(G: nx.MultiDiGraph, targets: Mapping[str, Sequence[str]], *,
                 continue
             for d in keyed.values():
                 if d.get("kind") != EdgeKind.SUPPLIES or d.get("product") not in needs:
-                    continue
-                if day is not None and not is_active(d, day):
                     continue
                 pair = (d.get("confidence", Confidence.DOCUMENTED), needs[d["product"]])
                 level = hop_level.get(pair)

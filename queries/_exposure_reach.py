@@ -1,6 +1,6 @@
 """Who reaches whom for the exposure queries: the facilities standing for a where-used node,
 and the compiled engine's reach (upstream of products, downstream of a node) with the
-needed-supply graph built on the facilities it finds only."""
+needed-supply graph's arrays (:mod:`oretrace.queries._exposure_hops`) the paths are read on."""
 
 from __future__ import annotations
 

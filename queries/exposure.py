@@ -16,9 +16,12 @@ a supply graph built on a part of the facilities gives the same paths as the who
 
 :func:`find_exposed` and :func:`find_where_used` take ``backend``
 (:mod:`oretrace.queries._dispatch`): ``compiled`` finds the facilities upstream of each
-product (or downstream of the node) on the compiled form and builds the needed-supply graph,
-with its witness paths, on those facilities only; it reads the network at a date, not above
-a confidence floor, so with ``min_confidence`` the networkx reference answers. ``neo4j``
+product (or downstream of the node) on the compiled form, and the witness paths on the
+needed-supply graph read as arrays once per graph and date
+(:mod:`oretrace.queries._exposure_hops`); both engines find the paths with networkx's own
+search replayed on arrays (:mod:`oretrace.queries._exposure_yen`), so alike. The compiled
+engine reads the network at a date, not above a confidence floor, so with
+``min_confidence`` the networkx reference answers. ``neo4j``
 answers in Cypher on a server (:mod:`oretrace.queries.native`), given a
 :class:`~oretrace.queries._dispatch.Neo4jGraph`.
 
