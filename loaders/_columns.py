@@ -26,8 +26,8 @@ from oretrace.loaders import _text
 from oretrace.loaders._cells import BAD, PARSERS
 from oretrace.loaders._reader import OPTIONAL_TABLES, Reader, read_header, rows_of
 
-__all__ = ["Bool", "IntArray", "Table", "dense", "first_met_codes", "read_big", "validate_rows",
-           "window_empty"]
+__all__ = ["Bool", "IntArray", "Table", "dense", "first_met_codes", "read_big", "sorted_codes",
+           "validate_rows", "window_empty"]
 
 IntArray = np.ndarray[Any, np.dtype[Any]]
 Bool = np.ndarray[Any, np.dtype[np.bool_]]
@@ -257,15 +257,14 @@ def _factorize(raw: bytes, starts: IntArray, ends: IntArray
 
 
 def _words(raw: bytes, at: IntArray) -> IntArray:
-    """The eight bytes of ``raw`` from each of ``at`` as a little-endian word (bytes past
-    the end of ``raw`` are zero)."""
+    """The eight bytes of ``raw`` from each of ``at`` (ascending) as a little-endian word
+    (bytes past the end of ``raw`` are zero)."""
     last = len(raw) - 8
     words = np.ndarray((last + 1,), dtype="<u8", buffer=raw, strides=(1,))  # every offset
-    inside = np.minimum(at, last)
-    word: IntArray = words[inside]
-    over = at > inside  # a word read from further back, shifted down to start at ``at``
-    if over.any():
-        word[over] >>= (np.minimum(at[over] - last, 7) * 8).astype(np.uint64)
+    tail = int(np.searchsorted(at, last, side="right"))  # these run past the end
+    word: IntArray = words[at[:tail]] if tail == len(at) else \
+        np.concatenate((words[at[:tail]], words[last] >> (
+            np.minimum(at[tail:] - last, 7) * 8).astype(np.uint64)))
     return word
 
 
@@ -274,8 +273,7 @@ def first_met_codes(key: IntArray) -> tuple[IntArray, IntArray]:
     position each is first met at."""
     key = key.astype(np.uint64, copy=False)  # (an int64 key wraps: the same distinct keys)
     heads = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))  # runs of one key
-    distinct = np.unique(key[heads])
-    inverse = _index_in(distinct, key[heads])
+    distinct, inverse = sorted_codes(key[heads])
     first = np.full(len(distinct), len(key), dtype=np.int64)
     np.minimum.at(first, inverse, heads)
     order = np.argsort(first)
@@ -283,6 +281,15 @@ def first_met_codes(key: IntArray) -> tuple[IntArray, IntArray]:
     rank[order] = np.arange(len(distinct))
     codes = np.repeat(rank[inverse], np.diff(np.append(heads, len(key))))
     return codes, first[order]
+
+
+def sorted_codes(key: IntArray) -> tuple[IntArray, IntArray]:
+    """``np.unique(key, return_inverse=True)``, by a sort of the keys (not of their
+    positions) and a hash lookup: several times faster on a million keys."""
+    ordered = np.sort(key)
+    distinct = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] \
+        if len(ordered) else ordered
+    return distinct, _index_in(distinct, key)
 
 
 def _index_in(table: IntArray, keys: IntArray) -> IntArray:
@@ -294,11 +301,11 @@ def _index_in(table: IntArray, keys: IntArray) -> IntArray:
     bits = max(4, int(len(table) * 8).bit_length())
     spread = np.uint64(0x9E3779B97F4A7C15)
     down = np.uint64(64 - bits)
-    slot = (table * spread) >> down
+    slot = (table.astype(np.uint64, copy=False) * spread) >> down
     alone = np.bincount(slot, minlength=1 << bits)[slot] == 1
     where = np.full(1 << bits, -1, dtype=np.int64)
     where[slot[alone]] = np.flatnonzero(alone)
-    found: IntArray = where[(keys * spread) >> down]
+    found: IntArray = where[(keys.astype(np.uint64, copy=False) * spread) >> down]
     shared = found < 0
     found[shared] = np.searchsorted(table, keys[shared])
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any, get_origin
 
 import networkx as nx
@@ -175,14 +176,12 @@ def _add_links(succ: dict[str, Any], pred: dict[str, Any], block: dict[str, IntA
         codes = block[end][rows]
         order = np.argsort(codes, kind="stable")  # file order within each node
         codes = codes[order]
-        cut = np.flatnonzero(codes[1:] != codes[:-1]) + 1
-        heads = np.concatenate(([0], cut)).tolist()
-        tails = np.append(cut, len(codes)).tolist()
-        ends = values[end][codes[heads]].tolist() if len(codes) else []
-        others = values[other][block[other][rows][order]].tolist()
-        linked = keydicts[order].tolist()
-        for n, a, b in zip(ends, heads, tails, strict=True):
-            adjacency[n].update(zip(others[a:b], linked[a:b], strict=True))
+        heads = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+        ends = values[end][codes[heads]].tolist()
+        pairs = zip(values[other][block[other][rows][order]].tolist(),
+                    keydicts[order].tolist(), strict=True)
+        for n, size in zip(ends, np.diff(np.append(heads, len(codes))).tolist(), strict=True):
+            adjacency[n].update(islice(pairs, size))
 
 
 def _add_edges(G: nx.MultiDiGraph, block: dict[str, IntArray], values: dict[str, Any],

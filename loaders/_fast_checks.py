@@ -14,7 +14,15 @@ from typing import Any
 import numpy as np
 from oretrace.graphmodel.graph import RequiresLine, facility_needs
 from oretrace.loaders._checks import NEVER_ONLINE
-from oretrace.loaders._columns import Bool, IntArray, Table, dense, first_met_codes, window_empty
+from oretrace.loaders._columns import (
+    Bool,
+    IntArray,
+    Table,
+    dense,
+    first_met_codes,
+    sorted_codes,
+    window_empty,
+)
 from oretrace.loaders._reader import TABLE_OF, Reader, Row
 from oretrace.loaders._windows import first_excess, overlapping
 
@@ -211,7 +219,7 @@ def _check_share_sums(reader: Reader, sup: Table) -> None:
         return
     buyer, product = sup.codes["buyer"], sup.codes["product"]
     group_key = buyer.astype(np.int64) * (len(sup.values["product"]) + 1) + product
-    groups, group = np.unique(group_key, return_inverse=True)
+    groups, group = sorted_codes(group_key)
     share = np.array([np.nan if v is None else v for v in sup.values["share"]],
                      dtype=float)[sup.codes["share"]]
     has_start = np.array([v is not None for v in sup.values["start"]], dtype=bool)[
@@ -267,7 +275,7 @@ def _needs_by_kind(reader: Reader, fac: Table, *, substitutes: bool
 
     made, stages = fac.values["products"], fac.values["stage"]
     pair = fac.codes["products"].astype(np.int64) * len(stages) + fac.codes["stage"]
-    kinds, index = np.unique(pair, return_inverse=True)
+    kinds, index = sorted_codes(pair)
     needs = [frozenset(facility_needs(made[k // len(stages)], stages[k % len(stages)],
                                       lines_of, substitutes=substitutes))
              for k in kinds.tolist()]

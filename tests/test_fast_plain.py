@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oretrace.loaders import _columns
-from oretrace.loaders._columns import NOT_PLAIN, first_met_codes, read_big
+from oretrace.loaders._columns import NOT_PLAIN, first_met_codes, read_big, sorted_codes
 from oretrace.loaders._reader import REQUIRED_COLUMNS, Reader
 
 HEADER = ",".join(REQUIRED_COLUMNS["supplies"])
@@ -127,3 +127,13 @@ def test_first_met_codes_of_many_distinct_keys() -> None:
     keys = np.repeat(rng.integers(0, 1 << 40, 300_000), rng.integers(1, 3, 300_000))
     codes, first = first_met_codes(keys)
     assert (codes.tolist(), first.tolist()) == brute_first_met(keys.tolist())
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.lists(st.integers(-(2 ** 63), 2 ** 63 - 1) | st.integers(-3, 3)))
+def test_sorted_codes_are_numpys_unique_with_inverse(keys: list[int]) -> None:
+    key = np.array(keys, dtype=np.int64)
+    distinct, inverse = sorted_codes(key)
+    expected = sorted(set(keys))
+    assert distinct.tolist() == expected
+    assert inverse.tolist() == [expected.index(k) for k in keys]
