@@ -184,6 +184,17 @@ class Layered:
     def origin(self) -> int:
         return len(self.hops.names) * self.width
 
+    def scratch(self) -> tuple[Int, Int, Int]:
+        """Arrays over the layered node ids for a search: each side's "reached over" (all
+        unset) and first-sight stamps (all far); a search leaves them so."""
+        got: tuple[Int, Int, Int] | None = self.__dict__.get("_scratch")
+        if got is None:
+            size = self.origin + 1
+            got = self.__dict__["_scratch"] = (np.full(size, _UNSET, dtype=np.int64),
+                                               np.full(size, _UNSET, dtype=np.int64),
+                                               np.full(size, _FAR, dtype=np.int64))
+        return got
+
     def successors(self, fringe: Int) -> tuple[Int, Int]:
         """The hops ``(x, w)`` leaving ``fringe`` in scan order (origin only alone)."""
         if len(fringe) and fringe[0] == self.origin:
@@ -251,25 +262,30 @@ def _search(g: Layered, source: int, target: int, banned: set[int], cut: set[tup
     if source == target:
         return [source]
     size = g.origin + 1
-    pred = np.full(size, _UNSET, dtype=np.int64)
-    succ = np.full(size, _UNSET, dtype=np.int64)
-    stamp = np.full(size, _FAR, dtype=np.int64)
-    pred[source] = succ[target] = -1
-    skip = _Skip(size, banned, cut)
+    pred, succ, stamp = g.scratch()
     forward = np.array([source], dtype=np.int64)
     backward = np.array([target], dtype=np.int64)
-    while len(forward) and len(backward):
-        if len(forward) <= len(backward):
-            x, w = g.successors(forward)
-            keep = skip.allowed(x, w, w)
-            forward, meet = _scan(w[keep], x[keep], pred, succ, stamp)
-        else:
-            w, y = g.predecessors(backward)
-            keep = skip.allowed(w, y, w)
-            backward, meet = _scan(w[keep], y[keep], succ, pred, stamp)
-        if meet is not None:
-            return _join(pred, succ, meet)
-    return None
+    touched = [forward, backward]
+    pred[source] = succ[target] = -1
+    skip = _Skip(size, banned, cut)
+    try:
+        while len(forward) and len(backward):
+            if len(forward) <= len(backward):
+                x, w = g.successors(forward)
+                keep = skip.allowed(x, w, w)
+                forward, meet = _scan(w[keep], x[keep], pred, succ, stamp)
+                touched.append(forward)
+            else:
+                w, y = g.predecessors(backward)
+                keep = skip.allowed(w, y, w)
+                backward, meet = _scan(w[keep], y[keep], succ, pred, stamp)
+                touched.append(backward)
+            if meet is not None:
+                return _join(pred, succ, meet)
+        return None
+    finally:  # the scratch arrays back to unset, for the next search
+        for nodes in touched:
+            pred[nodes] = succ[nodes] = _UNSET
 
 
 class _Skip:
