@@ -14,7 +14,6 @@ and sources (:func:`hop_links`).
 from __future__ import annotations
 
 import datetime as dt
-from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -42,18 +41,22 @@ def _read(G: nx.MultiDiGraph, cg: CompiledGraph) -> Hops:
     """One pass over the supply links into each active facility, as ``_supply_graph``
     reads them (a supplies edge from an active facility carrying a product the buyer
     needs, existing at the date)."""
-    index, nodes, pred, order = cg.index, G.nodes, G._pred, CONFIDENCE_ORDER
+    index, nodes, pred = cg.index, G.nodes, G._pred
     window, day = window_of(EdgeKind.SUPPLIES), cg.as_of
     dated, holds = window.fields, window.holds
-    documented = Confidence.DOCUMENTED
+    supplies = EdgeKind.SUPPLIES.value
+    rank = {str(c.value): r for c, r in CONFIDENCE_ORDER.items()}  # plain keys: faster
+    documented = Confidence.DOCUMENTED.value
     needs_of: dict[tuple[Any, ...], dict[str, int]] = {}  # by what a facility makes
-    src, dst, rank = array("q"), array("q"), array("q")
+    src: list[int] = []
+    dst: list[int] = []
+    level: list[int] = []
     for j, buyer in enumerate(cg.facilities):
         attrs = nodes[buyer]
         key = (attrs.get("stage"), *attrs.get("products", ()))
         needs = needs_of.get(key)
         if needs is None:
-            needs = needs_of[key] = {p: order[c] for p, c in need_confidence(G, buyer).items()}
+            needs = needs_of[key] = {p: rank[c] for p, c in need_confidence(G, buyer).items()}
         if not needs:
             continue
         for supplier, keyed in pred[buyer].items():
@@ -63,17 +66,21 @@ def _read(G: nx.MultiDiGraph, cg: CompiledGraph) -> Hops:
             best = -1
             for d in keyed.values():
                 need = needs.get(d.get("product"))
-                if need is None or d.get("kind") != EdgeKind.SUPPLIES or not (
+                if need is None or d.get("kind") != supplies or not (
                         dated.isdisjoint(d) or holds(d, day)):
                     continue
-                best = max(best, min(order[d.get("confidence", documented)], need))
+                r = rank[d.get("confidence", documented)]
+                if need < r:
+                    r = need
+                if r > best:
+                    best = r
             if best >= 0:
                 src.append(i)
                 dst.append(j)
-                rank.append(best)
-    s, t, r = (np.frombuffer(a, dtype=np.int64) for a in (src, dst, rank))
+                level.append(best)
+    s, t, r = (np.array(a, dtype=np.int64) for a in (src, dst, level))
     by_supplier = np.lexsort((t, s))
-    node_rank = np.array([order[nodes[f].get("confidence", documented)]
+    node_rank = np.array([rank[nodes[f].get("confidence", documented)]
                           for f in cg.facilities], dtype=np.int64)
     return Hops.build(list(cg.facilities), node_rank, s[by_supplier], t[by_supplier],
                       r[by_supplier])
