@@ -24,7 +24,7 @@ from oretrace.loaders._columns import (
     window_empty,
 )
 from oretrace.loaders._reader import TABLE_OF, Reader, Row
-from oretrace.loaders._windows import first_excess, overlapping
+from oretrace.loaders._windows import _LIMIT, _slack, first_excess, overlapping
 
 __all__ = ["cross_check_big", "data_gaps_big"]
 
@@ -228,9 +228,16 @@ def _check_share_sums(reader: Reader, sup: Table) -> None:
     dated[group[has_start]] = True
     total = np.bincount(group, weights=share, minlength=len(groups))
     share_col = sup.col("share")
-    # groups without start dates: the only instant is "always", every row is active;
-    # a total near the limit is summed again exactly, as the row-by-row reader sums it
-    near = ~dated & (total > 1.0 - 1e-6)
+    # first_excess's own float screen, read off these totals: summed in another order, a
+    # total is within _slack of first_excess's float sum, so a total clear of its screen
+    # by twice that means first_excess finds nothing (dated: all shares at most 1 - slack;
+    # undated, every row active "always": at most the limit - slack); others are swept
+    # and, near the limit, summed exactly, as the row-by-row reader does
+    sizes, size = np.unique(np.bincount(group, minlength=len(groups)), return_inverse=True)
+    twice = 2 * np.array([_slack(k) for k in sizes.tolist()])[size]
+    clear = np.where(dated, total <= 1.0 - twice, total <= float(_LIMIT) - twice)
+    near = ~dated & ~clear
+    dated &= ~clear
     if not near.any() and not dated.any():
         return
     order = np.argsort(group, kind="stable")
