@@ -45,7 +45,7 @@ def _read(G: nx.MultiDiGraph, cg: CompiledGraph) -> Hops:
     window, day = window_of(EdgeKind.SUPPLIES), cg.as_of
     dated, holds = window.fields, window.holds
     supplies = EdgeKind.SUPPLIES.value
-    rank = {str(c.value): r for c, r in CONFIDENCE_ORDER.items()}  # plain keys: faster
+    rank = {str(c): r for c, r in CONFIDENCE_ORDER.items()}  # plain keys: faster
     documented = Confidence.DOCUMENTED.value
     needs_of: dict[tuple[Any, ...], dict[str, int]] = {}  # by what a facility makes
     src: list[int] = []
@@ -78,12 +78,12 @@ def _read(G: nx.MultiDiGraph, cg: CompiledGraph) -> Hops:
                 src.append(i)
                 dst.append(j)
                 level.append(best)
-    s, t, r = (np.array(a, dtype=np.int64) for a in (src, dst, level))
-    by_supplier = np.lexsort((t, s))
+    sup, buy, lev = (np.array(a, dtype=np.int64) for a in (src, dst, level))
+    by_supplier = np.lexsort((buy, sup))
     node_rank = np.array([rank[nodes[f].get("confidence", documented)]
                           for f in cg.facilities], dtype=np.int64)
-    return Hops.build(list(cg.facilities), node_rank, s[by_supplier], t[by_supplier],
-                      r[by_supplier])
+    return Hops.build(list(cg.facilities), node_rank, sup[by_supplier], buy[by_supplier],
+                      lev[by_supplier])
 
 
 def with_targets(base: Hops, targets: Mapping[str, Sequence[str]],
