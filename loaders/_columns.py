@@ -27,7 +27,7 @@ from oretrace.loaders._cells import BAD, PARSERS
 from oretrace.loaders._reader import OPTIONAL_TABLES, Reader, read_header, rows_of
 
 __all__ = ["Bool", "IntArray", "Table", "dense", "first_met_codes", "read_big", "sorted_codes",
-           "validate_rows", "window_empty"]
+           "stable_order", "validate_rows", "window_empty"]
 
 IntArray = np.ndarray[Any, np.dtype[Any]]
 Bool = np.ndarray[Any, np.dtype[np.bool_]]
@@ -281,6 +281,19 @@ def first_met_codes(key: IntArray) -> tuple[IntArray, IntArray]:
     rank[order] = np.arange(len(distinct))
     codes = np.repeat(rank[inverse], np.diff(np.append(heads, len(key))))
     return codes, first[order]
+
+
+def stable_order(key: IntArray) -> IntArray:
+    """``np.argsort(key, kind="stable")`` of non-negative integer keys, by one plain sort
+    of each key packed with its position (ties in position order, as a stable sort),
+    when both fit in 63 bits: several times faster at a million keys."""
+    n = len(key)
+    shift = max(1, (n - 1).bit_length())
+    if n == 0 or int(key.min()) < 0 or int(key.max()).bit_length() + shift > 63:
+        order: IntArray = np.argsort(key, kind="stable")
+        return order
+    packed = np.sort((key.astype(np.int64) << shift) | np.arange(n, dtype=np.int64))
+    return packed & ((1 << shift) - 1)
 
 
 def sorted_codes(key: IntArray) -> tuple[IntArray, IntArray]:

@@ -20,7 +20,7 @@ from oretrace.graphmodel.graph import _attrs, supply_key
 from oretrace.graphmodel.schema import RECORD_MODELS
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
 from oretrace.loaders._cells import PARSERS
-from oretrace.loaders._columns import IntArray, Table
+from oretrace.loaders._columns import IntArray, Table, stable_order
 from oretrace.loaders._reader import Reader, Row
 
 __all__ = ["build_graph_fast", "release_free_memory"]
@@ -124,7 +124,7 @@ def _add_supplies(G: nx.MultiDiGraph, t: Table) -> None:
         succ = pred = None  # facility to facility edges already there: row by row
     # a link's first row makes its key dict; a further row (product or window) joins it
     pair = t.codes["supplier"].astype(np.int64) * len(values["buyer"]) + t.codes["buyer"]
-    order = np.argsort(pair, kind="stable")
+    order = stable_order(pair)
     pair = pair[order]
     first = np.zeros(len(t), dtype=bool)
     first[order[np.concatenate(([True], pair[1:] != pair[:-1]))]] = True
@@ -174,7 +174,7 @@ def _add_links(succ: dict[str, Any], pred: dict[str, Any], block: dict[str, IntA
     keydicts = _objects([{k: edges[i]} for k, i in zip(product, rows.tolist(), strict=True)])
     for end, other, adjacency in (("supplier", "buyer", succ), ("buyer", "supplier", pred)):
         codes = block[end][rows]
-        order = np.argsort(codes, kind="stable")  # file order within each node
+        order = stable_order(codes)  # file order within each node
         codes = codes[order]
         heads = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
         ends = values[end][codes[heads]].tolist()

@@ -21,6 +21,7 @@ from oretrace.loaders._columns import (
     dense,
     first_met_codes,
     sorted_codes,
+    stable_order,
     window_empty,
 )
 from oretrace.loaders._reader import TABLE_OF, Reader, Row
@@ -180,7 +181,7 @@ def _check_windows_apart(reader: Reader, sup: Table) -> None:
     n_b, n_p = len(sup.values["buyer"]) + 1, len(sup.values["product"]) + 1
     link = (sup.codes["supplier"].astype(np.int64) * n_b + sup.codes["buyer"]) * n_p + \
         sup.codes["product"]
-    order = np.argsort(link, kind="stable")
+    order = stable_order(link)
     sorted_link = link[order]
     repeated = np.zeros(len(link), dtype=bool)
     repeated[1:] = sorted_link[1:] == sorted_link[:-1]
@@ -240,7 +241,7 @@ def _check_share_sums(reader: Reader, sup: Table) -> None:
     dated &= ~clear
     if not near.any() and not dated.any():
         return
-    order = np.argsort(group, kind="stable")
+    order = stable_order(group)
     bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(groups)))])
     window, shares = _windows_of(sup), share.tolist()
     for g in np.flatnonzero(dated | near).tolist():

@@ -18,7 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oretrace.loaders import _columns
-from oretrace.loaders._columns import NOT_PLAIN, first_met_codes, read_big, sorted_codes
+from oretrace.loaders._columns import (
+    NOT_PLAIN,
+    first_met_codes,
+    read_big,
+    sorted_codes,
+    stable_order,
+)
 from oretrace.loaders._reader import REQUIRED_COLUMNS, Reader
 
 HEADER = ",".join(REQUIRED_COLUMNS["supplies"])
@@ -137,3 +143,11 @@ def test_sorted_codes_are_numpys_unique_with_inverse(keys: list[int]) -> None:
     expected = sorted(set(keys))
     assert distinct.tolist() == expected
     assert inverse.tolist() == [expected.index(k) for k in keys]
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.lists(st.integers(0, 2 ** 62) | st.integers(0, 3)))
+def test_stable_order_is_a_stable_argsort(keys: list[int]) -> None:
+    # positions sorted by key, ties in position order (past 63 bits packed: numpy's sort)
+    assert stable_order(np.array(keys, dtype=np.int64)).tolist() == \
+        sorted(range(len(keys)), key=lambda i: keys[i])
