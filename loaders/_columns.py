@@ -193,8 +193,6 @@ def read_plain(reader: Reader, table: str, fname: str, raw: bytes) -> Table | No
     return table_of(table, header, np.arange(2, len(codes[0]) + 2, dtype=np.int64), texts, codes)
 
 
-_SEPARATORS = np.zeros(256, dtype=bool)
-_SEPARATORS[[ord(","), ord("\n")]] = True
 #: The low ``i`` bytes of a little-endian word (``i`` = 0 … 8).
 _LOW_BYTES = np.array([(1 << 8 * i) - 1 for i in range(9)], dtype=np.uint64)
 #: Cells of up to this many bytes are compared as words with numpy; longer ones in Python.
@@ -210,7 +208,8 @@ def _plain_cells(raw: bytes, end: int, width: int
             raw.count(b",", end + 1) != lines * (width - 1):
         return None
     data = np.frombuffer(raw, dtype=np.uint8)
-    found = np.flatnonzero(_SEPARATORS[data[end + 1:]]) + (end + 1)
+    body = data[end + 1:]
+    found = np.flatnonzero((body == ord(",")) | (body == ord("\n"))) + (end + 1)
     if not raw.endswith(b"\n"):
         found = np.append(found, len(raw))
     ends = found.reshape(lines, width)
@@ -243,15 +242,18 @@ def _factorize(raw: bytes, starts: IntArray, ends: IntArray
         return [t.decode() for t in index], codes
     # a cell as up to eight words, its bytes past its end zeroed (no NUL in the file: a
     # text is its words); one word is its own key, more are hashed into one and checked
-    cell = np.empty((len(starts), max(1, -(-top // 8))), dtype=np.uint64)
-    for q in range(cell.shape[1]):
-        cell[:, q] = _words(raw, starts + 8 * q) & _LOW_BYTES[np.clip(sizes - 8 * q, 0, 8)]
-    key = cell[:, 0].copy()
-    for q in range(1, cell.shape[1]):
-        key = key * np.uint64(0x100000001B3) ^ cell[:, q]
-    codes, first = first_met_codes(key)
-    if cell.shape[1] > 1 and not bool((cell == cell[first[codes]]).all()):
-        return None
+    if top <= 8:
+        codes, first = first_met_codes(_words(raw, starts) & _LOW_BYTES[sizes])
+    else:
+        cell = np.empty((len(starts), -(-top // 8)), dtype=np.uint64)
+        for q in range(cell.shape[1]):
+            cell[:, q] = _words(raw, starts + 8 * q) & _LOW_BYTES[np.clip(sizes - 8 * q, 0, 8)]
+        key = cell[:, 0].copy()
+        for q in range(1, cell.shape[1]):
+            key = key * np.uint64(0x100000001B3) ^ cell[:, q]
+        codes, first = first_met_codes(key)
+        if not bool((cell == cell[first[codes]]).all()):
+            return None
     return [raw[a:b].decode() for a, b in zip(starts[first].tolist(), ends[first].tolist(),
                                                strict=True)], codes
 
