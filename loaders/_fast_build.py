@@ -138,19 +138,20 @@ def _add_supplies(G: nx.MultiDiGraph, t: Table) -> None:
     del first
     while blocks:
         block, starts_link = blocks.pop(0)
-        edges = _edge_attrs(block, values, extras)
+        linked, ks = _edge_attrs(block, values, keys, extras)
         if succ is None:
-            _add_edges(G, block, values, keys, edges)
+            _add_edges(G, block, values, ks, [kd[k] for kd, k in zip(linked, ks, strict=True)])
         else:
-            _add_links(succ, pred, block, starts_link, values, keys, edges)
+            _add_links(succ, pred, block, starts_link, values, linked)
             for i in np.flatnonzero(~starts_link).tolist():
                 u, v = (values[c][block[c][i]] for c in ("supplier", "buyer"))
-                key, data, keydict = keys[block["product"][i]], edges[i], succ[u][v]
+                key = ks[i]
+                data, keydict = linked[i][key], succ[u][v]
                 if key in keydict:  # another date window of the same link: key#2 ...
                     n = windows[(u, v, key)] = windows.get((u, v, key), 1) + 1
                     key = supply_key(data["product"], n)
                 keydict[key] = data
-        del block, edges
+        del block, linked
         release_free_memory()  # the block's lists: the heap's holes back, for the graph
     if succ is not None and hasattr(nx, "_clear_cache"):
         nx._clear_cache(G)
@@ -165,13 +166,12 @@ def _linked(succ: dict[str, dict[str, Any]], suppliers: list[str], buyers: list[
 
 
 def _add_links(succ: dict[str, Any], pred: dict[str, Any], block: dict[str, IntArray],
-               starts_link: Any, values: dict[str, Any], keys: Any,
-               edges: list[dict[str, Any]]) -> None:
+               starts_link: Any, values: dict[str, Any], linked: list[dict[str, Any]]
+               ) -> None:
     """Put the key dict of each link starting in ``block`` (``starts_link``) into the
     successors of its supplier and the predecessors of its buyer, in file order."""
     rows = np.flatnonzero(starts_link)
-    product = keys[block["product"][rows]].tolist()
-    keydicts = _objects([{k: edges[i]} for k, i in zip(product, rows.tolist(), strict=True)])
+    keydicts = _objects(linked)[rows]
     for end, other, adjacency in (("supplier", "buyer", succ), ("buyer", "supplier", pred)):
         codes = block[end][rows]
         order = stable_order(codes)  # file order within each node
@@ -185,11 +185,11 @@ def _add_links(succ: dict[str, Any], pred: dict[str, Any], block: dict[str, IntA
 
 
 def _add_edges(G: nx.MultiDiGraph, block: dict[str, IntArray], values: dict[str, Any],
-               keys: Any, edges: list[dict[str, Any]]) -> None:
+               keys: list[str], edges: list[dict[str, Any]]) -> None:
     """The rows of ``block`` by ``add_edge`` (a graph not laid out as :func:`_adjacency`
     expects)."""
     us, vs = (values[c][block[c]].tolist() for c in ("supplier", "buyer"))
-    for u, v, key, data in zip(us, vs, keys[block["product"]].tolist(), edges, strict=True):
+    for u, v, key, data in zip(us, vs, keys, edges, strict=True):
         n, unique = 1, key
         while G.has_edge(u, v, unique):
             n += 1
@@ -213,21 +213,23 @@ def _objects(values: list[Any]) -> Any:
     return np.fromiter(values, dtype=object, count=len(values))
 
 
-def _edge_attrs(block: dict[str, Any], values: dict[str, Any], extras: list[str]
-                ) -> list[dict[str, Any]]:
-    """The attribute dict of each row of ``block``, keys in ``build_graph``'s order (no
-    ``None`` on an edge: a missing date or extra is left out)."""
+def _edge_attrs(block: dict[str, Any], values: dict[str, Any], keys: Any, extras: list[str]
+                ) -> tuple[list[dict[str, Any]], list[str]]:
+    """A key dict ``{key: attributes}`` for each row of ``block`` (its attributes in
+    ``build_graph``'s order, no ``None`` on an edge: a missing date or extra is left out),
+    and each row's key."""
     kind = str(EdgeKind.SUPPLIES)
-    edges = [{"kind": kind, "sources": so, "confidence": co, "product": p, "share": s}
-             for so, co, p, s in zip(*(values[c][block[c]].tolist() for c in
-                                       ("sources", "confidence", "product", "share")),
-                                     strict=True)]
+    ks = keys[block["product"]].tolist()
+    linked = [{k: {"kind": kind, "sources": so, "confidence": co, "product": p, "share": s}}
+              for k, so, co, p, s in zip(ks, *(values[c][block[c]].tolist() for c in
+                                                ("sources", "confidence", "product", "share")),
+                                         strict=True)]
     for c in ("start", "end", *extras):
         given = np.array([v is not None for v in values[c]], dtype=bool)[block[c]]
         for i, v in zip(np.flatnonzero(given).tolist(), values[c][block[c][given]].tolist(),
                         strict=True):
-            edges[i][c] = v
-    return edges
+            linked[i][ks[i]][c] = v
+    return linked, ks
 
 
 def _adjacency(G: nx.MultiDiGraph) -> tuple[Any, Any]:

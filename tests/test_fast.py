@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from collections.abc import Callable
 from pathlib import Path
@@ -192,3 +193,27 @@ def test_the_fast_graph_behaves_as_the_row_by_row_one_when_edited(tmp_path: Path
         G.add_edge(v, u, kind="supplies", share=0.1)  # a new link, key chosen by networkx
     assert fast_graph.number_of_edges() == slow_graph.number_of_edges()
     assert_same_graph(fast_graph, slow_graph)
+
+
+@pytest.mark.parametrize("adjacency", ["written", "add_edge"])
+def test_a_link_in_several_date_windows_gets_numbered_keys(
+        mini_copy: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, adjacency: str) -> None:
+    # mini's cn-sep -> jp-mag oxide link, cut into three windows (file lines 4 and two more):
+    # its keys are supplies:oxide, supplies:oxide#2, supplies:oxide#3 in file order, by the
+    # adjacency writes and by the add_edge fallback alike, as in the row-built graph
+    import oretrace.loaders._fast_build as fast_build
+
+    path = mini_copy("supplies.csv", lambda ls: [
+        *cell(4, 6, "2028-01-01")(ls),
+        "cn-sep,jp-mag,oxide,0.5,2028-01-01,2029-01-01,hand,reported",
+        "cn-sep,jp-mag,oxide,0.4,2029-01-01,,hand,reported"])
+    expected, problems = row_by_row(path)
+    assert expected is not None and problems == []
+    if adjacency == "add_edge":
+        monkeypatch.setattr(fast_build, "_adjacency", lambda G: (None, None))
+    G = load_dataset_fast(path)
+    assert list(G["cn-sep"]["jp-mag"]) == ["supplies:oxide", "supplies:oxide#2",
+                                           "supplies:oxide#3"]
+    assert [d.get("start") for d in G["cn-sep"]["jp-mag"].values()] == [
+        None, dt.date(2028, 1, 1), dt.date(2029, 1, 1)]
+    assert_same_graph(G, expected)
