@@ -21,6 +21,7 @@ from oretrace.loaders._columns import (
     dense,
     first_met_codes,
     sorted_codes,
+    sorted_distinct,
     stable_order,
     window_empty,
 )
@@ -166,11 +167,17 @@ def _check_suppliers_list(reader: Reader, sup: Table, last_products: dict[str, t
 
 
 def _among(keys: IntArray, table: IntArray) -> Bool:
-    """Whether each of ``keys`` is in ``table`` (sorted, distinct)."""
-    if not len(table):
+    """Whether each of ``keys`` is in ``table`` (integers): by a lookup table over their
+    span when it is no larger than a few times the keys, else by binary search."""
+    if not len(table) or not len(keys):
         return np.zeros(len(keys), dtype=bool)
+    lo, hi = min(int(keys.min()), int(table.min())), max(int(keys.max()), int(table.max()))
+    if hi - lo <= 8 * (len(keys) + len(table)):
+        found: Bool = np.isin(keys, table, kind="table")
+        return found
+    table = sorted_distinct(table)
     at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    found: Bool = table[at] == keys
+    found = table[at] == keys
     return found
 
 
@@ -307,12 +314,12 @@ def data_gaps_big(reader: Reader, fac: Table, sup: Table) -> None:
     kinds = which[rows]
     wanted, owner = _need_keys(needs, kinds, p_index, width)
     prod_col = fac.col("products")
-    for k in np.flatnonzero(~_among(wanted, np.unique(link))).tolist():
+    for k in np.flatnonzero(~_among(wanted, link)).tolist():
         f, p = facilities[owner[k]], products[int(wanted[k]) % width]
         reader.problem(fac.file, int(fac.lines[rows[owner[k]]]), prod_col,
                        f"data gap: facility {f!r} needs {p!r} but nothing supplies it",
                        severity="warning")
-    ok = _among(link, np.unique(_need_keys(takes, kinds, p_index, width)[0]))
+    ok = _among(link, _need_keys(takes, kinds, p_index, width)[0])
     col = sup.col("product")
     for i in np.flatnonzero(~ok).tolist():
         buyer = sup.values["buyer"][sup.codes["buyer"][i]]

@@ -151,3 +151,14 @@ def test_stable_order_is_a_stable_argsort(keys: list[int]) -> None:
     # positions sorted by key, ties in position order (past 63 bits packed: numpy's sort)
     assert stable_order(np.array(keys, dtype=np.int64)).tolist() == \
         sorted(range(len(keys)), key=lambda i: keys[i])
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.lists(st.integers(-5, 40) | st.integers(-(2 ** 62), 2 ** 62)),
+       st.lists(st.integers(-5, 40) | st.integers(-(2 ** 62), 2 ** 62)))
+def test_membership_by_lookup_table_or_binary_search(keys: list[int], table: list[int]) -> None:
+    from oretrace.loaders._fast_checks import _among
+
+    # spans small and huge: the lookup table and the binary search answer alike
+    found = _among(np.array(keys, dtype=np.int64), np.array(table, dtype=np.int64))
+    assert found.tolist() == [k in set(table) for k in keys]
