@@ -5,6 +5,11 @@ Each cell of a big table becomes one integer code per column, pointing at the co
 source lists), so each distinct text is parsed and checked once (:mod:`oretrace.loaders._cells`).
 A row holding a cell the plain parser does not accept is validated by its pydantic model,
 exactly as the row-by-row reader does, with the same messages.
+
+A *plain* file (no quotes, carriage returns or blank lines; as many commas on every line)
+is cut into cells with numpy and each column's distinct texts found from its cells' bytes
+as 64-bit words (:func:`read_plain`, no Python per cell); any other file is read by the
+:mod:`csv` module, row by row. Both give the same table, line numbers included.
 """
 
 from __future__ import annotations

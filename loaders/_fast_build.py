@@ -2,7 +2,10 @@
 
 The small tables go through :func:`oretrace.graphmodel.build_graph`; the facility rows and
 the supply rows are added from their code arrays, and identical supply attribute values (a
-source list, a product id) are shared rather than copied per edge.
+source list, a product id) are shared rather than copied per edge. Nodes and edges are
+written into networkx's own dicts (``_node``, ``_succ``, ``_pred``) as ``add_node`` and
+``add_edge`` would write them, in the same order (a graph laid out otherwise, or an edge
+already there, goes through ``add_edge``): the result is an ordinary ``MultiDiGraph``.
 """
 
 from __future__ import annotations
