@@ -55,6 +55,12 @@ except (ImportError, AttributeError):  # pragma: no cover - older SciPy: exact L
 
 _DUAL = 1
 
+#: Models from this many columns have their last basis rerouted before a solve
+#: (:meth:`_Warm._reroute`). Measured on the 60,000-facility benchmark network: the 36,000-
+#: column model of its most oversubscribed product solves its 24 platforms in 47 s instead
+#: of 62 s; over its 10,000-30,000-column models the reroute cost about as much as it saved.
+_REROUTE_FROM = 30_000
+
 
 class _Warm:
     """The LP of all the consumers ``U`` of a product, kept in a HiGHS instance."""
@@ -69,6 +75,7 @@ class _Warm:
         self.best = 0.0
         self.served: set[int] = set()
         self.intake: dict[int, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
+        self.routes: list[list[tuple[int, int, float]]] = []
         if built.cost.any() and self.direct is None:
             for cols in self.producers.values():  # a sink makes nothing
                 for col, _ in cols:
@@ -79,6 +86,8 @@ class _Warm:
                 self.highs.setOptionValue("simplex_strategy", _DUAL)
             else:  # sinks only: a subset is a change of costs, the last basis stays feasible
                 self.intake = _intake(built)
+                if len(built.m.ub) >= _REROUTE_FROM:
+                    self.routes = _routes(built, self.intake)
             got = self.highs.getSolution().row_value
             # served in full by the model's answer: any subset of these gets its needs
             self.served = {c for c, row in self.rows.items()
@@ -94,6 +103,8 @@ class _Warm:
             return self.best
         if all(c in self.served for c in consumers if c in self.rows):
             return sum(self.need[c] for c in consumers if c in self.rows)
+        if self.routes:
+            self._reroute(consumers)
         for c, was in self.sink.items():
             now = c in consumers
             if now == was:
@@ -107,6 +118,42 @@ class _Warm:
             for col, ub in self.producers.get(c, ()):
                 self.highs.changeColBounds(col, 0.0, 0.0 if now else ub)
         return self._run()
+
+    def _reroute(self, consumers: Mapping[int, float]) -> int:
+        """Start the next solve nearer its answer: each flow of the last basis into a consumer
+        not in ``consumers`` is handed, where it can be, to a link from the same supplier's
+        output into one that is, with room under its need.
+
+        Both consumers' need rows keep their slack in the basis, so the two links' columns
+        differ only in rows those slacks cover: the basis stays nonsingular, every other
+        basic value stays as it was, the flow moves whole, and the start is feasible. Only
+        where the simplex begins changes, never its answer. Returns the flows handed over
+        (none if HiGHS refused the basis).
+        """
+        status = _CORE.HighsBasisStatus
+        basis, solution = self.highs.getBasis(), self.highs.getSolution()
+        cols, x = list(basis.col_status), solution.col_value
+        activity, row_status = solution.row_value, basis.row_status
+        room = {c: self.need[c] - activity[row] for c, row in self.rows.items()
+                if row_status[row] == status.kBasic}
+        moved = 0
+        for links in self.routes:
+            for col, c, _ in links:
+                if c in consumers or c not in room or cols[col] != status.kBasic \
+                        or x[col] <= 1e-9:
+                    continue
+                for to, d, ratio in links:
+                    if d in consumers and cols[to] == status.kLower \
+                            and room.get(d, -1.0) >= ratio * x[col] * (1 + 1e-9):
+                        cols[col], cols[to] = status.kLower, status.kBasic
+                        room[d] -= ratio * x[col]
+                        moved += 1
+                        break
+        if not moved:
+            return 0
+        basis.col_status = cols
+        taken = self.highs.setBasis(basis) == _CORE.HighsStatus.kOk
+        return moved if taken else 0  # a basis HiGHS refuses leaves the last one in place
 
     def _run(self) -> float:
         self.highs.run()
@@ -127,6 +174,27 @@ def _intake(built: _Built) -> dict[int, tuple[np.ndarray[Any, Any], np.ndarray[A
         cols = A.indices[A.indptr[row]:A.indptr[row + 1]].astype(np.int32)
         out[c] = (cols, built.cost[cols].copy())
     return out
+
+
+def _routes(built: _Built, intake: Mapping[int, tuple[np.ndarray[Any, Any], Any]]
+            ) -> list[list[tuple[int, int, float]]]:
+    """The consumers' intake links grouped by the supplier's output they draw on, each as
+    (column, consumer, units of need one unit fills); groups of one link left out. An intake
+    column has two entries: 1 in its supplier's output row and the ratio in its consumer's
+    need row."""
+    m = built.m
+    A = csr_array((np.asarray(m.vals), (np.asarray(m.rows), np.asarray(m.cols))),
+                  shape=(len(m.rhs), len(m.ub))).tocsc()
+    groups: dict[int, list[tuple[int, int, float]]] = {}
+    for c, (cols, _) in intake.items():
+        need_row = built.sinks[c]
+        for col in cols.tolist():
+            lo, hi = int(A.indptr[col]), int(A.indptr[col + 1])
+            entries = dict(zip(A.indices[lo:hi].tolist(), A.data[lo:hi].tolist(), strict=True))
+            ratio = entries.pop(need_row)
+            (out,) = entries
+            groups.setdefault(out, []).append((col, c, ratio))
+    return [links for links in groups.values() if len({c for _, c, _ in links}) > 1]
 
 
 def _highs(built: _Built) -> Any:

@@ -23,6 +23,7 @@ from oretrace.graphmodel.graph import makers_of
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind
 from oretrace.loaders import load_dataset
 from oretrace.loaders.synth import generate_network, write_network
+from oretrace.queries import _capacity_warm
 from oretrace.queries._capacity_memo import _Memo
 from oretrace.queries._capacity_warm import _value
 from oretrace.queries._shortfall_lp import _solve_lp
@@ -142,6 +143,32 @@ def test_the_shared_model_answers_each_platforms_lp(tmp_path: Path, facilities: 
     with the other consumers' needs set to nothing, or, where consumers supply the region,
     also laid out as producers (:mod:`._capacity_warm`); and so has the LP of random subsets
     of the consumers. Unknown capacities read as nil and as unlimited."""
+    shared = _check_shared_models(tmp_path, facilities, seed, substitutions)
+    # the larger network recycles swarf: recyclers consume it and supply its makers' alloy
+    assert facilities < 200 or any(w.producers for w in shared)
+
+
+@pytest.mark.parametrize("substitutions", [False, True])
+def test_a_rerouted_start_changes_no_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            substitutions: bool) -> None:
+    """The same brute force with every shared model's last basis rerouted before each solve
+    (flows into consumers left out handed to consumers asked for): the answers are still
+    those of the LPs solved as they stand, and flows were handed over."""
+    handed: list[int] = []
+    reroute = _capacity_warm._Warm._reroute
+
+    def spy(self: _capacity_warm._Warm, consumers: dict[int, float]) -> int:
+        handed.append(reroute(self, consumers))
+        return handed[-1]
+
+    monkeypatch.setattr(_capacity_warm, "_REROUTE_FROM", 0)
+    monkeypatch.setattr(_capacity_warm._Warm, "_reroute", spy)
+    _check_shared_models(tmp_path, 220, 3, substitutions)
+    assert sum(handed) > 0
+
+
+def _check_shared_models(tmp_path: Path, facilities: int, seed: int,
+                         substitutions: bool) -> list[_capacity_warm._Warm]:
     G = load_dataset(write_network(generate_network(facilities, seed=seed), tmp_path / "n"))
     sc = _Scenario(G, fail=[], as_of="2026-11-24", policy=None, substitutions=substitutions,
                    platforms=None, per_platform=True)
@@ -163,5 +190,4 @@ def test_the_shared_model_answers_each_platforms_lp(tmp_path: Path, facilities: 
                 checked += 1
     shared = [w for w in memo.warm.values() if w.highs is not None]
     assert checked > 20 and shared  # the shared models answered, not only the fallback
-    # the larger network recycles swarf: recyclers consume it and supply its makers' alloy
-    assert facilities < 200 or any(w.producers for w in shared)
+    return shared
