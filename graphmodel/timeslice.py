@@ -92,6 +92,18 @@ class Window:
         bulk and :meth:`holds` is asked once per distinct tuple of them (once per dict when
         a value cannot be hashed).
 
+        Parameters
+        ----------
+        many : sequence of dict
+            Node or edge attribute dicts.
+        as_of : datetime.date
+            The day asked about.
+
+        Returns
+        -------
+        list of bool
+            :meth:`holds` of each dict, in order.
+
         Examples
         --------
         >>> import datetime as dt
