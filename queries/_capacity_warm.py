@@ -39,7 +39,7 @@ import numpy as np
 from oretrace.queries._capacity_funnel import _funnels
 from oretrace.queries._shortfall_lp import _PRIMAL, _build, _Built, _mask_key, _solve
 from oretrace.queries.feasibility import SupplyNetwork
-from scipy.sparse import csr_array
+from scipy.sparse import csc_array, csr_array
 
 if TYPE_CHECKING:
     from oretrace.queries._capacity_memo import _Memo
@@ -80,14 +80,16 @@ class _Warm:
             for cols in self.producers.values():  # a sink makes nothing
                 for col, _ in cols:
                     built.m.ub[col] = 0.0
-            self.highs = _highs(built)
+            A = built.m.matrix()
+            by_column = A.tocsc()
+            self.highs = _highs(built, by_column)
             self.best = self._run()
             if self.producers:  # consumers switch roles by their bounds: dual simplex
                 self.highs.setOptionValue("simplex_strategy", _DUAL)
             else:  # sinks only: a subset is a change of costs, the last basis stays feasible
-                self.intake = _intake(built)
+                self.intake = _intake(built, A)
                 if len(built.m.ub) >= _REROUTE_FROM:
-                    self.routes = _routes(built, self.intake)
+                    self.routes = _routes(built, self.intake, by_column)
             got = self.highs.getSolution().row_value
             # served in full by the model's answer: any subset of these gets its needs
             self.served = {c for c, row in self.rows.items()
@@ -164,11 +166,10 @@ class _Warm:
         return float(-self.highs.getInfo().objective_function_value)
 
 
-def _intake(built: _Built) -> dict[int, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
-    """Each consumer's intake columns and their costs (minus the units each stands for)."""
-    m = built.m
-    A = csr_array((np.asarray(m.vals), (np.asarray(m.rows), np.asarray(m.cols))),
-                  shape=(len(m.rhs), len(m.ub)))
+def _intake(built: _Built, A: csr_array
+            ) -> dict[int, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+    """Each consumer's intake columns and their costs (minus the units each stands for);
+    ``A`` the model's rows."""
     out = {}
     for c, row in built.sinks.items():
         cols = A.indices[A.indptr[row]:A.indptr[row + 1]].astype(np.int32)
@@ -176,15 +177,12 @@ def _intake(built: _Built) -> dict[int, tuple[np.ndarray[Any, Any], np.ndarray[A
     return out
 
 
-def _routes(built: _Built, intake: Mapping[int, tuple[np.ndarray[Any, Any], Any]]
-            ) -> list[list[tuple[int, int, float]]]:
+def _routes(built: _Built, intake: Mapping[int, tuple[np.ndarray[Any, Any], Any]],
+            A: csc_array) -> list[list[tuple[int, int, float]]]:
     """The consumers' intake links grouped by the supplier's output they draw on, each as
     (column, consumer, units of need one unit fills); groups of one link left out. An intake
     column has two entries: 1 in its supplier's output row and the ratio in its consumer's
-    need row."""
-    m = built.m
-    A = csr_array((np.asarray(m.vals), (np.asarray(m.rows), np.asarray(m.cols))),
-                  shape=(len(m.rhs), len(m.ub))).tocsc()
+    need row (``A``: the model's columns)."""
     groups: dict[int, list[tuple[int, int, float]]] = {}
     for c, (cols, _) in intake.items():
         need_row = built.sinks[c]
@@ -197,11 +195,9 @@ def _routes(built: _Built, intake: Mapping[int, tuple[np.ndarray[Any, Any], Any]
     return [links for links in groups.values() if len({c for _, c, _ in links}) > 1]
 
 
-def _highs(built: _Built) -> Any:
-    """A HiGHS instance holding ``built`` (quiet, primal simplex)."""
+def _highs(built: _Built, A: csc_array) -> Any:
+    """A HiGHS instance holding ``built`` (quiet, primal simplex); ``A`` its columns."""
     m = built.m
-    A = csr_array((np.asarray(m.vals), (np.asarray(m.rows), np.asarray(m.cols))),
-                  shape=(len(m.rhs), len(m.ub))).tocsc()
     lp = _CORE.HighsLp()
     lp.num_col_, lp.num_row_ = len(m.ub), len(m.rhs)
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = len(m.ub), len(m.rhs)

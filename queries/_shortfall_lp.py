@@ -245,6 +245,11 @@ class _Model:
         self.ub.extend([np.inf] * n)
         return range(start, start + n)
 
+    def matrix(self) -> csr_array:
+        """The rows as one sparse matrix (rows × variables)."""
+        return csr_array((np.asarray(self.vals), (np.asarray(self.rows), np.asarray(self.cols))),
+                         shape=(len(self.rhs), len(self.ub)))
+
     def row(self, cols: Sequence[int], coefs: Sequence[float] | float,
             rhs: float = 0.0) -> None:
         r = len(self.rhs)
@@ -400,8 +405,7 @@ _WARNINGS = threading.Lock()
 def _run(m: _Model, cost: np.ndarray[Any, Any], caps: Mapping[int, str]
          ) -> tuple[float, list[str]]:
     """Solve (HiGHS); the most delivered and the facilities whose capacity binds."""
-    A = csr_array((np.asarray(m.vals), (np.asarray(m.rows), np.asarray(m.cols))),
-                  shape=(len(m.rhs), len(m.ub)))
+    A = m.matrix()
     bounds = np.zeros((len(m.ub), 2))
     bounds[:, 1] = m.ub
     # scipy names no simplex strategy; HiGHS reads it verbatim. The warning filters are one
