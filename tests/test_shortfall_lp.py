@@ -149,22 +149,35 @@ def test_the_shared_model_answers_each_platforms_lp(tmp_path: Path, facilities: 
 
 
 @pytest.mark.parametrize("substitutions", [False, True])
-def test_a_rerouted_start_changes_no_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            substitutions: bool) -> None:
-    """The same brute force with every shared model's last basis rerouted before each solve
-    (flows into consumers left out handed to consumers asked for): the answers are still
-    those of the LPs solved as they stand, and flows were handed over."""
+def test_an_interior_first_solve_and_a_rerouted_start_change_no_answer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, substitutions: bool) -> None:
+    """The same brute force with every shared model treated as large: first solved by the
+    interior point method (crossover's basis the start of the later solves), and its last
+    basis rerouted before each solve (flows into consumers left out handed to consumers
+    asked for): the answers are still those of the LPs solved as they stand, the interior
+    point method ran and left a basis, and flows were handed over."""
     handed: list[int] = []
-    reroute = _capacity_warm._Warm._reroute
+    starts: list[tuple[int, bool]] = []
+    reroute, first = _capacity_warm._Warm._reroute, _capacity_warm._Warm._first
 
     def spy(self: _capacity_warm._Warm, consumers: dict[int, float]) -> int:
         handed.append(reroute(self, consumers))
         return handed[-1]
 
-    monkeypatch.setattr(_capacity_warm, "_REROUTE_FROM", 0)
+    def first_spy(self: _capacity_warm._Warm, *, interior: bool) -> float:
+        got = first(self, interior=interior)
+        starts.append((self.highs.getInfo().ipm_iteration_count,
+                       bool(self.highs.getBasis().valid)))
+        return got
+
+    monkeypatch.setattr(_capacity_warm, "_LARGE", 0)
+    monkeypatch.setattr(_capacity_warm, "_MANY", 0)
     monkeypatch.setattr(_capacity_warm._Warm, "_reroute", spy)
+    monkeypatch.setattr(_capacity_warm._Warm, "_first", first_spy)
     _check_shared_models(tmp_path, 220, 3, substitutions)
     assert sum(handed) > 0
+    assert starts and all(valid for _, valid in starts)
+    assert any(ipm > 0 for ipm, _ in starts)
 
 
 def _check_shared_models(tmp_path: Path, facilities: int, seed: int,
