@@ -187,6 +187,8 @@ class _Memo:
         self._units: dict[tuple[int, str], str] = {}
         self._needs: dict[tuple[int, str, str], float | None] = {}
         self._consumers: dict[int, dict[str, list[tuple[str, int]]]] = {}
+        #: consumers chosen from a chain (:func:`oretrace.queries.capacity._consumers`)
+        self.chosen: dict[tuple[Any, ...], Any] = {}
         self.solved: dict[tuple[Any, ...], tuple[float, list[str], list[str]]] = {}
         self.warm: dict[tuple[Any, ...], Any] = {}  # value-only models (_capacity_warm)
         self.funnels: dict[tuple[Any, ...], Any] = {}  # (_capacity_funnel)

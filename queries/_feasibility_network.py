@@ -27,6 +27,7 @@ from oretrace.graphmodel import (
     restrict,
 )
 from oretrace.graphmodel.graph import makers_of
+from oretrace.graphmodel.timeslice import LINK_WINDOW
 from oretrace.graphmodel.vocab import COUNTRIES, EdgeKind, NodeKind, Stage
 from oretrace.queries._dispatch import graph_cache, kept_on
 from oretrace.queries._vocab import LEVELS
@@ -150,29 +151,34 @@ def supply_network(
 
 def _supply_network(G: nx.MultiDiGraph, day: dt.date, substitutions: bool,
                     denied_set: frozenset[Link]) -> SupplyNetwork:
-    # One pass over G with the view's own test (is_active) instead of reading through the
-    # view at every step; the view is what the network keeps and what the rules read.
+    # One pass over G's own node and adjacency dicts (networkx's _node and _pred, read as
+    # its views read them) with the view's own test (is_active) instead of reading through
+    # the view at every step; the view is what the network keeps and what the rules read.
     view = restrict(G, as_of=day)
-    facilities = tuple(n for n, d in G.nodes(data=True)
+    nodes, pred = G._node, G._pred
+    facilities = tuple(n for n, d in nodes.items()
                        if d.get("kind") == NodeKind.FACILITY and is_active(d, day))
     index = {f: i for i, f in enumerate(facilities)}
+    # a supply link's date rule (is_active's for its kind), its undated links passed first
+    undated, holds = LINK_WINDOW.fields.isdisjoint, LINK_WINDOW.holds
+    supplies = EdgeKind.SUPPLIES
     needs: list[tuple[Need, ...]] = []
     out: list[dict[tuple[int, int], None]] = [{} for _ in facilities]  # ordered sets
     # a facility's alternatives depend only on what it makes and whether it is a market
     recipes: dict[tuple[tuple[str, ...], bool], dict[str, list[str]]] = {}
     for i, f in enumerate(facilities):
-        attrs = G.nodes[f]
+        attrs = nodes[f]
         key = (tuple(attrs.get("products", ())), attrs.get("stage") == Stage.MARKET)
         if key not in recipes:
             recipes[key] = need_options(view, f, substitutions)
         alts = recipes[key]
         carried: dict[str, list[tuple[int, str]]] = {}
-        for u, keyed in G.pred[f].items():
+        for u, keyed in pred[f].items():
             if u not in index:
                 continue
             for d in keyed.values():
-                if d.get("kind") != EdgeKind.SUPPLIES or not is_active(d, day) \
-                        or (u, f, d["product"]) in denied_set:
+                if d.get("kind") != supplies or not (undated(d) or holds(d, day)) \
+                        or denied_set and (u, f, d["product"]) in denied_set:
                     continue
                 carried.setdefault(d["product"], []).append((index[u], d["product"]))
         row: list[Need] = []

@@ -194,10 +194,10 @@ class _Scenario:
         if per_platform:
             scopes += [(p, [p]) for p in chosen]
         self.down = frozenset(failed)
-        self.scopes: list[tuple[str | None, set[str], list[str]]] = []
+        self.scopes: list[tuple[str | None, frozenset[str], list[str]]] = []
         for platform, plats in scopes:
             chain = _chain(self.base, [i for p in plats for i in self.base.assemblies.get(p, ())])
-            self.scopes.append((platform, {self.base.facilities[i] for i in chain},
+            self.scopes.append((platform, frozenset(self.base.facilities[i] for i in chain),
                                 _scope_products(self.base, chain)))
         self.union = self.scopes[0][1]  # every scope's chain is within the first one's
 
@@ -253,7 +253,7 @@ class _Scenario:
                           self.substitutions, memo, union)
         return value
 
-    def _row(self, names: set[str], product: str, platform: str | None,
+    def _row(self, names: frozenset[str], product: str, platform: str | None,
              memos: tuple[_Memo, _Memo, _Memo]) -> Shortfall:
         G, net, memo = self.G, self.net, memos[0]
         unit = "units/yr" if _product_unit(G, product) == "each" else "t/yr"
@@ -308,10 +308,15 @@ def _not_computable(product: str, platform: str | None, unit: str,
                      unknown_capacity=[], sources=[], confidence="illustrative", note=why)
 
 
-def _consumers(net: SupplyNetwork, names: set[str], product: str,
+def _consumers(net: SupplyNetwork, names: frozenset[str], product: str,
                down: frozenset[int], memo: _Memo) -> tuple[dict[int, float], list[str]]:
     """Consumers of ``product`` among ``names`` not in ``down``, with their need at full
-    capacity, and those whose capacity is unknown (by name)."""
+    capacity, and those whose capacity is unknown (by name); worked once per network, chain,
+    product and failures (``memo``), as each row asks up to five times. Read only."""
+    key = (id(net), names, product, down)
+    got: tuple[dict[int, float], list[str]] | None = memo.chosen.get(key)
+    if got is not None:
+        return got
     known: dict[int, float] = {}
     missing: list[str] = []
     for f, i in memo.consumers_of(net, product):
@@ -322,6 +327,7 @@ def _consumers(net: SupplyNetwork, names: set[str], product: str,
             missing.append(f)
         else:
             known[i] = need
+    memo.chosen[key] = known, missing
     return known, missing
 
 
@@ -338,7 +344,7 @@ class _Span(NamedTuple):
     supply_most: float  # delivered in the lowest-shortfall reading
 
 
-def _span(value: _Value, net: SupplyNetwork, names: set[str], product: str,
+def _span(value: _Value, net: SupplyNetwork, names: frozenset[str], product: str,
           down: frozenset[int], memos: tuple[_Memo, _Memo, _Memo]) -> _Span:
     """Demand and deliveries of ``product`` at the midpoints and in the two extreme readings
     (module docstring); unknown capacities read as nil and as unlimited."""
