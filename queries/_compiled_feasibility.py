@@ -16,7 +16,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Unpack
+from typing import Unpack, cast
 
 import networkx as nx
 import numpy as np
@@ -39,8 +39,13 @@ def _positions(cg: CompiledGraph, chosen: Iterable[str | int] | Bool) -> Bool:
     if isinstance(chosen, np.ndarray) and chosen.dtype == bool:
         return chosen[cg.order]
     mask = np.zeros(len(cg.facilities), dtype=bool)
-    idx = [f if isinstance(f, int | np.integer) else cg.index.get(str(f)) for f in chosen]
-    mask[[int(i) for i in idx if i is not None]] = True
+    chosen = list(chosen)
+    if all(type(f) is str for f in chosen):  # ids, the usual case: one lookup each
+        index = cg.index
+        mask[[index[f] for f in cast("list[str]", chosen) if f in index]] = True
+    else:
+        idx = [f if isinstance(f, int | np.integer) else cg.index.get(str(f)) for f in chosen]
+        mask[[int(i) for i in idx if i is not None]] = True
     return mask[cg.order]
 
 
@@ -112,13 +117,21 @@ def substitutes_used(
     product, substitute, its supplied suppliers)`` — ``oretrace.queries.feasibility``'s list: the
     substitute is the first option (in bill-of-materials order) a supplied supplier carries.
     """
+    out: list[tuple[str, str, str, list[str]]] = []
+    subs = cg.memo.get("substitute links")
+    if subs is None:
+        subs = cg.memo["substitute links"] = np.flatnonzero(cg.link_rank > 0)
+    # needs a live substitute link from a supplied supplier could meet, looked at first
+    live_subs = subs[supplied[cg.link_supplier[subs]]
+                     & (True if alive is None else alive[subs])]
+    if not len(live_subs):
+        return out
     use = np.ones(cg.n_links, dtype=bool) if alive is None else alive
     ok = use & supplied[cg.link_supplier]
     m = len(cg.need_facility)
     direct = np.bincount(cg.link_need[ok & (cg.link_rank == 0)], minlength=m) > 0
-    other = np.bincount(cg.link_need[ok & (cg.link_rank > 0)], minlength=m) > 0
+    other = np.bincount(cg.link_need[live_subs], minlength=m) > 0
     wanted = other & ~direct & supplied[cg.need_facility]
-    out: list[tuple[str, str, str, list[str]]] = []
     if not wanted.any():
         return out
     for i, rows in enumerate(_needs_by_facility(cg)):
@@ -146,14 +159,17 @@ def need_gaps(cg: CompiledGraph) -> list[str]:
     >>> need_gaps(compile_graph(load_dataset(MINI), as_of="2026-06-01"))
     []
     """
-    m = len(cg.need_facility)
-    count = np.bincount(cg.link_need, minlength=m)
-    missing: list[tuple[str, str]] = []
-    if (count == 0).any():
-        for i, rows in enumerate(_needs_by_facility(cg)):
-            missing += [(cg.facilities[i], cg.products[int(cg.need_product[r])])
-                        for r in rows if count[r] == 0]
-    return gap_lines(missing, cg.assemblies, cg.as_of)
+    got: list[str] | None = cg.memo.get("gaps")  # of the graph and date alone: once
+    if got is None:
+        m = len(cg.need_facility)
+        count = np.bincount(cg.link_need, minlength=m)
+        missing: list[tuple[str, str]] = []
+        if (count == 0).any():
+            for i, rows in enumerate(_needs_by_facility(cg)):
+                missing += [(cg.facilities[i], cg.products[int(cg.need_product[r])])
+                            for r in rows if count[r] == 0]
+        got = cg.memo["gaps"] = gap_lines(missing, cg.assemblies, cg.as_of)
+    return list(got)
 
 
 def compiled_scenario(

@@ -39,6 +39,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Unpack
 
 import networkx as nx
+import numpy as np
 from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import EdgeKind
 from oretrace.queries import _compiled_feasibility as compiled
@@ -125,31 +126,36 @@ def _feasibility(as_of: dt.date, specs: list[str], failed: list[str],
                  supplied: Sequence[bool], used: list[Substitution],
                  gaps: list[str]) -> Feasibility:
     """The answer of :func:`simulate`, from either backend's pieces."""
+    order, names = _by_name(facilities)
+    alive = np.asarray(supplied, dtype=bool)[order]
     return Feasibility(
         as_of=as_of, fail=specs, failed=failed, policy=report,
         substitutions_allowed=substitutions,
         supplied=sorted(p for p, up in platforms.items() if up),
         unsupplied=sorted(p for p, up in platforms.items() if not up),
-        supplied_facilities=[facilities[i] for i in _by_name(facilities) if supplied[i]],
-        unsupplied_facilities=[facilities[i] for i in _by_name(facilities) if not supplied[i]],
+        supplied_facilities=names[alive].tolist(), unsupplied_facilities=names[~alive].tolist(),
         substitutions=used, data_gaps=gaps)
 
 
-_ORDERS: dict[int, tuple[Sequence[str], list[int]]] = {}
+_ORDERS: dict[int, tuple[Sequence[str], np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
 
 
-def _by_name(facilities: Sequence[str]) -> list[int]:
-    """The indices of ``facilities`` in name order, sorted once per sequence (the last few
-    kept: a compiled graph or a supply network hands the same tuple to every answer)."""
-    if not isinstance(facilities, tuple):  # a list may change: sorted each time
-        return sorted(range(len(facilities)), key=facilities.__getitem__)
+def _by_name(facilities: Sequence[str]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The indices of ``facilities`` in name order and the names in that order (an object
+    array), sorted once per sequence (the last few kept: a compiled graph or a supply
+    network hands the same tuple to every answer)."""
     got = _ORDERS.get(id(facilities))
-    if got is None or got[0] is not facilities:
+    if got is None or got[0] is not facilities or not isinstance(facilities, tuple):
+        order = np.asarray(sorted(range(len(facilities)), key=facilities.__getitem__),
+                           dtype=np.intp)
+        names = np.empty(len(facilities), dtype=object)
+        names[:] = [facilities[i] for i in order.tolist()]
+        if not isinstance(facilities, tuple):  # a list may change: sorted each time
+            return order, names
         if len(_ORDERS) >= 4:
             _ORDERS.clear()
-        got = _ORDERS[id(facilities)] = (facilities, sorted(range(len(facilities)),
-                                                            key=facilities.__getitem__))
-    return got[1]
+        got = _ORDERS[id(facilities)] = (facilities, order, names)
+    return got[1], got[2]
 
 
 def _substitutions_used(net: SupplyNetwork, supplied: Sequence[bool]) -> list[Substitution]:
