@@ -26,9 +26,8 @@ Private funnels upstream are summed up by one bound each (:mod:`._capacity_funne
 the model of ``U`` is built and solved once (HiGHS primal simplex, as the exact LPs; a large
 model by the interior point method with crossover, whose basis starts the later solves), and
 each ``C`` is a change of costs (of bounds where consumers switch roles) solved from the
-last basis. Without HiGHS's own
-interface (shipped inside SciPy), or for consumers outside ``U``, the LP of ``C`` is solved as
-it stands.
+last basis. Without HiGHS's own interface (shipped inside SciPy), or for consumers outside
+``U``, the LP of ``C`` is solved as it stands.
 """
 
 from __future__ import annotations
@@ -180,7 +179,7 @@ class _Warm:
             self.highs.setOptionValue("solver", "choose")
             if self.highs.getModelStatus() == _CORE.HighsModelStatus.kOptimal \
                     and self.highs.getBasis().valid:
-                return float(-self.highs.getInfo().objective_function_value)
+                return self._delivered()
         return self._run()
 
     def _run(self) -> float:
@@ -189,6 +188,10 @@ class _Warm:
         if status != _CORE.HighsModelStatus.kOptimal:  # pragma: no cover - 0 is feasible
             raise RuntimeError("shortfall LP failed: "
                                f"{self.highs.modelStatusToString(status)}")
+        return self._delivered()
+
+    def _delivered(self) -> float:
+        """The most delivered at the last solve's optimum (minus the objective)."""
         return float(-self.highs.getInfo().objective_function_value)
 
 

@@ -122,15 +122,16 @@ def substitutes_used(
     if subs is None:
         subs = cg.memo["substitute links"] = np.flatnonzero(cg.link_rank > 0)
     # needs a live substitute link from a supplied supplier could meet, looked at first
-    live_subs = subs[supplied[cg.link_supplier[subs]]
-                     & (True if alive is None else alive[subs])]
-    if not len(live_subs):
+    live = supplied[cg.link_supplier[subs]]
+    if alive is not None:
+        live &= alive[subs]
+    if not live.any():
         return out
     use = np.ones(cg.n_links, dtype=bool) if alive is None else alive
     ok = use & supplied[cg.link_supplier]
     m = len(cg.need_facility)
     direct = np.bincount(cg.link_need[ok & (cg.link_rank == 0)], minlength=m) > 0
-    other = np.bincount(cg.link_need[live_subs], minlength=m) > 0
+    other = np.bincount(cg.link_need[subs[live]], minlength=m) > 0
     wanted = other & ~direct & supplied[cg.need_facility]
     if not wanted.any():
         return out

@@ -142,20 +142,20 @@ _ORDERS: dict[int, tuple[Sequence[str], np.ndarray[Any, Any], np.ndarray[Any, An
 
 def _by_name(facilities: Sequence[str]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """The indices of ``facilities`` in name order and the names in that order (an object
-    array), sorted once per sequence (the last few kept: a compiled graph or a supply
-    network hands the same tuple to every answer)."""
-    got = _ORDERS.get(id(facilities))
-    if got is None or got[0] is not facilities or not isinstance(facilities, tuple):
-        order = np.asarray(sorted(range(len(facilities)), key=facilities.__getitem__),
-                           dtype=np.intp)
-        names = np.empty(len(facilities), dtype=object)
-        names[:] = [facilities[i] for i in order.tolist()]
-        if not isinstance(facilities, tuple):  # a list may change: sorted each time
-            return order, names
+    array), sorted once per tuple (the last few kept: a compiled graph or a supply network
+    hands the same tuple to every answer; a list may change, so it is sorted each time)."""
+    kept = isinstance(facilities, tuple)
+    got = _ORDERS.get(id(facilities)) if kept else None
+    if got is not None and got[0] is facilities:
+        return got[1], got[2]
+    order = np.asarray(sorted(range(len(facilities)), key=facilities.__getitem__),
+                       dtype=np.intp)
+    names = np.asarray(facilities, dtype=object)[order]
+    if kept:
         if len(_ORDERS) >= 4:
             _ORDERS.clear()
-        got = _ORDERS[id(facilities)] = (facilities, order, names)
-    return got[1], got[2]
+        _ORDERS[id(facilities)] = (facilities, order, names)
+    return order, names
 
 
 def _substitutions_used(net: SupplyNetwork, supplied: Sequence[bool]) -> list[Substitution]:
