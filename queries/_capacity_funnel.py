@@ -24,9 +24,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from oretrace.queries._shortfall_lp import _Facts, _facts, _mask_key, _recipe, _supply_cap
+import numpy as np
+from oretrace.queries._shortfall_facts import _Facts, _facts, _mask_key, _recipe, _supply_cap
 from oretrace.queries.feasibility import SupplyNetwork
 
 if TYPE_CHECKING:
@@ -45,23 +46,34 @@ class _Funnels:
     unknown: dict[int, bool] = field(default_factory=dict)
     sole: dict[int, int] = field(default_factory=dict)
     bits: dict[str, int] = field(default_factory=dict)
+    arrays: dict[object, np.ndarray[Any, Any]] = field(default_factory=dict)
 
-    def stops(self, product: str) -> _Stops:
-        """The funnels an LP of ``product`` may summarise (none of its consumers upstream)."""
-        return _Stops(self, self.bits.get(product))
+    def stop_mask(self, product: str, n: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """The funnels an LP of ``product`` may summarise (none of its consumers upstream),
+        as a mask over the network's ``n`` facilities (kept per product)."""
+        got = self.arrays.get(product)
+        if got is None:
+            got = np.zeros(n, bool)
+            got[list(self.most)] = True
+            bit = self.bits.get(product)
+            if bit is not None:  # the funnels' products needed upstream, as rows of bits
+                rows = self.arrays.get("consumed")
+                if rows is None:
+                    width = (len(self.bits) + 7) // 8
+                    rows = self.arrays["consumed"] = np.zeros((n, width), np.uint8)
+                    for u, c in self.consumed.items():
+                        rows[u] = np.frombuffer(c.to_bytes(width, "little"), np.uint8)
+                got &= (rows[:, bit >> 3] >> (bit & 7)) & 1 == 0
+            self.arrays[product] = got
+        return got
 
+    def most_of(self, funnels: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """The bound of each of ``funnels`` (facility indices)."""
+        return np.fromiter((self.most[u] for u in funnels.tolist()), float, len(funnels))
 
-class _Stops:
-    """``u in stops``: ``u`` is a funnel with no consumer of the product upstream."""
-
-    def __init__(self, funnels: _Funnels, bit: int | None) -> None:
-        self.funnels, self.bit = funnels, bit
-
-    def __contains__(self, u: object) -> bool:
-        f = self.funnels
-        if u not in f.most:
-            return False
-        return self.bit is None or not (f.consumed[u] >> self.bit) & 1
+    def unknown_of(self, funnels: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Whether an unknown capacity is inside each of ``funnels``."""
+        return np.fromiter((self.unknown[u] for u in funnels.tolist()), bool, len(funnels))
 
 
 def _funnels(net: SupplyNetwork, ok: Sequence[bool], unknown_as: float, substitutions: bool,

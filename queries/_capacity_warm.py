@@ -5,7 +5,7 @@ only the most delivered, not which capacities bind. Each platform's chain has a 
 of the consumers ``U`` of a product in the chain of all platforms, and the LP of ``C`` has
 the same value as the LP of ``U`` with the needs of ``U \\ C`` set to nothing, **provided no
 consumer of ``U`` supplies the LP region of ``U``** (nor another consumer what it takes; the
-``closed`` flag of :class:`~oretrace.queries._shortfall_lp._Built`):
+``closed`` flag of :class:`~oretrace.queries._shortfall_build._Built`):
 
 - every facility of the region of ``C`` is then in the region of ``U`` (walking up from
   ``C``'s suppliers meets no consumer of ``U``), and the links of the LP of ``C`` are links
@@ -38,7 +38,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from oretrace.queries._capacity_funnel import _funnels
-from oretrace.queries._shortfall_lp import _PRIMAL, _build, _Built, _mask_key, _solve
+from oretrace.queries._shortfall_build import _build, _Built
+from oretrace.queries._shortfall_facts import _mask_key
+from oretrace.queries._shortfall_lp import _PRIMAL, _solve
 from oretrace.queries.feasibility import SupplyNetwork
 from scipy.sparse import csc_array, csr_array
 

@@ -60,7 +60,8 @@ from oretrace.queries._capacity_memo import (
     _Memo as _Memo,  # read by sampling and sensitivity
 )
 from oretrace.queries._capacity_warm import _value
-from oretrace.queries._shortfall_lp import _chain, _scope_products, _solve
+from oretrace.queries._shortfall_facts import _chain, _scope_products
+from oretrace.queries._shortfall_lp import _solve
 from oretrace.queries.feasibility import SupplyNetwork, scenario_network, supplied_mask
 from pydantic import BaseModel
 
