@@ -188,8 +188,9 @@ def _supply_network(G: nx.MultiDiGraph, day: dt.date, substitutions: bool,
             for u_idx, _ in sups:
                 out[u_idx][(i, j)] = None
         needs.append(tuple(row))
+    # no date applies to a product: the graph's platforms are the view's, read without it
     assemblies = {p: tuple(index[f] for f in makers if f in index)
-                  for p, makers in makers_of(G, platforms(view)).items()}
+                  for p, makers in makers_of(G, platforms(G)).items()}
     return SupplyNetwork(as_of=day, facilities=facilities, index=index, needs=tuple(needs),
                          out_links=tuple(tuple(o) for o in out), assemblies=assemblies,
                          substitutions=substitutions, denied=denied_set, view=view)
