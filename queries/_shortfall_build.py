@@ -178,6 +178,8 @@ class _Taking:
 
 
 def _taking(flat: _Flat, accepts: Mapping[int, Mapping[str, float]]) -> _Taking:
+    """The :class:`_Taking` of consumers accepting ``accepts`` (``{consumer: {input:
+    ratio}}``)."""
     P = max(len(flat.products), 1)
     rows = [(s * P + flat.products[a], k, ratio) for s, ratios in accepts.items()
             for k, (a, ratio) in enumerate(ratios.items()) if a in flat.products]
@@ -354,12 +356,12 @@ class _Layout:
         order = {s: k for k, s in enumerate(consumers)}
         place = np.fromiter((order[s] for s in flat.buyer[intake].tolist()), np.int64,
                             len(intake))
-        took = np.bincount(place, minlength=len(order)) > 0
+        size = np.bincount(place, minlength=len(order))
+        took = size > 0
         row = len(self.rhs) + np.cumsum(took) - 1
         sort = np.lexsort((np.arange(len(intake)), taking.rank[at], place))
         ranked = np.empty(len(intake), np.int64)
         ranked[sort] = np.arange(len(intake))
-        size = np.bincount(place, minlength=len(order))
         self.entries.add(row[place], ranked - _starts(size)[place], cols, ratio)
         cost = np.zeros(len(self.ub))
         cost[cols] = -ratio
