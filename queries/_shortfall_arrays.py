@@ -4,17 +4,18 @@ Per network, once: each facility's products, links and suppliers as flat arrays 
 offsets (:class:`_Flat`). Per reading of the ranged figures: each listed product's capacity
 and each facility's production rows by the shape of its bill of materials (:class:`_Tables`,
 filled as regions ask). And the few array steps every layout takes: runs of offsets spread
-into positions, membership among sorted keys, places within rows.
+into positions, membership among sorted keys, places within rows, the walk upstream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from oretrace.queries._shortfall_facts import _Facts, _recipe, _Recipes, _supply_caps
+from oretrace.queries._shortfall_facts import _Facts, _facts, _recipe, _Recipes, _supply_caps
+from oretrace.queries.feasibility import SupplyNetwork
 
 if TYPE_CHECKING:
     from oretrace.queries._capacity_memo import _Memo
@@ -245,13 +246,6 @@ def _region(flat: _Flat, live: Bools, seeds: Ints, sink: Bools, stop: Bools) -> 
     return np.flatnonzero(seen)
 
 
-def _supplies(flat: _Flat, live: Bools, region: Ints, is_sink: Bools) -> bool:
-    """Whether a supplied consumer supplies a facility of ``region``."""
-    _, at = _within(flat.up_start, region)
-    up = flat.ups[at]
-    return bool((live[up] & is_sink[up]).any())
-
-
 def _places(row: Ints, size: Ints) -> Ints:
     """Each entry's place in its row, entries of one row in the order given (``size``: the
     entries of each row)."""
@@ -259,3 +253,11 @@ def _places(row: Ints, size: Ints) -> Ints:
     place = np.empty(len(row), np.int64)
     place[seen] = np.arange(len(row)) - _starts(size)[row[seen]]
     return place
+
+
+def _chain(net: SupplyNetwork, assemblies: Iterable[int]) -> set[int]:
+    """Every facility upstream of (or among) ``assemblies``, whatever is supplied."""
+    flat = _flat(_facts(net))
+    anything = np.ones(len(net.facilities), bool)
+    return set(_region(flat, anything, np.fromiter(assemblies, np.int64), ~anything,
+                       ~anything).tolist())

@@ -31,6 +31,7 @@ from oretrace.queries._shortfall_arrays import (
     _flat,
     _member,
     _places,
+    _region,
     _sizes,
     _spread,
     _starts,
@@ -190,20 +191,6 @@ def _taking(flat: _Flat, accepts: Mapping[int, Mapping[str, float]]) -> _Taking:
     links = links[_member(flat.buyer[links] * P + flat.carried[links], keys[at])]
     return _Taking(links, keys[at], np.asarray([r[1] for r in rows], np.int64)[at],
                    np.asarray([r[2] for r in rows], float)[at])
-
-
-def _region(flat: _Flat, live: Bools, seeds: Ints, sink: Bools, stop: Bools) -> Ints:
-    """The supplied facilities among ``seeds`` and upstream of them, sorted: consumers
-    (``sink``) left out, funnels (``stop``) kept and their upstream left out."""
-    seen = np.zeros(len(live), bool)
-    front = np.unique(seeds[live[seeds] & ~sink[seeds]])
-    while len(front):
-        seen[front] = True
-        front = front[~stop[front]]
-        _, at = _within(flat.up_start, front)
-        up = flat.ups[at]
-        front = np.unique(up[live[up] & ~sink[up] & ~seen[up]])
-    return np.flatnonzero(seen)
 
 
 def _supplies(flat: _Flat, live: Bools, region: Ints, is_sink: Bools) -> bool:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 from oretrace.graphmodel.vocab import Stage
 from oretrace.queries._capacity_memo import flow_capacity, unit_conversion
-from oretrace.queries._cut import _walk
 from oretrace.queries.feasibility import SupplyNetwork
 
 if TYPE_CHECKING:
@@ -184,11 +183,6 @@ def _sink_ratios(G: nx.MultiDiGraph, facility: str, product: str,
             for a, qa in subs.get(product, {}).items():
                 ratios.setdefault(a, base[product] / qa)
     return ratios
-
-
-def _chain(net: SupplyNetwork, assemblies: Iterable[int]) -> set[int]:
-    """Every facility upstream of (or among) ``assemblies``, whatever is supplied."""
-    return _walk(assemblies, _facts(net).ups.__getitem__)
 
 
 def _scope_products(net: SupplyNetwork, chain: set[int]) -> list[str]:

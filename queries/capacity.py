@@ -60,7 +60,8 @@ from oretrace.queries._capacity_memo import (
     _Memo as _Memo,  # read by sampling and sensitivity
 )
 from oretrace.queries._capacity_warm import _value
-from oretrace.queries._shortfall_facts import _chain, _scope_products
+from oretrace.queries._shortfall_arrays import _chain
+from oretrace.queries._shortfall_facts import _scope_products
 from oretrace.queries._shortfall_lp import _solve
 from oretrace.queries.feasibility import SupplyNetwork, scenario_network, supplied_mask
 from pydantic import BaseModel
@@ -164,8 +165,10 @@ def find_shortfall(
     scenario = _Scenario(G, fail=fail, as_of=as_of, policy=policy,
                          substitutions=substitutions, platforms=platforms,
                          per_platform=per_platform)
-    ranged = any(range_of(d, "capacity") is not None for _, d in G.nodes(data=True)) or any(
-        range_of(d, "qty") is not None for _, _, d in G.edges(data=True))
+    # read over networkx's own dicts (its views cost more than the test on 400k links)
+    ranged = any(range_of(d, "capacity") is not None for d in G._node.values()) or any(
+        range_of(d, "qty") is not None for nbrs in G._adj.values() for keyed in nbrs.values()
+        for d in keyed.values())
     mid = _Memo()
     memos = ((mid, _Memo(Reading(supply=1, demand=0, qty=0)),
               _Memo(Reading(supply=0, demand=1, qty=1))) if ranged else (mid, mid, mid))
