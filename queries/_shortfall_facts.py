@@ -3,13 +3,13 @@
 The facilities' attributes, products and live links into each buyer (:class:`_Facts`), and
 per reading of the ranged figures the supply capacity of each (facility, product) and each
 facility's recipe (:class:`_Recipes`), are computed the first time an LP asks: the LPs of
-one call share most of their facilities. Also the walks every LP takes over them: the
-region upstream of a set of facilities, the chain of a platform, the products it needs.
+one call share most of their facilities. Also what a consumer accepts and the products a
+chain needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -149,26 +149,6 @@ def _mask_key(ok: Sequence[bool]) -> bytes:
             _MASKS.clear()
         got = _MASKS[id(ok)] = (ok, bytes(bytearray(ok)))
     return got[1]
-
-
-def _upstream(facts: _Facts, ok: Sequence[bool], start: Iterable[int],
-              sinks: Mapping[int, Any], stops: Container[int] = ()) -> set[int]:
-    """Supplied facilities among ``start`` and upstream of them, stopping at ``sinks`` (left
-    out) and at ``stops`` (kept, their upstream left out)."""
-    region: set[int] = set()
-    stack = [u for u in start if ok[u] and u not in sinks]
-    while stack:
-        i = stack.pop()
-        if i in region:
-            continue
-        region.add(i)
-        if i in stops:
-            continue
-        stack.extend(u for u in facts.ups[i] if ok[u] and u not in region and u not in sinks)
-    return region
-
-
-
 
 
 def _sink_ratios(G: nx.MultiDiGraph, facility: str, product: str,

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
+from oretrace.queries._shortfall_arrays import _flat, _region, _within
 from oretrace.queries._shortfall_build import _build, _Model
-from oretrace.queries._shortfall_facts import _Facts, _facts, _mask_key, _supply_cap, _upstream
+from oretrace.queries._shortfall_facts import _Facts, _facts, _mask_key, _supply_cap
 from oretrace.queries.feasibility import SupplyNetwork
 from scipy.optimize import OptimizeWarning, linprog
 
@@ -72,8 +73,13 @@ def _unknown_upstream(facts: _Facts, ok: Sequence[bool], consumers: Mapping[int,
                       memo: _Memo) -> list[str]:
     """Non-market facilities without a capacity for a product they list, among the supplied
     facilities upstream of the consumers (by name)."""
-    rec = facts.recipes(memo.reading)
-    region = _upstream(facts, ok, (u for s in consumers for u in facts.ups[s]), consumers)
+    rec, flat = facts.recipes(memo.reading), _flat(facts)
+    sinks = np.fromiter(consumers, np.int64, len(consumers))
+    is_sink = np.zeros(len(facts.net.facilities), bool)
+    is_sink[sinks] = True
+    _, ups = _within(flat.up_start, sinks)
+    region = _region(flat, np.frombuffer(_mask_key(ok), dtype=bool), flat.ups[ups], is_sink,
+                     np.zeros_like(is_sink)).tolist()
     return sorted({facts.net.facilities[i] for i in region if not facts.market[i]
                    and any(_supply_cap(facts, rec, i, r, memo) is None for r in facts.made[i])})
 

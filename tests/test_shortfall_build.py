@@ -13,7 +13,7 @@ maker's lines, then the inputs it uses), each consumer's need.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,25 @@ from oretrace.queries._shortfall_facts import (
     _recipe,
     _sink_ratios,
     _supply_caps,
-    _upstream,
 )
 from oretrace.queries.capacity import _consumers, _Scenario
+
+
+def _upstream(facts: Any, ok: Sequence[bool], start: Iterable[int],
+              sinks: Mapping[int, Any], stops: Container[int] = ()) -> set[int]:
+    """Supplied facilities among ``start`` and upstream of them, stopping at ``sinks`` (left
+    out) and at ``stops`` (kept, their upstream left out)."""
+    region: set[int] = set()
+    stack = [u for u in start if ok[u] and u not in sinks]
+    while stack:
+        i = stack.pop()
+        if i in region:
+            continue
+        region.add(i)
+        if i in stops:
+            continue
+        stack.extend(u for u in facts.ups[i] if ok[u] and u not in region and u not in sinks)
+    return region
 
 
 class _Stops:
