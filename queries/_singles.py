@@ -10,12 +10,14 @@ from functools import reduce
 from typing import Any
 
 import networkx as nx
+import numpy as np
 from oretrace.graphmodel import UnknownNodeError, restrict
 from oretrace.graphmodel import platforms as list_platforms
 from oretrace.graphmodel.vocab import CONFIDENCE_ORDER, COUNTRIES, Stage
 from oretrace.queries._compiled_critical import critical_sets, group_labels, settle
 from oretrace.queries._compiled_feasibility import compiled_scenario
 from oretrace.queries._compiled_feasibility import supplied_mask as compiled_supplied
+from oretrace.queries._compiled_graph import CompiledGraph
 from oretrace.queries._cut import CutSolution
 from oretrace.queries._feasibility_network import check_level
 from oretrace.queries.feasibility import (
@@ -106,9 +108,9 @@ def _decode(mask: int, names: Sequence[str]) -> list[str]:
 
 def _platform_ids(G: nx.MultiDiGraph, assemblies: Mapping[str, Sequence[int]],
                   chosen: Iterable[str] | None) -> list[str]:
-    known = list_platforms(G)
     if chosen is None:
         return sorted(assemblies)
+    known = list_platforms(G)
     out = []
     for p in chosen:
         if p not in known:
@@ -200,11 +202,8 @@ def _single_points_compiled(
                                              substitutions=substitutions)
     chosen = _platform_ids(G, cg.assemblies, platforms)
     ok = compiled_supplied(cg, failed=failed, alive=alive)
-    keys = chokepoint_keys(group_labels(cg, level), level)
-    names = sorted({k for k in keys if k is not None})
-    where = {k: i for i, k in enumerate(names)}
-    crit = critical_sets(cg, ok, [-1 if k is None else where[k] for k in keys], len(names),
-                         alive=alive)
+    keys, names, groups = _compiled_groups(cg, level)
+    crit = critical_sets(cg, ok, groups, len(names), alive=alive)
     scene = _Scene(level, cg.as_of, cg.facilities, keys, cg.assemblies,
                    restrict(G, as_of=cg.as_of))
     out = []
@@ -214,6 +213,21 @@ def _single_points_compiled(
         out.append(_answer(G, scene, level, p,
                            None if common is None else [names[x] for x in common]))
     return scene, out
+
+
+def _compiled_groups(cg: CompiledGraph, level: str
+                     ) -> tuple[list[str | None], list[str], np.ndarray[Any, Any]]:
+    """Each facility's chokepoint key at ``level``, the keys in name order, and each
+    facility's place among them (-1: in no group); kept with the compiled graph (they read
+    its facilities alone). Read only."""
+    got = cg.memo.get(("chokepoint groups", level))
+    if got is None:
+        keys = chokepoint_keys(group_labels(cg, level), level)
+        names = sorted({k for k in keys if k is not None})
+        where = {k: i for i, k in enumerate(names)}
+        groups = np.fromiter((-1 if k is None else where[k] for k in keys), np.int64, len(keys))
+        got = cg.memo[("chokepoint groups", level)] = keys, names, groups
+    return got
 
 
 def _group_label(G: nx.MultiDiGraph, level: str, key: str) -> tuple[str, str, list[str]]:
