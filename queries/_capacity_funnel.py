@@ -46,25 +46,26 @@ class _Funnels:
     unknown: dict[int, bool] = field(default_factory=dict)
     sole: dict[int, int] = field(default_factory=dict)
     bits: dict[str, int] = field(default_factory=dict)
-    arrays: dict[object, np.ndarray[Any, Any]] = field(default_factory=dict)
+    masks: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
+    upstream_bits: np.ndarray[Any, Any] | None = None  # ``consumed`` as rows of bits
 
     def stop_mask(self, product: str, n: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
         """The funnels an LP of ``product`` may summarise (none of its consumers upstream),
         as a mask over the network's ``n`` facilities (kept per product)."""
-        got = self.arrays.get(product)
+        got = self.masks.get(product)
         if got is None:
             got = np.zeros(n, bool)
             got[list(self.most)] = True
             bit = self.bits.get(product)
-            if bit is not None:  # the funnels' products needed upstream, as rows of bits
-                rows = self.arrays.get("consumed")
+            if bit is not None:
+                rows = self.upstream_bits
                 if rows is None:
                     width = (len(self.bits) + 7) // 8
-                    rows = self.arrays["consumed"] = np.zeros((n, width), np.uint8)
+                    rows = self.upstream_bits = np.zeros((n, width), np.uint8)
                     for u, c in self.consumed.items():
                         rows[u] = np.frombuffer(c.to_bytes(width, "little"), np.uint8)
                 got &= (rows[:, bit >> 3] >> (bit & 7)) & 1 == 0
-            self.arrays[product] = got
+            self.masks[product] = got
         return got
 
     def most_of(self, funnels: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
