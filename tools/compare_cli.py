@@ -74,9 +74,18 @@ def outputs(tree: Path, farm: Path) -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
+    if argv in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     if not argv or len(argv) > 2:
         print(__doc__, file=sys.stderr)
         return 2
+    for rev in argv:
+        known = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+                               cwd=ROOT, capture_output=True)
+        if known.returncode:
+            print(f"compare_cli: {rev!r} names no commit of this repository", file=sys.stderr)
+            return 2
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         trees = [checkout(argv[0], base / "before")]
