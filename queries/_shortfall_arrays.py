@@ -59,11 +59,8 @@ class _Flat:
 
     def entry(self, i: Ints, code: Ints) -> Ints:
         """The last entry of facility ``i`` listing product ``code`` (-1 where none)."""
-        key = i * len(self.products) + code
-        if not len(self.keys):
-            return np.full(len(key), -1)
-        at = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
-        return np.where(self.keys[at] == key, self.keyed[at], -1)
+        at, hit = _find(self.keys, i * len(self.products) + code)
+        return np.where(hit, self.keyed[at], -1)
 
 
 def _flat(facts: _Facts) -> _Flat:
@@ -79,12 +76,11 @@ def _flat(facts: _Facts) -> _Flat:
     code = np.fromiter((c for m in made for c in m), np.int64, int(start[-1]))
     owner = np.repeat(np.arange(len(made)), np.diff(start))
     key = owner * max(len(products), 1) + code
-    # the last entry of each (facility, product): a stable sort keeps entries in order
-    by_key = np.argsort(key, kind="stable")
-    ends = np.flatnonzero(np.r_[key[by_key][1:] != key[by_key][:-1], True])
-    keyed = by_key[ends]
+    # the last entry of each (facility, product): its group's last, groups in entry order
+    by_key = _Groups.of(key)
+    keyed = by_key.links[by_key.start[1:] - 1]
     last = np.empty_like(code)
-    last[by_key] = np.repeat(keyed, np.diff(np.r_[-1, ends]))
+    last[by_key.links] = np.repeat(keyed, np.diff(by_key.start))
     link_start = _starts([len(links) for links in facts.links])
     supplier = np.fromiter((u for links in facts.links for u, _ in links), np.int64,
                            int(link_start[-1]))
@@ -92,7 +88,7 @@ def _flat(facts: _Facts) -> _Flat:
                           int(link_start[-1]))
     up_start = _starts([len(u) for u in facts.ups])
     flat = _Flat(products=products, start=start, code=code, owner=owner, last=last,
-                 keys=key[keyed], keyed=keyed, link_start=link_start, supplier=supplier,
+                 keys=by_key.keys, keyed=keyed, link_start=link_start, supplier=supplier,
                  carried=carried, buyer=np.repeat(np.arange(len(made)), np.diff(link_start)),
                  source=np.empty(0, np.int64), up_start=up_start,
                  ups=np.fromiter((u for ups in facts.ups for u in ups), np.int64,
@@ -223,13 +219,43 @@ def _tables(facts: _Facts, flat: _Flat, rec: _Recipes, region: Ints, substitutio
     return got
 
 
-def _member(keys: Ints, sorted_keys: Ints) -> Bools:
-    """Whether each of ``keys`` is among ``sorted_keys``."""
+def _find(sorted_keys: Ints, keys: Ints) -> tuple[Ints, Bools]:
+    """Where each of ``keys`` is among ``sorted_keys`` (a valid place where absent, 0 if
+    there are none), and whether it is there."""
     if not len(sorted_keys):
-        return np.zeros(len(keys), bool)
+        return np.zeros(len(keys), np.int64), np.zeros(len(keys), bool)
     at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
     found: Bools = sorted_keys[at] == keys
-    return found
+    return at, found
+
+
+def _member(keys: Ints, sorted_keys: Ints) -> Bools:
+    """Whether each of ``keys`` is among ``sorted_keys``."""
+    return _find(sorted_keys, keys)[1]
+
+
+@dataclass
+class _Groups:
+    """Positions grouped by their key (links into a facility by what they carry, a
+    facility's product entries by product): those of key ``keys[g]`` are
+    ``links[start[g]:start[g+1]]``, in the order given."""
+
+    keys: Ints
+    start: Ints
+    links: Ints
+
+    @classmethod
+    def of(cls, keys: Ints) -> _Groups:
+        at = np.argsort(keys, kind="stable")
+        ends = np.flatnonzero(np.r_[keys[at][1:] != keys[at][:-1], True]) if len(at) else at
+        return cls(keys[at][ends], np.r_[0, ends + 1], at)
+
+    def find(self, keys: Ints) -> tuple[Ints, Ints]:
+        """Where each of ``keys`` starts among the links, and how many it has (0: none)."""
+        if not len(self.keys):
+            return np.zeros_like(keys), np.zeros_like(keys)
+        g, hit = _find(self.keys, keys)
+        return self.start[g], np.where(hit, self.start[g + 1] - self.start[g], 0)
 
 
 def _region(flat: _Flat, live: Bools, seeds: Ints, sink: Bools, stop: Bools) -> Ints:

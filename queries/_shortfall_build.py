@@ -29,6 +29,7 @@ from oretrace.queries._shortfall_arrays import (
     Ints,
     _Flat,
     _flat,
+    _Groups,
     _member,
     _places,
     _region,
@@ -103,30 +104,6 @@ class _Entries:
         rows, places, cols, vals = (np.concatenate(p) for p in zip(*self.parts, strict=True))
         at = np.lexsort((places, rows))
         return _Model(ub, rows[at], cols[at], vals[at], rhs)
-
-
-@dataclass
-class _Groups:
-    """Links grouped by a key: the links of key ``keys[g]`` are ``links[start[g]:start[g+1]]``
-    in the order given."""
-
-    keys: Ints
-    start: Ints
-    links: Ints
-
-    @classmethod
-    def of(cls, keys: Ints) -> _Groups:
-        at = np.argsort(keys, kind="stable")
-        ends = np.flatnonzero(np.r_[keys[at][1:] != keys[at][:-1], True]) if len(at) else at
-        return cls(keys[at][ends], np.r_[0, ends + 1], at)
-
-    def find(self, keys: Ints) -> tuple[Ints, Ints]:
-        """Where each of ``keys`` starts among the links, and how many it has (0: none)."""
-        if not len(self.keys):
-            return np.zeros_like(keys), np.zeros_like(keys)
-        g = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        hit = self.keys[g] == keys
-        return self.start[g], np.where(hit, self.start[g + 1] - self.start[g], 0)
 
 
 def _build(net: SupplyNetwork, ok: Sequence[bool], product: str,
