@@ -13,9 +13,10 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 from oretrace.graphmodel import CONFIDENCE_ORDER, Confidence, weakest
-from oretrace.queries._exposure_yen import Hops, Layered, k_shortest, reach
+from oretrace.queries._exposure_yen import Bool, Hops, Layered, k_shortest, reach
 
-__all__ = ["ancestors", "path_confidence", "weakest_of", "witness_paths", "witnesses"]
+__all__ = ["ancestors", "path_confidence", "upstream_among", "weakest_of", "witness_paths",
+           "witnesses"]
 
 #: Confidence levels, strongest first.
 _LEVELS: tuple[Confidence, ...] = tuple(
@@ -68,20 +69,20 @@ def witnesses(hops: Hops, target: str, waypoints: Sequence[set[str]], k: int, *,
     width = len(waypoints) + 1
     step = _steps(hops, waypoints)
     chosen = None if starts is None else _mask(hops, starts)
+    starts_key = None if starts is None else frozenset(starts)
     sink = hops.fwd_ptr[t + 1] == hops.fwd_ptr[t]
     for level in _LEVELS:
         floor = CONFIDENCE_ORDER[level]
         if hops.node_rank[t] < floor:
             continue
         node_ok, fwd_ok, rev_ok = hops.level(floor)
-        upstream = reach(hops.rev_ptr, hops.rev_src, rev_ok, node_ok, np.array([t]))
+        inside = node_ok if chosen is None else _below(hops, floor, chosen, starts_key)
+        upstream = reach(hops.rev_ptr, hops.rev_src, rev_ok, inside, np.array([t]))
         upstream[t] = False
         keep = upstream.copy()
         keep[t] = True
         if chosen is not None:
             begin = chosen & upstream
-            keep = begin | reach(hops.fwd_ptr, hops.fwd_dst, fwd_ok, keep,
-                                 np.flatnonzero(begin))
         else:
             begin = hops.sources_at(floor, None if sink else upstream) & upstream
         if not begin.any():
@@ -99,6 +100,25 @@ def witnesses(hops: Hops, target: str, waypoints: Sequence[set[str]], k: int, *,
     return found
 
 
+def _below(hops: Hops, floor: int, chosen: Bool, key: frozenset[str] | None) -> Bool:
+    """The nodes at least ``floor`` strong that are ``chosen`` or reached from them over
+    hops that strong (kept in ``hops.memo`` per level and set of starts: every product
+    asked shares it).
+
+    With starts, the facilities a witness path may use are those upstream of the target
+    that a start reaches: a node reaching the target is reached from a start only over
+    nodes that also reach it, so the walk upstream from the target confined to these nodes
+    finds them at once, and the starts it meets are where the paths begin.
+    """
+    got: Bool | None = hops.memo.get(("below", floor, key))
+    if got is None:
+        node_ok, fwd_ok, _ = hops.level(floor)
+        seeds = np.flatnonzero(chosen & node_ok)
+        got = hops.memo["below", floor, key] = node_ok & (
+            chosen | reach(hops.fwd_ptr, hops.fwd_dst, fwd_ok, node_ok, seeds))
+    return got
+
+
 def ancestors(hops: Hops, node: str) -> set[str]:
     """The nodes with a path to ``node`` (``nx.ancestors`` on the arrays)."""
     everything = np.ones(len(hops.names), dtype=bool)
@@ -106,6 +126,28 @@ def ancestors(hops: Hops, node: str) -> set[str]:
                   everything, np.array([hops.index[node]]))
     found[hops.index[node]] = False
     return {hops.names[i] for i in np.flatnonzero(found).tolist()}
+
+
+def upstream_among(hops: Hops, targets: Iterable[str], among: set[str]
+                   ) -> dict[str, set[str]]:
+    """For each of ``targets`` (nodes of ``hops``), the nodes of ``among`` with a path to it:
+    ``ancestors(hops, t) & among``, read from whichever side is smaller (a walk down from
+    each of ``among``, or up from each target)."""
+    targets = list(targets)
+    if len(among) >= len(targets):
+        return {t: ancestors(hops, t) & among for t in targets}
+    out: dict[str, set[str]] = {t: set() for t in targets}
+    every = np.ones(len(hops.fwd_dst), dtype=bool)
+    anywhere = np.ones(len(hops.names), dtype=bool)
+    for node in among:
+        if node not in hops.index:
+            continue
+        below = reach(hops.fwd_ptr, hops.fwd_dst, every, anywhere,
+                      np.array([hops.index[node]]))
+        for t in targets:
+            if t != node and below[hops.index[t]]:
+                out[t].add(node)
+    return out
 
 
 def weakest_of(hops: Hops, nodes: Iterable[str]) -> Confidence:

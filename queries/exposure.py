@@ -65,8 +65,8 @@ from oretrace.queries._exposure_graph import _check_k as _check_k  # also native
 from oretrace.queries._exposure_hops import path_sources
 from oretrace.queries._exposure_paths import _path_sources as _path_sources  # also native's
 from oretrace.queries._exposure_paths import (
-    ancestors,
     path_confidence,
+    upstream_among,
     weakest_of,
     witness_paths,
     witnesses,
@@ -232,7 +232,7 @@ def _dependants(ask: _Asked, node: str, hops: Hops, via: set[str], sources_of: _
     """:func:`find_where_used`'s answer from ``hops`` (hops leaving ``via`` already limited
     to the product ``node`` names, if one) and ``node``'s facilities in it."""
     # compiled: a target not in hops is not downstream of ``node`` at all
-    upstream = {t: ancestors(hops, t) & via for t in ask.targets if t in hops.index}
+    upstream = upstream_among(hops, [t for t in ask.targets if t in hops.index], via)
     return [Dependant(**fields, node=node,
                       via=sorted(upstream.get(t, ())) if "gaps" not in fields else [])
             for t, fields in ask.answers(hops, upstream, starts=True,

@@ -170,3 +170,26 @@ def test_compiled_answers_equal_the_plain_ones_on_generated_networks(seed: int,
         plain = find_where_used(G, node, as_of=day, k=4, backend="networkx")
         assert plain
         assert find_where_used(G, node, as_of=day, k=4, backend="compiled") == plain
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_upstream_among_is_networkx_ancestors_from_either_side(seed: int) -> None:
+    """Where-used reads, per product, which of the node's facilities lie upstream of it; it
+    walks down from those facilities when they are fewer than the products, else up from
+    each product: both must be ``nx.ancestors(H, t) & among``."""
+    from oretrace.queries._exposure_paths import upstream_among
+    from oretrace.queries._exposure_yen import Hops
+
+    rng = random.Random(seed)
+    H, names = _random_graph(rng)
+    for extra in range(rng.randint(0, 3)):  # more products, fed by some facilities
+        H.add_node(f"P{extra}", confidence="documented", sources=[], product=True)
+        for maker in rng.sample(names, rng.randint(0, min(2, len(names)))):
+            H.add_edge(maker, f"P{extra}", confidence="documented", products=[], sources=[])
+    targets = [n for n, d in H.nodes(data=True) if d.get("product")]
+    hops = Hops.of(H)
+    for among in (set(rng.sample(names, 1)), set(rng.sample(names, rng.randint(0, len(names)))),
+                  set(names)):
+        assert upstream_among(hops, targets, among) == {
+            t: nx.ancestors(H, t) & among for t in targets}
