@@ -90,7 +90,27 @@ def with_targets(base: Hops, targets: Mapping[str, Sequence[str]],
                  cut: np.ndarray[Any, np.dtype[np.bool_]] | None = None) -> Hops:
     """``base`` with each target product added after the facilities, fed by those of its
     facilities in ``base`` (after their other buyers, in target order, as
-    ``supply_graph`` adds them), less the forward hops marked in ``cut``."""
+    ``supply_graph`` adds them), less the forward hops marked in ``cut``.
+
+    Without a cut, the last one made is kept in ``base.memo`` with the targets and makers
+    it was made for: the exposure and where-used questions of one date about the same
+    products (any predicate, most nodes) share it.
+    """
+    if cut is not None:
+        return _with_targets(base, targets, cut)
+    key = tuple((t, tuple(makers)) for t, makers in targets.items())
+    kept: tuple[Any, Hops] | None = base.memo.get(_WITH_TARGETS)
+    if kept is None or kept[0] != key:
+        kept = base.memo[_WITH_TARGETS] = (key, _with_targets(base, targets, None))
+    return kept[1]
+
+
+#: The key, in a base's ``memo``, of the last arrays made from it with targets added.
+_WITH_TARGETS = "with targets"
+
+
+def _with_targets(base: Hops, targets: Mapping[str, Sequence[str]],
+                  cut: np.ndarray[Any, np.dtype[np.bool_]] | None) -> Hops:
     n, names = len(base.names), list(targets)
     size = n + len(names)
     index = dict(base.index)

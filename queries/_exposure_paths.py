@@ -102,19 +102,22 @@ def witnesses(hops: Hops, target: str, waypoints: Sequence[set[str]], k: int, *,
 
 def _below(hops: Hops, floor: int, chosen: Bool, key: frozenset[str] | None) -> Bool:
     """The nodes at least ``floor`` strong that are ``chosen`` or reached from them over
-    hops that strong (kept in ``hops.memo`` per level and set of starts: every product
-    asked shares it).
+    hops that strong (kept in ``hops.memo`` per level for the last set of starts: every
+    product asked shares it).
 
     With starts, the facilities a witness path may use are those upstream of the target
     that a start reaches: a node reaching the target is reached from a start only over
     nodes that also reach it, so the walk upstream from the target confined to these nodes
     finds them at once, and the starts it meets are where the paths begin.
     """
-    got: Bool | None = hops.memo.get(("below", floor, key))
+    kept: tuple[frozenset[str] | None, dict[int, Bool]] | None = hops.memo.get("below")
+    if kept is None or kept[0] != key:  # one set of starts kept: the memo stays small
+        kept = hops.memo["below"] = (key, {})
+    got = kept[1].get(floor)
     if got is None:
         node_ok, fwd_ok, _ = hops.level(floor)
         seeds = np.flatnonzero(chosen & node_ok)
-        got = hops.memo["below", floor, key] = node_ok & (
+        got = kept[1][floor] = node_ok & (
             chosen | reach(hops.fwd_ptr, hops.fwd_dst, fwd_ok, node_ok, seeds))
     return got
 

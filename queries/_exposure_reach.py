@@ -105,10 +105,10 @@ def _compiled_downstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
     facilities among ``facilities`` active at ``day`` (the compiled reach)."""
     cg = compile_graph(G, as_of=day)
     via = {f for f in facilities if f in cg.index}
-    below = _facility_ids(cg, where_used_mask(cg, via, product=carried))
+    below = where_used_mask(cg, via, product=carried)
     fed_by = _makers(cg, V, targets)
     # a maker in ``via`` feeds the target only if that hop carries ``carried``
-    reached = {t: [m for m in fed_by[t] if m in below
+    reached = {t: [m for m in fed_by[t] if m in cg.index and below[cg.index[m]]
                    and not (carried is not None and carried != t and m in via)]
                for t in targets}
     base = base_hops(G, cg)
