@@ -67,15 +67,39 @@ def _compiled_upstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
     matching ``pred`` lies, the facilities upstream of each such target (the compiled
     reach), and the matching facilities."""
     cg = compile_graph(G, as_of=day)
-    matched = pred.select(_dated_view(G, cg))
+    matched, matched_mask = _selected(G, cg, pred)
     fed_by = _makers(cg, V, targets)
     upstream_of: dict[str, set[str]] = {}
     for target in targets:
-        upstream = _facility_ids(cg, upstream_mask(cg, fed_by[target]))
-        if upstream & matched:
-            upstream_of[target] = upstream
+        hits = upstream_mask(cg, fed_by[target]) & matched_mask
+        if hits.any():  # the upstream facilities that match are all the answer reads
+            upstream_of[target] = _facility_ids(cg, hits)
     hops = with_targets(base_hops(G, cg), {t: fed_by[t] for t in upstream_of})
     return hops, upstream_of, matched
+
+
+def _selected(G: nx.MultiDiGraph, cg: CompiledGraph, pred: Predicate
+              ) -> tuple[set[str], np.ndarray[Any, np.dtype[np.bool_]]]:
+    """The facilities ``pred`` matches at ``cg``'s date, and their mask over ``cg``'s
+    facilities. For a predicate given as data, kept in ``cg.memo`` (the last
+    :data:`_SELECTIONS` of them): a question asked again of the same date reads it."""
+    kept: dict[Any, tuple[set[str], Any]] = cg.memo.setdefault(_SELECTED, {})
+    got = None if pred.spec is None else kept.get(pred.spec)
+    if got is None:
+        matched = pred.select(_dated_view(G, cg))
+        mask = np.zeros(len(cg.facilities), dtype=bool)
+        mask[cg.facility_index(matched)] = True
+        got = (matched, mask)
+        if pred.spec is not None:
+            while len(kept) >= _SELECTIONS:
+                del kept[next(iter(kept))]
+            kept[pred.spec] = got
+    return set(got[0]), got[1]
+
+
+#: The predicates' selections at the compiled form's date, in its ``memo``; how many kept.
+_SELECTED = "oretrace.exposure.selected"
+_SELECTIONS = 8
 
 
 def _dated_view(G: nx.MultiDiGraph, cg: CompiledGraph) -> nx.MultiDiGraph:

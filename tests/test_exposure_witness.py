@@ -193,3 +193,21 @@ def test_upstream_among_is_networkx_ancestors_from_either_side(seed: int) -> Non
                   set(names)):
         assert upstream_among(hops, targets, among) == {
             t: nx.ancestors(H, t) & among for t in targets}
+
+
+def test_compiled_exposure_keeps_each_predicates_own_selection(tmp_path: Path) -> None:
+    """The compiled engine keeps the facilities a predicate selects at a date for the next
+    question: asked in turn, and again, each predicate (and a custom test, which is not
+    kept) gets the plain engine's answer, not another's."""
+    from oretrace.queries.predicates import Predicate
+
+    write_network(generate_network(300, seed=6), tmp_path)
+    G = load_dataset(tmp_path)
+    day = "2026-11-24"
+    mining = Predicate("mines", lambda V: {n for n, d in V.nodes(data=True)
+                                           if d.get("stage") == "mining"})
+    asked = ["cn-processing", "cn-owned", "cn-technology", "cn-mining", mining]
+    plain = [find_exposed(G, p, as_of=day, backend="networkx") for p in asked]
+    assert len({tuple(tuple(e.through) for e in answer) for answer in plain}) == len(asked)
+    for _ in range(2):
+        assert [find_exposed(G, p, as_of=day, backend="compiled") for p in asked] == plain
