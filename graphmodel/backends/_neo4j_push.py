@@ -7,6 +7,13 @@ batch. Each relationship batch is of one type, sorted by supplier (consecutive c
 the same node touch the same relationship chain), and its endpoints are found by the
 element ids their nodes' CREATE returned (a direct lookup).
 
+A relationship batch is sent as parallel lists (one per endpoint, key and property, read
+by index in ``UNWIND range(...)``), not as a list of maps: on the 1,016,772-link synthetic
+network (warm server, 1 GiB heap) the relationship transactions took 41-43 s instead of
+53-61 s, the server reading the lists faster than the maps (measured with the statements
+side by side; a transaction's commit, about 28-30 s of either, is the server writing ~10
+properties per relationship and is unchanged).
+
 Nodes and relationships are CREATEd, not MERGEd: every push writes a fresh version, so
 nothing can exist yet (the constraints still refuse a duplicate), and MERGE on a
 relationship scans the node's relationships (quadratic on high-degree suppliers). A
@@ -18,7 +25,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -55,20 +63,44 @@ _CREATE_SOURCES = (
 )
 
 
-def _create_rels(rtype: str, keys: Iterable[str]) -> str:
+def _create_rels(rtype: str, keys: Sequence[str]) -> str:
     """The statement creating a batch of ``rtype`` relationships whose properties are
-    among ``keys``.
+    ``keys``, in that order: the endpoints' element ids in ``$a`` and ``$b``, the keys in
+    ``$k`` and property ``keys[j]`` in ``$p<j>``, lists of one length read by index.
 
     The properties are written in the CREATE itself (an absent one is null, which CREATE
     leaves out): ``SET r += row.props`` made the planner put an Eager before the SET (the
-    whole batch held in memory) and cost more server time per row.
+    whole batch held in memory) and cost more server time per row. Property names enter the
+    text only as quoted names; their values, and the parameter names, are never data.
     """
-    props = "".join(f", {_name(k)}: row.p.{_name(k)}" for k in sorted(keys))
-    return ("UNWIND $rows AS row "
-            "MATCH (a:OretraceNode) WHERE elementId(a) = row.a "
-            "MATCH (b:OretraceNode) WHERE elementId(b) = row.b "
-            f"CREATE (a)-[r:{rtype} {{_key: row.k{props}}}]->(b) "
+    props = "".join(f", {_name(key)}: $p{j}[i]" for j, key in enumerate(keys))
+    return ("UNWIND range(0, size($a) - 1) AS i "
+            "MATCH (a:OretraceNode) WHERE elementId(a) = $a[i] "
+            "MATCH (b:OretraceNode) WHERE elementId(b) = $b[i] "
+            f"CREATE (a)-[r:{rtype} {{_key: $k[i]{props}}}]->(b) "
             "RETURN count(r) AS c")
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """One batch of relationships of one kind as parallel lists, sorted by supplier: the
+    endpoints' node ids, the keys, and one list per property name (``None`` where absent)."""
+
+    kind: str
+    u: list[Any]
+    v: list[Any]
+    k: list[Any]
+    keys: list[str]
+    props: list[list[Any]]
+
+
+def _columns(kind: str, rows: list[Row]) -> _Columns:
+    """``rows`` (of :func:`relationship_rows`) as :class:`_Columns`."""
+    rows = sorted(rows, key=lambda r: str(r["u"]))  # a supplier's creates together
+    keys = sorted({k for r in rows for k in r["props"]})
+    return _Columns(kind, [r["u"] for r in rows], [r["v"] for r in rows],
+                    [r["k"] for r in rows], keys,
+                    [[r["props"].get(key) for r in rows] for key in keys])
 
 
 def _name(key: str) -> str:
@@ -79,15 +111,16 @@ def _name(key: str) -> str:
 _DONE = object()
 
 
-def _batched(G: nx.MultiDiGraph, size: int) -> Iterator[tuple[str, list[Row]]]:
-    """Relationship rows of ``G`` in batches of one kind, at most ``size`` rows each."""
+def _batched(G: nx.MultiDiGraph, size: int) -> Iterator[_Columns]:
+    """Relationships of ``G`` in batches of one kind, at most ``size`` each, as columns."""
     pending: dict[str, list[Row]] = {}
     for kind, row in relationship_rows(G):
         rows = pending.setdefault(kind, [])
         rows.append(row)
         if len(rows) >= size:
-            yield kind, pending.pop(kind)
-    yield from pending.items()
+            yield _columns(kind, pending.pop(kind))
+    for kind, rows in pending.items():
+        yield _columns(kind, rows)
 
 
 class _Background:
@@ -160,14 +193,14 @@ def write_version(session: Any, G: nx.MultiDiGraph, dataset: str, version: str, 
     rels = _Background(_batched(G, rel_batch))  # encoding starts while nodes are written
     try:
         element = _write_nodes(session, sources, nodes, params, batch_size, step)
-        for kind, rows in rels:
-            sent = sorted(({"a": element[r["u"]], "b": element[r["v"]], "k": r["k"],
-                            "p": r["props"]} for r in rows), key=lambda r: r["a"])
-            query = _create_rels(REL_TYPES[kind], {k for r in rows for k in r["props"]})
+        for batch in rels:
+            sent = {"a": [element[u] for u in batch.u], "b": [element[v] for v in batch.v],
+                    "k": batch.k, **{f"p{j}": values for j, values in enumerate(batch.props)}}
+            query = _create_rels(REL_TYPES[batch.kind], batch.keys)
             done = session.execute_write(lambda tx, c=sent, q=query: tx.run(
-                q, rows=c, **params).single()["c"])
-            _check(done, len(sent), "relationships", dataset)
-            step(len(sent))
+                q, c, **params).single()["c"])
+            _check(done, len(batch.u), "relationships", dataset)
+            step(len(batch.u))
     finally:
         rels.close()
 
