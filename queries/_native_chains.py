@@ -102,11 +102,15 @@ def _supply_graph(store: Store, facilities: set[str], hops: Iterable[dict[str, A
     for row in sorted(hops, key=lambda r: r["place"]):
         if row["u"] in facilities and row["v"] in facilities:
             into.setdefault(row["v"], []).append(row)
+    levels: dict[tuple[Any, Any], Confidence] = {}  # a few pairs: each computed once
     for buyer in list(H):
         for row in into.get(buyer, ()):
+            pair = (row["confidence"] or Confidence.DOCUMENTED, row["need"])
+            level = levels.get(pair)
+            if level is None:
+                level = levels[pair] = weakest(list(pair))
             _add_hop(H, row["u"], buyer, {"product": row["product"],
-                                          "sources": row["sources"] or []},
-                     weakest([row["confidence"] or Confidence.DOCUMENTED, row["need"]]))
+                                          "sources": row["sources"] or []}, level)
     for target, facilities_of in fed_by.items():
         H.add_node(target, confidence=Confidence.DOCUMENTED, sources=[], product=True)
         H.add_edges_from((f, target, {"products": [target], "sources": [],
