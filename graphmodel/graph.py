@@ -363,5 +363,6 @@ def platforms(G: nx.MultiDiGraph) -> list[str]:
     >>> platforms(G)
     ['missile']
     """
+    product, platform = NodeKind.PRODUCT.value, Category.PLATFORM.value  # plain str compares
     return [n for n, d in G.nodes(data=True)
-            if d.get("kind") == NodeKind.PRODUCT and d.get("category") == Category.PLATFORM]
+            if d.get("kind") == product and d.get("category") == platform]
