@@ -77,6 +77,8 @@ def witnesses(hops: Hops, target: str, waypoints: Sequence[set[str]], k: int, *,
             continue
         node_ok, fwd_ok, rev_ok = hops.level(floor)
         inside = node_ok if chosen is None else _below(hops, floor, chosen, starts_key)
+        if not inside.any():  # no start this strong: no path begins
+            continue
         upstream = reach(hops.rev_ptr, hops.rev_src, rev_ok, inside, np.array([t]))
         upstream[t] = False
         keep = upstream.copy()
