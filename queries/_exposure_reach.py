@@ -64,8 +64,8 @@ def _compiled_upstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
                        targets: Sequence[str], pred: Predicate
                        ) -> tuple[Hops, dict[str, set[str]], set[str]]:
     """The needed-supply graph's arrays with the ``targets`` upstream of which a facility
-    matching ``pred`` lies, the facilities upstream of each such target (the compiled
-    reach), and the matching facilities."""
+    matching ``pred`` lies, the matching facilities upstream of each such target (the
+    compiled reach), and all the matching facilities."""
     cg = compile_graph(G, as_of=day)
     matched, matched_mask = _selected(G, cg, pred)
     fed_by = _makers(cg, V, targets)
