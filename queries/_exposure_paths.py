@@ -79,7 +79,7 @@ def witnesses(hops: Hops, target: str, waypoints: Sequence[set[str]], k: int, *,
         inside = node_ok if chosen is None else _below(hops, floor, chosen, starts_key)
         if not inside.any():  # no start this strong: no path begins
             continue
-        upstream = reach(hops.rev_ptr, hops.rev_src, rev_ok, inside, np.array([t]))
+        upstream = _upstream(hops, floor, t) & inside  # a new array: the memo's is kept
         upstream[t] = False
         keep = upstream.copy()
         keep[t] = True
@@ -102,15 +102,27 @@ def witnesses(hops: Hops, target: str, waypoints: Sequence[set[str]], k: int, *,
     return found
 
 
+def _upstream(hops: Hops, floor: int, t: int) -> Bool:
+    """The nodes at least ``floor`` strong with a path to node ``t`` over hops that strong
+    (``t`` itself only on a loop), kept in ``hops.memo`` per level and node: every question
+    of the same date about ``t`` reads it, whatever it starts from."""
+    got: Bool | None = hops.memo.get(("upstream", floor, t))
+    if got is None:
+        node_ok, _, rev_ok = hops.level(floor)
+        got = hops.memo["upstream", floor, t] = reach(hops.rev_ptr, hops.rev_src, rev_ok,
+                                                      node_ok, np.array([t]))
+    return got
+
+
 def _below(hops: Hops, floor: int, chosen: Bool, key: frozenset[str] | None) -> Bool:
     """The nodes at least ``floor`` strong that are ``chosen`` or reached from them over
     hops that strong (kept in ``hops.memo`` per level for the last set of starts: every
     product asked shares it).
 
     With starts, the facilities a witness path may use are those upstream of the target
-    that a start reaches: a node reaching the target is reached from a start only over
-    nodes that also reach it, so the walk upstream from the target confined to these nodes
-    finds them at once, and the starts it meets are where the paths begin.
+    that a start reaches: a node upstream of the target and reached from a start is
+    reached over nodes that are upstream too, so these are the target's upstream nodes
+    among the ones returned here, and the starts among them are where the paths begin.
     """
     kept: tuple[frozenset[str] | None, dict[int, Bool]] | None = hops.memo.get("below")
     if kept is None or kept[0] != key:  # one set of starts kept: the memo stays small
