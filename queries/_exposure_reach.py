@@ -71,7 +71,7 @@ def _compiled_upstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
     fed_by = _makers(cg, V, targets)
     upstream_of: dict[str, set[str]] = {}
     for target in targets:
-        hits = upstream_mask(cg, fed_by[target]) & matched_mask
+        hits = _upstream_of(cg, fed_by[target]) & matched_mask
         if hits.any():  # the upstream facilities that match are all the answer reads
             upstream_of[target] = _facility_ids(cg, hits)
     hops = with_targets(base_hops(G, cg), {t: fed_by[t] for t in upstream_of})
@@ -100,6 +100,24 @@ def _selected(G: nx.MultiDiGraph, cg: CompiledGraph, pred: Predicate
 #: The predicates' selections at the compiled form's date, in its ``memo``; how many kept.
 _SELECTED = "oretrace.exposure.selected"
 _SELECTIONS = 8
+
+
+def _upstream_of(cg: CompiledGraph, makers: Sequence[str]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """``upstream_mask(cg, makers)``, kept in ``cg.memo`` for the last :data:`_UPSTREAMS`
+    sets of makers (every platform's, for the next exposure question of the date)."""
+    kept: dict[tuple[str, ...], Any] = cg.memo.setdefault(_UPSTREAM, {})
+    key = tuple(makers)
+    got = kept.get(key)
+    if got is None:
+        while len(kept) >= _UPSTREAMS:
+            del kept[next(iter(kept))]
+        got = kept[key] = upstream_mask(cg, makers)
+    return got
+
+
+#: The facilities upstream of sets of makers, in the compiled form's ``memo``; how many kept.
+_UPSTREAM = "oretrace.exposure.upstream"
+_UPSTREAMS = 64
 
 
 def _dated_view(G: nx.MultiDiGraph, cg: CompiledGraph) -> nx.MultiDiGraph:
