@@ -5,7 +5,7 @@ needed-supply graph's arrays (:mod:`oretrace.queries._exposure_hops`) the paths 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import networkx as nx
@@ -81,43 +81,38 @@ def _compiled_upstream(G: nx.MultiDiGraph, V: nx.MultiDiGraph, day: dt.date,
 def _selected(G: nx.MultiDiGraph, cg: CompiledGraph, pred: Predicate
               ) -> tuple[set[str], np.ndarray[Any, np.dtype[np.bool_]]]:
     """The facilities ``pred`` matches at ``cg``'s date, and their mask over ``cg``'s
-    facilities. For a predicate given as data, kept in ``cg.memo`` (the last
-    :data:`_SELECTIONS` of them): a question asked again of the same date reads it."""
-    kept: dict[Any, tuple[set[str], Any]] = cg.memo.setdefault(_SELECTED, {})
-    got = None if pred.spec is None else kept.get(pred.spec)
-    if got is None:
+    facilities; for a predicate given as data, kept with ``cg`` (the last 8): a question
+    asked again of the same date reads it."""
+
+    def select() -> tuple[set[str], np.ndarray[Any, np.dtype[np.bool_]]]:
         matched = pred.select(_dated_view(G, cg))
         mask = np.zeros(len(cg.facilities), dtype=bool)
         mask[cg.facility_index(matched)] = True
-        got = (matched, mask)
-        if pred.spec is not None:
-            while len(kept) >= _SELECTIONS:
-                del kept[next(iter(kept))]
-            kept[pred.spec] = got
-    return set(got[0]), got[1]
+        return matched, mask
 
-
-#: The predicates' selections at the compiled form's date, in its ``memo``; how many kept.
-_SELECTED = "oretrace.exposure.selected"
-_SELECTIONS = 8
+    matched, mask = select() if pred.spec is None else _kept(
+        cg, "oretrace.exposure.selected", 8, pred.spec, select)
+    return set(matched), mask
 
 
 def _upstream_of(cg: CompiledGraph, makers: Sequence[str]) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """``upstream_mask(cg, makers)``, kept in ``cg.memo`` for the last :data:`_UPSTREAMS`
-    sets of makers (every platform's, for the next exposure question of the date)."""
-    kept: dict[tuple[str, ...], Any] = cg.memo.setdefault(_UPSTREAM, {})
-    key = tuple(makers)
-    got = kept.get(key)
-    if got is None:
-        while len(kept) >= _UPSTREAMS:
-            del kept[next(iter(kept))]
-        got = kept[key] = upstream_mask(cg, makers)
+    """``upstream_mask(cg, makers)``, kept with ``cg`` for the last 64 sets of makers
+    (every platform's, for the next exposure question of the date)."""
+    got: np.ndarray[Any, np.dtype[np.bool_]] = _kept(
+        cg, "oretrace.exposure.upstream", 64, tuple(makers), lambda: upstream_mask(cg, makers))
     return got
 
 
-#: The facilities upstream of sets of makers, in the compiled form's ``memo``; how many kept.
-_UPSTREAM = "oretrace.exposure.upstream"
-_UPSTREAMS = 64
+def _kept(cg: CompiledGraph, name: str, most: int, key: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, kept in ``cg.memo[name]`` under ``key`` with at most ``most`` others
+    (the oldest dropped first). What is kept is read, never changed, by its callers."""
+    kept: dict[Any, Any] = cg.memo.setdefault(name, {})
+    got = kept.get(key)
+    if got is None:
+        while len(kept) >= most:
+            del kept[next(iter(kept))]
+        got = kept[key] = make()
+    return got
 
 
 def _dated_view(G: nx.MultiDiGraph, cg: CompiledGraph) -> nx.MultiDiGraph:
