@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from oretrace.graphmodel._schema_cells import ELEMENTS as ELEMENTS
 from oretrace.graphmodel._schema_cells import (
+    ELEMENTS as ELEMENTS,
     parse_date,
     parse_id,
     parse_id_list,

@@ -13,8 +13,11 @@ import scipy.sparse as sp
 from oretrace.graphmodel import bill_of_materials, needed_inputs
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
 from oretrace.queries._compiled_graph import CompiledGraph
-from oretrace.queries._compiled_shares import at_most_one, solve_shares
-from oretrace.queries._compiled_shares import mass_shares as compiled_mass_shares
+from oretrace.queries._compiled_shares import (
+    at_most_one,
+    mass_shares as compiled_mass_shares,
+    solve_shares,
+)
 from oretrace.queries._content_table import _content_table, _is_opaque
 
 __all__: list[str] = []

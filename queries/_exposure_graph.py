@@ -26,8 +26,7 @@ from oretrace.graphmodel import (
 )
 from oretrace.graphmodel.graph import makers_of
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
-from oretrace.queries.predicates import Predicate
-from oretrace.queries.predicates import predicate as named_predicate
+from oretrace.queries.predicates import Predicate, predicate as named_predicate
 
 __all__ = ["makers", "resolve_products", "supply_graph"]
 

@@ -11,8 +11,14 @@ import networkx as nx
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
-from oretrace.graphmodel import Confidence, QueryError, UnknownNodeError, nodes_of, parse_date
-from oretrace.graphmodel import platforms as platform_ids
+from oretrace.graphmodel import (
+    Confidence,
+    QueryError,
+    UnknownNodeError,
+    nodes_of,
+    parse_date,
+    platforms as platform_ids,
+)
 from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import NodeKind
 from oretrace.queries._plot_style import (

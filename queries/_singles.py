@@ -11,12 +11,13 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from oretrace.graphmodel import UnknownNodeError, restrict
-from oretrace.graphmodel import platforms as list_platforms
+from oretrace.graphmodel import UnknownNodeError, platforms as list_platforms, restrict
 from oretrace.graphmodel.vocab import CONFIDENCE_ORDER, COUNTRIES, Stage
 from oretrace.queries._compiled_critical import critical_sets, group_labels, settle
-from oretrace.queries._compiled_feasibility import compiled_scenario
-from oretrace.queries._compiled_feasibility import supplied_mask as compiled_supplied
+from oretrace.queries._compiled_feasibility import (
+    compiled_scenario,
+    supplied_mask as compiled_supplied,
+)
 from oretrace.queries._compiled_graph import CompiledGraph
 from oretrace.queries._cut import CutSolution
 from oretrace.queries._feasibility_network import check_level

@@ -54,10 +54,10 @@ from oretrace.graphmodel import (
     facilities_making,
     nodes_of,
     parse_date,
+    platforms as platform_ids,
     restrict,
     weakest,
 )
-from oretrace.graphmodel import platforms as platform_ids
 from oretrace.graphmodel.rules import Rule, rule_from_node, rule_time, suspensions
 from oretrace.queries._brief_risks import (
     MEASURE,

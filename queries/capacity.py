@@ -52,12 +52,10 @@ from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.ranges import range_of
 from oretrace.queries._capacity_memo import (
     Reading,
+    _Memo as _Memo,  # read by sampling and sensitivity
     _product_unit,
     flow_capacity,
     unit_conversion,
-)
-from oretrace.queries._capacity_memo import (
-    _Memo as _Memo,  # read by sampling and sensitivity
 )
 from oretrace.queries._capacity_warm import _value
 from oretrace.queries._shortfall_arrays import _chain

@@ -67,8 +67,7 @@ from oretrace.queries._deciding_supplied import exposed, supplied
 from oretrace.queries._shipments_rules import _check
 from oretrace.queries.exposure import supply_graph
 from oretrace.queries.feasibility import Policy
-from oretrace.queries.predicates import Predicate
-from oretrace.queries.predicates import predicate as named_predicate
+from oretrace.queries.predicates import Predicate, predicate as named_predicate
 from pydantic import BaseModel, Field
 
 __all__ = [

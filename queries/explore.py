@@ -58,15 +58,14 @@ from oretrace.graphmodel import (
     weakest,
 )
 from oretrace.graphmodel.vocab import EdgeKind, NodeKind, Stage
-from oretrace.queries._plot_flow import flow_column as _column
-from oretrace.queries._plot_flow import order_columns as _order_columns
+from oretrace.queries._plot_flow import flow_column as _column, order_columns as _order_columns
 from oretrace.queries._plot_style import (
     CN_COLOUR,
     TAINT_COLOUR,
     country_colour,
+    node_label as _label,
+    text_colour as _text_colour,
 )
-from oretrace.queries._plot_style import node_label as _label
-from oretrace.queries._plot_style import text_colour as _text_colour
 from oretrace.queries.exposure import effective_stage, resolve_products, supply_graph, trace
 from oretrace.queries.predicates import CN_OWNED, CN_TECHNOLOGY
 from pydantic import BaseModel, ConfigDict, Field

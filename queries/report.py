@@ -33,10 +33,10 @@ from oretrace.graphmodel import (
     UnknownNodeError,
     nodes_of,
     parse_date,
+    platforms as platform_ids,
     restrict,
     weakest,
 )
-from oretrace.graphmodel import platforms as platform_ids
 from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.vocab import NodeKind
 from oretrace.queries._report_html import (

@@ -23,8 +23,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, find, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, find, given, settings, strategies as st
 from oretrace.graphmodel import QueryError, Records, UnknownNodeError, build_graph
 from oretrace.graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
 from oretrace.queries.chokepoints import (

@@ -18,8 +18,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from oretrace.graphmodel import QueryError, Records, build_graph, needed_inputs, restrict
 from oretrace.graphmodel.schema import BomLine, Company, Facility, Product, Source, Supply
 from oretrace.queries import chokepoints, content, exposure, feasibility

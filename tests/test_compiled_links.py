@@ -18,8 +18,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from oretrace.graphmodel import FACILITY_WINDOW, LINK_WINDOW, is_active, restrict
 from oretrace.loaders import load_dataset
 from oretrace.loaders.synth import generate_network, write_network

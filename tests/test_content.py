@@ -7,8 +7,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from oretrace.graphmodel import QueryError, Records, UnknownNodeError, build_graph
 from oretrace.graphmodel.schema import BomLine, Facility, Product, Source, Supply
 from oretrace.queries.content import element_content, find_element_content, origin_share

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from oretrace.graphmodel import CONFIDENCE_ORDER, Confidence, weakest
 from oretrace.loaders import load_dataset
 from oretrace.loaders.synth import generate_network, write_network

@@ -27,8 +27,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from oretrace.graphmodel import DatasetError, build_graph
 from oretrace.loaders import read_records
 from oretrace.loaders.fast import load_dataset_fast, validate_dataset_fast

@@ -24,8 +24,7 @@ import matplotlib.image as mpimg
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from matplotlib.colors import to_hex, to_rgba
 from matplotlib.figure import Figure
 from oretrace.graphmodel import QueryError, Records, UnknownNodeError, build_graph

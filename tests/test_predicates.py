@@ -6,8 +6,7 @@ import datetime as dt
 
 import networkx as nx
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from oretrace.graphmodel import QueryError, Records, build_graph, restrict
 from oretrace.graphmodel.schema import Company, Facility, Ownership, Product, Source, Technology
 from oretrace.queries import predicates as P

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from oretrace.loaders._windows import first_excess, overlapping
 
 Window = tuple[dt.date | None, dt.date | None]
