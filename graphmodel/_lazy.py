@@ -1,19 +1,24 @@
 """Packages whose public names load on first use (PEP 562), so imports stay cheap.
 
 ``import oretrace`` and the command line must not pay for pandas, scipy or matplotlib
-until a function that needs them is called. Each package ``__init__`` keeps a written map
-from public name to defining module, imports the same names statically under
-``TYPE_CHECKING`` for type checkers, and asks :func:`attach` for its ``__getattr__``.
+until a function that needs them is called. Each subpackage ``__init__`` writes its public
+names once, as imports under ``if TYPE_CHECKING:`` (``from m import (a as a, ...)``: what type
+checkers and IDEs read), and :func:`attach_imports` reads that block from the package's
+source to give the package its ``__getattr__``, ``__dir__`` and ``__all__`` (the approach of
+scientific-python's ``lazy_loader``, SPEC 1, which reads a ``.pyi`` stub). The front door
+(:mod:`oretrace`) builds its map from its subpackages' ``__all__`` and asks :func:`attach`.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
-__all__ = ["attach"]
+__all__ = ["attach", "attach_imports", "imported_names"]
 
 
 def attach(package: str, homes: Mapping[str, str],
@@ -56,3 +61,61 @@ def attach(package: str, homes: Mapping[str, str],
         return sorted({*vars(sys.modules[package]), *homes})
 
     return __getattr__, __dir__
+
+
+def imported_names(source: str) -> dict[str, str]:
+    """Return each name the ``if TYPE_CHECKING:`` blocks of ``source`` import, and its module.
+
+    Parameters
+    ----------
+    source : str
+        A module's source code.
+
+    Returns
+    -------
+    dict of str to str
+        Each imported name (as bound: ``b`` of ``from m import a as b``), in source order, and
+        the absolute module it is imported from.
+
+    Examples
+    --------
+    >>> imported_names("if TYPE_CHECKING:\\n    from json import (loads as loads, dumps)\\n")
+    {'loads': 'json', 'dumps': 'json'}
+    """
+    homes: dict[str, str] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for stmt in node.body:
+                if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+                    homes |= {alias.asname or alias.name: stmt.module for alias in stmt.names}
+    return homes
+
+
+def attach_imports(package: str, init_file: str) -> tuple[Callable[[str], Any],
+                                                          Callable[[], list[str]], list[str]]:
+    """Return a ``__getattr__``, a ``__dir__`` and ``__all__`` for ``package`` from the names
+    its ``__init__`` imports under ``if TYPE_CHECKING:`` (:func:`imported_names`).
+
+    Parameters
+    ----------
+    package : str
+        The package's ``__name__``.
+    init_file : str
+        The package's ``__file__`` (its source is read once, at import).
+
+    Returns
+    -------
+    tuple
+        ``(__getattr__, __dir__, __all__)`` to assign at the package's top level; ``__all__``
+        is the imported names, sorted.
+
+    Examples
+    --------
+    >>> import oretrace.loaders as loaders
+    >>> _, _, names = attach_imports(loaders.__name__, loaders.__file__)
+    >>> "load_dataset" in names, names == loaders.__all__
+    (True, True)
+    """
+    homes = imported_names(Path(init_file).read_text(encoding="utf-8"))
+    getattr_, dir_ = attach(package, homes)
+    return getattr_, dir_, sorted(homes)
