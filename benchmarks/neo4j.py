@@ -13,8 +13,8 @@ the bundled launcher started here with ``--neo4j-launch``, 1 GiB heap):
   a fresh store), relationships per second of the importer against 200,000/s, and of the
   two together; with ``--neo4j-launch`` a server is started on the imported store and the
   version it reads is counted;
-- **native queries** on the pushed network: ``find_exposed_native`` (every platform,
-  k = 3) and ``find_where_used_native`` of a Chinese separator, against 2 s each.
+- **native queries** on the pushed network: ``find_exposed`` (every platform,
+  k = 3) and ``find_where_used`` of a Chinese separator, against 2 s each.
 
 Without a server the rows say "skipped". The import needs only Java and the launcher's
 jars (built on first use).
@@ -98,7 +98,7 @@ def _online(G: Any, config: Any, rows: list[Row], agree: dict[str, bool]) -> Non
     """Push, re-push and the native queries on the server of ``config``."""
     from oretrace.graphmodel.backends.neo4j import connect, push, run_read
     from oretrace.loaders import load_dataset
-    from oretrace.queries.native import find_exposed_native, find_where_used_native
+    from oretrace.queries import Neo4jGraph, find_exposed, find_where_used
 
     rels = G.number_of_edges()
     with connect(config) as driver:
@@ -121,10 +121,10 @@ def _online(G: Any, config: Any, rows: list[Row], agree: dict[str, bool]) -> Non
                          if d.get("stage") == "separation" and d.get("country") == "CN")
         calls: tuple[tuple[str, Callable[[], Any]], ...] = (
             ("Neo4j native exposed cn-processing (all platforms, k=3)",
-             lambda: find_exposed_native(driver, "cn-processing", dataset="oretrace-benchmark",
+             lambda: find_exposed(Neo4jGraph(driver, "oretrace-benchmark"), "cn-processing",
                                          k=3)),
             (f"Neo4j native where-used {separator}",
-             lambda: find_where_used_native(driver, separator, dataset="oretrace-benchmark")))
+             lambda: find_where_used(Neo4jGraph(driver, "oretrace-benchmark"), separator)))
         for measure, call in calls:
             seconds, _ = time_once(call)
             rows.append({"measure": measure, "seconds": seconds,

@@ -50,21 +50,21 @@ from oretrace.queries._exposure_chains import (
     NO_CHAIN,
     ChainGap,
     _ChainCheck,
+    _floored as _floored,  # native's
+    _gaps as _gaps,  # native's
     find_broken_chains,
 )
-from oretrace.queries._exposure_chains import _floored as _floored  # native's
-from oretrace.queries._exposure_chains import _gaps as _gaps  # native's
 from oretrace.queries._exposure_graph import (
     _as_predicate,
+    _check_k as _check_k,  # also native's
     _makers_of,
     makers,
     resolve_products,
     supply_graph,
 )
-from oretrace.queries._exposure_graph import _check_k as _check_k  # also native's
 from oretrace.queries._exposure_hops import path_sources
-from oretrace.queries._exposure_paths import _path_sources as _path_sources  # also native's
 from oretrace.queries._exposure_paths import (
+    _path_sources as _path_sources,  # also native's
     path_confidence,
     upstream_among,
     weakest_of,
@@ -320,11 +320,9 @@ def _find_exposed_compiled(G: nx.MultiDiGraph, predicate: Predicate | str = ANY_
 def _find_exposed_neo4j(G: Neo4jGraph, predicate: Predicate | str = ANY_CN,
                         **options: Any) -> list[Exposure]:
     """:func:`find_exposed` in Cypher on the server holding ``G``'s dataset."""
-    from oretrace.queries.native import find_exposed_native  # it imports this module
+    from oretrace.queries.native import exposed  # it imports this module
 
-    found: list[Exposure] = find_exposed_native(G.driver, predicate, dataset=G.dataset,
-                                                **options)
-    return found
+    return exposed(G, predicate, **options)
 
 
 @dispatchable()
@@ -401,11 +399,9 @@ def _find_where_used_compiled(G: nx.MultiDiGraph, node: str, **options: Any
 
 def _find_where_used_neo4j(G: Neo4jGraph, node: str, **options: Any) -> list[Dependant]:
     """:func:`find_where_used` in Cypher on the server holding ``G``'s dataset."""
-    from oretrace.queries.native import find_where_used_native  # it imports this module
+    from oretrace.queries.native import where_used  # it imports this module
 
-    found: list[Dependant] = find_where_used_native(G.driver, node, dataset=G.dataset,
-                                                    **options)
-    return found
+    return where_used(G, node, **options)
 
 
 # The other backends of each query (:mod:`oretrace.queries._dispatch`); the compiled form

@@ -1,11 +1,15 @@
 """Exposure and where-used run natively on a Neo4j server, giving the in-memory answers.
 
-:func:`find_exposed_native` and :func:`find_where_used_native` take a driver (from
-``oretrace.graphmodel.backends.neo4j.connect``) and a dataset name instead of a graph, and
-return the very :class:`~oretrace.queries.exposure.Exposure` and
-:class:`~oretrace.queries.exposure.Dependant` objects that
+:func:`exposed` and :func:`where_used` are the ``neo4j`` backend of
 :func:`~oretrace.queries.exposure.find_exposed` and
-:func:`~oretrace.queries.exposure.find_where_used` return on the same data, field by field.
+:func:`~oretrace.queries.exposure.find_where_used` (:mod:`oretrace.queries._dispatch`):
+given a :class:`~oretrace.queries._dispatch.Neo4jGraph` (a driver from
+``oretrace.graphmodel.backends.neo4j.connect`` and a dataset name) where the graph goes,
+those functions answer here and return the very
+:class:`~oretrace.queries.exposure.Exposure` and :class:`~oretrace.queries.exposure.Dependant`
+objects they return on the same data in memory, field by field::
+
+    find_exposed(Neo4jGraph(driver, "oretrace"), "cn-processing", as_of="2026-06-01")
 
 What runs in Cypher, on the server (every value is a parameter; labels and relationship
 types are fixed constants, never data):
@@ -60,6 +64,7 @@ from oretrace.graphmodel import (
 from oretrace.graphmodel._docs import shared_docs
 from oretrace.graphmodel.backends.neo4j import DEFAULT_DATASET
 from oretrace.graphmodel.vocab import NodeKind
+from oretrace.queries._dispatch import Neo4jGraph
 from oretrace.queries._exposure_paths import ancestors, upstream_among, witnesses
 from oretrace.queries._exposure_yen import Hops
 from oretrace.queries._native_chains import (
@@ -76,8 +81,7 @@ from oretrace.queries._native_cypher import (
     Q_PRESENT_AMONG,
     Q_USERS,
 )
-from oretrace.queries._native_predicates import owners_graph, spec_of
-from oretrace.queries._native_predicates import select as _select
+from oretrace.queries._native_predicates import owners_graph, select as _select, spec_of
 from oretrace.queries._native_store import Store, answer, floor_of
 from oretrace.queries.exposure import (
     NO_CHAIN,
@@ -88,7 +92,7 @@ from oretrace.queries.exposure import (
 )
 from oretrace.queries.predicates import ANY_CN, Predicate, controlled_companies
 
-__all__ = ["find_exposed_native", "find_matching_native", "find_where_used_native"]
+__all__ = ["find_matching_native"]
 
 
 @shared_docs
@@ -145,48 +149,15 @@ def find_matching_native(
 # --------------------------------------------------------------------------- queries
 
 
-@shared_docs
-def find_exposed_native(
-    driver: Any,
-    predicate: Predicate | str = ANY_CN,
-    *,
-    dataset: str = DEFAULT_DATASET,
-    as_of: str | dt.date | None = None,
-    k: int = 3,
-    min_confidence: str | Confidence | None = None,
-    products: str | Iterable[str] | None = None,
-) -> list[Exposure]:
-    """Return :func:`oretrace.queries.exposure.find_exposed`'s answer, computed on a Neo4j server.
-
-    Parameters
-    ----------
-    driver : neo4j.Driver
-        An open driver, as for :func:`find_matching_native`.
-    predicate : Predicate or str
-        What to look for, as for :func:`find_matching_native` (default ``any``).
-    dataset : str
-        The dataset's name on the server (default :data:`DEFAULT_DATASET`).
-    %(as_of)s
-    k : int
-        The most witness paths to return per product (default 3).
-    %(min_confidence)s
-    %(products)s
-
-    Returns
-    -------
-    list of Exposure
-        Equal, field by field, to what ``find_exposed`` returns on the pushed graph.
-
-    Examples
-    --------
-    >>> find_exposed_native(None, "cn-processing", k=0)
-    Traceback (most recent call last):
-    ...
-    oretrace.graphmodel.errors.QueryError: the number of witness paths must be at least 1, not 0
-    """
+def exposed(G: Neo4jGraph, predicate: Predicate | str = ANY_CN, *,
+            as_of: str | dt.date | None = None, k: int = 3,
+            min_confidence: str | Confidence | None = None,
+            products: str | Iterable[str] | None = None) -> list[Exposure]:
+    """:func:`~oretrace.queries.exposure.find_exposed` on the server holding ``G``'s dataset:
+    its ``neo4j`` backend (same options, same answer field by field)."""
     _check_k(k)
     name, spec = spec_of(predicate)
-    return answer(driver, dataset, as_of, min_confidence,  # checks min_confidence first
+    return answer(G.driver, G.dataset, as_of, min_confidence,  # checks min_confidence first
                   lambda store: _exposed(store, name, _select(store, spec), k, products,
                                          floor_of(min_confidence)))
 
@@ -261,61 +232,15 @@ def _facilities_for(store: Store, node: str) -> tuple[list[str], str | None]:
                      "technologies and products")
 
 
-@shared_docs
-def find_where_used_native(
-    driver: Any,
-    node: str,
-    *,
-    dataset: str = DEFAULT_DATASET,
-    as_of: str | dt.date | None = None,
-    k: int = 3,
-    min_confidence: str | Confidence | None = None,
-    products: str | Iterable[str] | None = None,
-) -> list[Dependant]:
-    """Return :func:`oretrace.queries.exposure.find_where_used`'s answer, computed on Neo4j.
-
-    The supply graph upstream of the platforms (or ``products``) is pulled once; those
-    whose needed supply reaches ``node``'s facilities depend on it.
-
-    Parameters
-    ----------
-    driver : neo4j.Driver
-        An open driver, as for :func:`find_matching_native`.
-    node : str
-        The id of a facility, company, technology or product.
-    dataset : str
-        Whose version on the server to read (default :data:`DEFAULT_DATASET`).
-    %(as_of)s
-    k : int
-        The most witness paths (from ``node``'s facilities) per product (default 3).
-    %(min_confidence)s
-    %(products)s
-
-    Returns
-    -------
-    list of Dependant
-        Equal, field by field, to what ``find_where_used`` returns on the pushed graph.
-
-    Raises
-    ------
-    QueryError
-        When an option is not one of its values.
-    LoadError
-        When the server holds no such dataset, or it changed while being read.
-    BackendError
-        When the server fails or the dataset was pushed by an older oretrace.
-    UnknownNodeError
-        When ``node`` or a product id names no such node; the message lists close matches.
-
-    Examples
-    --------
-    >>> find_where_used_native(None, "cn-sx", k=0)
-    Traceback (most recent call last):
-    ...
-    oretrace.graphmodel.errors.QueryError: the number of witness paths must be at least 1, not 0
-    """
+def where_used(G: Neo4jGraph, node: str, *, as_of: str | dt.date | None = None, k: int = 3,
+               min_confidence: str | Confidence | None = None,
+               products: str | Iterable[str] | None = None) -> list[Dependant]:
+    """:func:`~oretrace.queries.exposure.find_where_used` on the server holding ``G``'s
+    dataset: its ``neo4j`` backend (the supply graph upstream of the platforms, or
+    ``products``, is pulled once; those whose needed supply reaches ``node``'s facilities
+    depend on it)."""
     _check_k(k)
-    return answer(driver, dataset, as_of, min_confidence,  # checks min_confidence first
+    return answer(G.driver, G.dataset, as_of, min_confidence,  # checks min_confidence first
                   lambda store: _where_used(store, node, k, products,
                                             floor_of(min_confidence)))
 

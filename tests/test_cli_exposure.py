@@ -217,12 +217,12 @@ def test_neo4j_dataset_names_what_the_server_backend_reads(
     def connect(config: object) -> object:
         yield object()
 
-    def exposed(driver: object, predicate: str, *, dataset: str, **_: object) -> list[object]:
-        seen.append(("exposed", dataset))
+    def exposed(G: Any, predicate: str, **_: object) -> list[object]:
+        seen.append(("exposed", G.dataset))
         return []
 
-    def used(driver: object, node: str, *, dataset: str, **_: object) -> list[object]:
-        seen.append(("where-used", dataset))
+    def used(G: Any, node: str, **_: object) -> list[object]:
+        seen.append(("where-used", G.dataset))
         return []
 
     def load(driver: object, *, dataset: str) -> nx.MultiDiGraph:
@@ -230,8 +230,8 @@ def test_neo4j_dataset_names_what_the_server_backend_reads(
         return nx.MultiDiGraph()
 
     monkeypatch.setattr(backend, "connect", connect)
-    monkeypatch.setattr(native, "find_exposed_native", exposed)
-    monkeypatch.setattr(native, "find_where_used_native", used)
+    monkeypatch.setattr(native, "exposed", exposed)
+    monkeypatch.setattr(native, "where_used", used)
     monkeypatch.setattr(reader, "load", load)
     base = ["--backend", "neo4j", "--neo4j-uri", "bolt://127.0.0.1:1"]
     for args in (["exposed"], ["where-used", "x"], ["info"]):

@@ -310,16 +310,16 @@ def test_a_neo4j_handle_is_answered_by_the_native_query(
 
     seen: list[tuple[Any, ...]] = []
 
-    def exposed(driver: object, predicate: str, *, dataset: str, **options: Any) -> list[Any]:
-        seen.append(("exposed", driver, predicate, dataset, options))
+    def exposed(G: Neo4jGraph, predicate: str, **options: Any) -> list[Any]:
+        seen.append(("exposed", G.driver, predicate, G.dataset, options))
         return []
 
-    def used(driver: object, node: str, *, dataset: str, **options: Any) -> list[Any]:
-        seen.append(("used", driver, node, dataset, options))
+    def used(G: Neo4jGraph, node: str, **options: Any) -> list[Any]:
+        seen.append(("used", G.driver, node, G.dataset, options))
         return []
 
-    monkeypatch.setattr(native, "find_exposed_native", exposed)
-    monkeypatch.setattr(native, "find_where_used_native", used)
+    monkeypatch.setattr(native, "exposed", exposed)
+    monkeypatch.setattr(native, "where_used", used)
     server = Neo4jGraph(driver="drv", dataset="synth")
     assert find_exposed(server, "cn-owned", as_of="2025-01-01", k=2) == []
     assert find_where_used(server, "my-sep", as_of="2025-01-01") == []

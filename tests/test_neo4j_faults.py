@@ -279,7 +279,7 @@ def test_a_native_query_racing_a_push_answers_on_one_whole_version(
     and answers on bundled, whole: the in-memory answer on bundled (exposure of its
     platforms through China; where-used of the Bayan Obo mine, ``bayan-obo``)."""
     import oretrace.queries.native as native
-    from oretrace.queries.exposure import find_exposed, find_where_used
+    from oretrace.queries import Neo4jGraph, find_exposed, find_where_used
 
     # the step after the version is read: picking the platforms (``targets``, ``_targets``
     # before native's helpers moved to their own module) or the node's facilities
@@ -299,8 +299,8 @@ def test_a_native_query_racing_a_push_answers_on_one_whole_version(
             return real(store, *args)
 
         monkeypatch.setattr(native, seam, racing)
-        got = (native.find_exposed_native(driver, "any", dataset="native-race")
+        got = (find_exposed(Neo4jGraph(driver, "native-race"), "any")
                if query == "exposed"
-               else native.find_where_used_native(driver, "bayan-obo", dataset="native-race"))
+               else find_where_used(Neo4jGraph(driver, "native-race"), "bayan-obo"))
         assert pushed == [current_version(driver, "native-race")]
         assert got == expected

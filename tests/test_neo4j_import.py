@@ -29,8 +29,7 @@ from oretrace.graphmodel.backends.neo4j import (
     run_read,
 )
 from oretrace.loaders.neo4j import load
-from oretrace.queries.exposure import find_exposed, find_where_used
-from oretrace.queries.native import find_exposed_native, find_where_used_native
+from oretrace.queries import Neo4jGraph, find_exposed, find_where_used
 from oretrace.queries.predicates import PREDICATES
 from typer.testing import CliRunner
 
@@ -161,7 +160,7 @@ def test_imported_exposure_parity(imported: Any, bundled: nx.MultiDiGraph,
     found = 0
     for as_of, level in [("2025-12-15", None), ("2029-01-01", "reported")]:
         memory = find_exposed(bundled, predicate, as_of=as_of, k=3, min_confidence=level)
-        native = find_exposed_native(imported, predicate, dataset="imported", as_of=as_of,
+        native = find_exposed(Neo4jGraph(imported, "imported"), predicate, as_of=as_of,
                                      k=3, min_confidence=level)
         assert [r.model_dump() for r in native] == [r.model_dump() for r in memory]
         found += len(memory)
@@ -174,7 +173,7 @@ def test_imported_where_used_parity(imported: Any, bundled: nx.MultiDiGraph) -> 
     dependants = 0
     for node in nodes:
         memory = find_where_used(bundled, node, as_of="2025-12-15")
-        native = find_where_used_native(imported, node, dataset="imported", as_of="2025-12-15")
+        native = find_where_used(Neo4jGraph(imported, "imported"), node, as_of="2025-12-15")
         assert [r.model_dump() for r in native] == [r.model_dump() for r in memory], node
         dependants += len(memory)
     assert dependants > 0

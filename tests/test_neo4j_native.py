@@ -15,8 +15,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from oretrace.graphmodel import (
     BackendError,
     LoadError,
@@ -38,13 +37,10 @@ from oretrace.graphmodel.schema import (
     Technology,
 )
 from oretrace.loaders import load_dataset
+from oretrace.queries._dispatch import Neo4jGraph
 from oretrace.queries._native_predicates import where
 from oretrace.queries.exposure import find_exposed, find_where_used
-from oretrace.queries.native import (
-    find_exposed_native,
-    find_matching_native,
-    find_where_used_native,
-)
+from oretrace.queries.native import find_matching_native
 from oretrace.queries.predicates import (
     CN_PROCESSING,
     PREDICATES,
@@ -189,7 +185,7 @@ def hand_pushed(driver: Any, hand: nx.MultiDiGraph) -> str:
 def test_hand_drawn_exposure(driver: Any, hand: nx.MultiDiGraph, hand_pushed: str,
                              predicate: str, as_of: str, level: str | None,
                              through: list[str], paths: list[list[str]]) -> None:
-    (native,) = find_exposed_native(driver, predicate, dataset=hand_pushed, as_of=as_of,
+    (native,) = find_exposed(Neo4jGraph(driver, hand_pushed), predicate, as_of=as_of,
                                     min_confidence=level)
     assert (native.platform, native.name) == (PLATFORM, f"name of {PLATFORM}")
     assert native.through == through
@@ -206,7 +202,7 @@ def test_hand_drawn_not_exposed(driver: Any, hand: nx.MultiDiGraph, hand_pushed:
                                 predicate: str, as_of: str, level: str | None) -> None:
     """Above a floor the chain also breaks (at the magnet's estimated oxide line, or at the
     reported magnet supply): the platform is then said to have no chain at that level."""
-    native = find_exposed_native(driver, predicate, dataset=hand_pushed, as_of=as_of,
+    native = find_exposed(Neo4jGraph(driver, hand_pushed), predicate, as_of=as_of,
                                  min_confidence=level)
     assert native == find_exposed(hand, predicate, as_of=as_of, min_confidence=level)
     assert [(e.platform, e.status) for e in native] == \
@@ -216,7 +212,7 @@ def test_hand_drawn_not_exposed(driver: Any, hand: nx.MultiDiGraph, hand_pushed:
 def test_hand_drawn_confidence_is_the_weakest_hop(driver: Any, hand_pushed: str) -> None:
     """The path m'1 → sep → magnet → asm → P: ore hop documented; oxide hop capped by its
     estimated bill-of-materials line; magnet hop a reported supply: estimated overall."""
-    (e,) = find_exposed_native(driver, "cn-processing", dataset=hand_pushed,
+    (e,) = find_exposed(Neo4jGraph(driver, hand_pushed), "cn-processing",
                                as_of="2025-06-01")
     assert e.path_confidence == ["estimated"]
     assert e.confidence == "estimated"
@@ -237,7 +233,7 @@ def test_hand_drawn_confidence_is_the_weakest_hop(driver: Any, hand_pushed: str)
 def test_hand_drawn_where_used(driver: Any, hand: nx.MultiDiGraph, hand_pushed: str,
                                node: str, as_of: str, via: list[str],
                                paths: list[list[str]]) -> None:
-    (native,) = find_where_used_native(driver, node, dataset=hand_pushed, as_of=as_of)
+    (native,) = find_where_used(Neo4jGraph(driver, hand_pushed), node, as_of=as_of)
     assert (native.node, native.platform, native.via, native.paths) == (node, PLATFORM, via,
                                                                         paths)
     assert native == find_where_used(hand, node, as_of=as_of)[0]
@@ -250,7 +246,7 @@ def test_hand_drawn_where_used(driver: Any, hand: nx.MultiDiGraph, hand_pushed: 
 ])
 def test_hand_drawn_nothing_depends(driver: Any, hand: nx.MultiDiGraph, hand_pushed: str,
                                     node: str, as_of: str) -> None:
-    assert find_where_used_native(driver, node, dataset=hand_pushed, as_of=as_of) == []
+    assert find_where_used(Neo4jGraph(driver, hand_pushed), node, as_of=as_of) == []
     assert find_where_used(hand, node, as_of=as_of) == []
 
 
@@ -329,9 +325,9 @@ def test_cypher_text_holds_no_values() -> None:
 def test_injection_strings_come_back_as_data_and_delete_nothing(
         driver: Any, hand: nx.MultiDiGraph, hand_pushed: str) -> None:
     for node in [SEP_CN, MAG, OXIDE, "cn-sx", "cn-parent", MINE_AU, ALT_MAKER, SEP_US]:
-        find_where_used_native(driver, node, dataset=hand_pushed, as_of="2025-06-01")
+        find_where_used(Neo4jGraph(driver, hand_pushed), node, as_of="2025-06-01")
     for name in PREDICATES:
-        find_exposed_native(driver, name, dataset=hand_pushed, as_of="2025-06-01")
+        find_exposed(Neo4jGraph(driver, hand_pushed), name, as_of="2025-06-01")
     count = run_read(driver, "MATCH (n:OretraceNode {dataset: $d}) RETURN count(n) AS c",
                      d=hand_pushed)
     assert count[0]["c"] == hand.number_of_nodes()
@@ -340,19 +336,19 @@ def test_injection_strings_come_back_as_data_and_delete_nothing(
 def test_errors_match_the_in_memory_ones(driver: Any, hand: nx.MultiDiGraph,
                                          hand_pushed: str) -> None:
     with pytest.raises(UnknownNodeError) as native:
-        find_where_used_native(driver, "cn-s", dataset=hand_pushed)
+        find_where_used(Neo4jGraph(driver, hand_pushed), "cn-s")
     with pytest.raises(UnknownNodeError) as memory:
         find_where_used(hand, "cn-s")
     assert str(native.value) == str(memory.value)
     assert "cn-sx" in native.value.suggestions
     with pytest.raises(UnknownNodeError, match="no product with id 'mag2'; did you mean 'mag'"):
-        find_exposed_native(driver, dataset=hand_pushed, products=["mag2"])
+        find_exposed(Neo4jGraph(driver, hand_pushed), products=["mag2"])
     with pytest.raises(QueryError, match="is not a confidence level"):
-        find_where_used_native(driver, "cn-sx", dataset=hand_pushed, min_confidence="x")
+        find_where_used(Neo4jGraph(driver, hand_pushed), "cn-sx", min_confidence="x")
     with pytest.raises(QueryError, match="custom test with no native form"):
-        find_exposed_native(driver, Predicate("mine", lambda G: set()), dataset=hand_pushed)
+        find_exposed(Neo4jGraph(driver, hand_pushed), Predicate("mine", lambda G: set()))
     with pytest.raises(LoadError, match="push one first"):
-        find_exposed_native(driver, dataset="never-pushed")
+        find_exposed(Neo4jGraph(driver, "never-pushed"))
 
 
 # --------------------------------------------------------------------------- bundled parity
@@ -374,7 +370,7 @@ def test_bundled_exposure_parity(driver: Any, bundled: nx.MultiDiGraph, bundled_
     for level in LEVELS:
         for k in (1, 5):
             memory = find_exposed(bundled, predicate, as_of=as_of, k=k, min_confidence=level)
-            native = find_exposed_native(driver, predicate, dataset=bundled_pushed,
+            native = find_exposed(Neo4jGraph(driver, bundled_pushed), predicate,
                                          as_of=as_of, k=k, min_confidence=level)
             assert dump(native) == dump(memory), (level, k)
             found += len(memory)
@@ -389,7 +385,7 @@ def test_bundled_every_platform_one_by_one(driver: Any, bundled: nx.MultiDiGraph
     exposed = 0
     for platform in platforms:
         memory = find_exposed(bundled, "any", as_of="2025-12-15", products=[platform])
-        assert find_exposed_native(driver, "any", dataset=bundled_pushed,
+        assert find_exposed(Neo4jGraph(driver, bundled_pushed), "any",
                                    as_of="2025-12-15", products=[platform]) == memory
         exposed += len(memory)
     assert exposed > 0
@@ -404,7 +400,7 @@ def test_bundled_where_used_parity(driver: Any, bundled: nx.MultiDiGraph, bundle
     dependants = 0
     for node in nodes:
         memory = find_where_used(bundled, node, as_of=as_of, min_confidence=level)
-        native = find_where_used_native(driver, node, dataset=bundled_pushed, as_of=as_of,
+        native = find_where_used(Neo4jGraph(driver, bundled_pushed), node, as_of=as_of,
                                         min_confidence=level)
         assert dump(native) == dump(memory), node
         dependants += len(memory)
@@ -450,7 +446,7 @@ def large_pushed(driver: Any, large: nx.MultiDiGraph) -> str:
 def test_large_exposure_parity(driver: Any, large: nx.MultiDiGraph, large_pushed: str,
                                predicate: str, as_of: str, level: str | None) -> None:
     memory = find_exposed(large, predicate, as_of=as_of, min_confidence=level)
-    native = find_exposed_native(driver, predicate, dataset=large_pushed, as_of=as_of,
+    native = find_exposed(Neo4jGraph(driver, large_pushed), predicate, as_of=as_of,
                                  min_confidence=level)
     assert dump(native) == dump(memory)
     assert memory  # Chinese processing, ownership and technology run through the base
@@ -468,7 +464,7 @@ def test_large_where_used_parity(driver: Any, large: nx.MultiDiGraph,
     dependants = 0
     for node in nodes:
         memory = find_where_used(large, node, as_of="2026-06-01")
-        native = find_where_used_native(driver, node, dataset=large_pushed, as_of="2026-06-01")
+        native = find_where_used(Neo4jGraph(driver, large_pushed), node, as_of="2026-06-01")
         assert dump(native) == dump(memory), node
         dependants += len(memory)
     assert dependants > 0
@@ -538,11 +534,11 @@ def test_random_graphs_parity(driver: Any, G: nx.MultiDiGraph, as_of: str,
                               level: str | None) -> None:
     push(driver, G, dataset="native-random")
     for name in ("any", "cn-owned"):
-        assert dump(find_exposed_native(driver, name, dataset="native-random", as_of=as_of,
+        assert dump(find_exposed(Neo4jGraph(driver, "native-random"), name, as_of=as_of,
                                         min_confidence=level)) == \
             dump(find_exposed(G, name, as_of=as_of, min_confidence=level))
     for node in ("oxide", "cn-co", "cn-sx", "ore'0"):
-        assert dump(find_where_used_native(driver, node, dataset="native-random", as_of=as_of,
+        assert dump(find_where_used(Neo4jGraph(driver, "native-random"), node, as_of=as_of,
                                            min_confidence=level)) == \
             dump(find_where_used(G, node, as_of=as_of, min_confidence=level))
 
@@ -599,4 +595,4 @@ def test_a_dataset_pushed_before_the_native_layout_asks_for_a_new_push(
     driver.execute_query("MATCH (d:OretraceDataset {name: $d}) REMOVE d.layout",
                          parameters_={"d": "native-old"})
     with pytest.raises(BackendError, match="pushed by an older oretrace: push it again"):
-        find_exposed_native(driver, dataset="native-old")
+        find_exposed(Neo4jGraph(driver, "native-old"))
