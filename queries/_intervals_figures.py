@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import networkx as nx
@@ -70,32 +70,42 @@ def _figure(G: nx.MultiDiGraph, key: FigureKey) -> Figure | None:
 
 
 @shared_docs
-def ranged_figures(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None) -> list[Figure]:
+def ranged_figures(G: nx.MultiDiGraph, *, as_of: str | dt.date | None = None,
+                   fields: Iterable[str] | None = None) -> list[Figure]:
     """Return every ranged figure of ``G`` (of the network as of ``as_of``, if given).
 
     Parameters
     ----------
     %(ranged_reading)s
+    fields : iterable of str, optional
+        Only the figures of these fields (default all): ``("capacity", "qty")`` are the
+        ones a shortfall reads, ``unit_price_usd`` and ``share`` the others.
 
     Returns
     -------
     list of Figure
-        Each ranged price, capacity, quantity and share: its key, label, ends and midpoint.
+        Each ranged price, capacity, quantity and share (of ``fields``): its key, label,
+        ends and midpoint.
 
     Examples
     --------
     >>> from oretrace.loaders import load_dataset
     >>> len(ranged_figures(load_dataset(MINI)))
     0
+    >>> "usar-stillwater.capacity" in [f.label for f in ranged_figures(
+    ...     load_dataset(), fields=("capacity", "qty"))]
+    True
     """
     V = G if as_of is None else restrict(G, as_of=parse_date(as_of))
-    fields = {NodeKind.PRODUCT: RANGED_FIELDS["Product"],
-              NodeKind.FACILITY: RANGED_FIELDS["Facility"]}
+    wanted = None if fields is None else frozenset(fields)
+    fields_of = {NodeKind.PRODUCT: RANGED_FIELDS["Product"],
+                 NodeKind.FACILITY: RANGED_FIELDS["Facility"]}
     keys: list[FigureKey] = [("node", n, f) for n, kind in V.nodes(data="kind")
-                             for f in fields.get(kind, ())]
+                             for f in fields_of.get(kind, ())]
     keys += [("edge", u, v, k, _EDGE_FIELDS[d["kind"]])
              for u, v, k, d in V.edges(keys=True, data=True) if d.get("kind") in _EDGE_FIELDS]
-    return [f for key in keys if (f := _figure(V, key)) is not None]
+    return [f for key in keys
+            if (wanted is None or key[-1] in wanted) and (f := _figure(V, key)) is not None]
 
 
 _NODE_ENDS = tuple(f"{f}_lo" for f in RANGED_FIELDS["Product"] + RANGED_FIELDS["Facility"])

@@ -43,13 +43,13 @@ from pydantic import BaseModel
 
 __all__ = [
     "Distribution",
+    "SHORTFALL_FIELDS",
     "SampledContent",
     "SampledShortfall",
     "distribution",
     "draw",
     "sample_content",
     "sample_shortfall",
-    "shortfall_figures",
 ]
 
 _Array = np.ndarray[Any, np.dtype[np.float64]]
@@ -275,26 +275,8 @@ class SampledShortfall(BaseModel):
     confidence: str
 
 
-@shared_docs
-def shortfall_figures(G: nx.MultiDiGraph, as_of: str | dt.date | None = None) -> list[Figure]:
-    """Return the ranged figures a shortfall reads: capacities and quantities.
-
-    Parameters
-    ----------
-    %(ranged_reading)s
-
-    Returns
-    -------
-    list of Figure
-        The ranged capacities and bill-of-materials quantities.
-
-    Examples
-    --------
-    >>> from oretrace.loaders import load_dataset
-    >>> "usar-stillwater.capacity" in [f.label for f in shortfall_figures(load_dataset())]
-    True
-    """
-    return [f for f in ranged_figures(G, as_of=as_of) if f.key[-1] in ("capacity", "qty")]
+#: The fields of the ranged figures a shortfall reads (what :func:`sample_shortfall` draws).
+SHORTFALL_FIELDS = ("capacity", "qty")
 
 
 def _constant(scenario: Any, wanted: list[str] | None) -> dict[str, tuple[float, float]]:
@@ -374,7 +356,7 @@ def sample_shortfall(
     exact = {r.product: r for r in find_shortfall(
         G, fail=fail, as_of=as_of, policy=policy, substitutions=substitutions,
         platforms=plats, per_platform=False) if r.computable}
-    figures = shortfall_figures(G, as_of)
+    figures = ranged_figures(G, as_of=as_of, fields=SHORTFALL_FIELDS)
     theta = draw(figures, samples, seed)
     fixed = {p: [pair] * samples for p, pair in _constant(scenario, wanted).items()
              if p in exact}

@@ -28,10 +28,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from oretrace.graphmodel import QueryError
 from oretrace.graphmodel._docs import shared_docs
-from oretrace.queries.intervals import Figure as RangedFigure
-from oretrace.queries.intervals import value_model
+from oretrace.queries.intervals import Figure as RangedFigure, ranged_figures, value_model
 from oretrace.queries.predicates import Predicate
-from oretrace.queries.sampling import shortfall_figures
+from oretrace.queries.sampling import SHORTFALL_FIELDS
 from pydantic import BaseModel
 
 __all__ = [
@@ -163,7 +162,7 @@ def shortfall_sensitivity(
     scenario = _Scenario(G, fail=fail, as_of=as_of, policy=policy, substitutions=substitutions,
                          platforms=None if platform is None else [platform],
                          per_platform=False)
-    figures = shortfall_figures(G, as_of)
+    figures = ranged_figures(G, as_of=as_of, fields=SHORTFALL_FIELDS)
     mids = {f.key: f.mid for f in figures}
 
     def at(values: dict[tuple[str, ...], float]) -> float:

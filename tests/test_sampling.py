@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from oretrace.loaders import load_dataset
 from oretrace.queries.intervals import ranged_figures, value_model
-from oretrace.queries.sampling import draw, sample_content, sample_shortfall, shortfall_figures
+from oretrace.queries.sampling import SHORTFALL_FIELDS, draw, sample_content, sample_shortfall
 from oretrace.queries.sensitivity import (
     content_sensitivity,
     plot_sensitivity,
@@ -124,7 +124,8 @@ def test_common_random_numbers_pair_two_scenarios(tmp_path: Path) -> None:
     b = sample_shortfall(G, fail=["country:CN", "sep-au"], products=["ore"], samples=25,
                          seed=7)
     (ra,), (rb,) = a, b
-    (cap,) = [f for f in shortfall_figures(G) if f.label == "mine-au.capacity"]
+    (cap,) = [f for f in ranged_figures(G, fields=SHORTFALL_FIELDS)
+              if f.label == "mine-au.capacity"]
     c = draw([cap], 25, seed=7)[:, 0]
     assert np.allclose(ra.values, 800 - c, atol=1e-3)
     assert np.allclose(np.array(ra.values) - np.array(rb.values), 400.0, atol=1e-3)
