@@ -20,13 +20,15 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from oretrace.cli._output import Format, clean, emit, say
+from oretrace.graphmodel.vocab import Confidence
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from oretrace.graphmodel.backends.neo4j import Neo4jConfig
 
-__all__ = ["FormatOption", "State", "emit", "lift_overrides", "main", "make_app", "state"]
+__all__ = ["AsOfOption", "FormatOption", "MinConfidenceOption", "State", "emit", "lift_overrides",
+           "main", "make_app", "state"]
 
 #: Commands that never read the graph, so cannot apply ``--set``/``--drop`` (they refuse).
 GRAPHLESS = frozenset({"validate", "schema", "neo4j", "synth"})
@@ -128,6 +130,14 @@ FormatOption = Annotated[
     Format | None,
     typer.Option("--format", "-f", help="Output format (default: the global --format)."),
 ]
+#: ``--as-of`` of the commands that read rules with the network.
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", help="Read the network and the rules as of this date (YYYY-MM-DD; default today).")]
+#: ``--min-confidence`` of the commands that can drop weak evidence first.
+MinConfidenceOption = Annotated[Confidence | None, typer.Option(
+    "--min-confidence",
+    help="Drop facilities and links weaker than this level (documented, reported, estimated, "
+         "illustrative) to see what survives on stronger evidence.")]
 
 
 def state(ctx: typer.Context) -> State:

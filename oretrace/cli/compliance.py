@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from oretrace.cli import FormatOption, emit, state
+from oretrace.cli import AsOfOption, FormatOption, MinConfidenceOption, emit, state
 from oretrace.cli._output import Format
 from oretrace.graphmodel.vocab import Confidence
 
@@ -27,16 +27,10 @@ class Assume(StrEnum):
     EXTENDED = "extended"
 
 
-AsOfOption = Annotated[str | None, typer.Option(
-    "--as-of", help="Read the network and the rules as of this date (YYYY-MM-DD; default today).")]
 AssumeOption = Annotated[Assume, typer.Option(
     "--assume", help="After a rule's recorded status ends (known_until): lapsed (default: a "
                      "suspension whose end passed has lapsed) or extended (it runs on). Rows "
                      "resting on it say assumed-in-force / assumed-suspended.")]
-MinConfidenceOption = Annotated[Confidence | None, typer.Option(
-    "--min-confidence",
-    help="Drop facilities and links weaker than this level (documented, reported, estimated, "
-         "illustrative) to see what survives on stronger evidence.")]
 PlatformArgument = Annotated[str, typer.Argument(help="A platform (or product) id.")]
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from oretrace.cli import FormatOption, emit, state
+from oretrace.cli import AsOfOption, FormatOption, MinConfidenceOption, emit, state
 from oretrace.cli._output import Format, say
 from oretrace.graphmodel.vocab import COUNTRIES, Confidence
 
@@ -22,12 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-AsOfOption = Annotated[str | None, typer.Option(
-    "--as-of", help="Read the network and the rules as of this date (YYYY-MM-DD; default today).")]
-MinConfidenceOption = Annotated[Confidence | None, typer.Option(
-    "--min-confidence",
-    help="Drop facilities and links weaker than this level (documented, reported, estimated, "
-         "illustrative) to see what survives on stronger evidence.")]
 PathsOption = Annotated[int, typer.Option("--paths", "-k", min=1,
                                           help="Witness paths to show per platform.")]
 

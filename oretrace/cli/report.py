@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from oretrace.cli import state
+from oretrace.cli import AsOfOption, state
 from oretrace.cli._output import check_writable, say, writing
 
 __all__ = ["register"]
@@ -39,8 +39,6 @@ class Level(StrEnum):
     COUNTRY = "country"
 
 
-AsOfOption = Annotated[str | None, typer.Option(
-    "--as-of", help="Read the network and the rules as of this date (YYYY-MM-DD; default today).")]
 
 
 def plot(ctx: typer.Context,
