@@ -63,31 +63,40 @@ def attach(package: str, homes: Mapping[str, str],
     return __getattr__, __dir__
 
 
-def imported_names(source: str) -> dict[str, str]:
-    """Return each name the ``if TYPE_CHECKING:`` blocks of ``source`` import, and its module.
+def imported_names(source: str, package: str) -> dict[str, str]:
+    """Return each name the ``if TYPE_CHECKING:`` blocks of ``source`` import from ``package``'s
+    own modules, and its module.
+
+    Imports from elsewhere (``typing``, another package) are not the package's names and are
+    left out, as are relative imports and everything outside those blocks.
 
     Parameters
     ----------
     source : str
-        A module's source code.
+        A package ``__init__``'s source code.
+    package : str
+        The package's name (``oretrace.loaders``).
 
     Returns
     -------
     dict of str to str
-        Each imported name (as bound: ``b`` of ``from m import a as b``), in source order, and
-        the absolute module it is imported from.
+        Each name (as bound: ``b`` of ``from m import a as b``), in source order, and the
+        module it is imported from.
 
     Examples
     --------
-    >>> imported_names("if TYPE_CHECKING:\\n    from json import (loads as loads, dumps)\\n")
-    {'loads': 'json', 'dumps': 'json'}
+    >>> imported_names("if TYPE_CHECKING:\\n    from json.decoder import (JSONDecoder as "
+    ...                "JSONDecoder, scanstring)\\n    from typing import Any\\n", "json")
+    {'JSONDecoder': 'json.decoder', 'scanstring': 'json.decoder'}
     """
     homes: dict[str, str] = {}
     for node in ast.parse(source).body:
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
-            for stmt in node.body:
-                if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
-                    homes |= {alias.asname or alias.name: stmt.module for alias in stmt.names}
+        if not (isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"):
+            continue
+        for stmt in node.body:
+            if isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module and (
+                    stmt.module == package or stmt.module.startswith(package + ".")):
+                homes |= {alias.asname or alias.name: stmt.module for alias in stmt.names}
     return homes
 
 
@@ -116,6 +125,6 @@ def attach_imports(package: str, init_file: str) -> tuple[Callable[[str], Any],
     >>> "load_dataset" in names, names == loaders.__all__
     (True, True)
     """
-    homes = imported_names(Path(init_file).read_text(encoding="utf-8"))
+    homes = imported_names(Path(init_file).read_text(encoding="utf-8"), package)
     getattr_, dir_ = attach(package, homes)
     return getattr_, dir_, sorted(homes)

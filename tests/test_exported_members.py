@@ -73,3 +73,35 @@ def test_unknown_name_is_an_attribute_error() -> None:
 
 def test_subpackages_are_reachable_as_attributes() -> None:
     assert oretrace.queries.find_exposed is oretrace.find_exposed
+
+
+def test_a_package_names_what_it_imports_from_itself_for_type_checkers() -> None:
+    """The public names of a subpackage are its imports under ``if TYPE_CHECKING:`` from its
+    own modules, by their bound names; nothing else in its ``__init__`` counts."""
+    from oretrace.graphmodel._lazy import imported_names
+
+    source = "\n".join([
+        "from pkg.a import outside as outside",          # not under TYPE_CHECKING
+        "if TYPE_CHECKING:",
+        "    from pkg.a import (one as one, two as alias)",
+        "    from pkg import three as three",
+        "    from pkgx.b import four as four",            # another package, same prefix
+        "    from typing import Any",                     # not the package's
+        "    from .c import five as five",                # relative: not read
+        "    import pkg.d",
+        "else:",
+        "    from pkg.e import six as six",
+    ])
+    assert imported_names(source, "pkg") == {"one": "pkg.a", "alias": "pkg.a", "three": "pkg"}
+
+
+def test_every_name_of_a_subpackage_is_reexported_for_type_checkers() -> None:
+    """What ``__all__`` lists is what mypy sees exported: each name imported ``X as X``."""
+    import ast
+    from pathlib import Path
+
+    for name in PACKAGES[1:]:
+        module = importlib.import_module(name)
+        aliased = {a.name for node in ast.walk(ast.parse(Path(module.__file__).read_text()))
+                   if isinstance(node, ast.ImportFrom) for a in node.names if a.asname == a.name}
+        assert set(module.__all__) <= aliased, name
