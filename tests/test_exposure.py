@@ -327,3 +327,15 @@ def test_a_neo4j_handle_is_answered_by_the_native_query(
                     ("used", "drv", "my-sep", "synth", {"as_of": "2025-01-01"})]
     with pytest.raises(QueryError, match="needs a Neo4jGraph"):
         find_exposed(two_platforms, backend="neo4j")
+
+
+def test_bad_options_on_a_server_handle_are_refused_before_the_server_is_read() -> None:
+    """The native backend checks ``k`` and ``min_confidence`` first: with no driver at all
+    (``None``, which any read would trip over) the errors are the in-memory queries'."""
+    server = Neo4jGraph(driver=None, dataset="synth")
+    with pytest.raises(QueryError, match="at least 1, not 0"):
+        find_exposed(server, "cn-processing", k=0)
+    with pytest.raises(QueryError, match="at least 1, not 0"):
+        find_where_used(server, "my-sep", k=0)
+    with pytest.raises(QueryError, match="not a confidence level"):
+        find_exposed(server, min_confidence="certain")
