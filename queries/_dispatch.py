@@ -131,34 +131,40 @@ class _Registry:
         self.unsupported: dict[str, tuple[str, ...]] = {"networkx": ()}
         self.signature = inspect.signature(reference)
 
-    def set_options(self, backend: str, args: tuple[Any, ...], kwargs: dict[str, Any]
-                    ) -> list[str]:
-        """The options of this call, among those ``backend`` does not read, set away from
-        their defaults."""
-        names = self.unsupported.get(backend, ())
-        if not names:
-            return []
-        bound = self.signature.bind_partial(*args, **kwargs)
+    def bind(self, G: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+             ) -> dict[str, Any]:
+        """The call's arguments by name, checked against the reference's signature whichever
+        backend answers: a misspelt or missing argument is a ``TypeError``, as Python's own
+        (a faster form taking ``**scenario`` would otherwise pass it over)."""
+        try:
+            return self.signature.bind(G, *args, **kwargs).arguments
+        except TypeError as e:
+            raise TypeError(f"{self.name}() {e}") from None
+
+    def set_options(self, backend: str, given: dict[str, Any]) -> list[str]:
+        """The options of this call (``given``, by name), among those ``backend`` does not
+        read, set away from their defaults."""
         params = self.signature.parameters
-        return [n for n in names
-                if n in bound.arguments and bound.arguments[n] != params[n].default]
+        return [n for n in self.unsupported.get(backend, ())
+                if n in given and given[n] != params[n].default]
 
     def choose(self, G: Any, backend: str, args: tuple[Any, ...], kwargs: dict[str, Any]
                ) -> str:
         """The backend that answers this call (see the module docstring)."""
+        given = self.bind(G, args, kwargs)
         if backend not in BACKENDS:
             raise QueryError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
         on_server = isinstance(G, Neo4jGraph)
         if on_server or backend == "neo4j":
             return self._native(on_server, backend)
         if backend == "auto":
-            if "compiled" in self.impls and not self.set_options("compiled", args, kwargs) \
+            if "compiled" in self.impls and not self.set_options("compiled", given) \
                     and _has_edges(G, COMPILED_MIN_EDGES):
                 return "compiled"
             return "networkx"
         if backend not in self.impls:
             raise QueryError(f"{self.name} has no {backend} form; use backend='networkx'")
-        unread = self.set_options(backend, args, kwargs)
+        unread = self.set_options(backend, given)
         if unread:
             raise QueryError(f"{self.name}: the {backend} backend does not read "
                              f"{', '.join(unread)}; use backend='networkx' (or 'auto')")

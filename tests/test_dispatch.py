@@ -311,6 +311,21 @@ def test_min_confidence_keeps_auto_on_networkx_and_refuses_compiled(
                                  backend="compiled")
 
 
+@pytest.mark.parametrize("backend", ["auto", "networkx", "compiled"])
+def test_a_misspelt_option_is_refused_whichever_backend_answers(
+        monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    """``fial=`` for ``fail=`` is a TypeError as Python's own, not a scenario in which
+    nothing fails: the compiled forms take ``**scenario`` and would pass it over. With a
+    threshold of 0 edges, auto would pick compiled."""
+    G = load_dataset(MINI)
+    monkeypatch.setattr(_dispatch, "COMPILED_MIN_EDGES", 0)
+    with pytest.raises(TypeError, match=r"^simulate\(\) got an unexpected keyword argument "
+                                        "'fial'"):
+        feasibility.simulate(G, fial=["country:CN"], as_of="2026-06-01", backend=backend)
+    with pytest.raises(TypeError, match=r"^origin_share\(\) missing .*'product'"):
+        content.origin_share(G, backend=backend)  # type: ignore[call-arg]
+
+
 def test_an_unknown_backend_is_refused() -> None:
     with pytest.raises(QueryError, match="unknown backend 'fast'"):
         feasibility.simulate(load_dataset(MINI), backend="fast")
