@@ -138,10 +138,6 @@ class FacilityStatus(StrEnum):
     PLANNED = "planned"
     UNCERTAIN = "uncertain"
     SUSPENDED = "suspended"
-    WAIVED = "waived"
-    SHIPMENTS_LICENSED = "shipments-licensed"
-    SHIPMENTS_DENIED = "shipments-denied"
-    FACILITIES_FLAGGED = "facilities-flagged"
     CLOSED = "closed"
 
 

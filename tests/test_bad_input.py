@@ -4,7 +4,7 @@ Every case edits a copy of ``tests/data/mini`` and names the ``file:line:column`
 error must carry, counted by hand on that dataset:
 
 - ``facilities.csv`` line 2 is ``cn-mine``; its columns are id 1, name 2, company 3,
-  country 4, stage 5, products 6, capacity 7, … online_from 10, online_until 11, … 14;
+  country 4, stage 5, products 6, capacity 7, … status 9, online_from 10, online_until 11, … 14;
 - ``supplies.csv`` line 2 is ``cn-mine → cn-sep``, line 4 ``cn-sep → jp-mag``; columns
   supplier 1, buyer 2, product 3, share 4, start 5, end 6, sources 7, confidence 8;
 - ``products.csv`` line 3 is ``oxide``: elements is column 4, unit_price_usd column 6;
@@ -103,6 +103,9 @@ CASES: list[tuple[str, str, Edit, str, str]] = [
      "facilities.csv:5:10", "'20270101' is not a date written YYYY-MM-DD"),
     ("February 30th", "supplies.csv", cell(4, 5, "2025-02-30"),
      "supplies.csv:4:5", "'2025-02-30' is not a calendar date"),
+    # a verdict word is not a facility status (they were once in the same list by slip)
+    ("a rule's verdict as a facility status", "facilities.csv", cell(2, 9, "shipments-denied"),
+     "facilities.csv:2:9", "status: 'shipments-denied' is not allowed"),
     # 3. identifiers: exact, and not equal up to case
     ("padded supplier", "supplies.csv", cell(2, 1, " cn-mine"),
      "supplies.csv:2:1", "supplier: id ' cn-mine' has spaces around it"),
