@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar, cast
 
 from oretrace.graphmodel import QueryError
+from oretrace.graphmodel._keywords import unpacked_keywords
 
 __all__ = [
     "BACKENDS",
@@ -203,7 +204,9 @@ def dispatchable(name: str | None = None
 
     The returned function takes the reference's arguments plus a keyword-only ``backend``
     (default ``"auto"``), and has a ``register(backend, *, unsupported=())`` decorator that adds
-    another implementation with the same signature. ``unsupported`` names options that
+    another implementation with the same signature. A reference taking a keyword group
+    (``**scenario: Unpack[ScenarioOptions]``) is given it as :func:`unpacked_keywords` does:
+    its options shown in the signature, checked and filled. ``unsupported`` names options that
     implementation does not read: set away from their defaults, ``auto`` passes it over and an
     explicit choice of it raises :class:`oretrace.graphmodel.QueryError`.
 
@@ -233,6 +236,9 @@ def dispatchable(name: str | None = None
     'networkx'
     """
     def decorate(reference: Callable[..., _R]) -> Dispatched[_R]:
+        *_, last = inspect.signature(reference).parameters.values()
+        if last.kind is inspect.Parameter.VAR_KEYWORD:  # a keyword group, shown and checked
+            reference = unpacked_keywords(reference)
         registry = _Registry(name or reference.__name__, reference)
 
         @functools.wraps(reference)
