@@ -60,6 +60,9 @@ stages : iterable of str, optional
     "categories": """\
 categories : iterable of str, optional
     Count only origin items of these product categories.""",
+    "platforms_examined": """\
+platforms : iterable of str, optional
+    The platforms whose single points are sought (default every platform).""",
     "products": """\
 products : str or iterable of str, optional
     The products to test (default every platform).""",
@@ -99,6 +102,10 @@ rules : str or iterable of str, optional
 end_user : {"military", "civil", "listed"}, optional
     Read every shipment as if this were its only end use (default: the end uses of the
     platforms it feeds).""",
+    "destination": """\
+destination : str, optional
+    Read every shipment as if this ISO country code were its only destination (default:
+    the platforms' own ``delivered_to``).""",
     "platform": """\
 platform : str
     A product id, usually a platform (e.g. ``F-35``).""",
@@ -115,7 +122,11 @@ product : str
 BUNDLES: dict[str, tuple[str, ...]] = {
     "content_options": ("origin", "element", "as_of", "stages", "categories"),
     "scenario_options": ("fail", "as_of", "policy", "substitutions"),
+    "single_point_options": ("fail", "as_of", "policy", "substitutions", "level",
+                             "platforms_examined"),
     "rule_options": ("as_of_rules", "assume", "rules", "min_confidence"),
+    "shipment_options": ("as_of_rules", "assume", "rules", "min_confidence", "end_user",
+                         "destination"),
     "value_share_reading": ("G", "priced_product", "origin", "element", "as_of", "stages",
                             "categories"),
     "ranged_reading": ("G", "as_of_any"),

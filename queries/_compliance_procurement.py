@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
+from typing import Unpack
 
 import networkx as nx
 from oretrace.graphmodel import (
@@ -13,6 +13,7 @@ from oretrace.graphmodel import (
     weakest,
 )
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel._keywords import unpacked_keywords
 from oretrace.graphmodel.rules import (
     STAGE_WORDS,
     Rule,
@@ -22,6 +23,7 @@ from oretrace.graphmodel.rules import (
 )
 from oretrace.queries._shipments_context import _Context
 from oretrace.queries._shipments_rules import (
+    RuleOptions,
     _check,
     _context,
     _rules,
@@ -155,19 +157,17 @@ def _procurement(ctx: _Context, rule: Rule, platform: str, assume: str
                   "item upstream", level=level, cited=cited)
 
 
-def _reading(G: nx.MultiDiGraph, platform: str, as_of: str | dt.date | None, assume: str,
-             min_confidence: str | Confidence | None) -> tuple[str, str, _Context]:
+def _reading(G: nx.MultiDiGraph, platform: str, reading: RuleOptions
+             ) -> tuple[str, str, _Context]:
     """The checked assumption, the resolved platform and the reading of its supply."""
-    how = _check(assume)
+    how = _check(reading["assume"])
     (target,) = resolve_products(G, [platform])
-    return how, target, _context(G, [target], as_of, min_confidence)
+    return how, target, _context(G, [target], reading["as_of"], reading["min_confidence"])
 
 
 @shared_docs
-def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
-                         as_of: str | dt.date | None = None, assume: str = "lapsed",
-                         rules: str | Iterable[str] | None = None,
-                         min_confidence: str | Confidence | None = None
+@unpacked_keywords
+def procurement_verdicts(G: nx.MultiDiGraph, platform: str, **reading: Unpack[RuleOptions]
                          ) -> list[ProcurementVerdict]:
     """Return the verdict of each procurement rule on the delivered ``platform``.
 
@@ -198,9 +198,9 @@ def procurement_verdicts(G: nx.MultiDiGraph, platform: str, *,
     ...                                                          as_of="2027-06-01")]
     [('DFARS', 'non-compliant')]
     """
-    how, target, ctx = _reading(G, platform, as_of, assume, min_confidence)
+    how, target, ctx = _reading(G, platform, reading)
     out = []
-    for rule in _rules(G, rules):
+    for rule in _rules(G, reading["rules"]):
         if "procurement" in rule_kinds(rule):
             row = _procurement(ctx, rule, target, how)
             if row is not None:
@@ -231,10 +231,9 @@ def _flags(ctx: _Context, rule: Rule, platform: str, assume: str) -> list[Techno
 
 
 @shared_docs
-def technology_flags(G: nx.MultiDiGraph, platform: str, *,
-                     as_of: str | dt.date | None = None, assume: str = "lapsed",
-                     rules: str | Iterable[str] | None = None,
-                     min_confidence: str | Confidence | None = None) -> list[TechnologyFlag]:
+@unpacked_keywords
+def technology_flags(G: nx.MultiDiGraph, platform: str, **reading: Unpack[RuleOptions]
+                     ) -> list[TechnologyFlag]:
     """Return the facilities on ``platform``'s supply that a technology rule flags.
 
     The flag is on the facility (its know-how, equipment and support need a licence to keep),
@@ -270,5 +269,5 @@ def technology_flags(G: nx.MultiDiGraph, platform: str, *,
     [('lynas-malaysia', 'MOFCOM-62-2025', 'assumed-in-force'),
      ('lynas-malaysia', 'MOFCOM-MOST-TECH-CATALOGUE-2023', 'in-force')]
     """
-    how, target, ctx = _reading(G, platform, as_of, assume, min_confidence)
-    return [f for rule in _rules(G, rules) for f in _flags(ctx, rule, target, how)]
+    how, target, ctx = _reading(G, platform, reading)
+    return [f for rule in _rules(G, reading["rules"]) for f in _flags(ctx, rule, target, how)]

@@ -19,24 +19,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sized
-from typing import NamedTuple, TypedDict, Unpack
+from typing import Annotated, Any, NamedTuple, TypedDict, Unpack
 
 import networkx as nx
 from oretrace.graphmodel import parse_date
+from oretrace.graphmodel._keywords import Default, group_defaults
 from oretrace.queries._feasibility_network import Link, resolve_failures
 from oretrace.queries._feasibility_policies import Policy, PolicyReport, scenario_policy
 
-__all__ = ["ScenarioInputs", "ScenarioOptions", "gap_lines", "scenario_inputs"]
+__all__ = ["SCENARIO_DEFAULTS", "ScenarioInputs", "ScenarioOptions", "gap_lines",
+           "scenario_inputs"]
 
 
 class ScenarioOptions(TypedDict, total=False):
-    """A scenario's options as keywords; one left out takes its default (nothing fails,
-    today, no policy, no substitutes)."""
+    """A scenario's options as keywords, with their defaults (nothing fails, today, no
+    policy, no substitutes): the public queries take them as ``**scenario``
+    (:mod:`oretrace.graphmodel._keywords`)."""
 
-    fail: Iterable[str]
-    as_of: str | dt.date | None
-    policy: str | Policy | None
-    substitutions: bool
+    fail: Annotated[Iterable[str], Default(())]
+    as_of: Annotated[str | dt.date | None, Default(None)]
+    policy: Annotated[str | Policy | None, Default(None)]
+    substitutions: Annotated[bool, Default(False)]
+
+
+#: Each scenario option's default.
+SCENARIO_DEFAULTS: dict[str, Any] = group_defaults(ScenarioOptions)
 
 
 class ScenarioInputs(NamedTuple):
@@ -55,11 +62,10 @@ class ScenarioInputs(NamedTuple):
 def scenario_inputs(G: nx.MultiDiGraph, **scenario: Unpack[ScenarioOptions]) -> ScenarioInputs:
     """Read a scenario's options: its date, the facilities that fail, the policy's report
     and the links it denies."""
-    day = parse_date(scenario.get("as_of"))
-    substitutions = scenario.get("substitutions", False)
-    failed = sorted({f for ids in resolve_failures(G, scenario.get("fail", ())).values()
-                     for f in ids})
-    report, denied = scenario_policy(G, day, scenario.get("policy"), substitutions)
+    s: ScenarioOptions = {**SCENARIO_DEFAULTS, **scenario}  # type: ignore[typeddict-item]
+    day, substitutions = parse_date(s["as_of"]), s["substitutions"]
+    failed = sorted({f for ids in resolve_failures(G, s["fail"]).values() for f in ids})
+    report, denied = scenario_policy(G, day, s["policy"], substitutions)
     return ScenarioInputs(day, failed, report, denied, substitutions)
 
 

@@ -3,21 +3,19 @@ its exact bounds (:mod:`oretrace.queries.intervals` gives the argument)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import networkx as nx
 import numpy as np
-from oretrace.graphmodel import QueryError, parse_date, restrict
+from oretrace.graphmodel import QueryError, restrict
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel._keywords import unpacked_keywords
 from oretrace.graphmodel.vocab import EdgeKind
 from oretrace.queries._content_mass import _mass_shares, _Network
 from oretrace.queries._content_value import _value_system, _ValueSystem
 from oretrace.queries._intervals_figures import Figure, FigureKey, _Array, _figure
-from oretrace.queries.content import RARE_EARTHS, origin_facilities
-from oretrace.queries.exposure import makers, resolve_products
-from oretrace.queries.predicates import Predicate
+from oretrace.queries.content import RARE_EARTHS, ContentOptions, _Query
 
 __all__ = [
     "ValueModel",
@@ -243,23 +241,10 @@ class ValueModel:
         return f.high if sign > 0 else f.low
 
 
-def _resolve(G: nx.MultiDiGraph, product: str, origin: str | Predicate,
-             as_of: str | dt.date | None, stages: Iterable[str] | None
-             ) -> tuple[nx.MultiDiGraph, str, list[str], set[str]]:
-    day = parse_date(as_of)
-    (target,) = resolve_products(G, [product])
-    V = restrict(G, as_of=day)
-    producers = makers(V, target)
-    if not producers:
-        raise QueryError(f"no facility makes {target!r} as of {day}")
-    return V, target, producers, origin_facilities(V, origin, stages=stages)
-
-
 @shared_docs
-def value_model(G: nx.MultiDiGraph, product: str, *, origin: str | Predicate = "CN",
-                element: str | Iterable[str] | None = None,
-                as_of: str | dt.date | None = None, stages: Iterable[str] | None = None,
-                categories: Iterable[str] | None = None) -> ValueModel:
+@unpacked_keywords
+def value_model(G: nx.MultiDiGraph, product: str, **content: Unpack[ContentOptions]
+                ) -> ValueModel:
     """Compile the origin value share of ``product`` as :func:`origin_share` reads it.
 
     Parameters
@@ -274,7 +259,8 @@ def value_model(G: nx.MultiDiGraph, product: str, *, origin: str | Predicate = "
     Raises
     ------
     QueryError
-        When the product has no unit price (no value share) or nothing makes it.
+        When the product has no unit price (no value share) or nothing makes it, or an
+        option is not one of its values (an element symbol, the date).
 
     Examples
     --------
@@ -283,11 +269,12 @@ def value_model(G: nx.MultiDiGraph, product: str, *, origin: str | Predicate = "
     >>> len(m.figures) > 0, m.evaluate(m.midpoints()).shape
     (True, (1,))
     """
-    V, target, producers, origins = _resolve(G, product, origin, as_of, stages)
-    model = _compile(V, _Network(V, origins), target, producers, element,
-                     None if categories is None else frozenset(categories))
+    q = _Query.read(G, product, **content)
+    V = restrict(G, as_of=q.day)
+    origins, producers = q.sources(V)
+    model = _compile(V, _Network(V, origins), q.target, producers, q.asked, q.kinds)
     if not model.priced:
-        raise QueryError(f"no unit price for {target!r}: no value share")
+        raise QueryError(f"no unit price for {q.target!r}: no value share")
     return model
 
 
@@ -304,16 +291,14 @@ def _compile(V: nx.MultiDiGraph, net: _Network, target: str, producers: list[str
 
 
 @shared_docs
-def value_share_bounds(G: nx.MultiDiGraph, product: str, **options: Any) -> tuple[float, float]:
+@unpacked_keywords
+def value_share_bounds(G: nx.MultiDiGraph, product: str, **content: Unpack[ContentOptions]
+                       ) -> tuple[float, float]:
     """Return the exact (low, high) origin value share of ``product`` over every range.
 
     Parameters
     ----------
-    %(G)s
-    product : str
-        A product id with a unit price.
-    **options : Any
-        The options of :func:`value_model` (``origin``, ``element``, ``as_of`` ...).
+    %(value_share_reading)s
 
     Returns
     -------
@@ -327,4 +312,4 @@ def value_share_bounds(G: nx.MultiDiGraph, product: str, **options: Any) -> tupl
     >>> round(lo, 4), round(hi, 4)
     (0.2184, 0.2184)
     """
-    return value_model(G, product, **options).bounds()
+    return value_model(G, product, **content).bounds()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Annotated, TypedDict
 
 import networkx as nx
 from oretrace.graphmodel import (
@@ -15,19 +16,41 @@ from oretrace.graphmodel import (
     parse_date,
     weakest,
 )
+from oretrace.graphmodel._keywords import Default
 from oretrace.graphmodel.rules import (
     ASSUMPTIONS,
+    END_USERS,
     Assumption,
     Rule,
     RuleTime,
     clause_applies,
     rule_from_node,
 )
-from oretrace.graphmodel.vocab import NodeKind, Verdict
+from oretrace.graphmodel.vocab import COUNTRIES, NodeKind, Verdict
 from oretrace.queries._shipments_context import _Context
 from oretrace.queries._shipments_models import Shipment, ShipmentVerdict, _Finding
 
-__all__: list[str] = []
+__all__ = ["RuleOptions", "ShipmentOptions"]
+
+
+class RuleOptions(TypedDict, total=False):
+    """How the rules are read, as keywords with their defaults (today, a lapsed suspension
+    applies again, every rule, every confidence): the compliance queries take them as
+    ``**reading`` (:mod:`oretrace.graphmodel._keywords`); documented once as the
+    ``rule_options`` bundle of :mod:`oretrace.graphmodel._docs`."""
+
+    as_of: Annotated[str | dt.date | None, Default(None)]
+    assume: Annotated[str, Default("lapsed")]
+    rules: Annotated[str | Iterable[str] | None, Default(None)]
+    min_confidence: Annotated[str | Confidence | None, Default(None)]
+
+
+class ShipmentOptions(RuleOptions, total=False):
+    """:class:`RuleOptions`, and the end use and destination every shipment is read with
+    (default the platforms' own); documented once as the ``shipment_options`` bundle."""
+
+    end_user: Annotated[str | None, Default(None)]
+    destination: Annotated[str | None, Default(None)]
 
 
 _SEVERITY: dict[str, int] = {Verdict.CASE_BY_CASE: 1, Verdict.LICENCE_REQUIRED: 2,
@@ -109,4 +132,11 @@ def _check(assume: str) -> Assumption:
 def _context(G: nx.MultiDiGraph, targets: list[str], as_of: str | dt.date | None,
              min_confidence: str | Confidence | None, end_user: str | None = None,
              destination: str | None = None) -> _Context:
+    """The reading of the targets' supply; an end use or destination given in place of the
+    platforms' own is checked here, for every query that reads shipments."""
+    if end_user is not None and end_user not in END_USERS:
+        raise QueryError(f"end user must be one of {', '.join(END_USERS)}, not {end_user!r}")
+    if destination is not None and destination not in COUNTRIES:
+        raise QueryError(f"destination {destination!r} is not an ISO 3166-1 alpha-2 country "
+                         "code")
     return _Context(G, targets, parse_date(as_of), min_confidence, end_user, destination)

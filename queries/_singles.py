@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import Annotated, Any, Unpack
 
 import networkx as nx
 import numpy as np
 from oretrace.graphmodel import UnknownNodeError, platforms as list_platforms, restrict
+from oretrace.graphmodel._keywords import Default
 from oretrace.graphmodel.vocab import CONFIDENCE_ORDER, COUNTRIES, Stage
 from oretrace.queries._compiled_critical import critical_sets, group_labels, settle
 from oretrace.queries._compiled_feasibility import (
@@ -21,8 +22,8 @@ from oretrace.queries._compiled_feasibility import (
 from oretrace.queries._compiled_graph import CompiledGraph
 from oretrace.queries._cut import CutSolution
 from oretrace.queries._feasibility_network import check_level
+from oretrace.queries._feasibility_scenario import ScenarioOptions
 from oretrace.queries.feasibility import (
-    Policy,
     SupplyNetwork,
     group_keys,
     scenario_network,
@@ -30,7 +31,18 @@ from oretrace.queries.feasibility import (
 )
 from pydantic import BaseModel
 
-__all__ = ["SinglePoints", "chokepoint_keys", "critical_masks"]
+__all__ = ["SinglePointOptions", "SinglePoints", "chokepoint_keys", "critical_masks"]
+
+
+class SinglePointOptions(ScenarioOptions, total=False):
+    """What single points are sought: the scenario's options, then the grouping whose loss
+    is counted and the platforms examined (default every platform); taken as ``**question``
+    by :func:`~oretrace.queries.chokepoints.find_single_points_of_failure` and
+    :func:`~oretrace.queries.chokepoints.rank_chokepoints`, documented once as the
+    ``single_point_options`` bundle."""
+
+    level: Annotated[str, Default("facility")]
+    platforms: Annotated[Iterable[str] | None, Default(None)]
 
 _STAGE_ORDER = {s.value: i for i, s in enumerate(Stage)}
 
@@ -168,15 +180,13 @@ def _answer(G: nx.MultiDiGraph, scene: _Scene, level: str, platform: str,
 
 def _single_points(
     G: nx.MultiDiGraph, *, level: str = "facility", platforms: Iterable[str] | None = None,
-    as_of: str | dt.date | None = None, fail: Iterable[str] = (),
-    policy: str | Policy | None = None, substitutions: bool = False,
+    **scenario: Unpack[ScenarioOptions],
 ) -> tuple[_Scene, list[SinglePoints]]:
     """Every single point (trivial ones included, and marked) of each platform, on the
     networkx form; the options and their defaults are those of
     :func:`oretrace.queries.chokepoints.find_single_points_of_failure`."""
     check_level(level)
-    net, failed, _ = scenario_network(G, fail=fail, as_of=as_of, policy=policy,
-                                      substitutions=substitutions)
+    net, failed, _ = scenario_network(G, **scenario)
     chosen = _platform_ids(G, net.assemblies, platforms)
     ok = supplied_mask(net, failed)
     keys, groups, names = _groups(net, level)
@@ -194,13 +204,11 @@ def _single_points(
 
 def _single_points_compiled(
     G: nx.MultiDiGraph, *, level: str = "facility", platforms: Iterable[str] | None = None,
-    as_of: str | dt.date | None = None, fail: Iterable[str] = (),
-    policy: str | Policy | None = None, substitutions: bool = False,
+    **scenario: Unpack[ScenarioOptions],
 ) -> tuple[_Scene, list[SinglePoints]]:
     """:func:`_single_points` on the compiled form (:mod:`oretrace.queries._compiled_critical`)."""
     check_level(level)
-    cg, failed, _, alive = compiled_scenario(G, fail=fail, as_of=as_of, policy=policy,
-                                             substitutions=substitutions)
+    cg, failed, _, alive = compiled_scenario(G, **scenario)
     chosen = _platform_ids(G, cg.assemblies, platforms)
     ok = compiled_supplied(cg, failed=failed, alive=alive)
     keys, names, groups = _compiled_groups(cg, level)

@@ -39,16 +39,16 @@ computable. Each figure carries the sources of the capacities it rests on: the c
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, NamedTuple
+from typing import NamedTuple, Unpack
 
 import networkx as nx
 import numpy as np
 from oretrace.graphmodel import weakest
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel._keywords import unpacked_keywords
 from oretrace.graphmodel.ranges import range_of
 from oretrace.queries._capacity_memo import (
     Reading,
@@ -58,6 +58,7 @@ from oretrace.queries._capacity_memo import (
     unit_conversion,
 )
 from oretrace.queries._capacity_warm import _value
+from oretrace.queries._feasibility_scenario import ScenarioOptions
 from oretrace.queries._shortfall_arrays import _chain
 from oretrace.queries._shortfall_facts import _scope_products
 from oretrace.queries._shortfall_lp import _solve
@@ -110,15 +111,13 @@ class Shortfall(BaseModel):
 
 
 @shared_docs
+@unpacked_keywords
 def find_shortfall(
     G: nx.MultiDiGraph,
     *,
-    fail: Iterable[str] = (),
-    as_of: str | dt.date | None = None,
-    policy: Any = None,
-    substitutions: bool = False,
     platforms: Iterable[str] | None = None,
     per_platform: bool = True,
+    **scenario: Unpack[ScenarioOptions],
 ) -> list[Shortfall]:
     """Return the shortfall of each product after the scenario (see the module docstring).
 
@@ -128,12 +127,12 @@ def find_shortfall(
     Parameters
     ----------
     %(G)s
-    %(scenario_options)s
     platforms : iterable of str, optional
         The platforms whose chains are in scope (default every platform).
     per_platform : bool
         Add one row per product for each platform's own chain (default ``True``); off, only
         the all-platforms rows (``platform`` is ``None``).
+    %(scenario_options)s
 
     Returns
     -------
@@ -160,9 +159,7 @@ def find_shortfall(
     >>> all(r.platform is None for r in rows)
     True
     """
-    scenario = _Scenario(G, fail=fail, as_of=as_of, policy=policy,
-                         substitutions=substitutions, platforms=platforms,
-                         per_platform=per_platform)
+    chains = _Scenario(G, platforms=platforms, per_platform=per_platform, **scenario)
     # read over networkx's own dicts (its views cost more than the test on 400k links)
     ranged = any(range_of(d, "capacity") is not None for d in G._node.values()) or any(
         range_of(d, "qty") is not None for nbrs in G._adj.values() for keyed in nbrs.values()
@@ -170,7 +167,7 @@ def find_shortfall(
     mid = _Memo()
     memos = ((mid, _Memo(Reading(supply=1, demand=0, qty=0)),
               _Memo(Reading(supply=0, demand=1, qty=1))) if ranged else (mid, mid, mid))
-    return scenario.rows(memos)
+    return chains.rows(memos)
 
 
 #: Threads working the products' LPs (:meth:`_Scenario.rows`).
@@ -181,13 +178,12 @@ class _Scenario:
     """The scenario's and the baseline's networks and the chains in scope, built once; the
     shortfall rows under any reading of the ranged figures (:meth:`rows`)."""
 
-    def __init__(self, G: nx.MultiDiGraph, *, fail: Iterable[str], as_of: str | dt.date | None,
-                 policy: Any, substitutions: bool, platforms: Iterable[str] | None,
-                 per_platform: bool) -> None:
-        self.G, self.substitutions = G, substitutions
-        self.net, failed, _ = scenario_network(G, fail=fail, as_of=as_of, policy=policy,
-                                               substitutions=substitutions)
-        self.base, base_failed, _ = scenario_network(G, as_of=as_of,
+    def __init__(self, G: nx.MultiDiGraph, *, platforms: Iterable[str] | None,
+                 per_platform: bool, **scenario: Unpack[ScenarioOptions]) -> None:
+        self.G = G
+        self.substitutions = substitutions = scenario["substitutions"]
+        self.net, failed, _ = scenario_network(G, **scenario)
+        self.base, base_failed, _ = scenario_network(G, as_of=scenario["as_of"],
                                                      substitutions=substitutions)
         self.ok = supplied_mask(self.net, failed)
         self.base_ok = supplied_mask(self.base, base_failed)

@@ -49,17 +49,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import networkx as nx
 import pandas as pd
 from oretrace.graphmodel import weakest
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel._keywords import unpacked_keywords
 from oretrace.graphmodel.vocab import CONFIDENCE_ORDER
 from oretrace.queries._cut import CutSolution, _region, solve_cut
 from oretrace.queries._dispatch import dispatchable
 from oretrace.queries._feasibility_network import check_level
+from oretrace.queries._feasibility_scenario import ScenarioOptions
 from oretrace.queries._singles import (
+    SinglePointOptions,
     SinglePoints,
     _cut_note,
     _group_label,
@@ -75,7 +78,6 @@ from oretrace.queries._singles import (
 )
 from oretrace.queries.capacity import build_rate
 from oretrace.queries.feasibility import (
-    Policy,
     SupplyNetwork,
     group_keys,
     scenario_network,
@@ -119,13 +121,8 @@ RANKED_BY = "n_platforms > value_usd_per_yr > units_per_yr > confidence"
 def find_single_points_of_failure(
     G: nx.MultiDiGraph,
     *,
-    level: str = "facility",
-    platforms: Iterable[str] | None = None,
-    as_of: str | dt.date | None = None,
-    fail: Iterable[str] = (),
-    policy: str | Policy | None = None,
-    substitutions: bool = False,
     include_trivial: bool = True,
+    **question: Unpack[SinglePointOptions],
 ) -> list[SinglePoints]:
     """Return, per platform, the facilities, companies or countries whose loss alone stops it.
 
@@ -144,17 +141,11 @@ def find_single_points_of_failure(
     Parameters
     ----------
     %(G)s
-    %(level)s
-    platforms : iterable of str, optional
-        The platforms to examine (default every platform).
-    %(as_of)s
-    %(fail)s
-    %(policy)s
-    %(substitutions)s
     include_trivial : bool
         Keep a platform's own assembly facility, its company and its country in ``nodes``
         (default ``True``: the literal recursion; ``False`` leaves them out, as the
         planner's answers do). ``trivial`` lists them either way.
+    %(single_point_options)s
     %(backend)s
 
     Returns
@@ -186,8 +177,7 @@ def find_single_points_of_failure(
     ...                               backend="compiled") == [sp]
     True
     """
-    found = _single_points(G, level=level, platforms=platforms, as_of=as_of, fail=fail,
-                           policy=policy, substitutions=substitutions)[1]
+    found = _single_points(G, **question)[1]
     return _trimmed(found, include_trivial)
 
 
@@ -211,14 +201,9 @@ def _trimmed(found: list[SinglePoints], include_trivial: bool) -> list[SinglePoi
 def rank_chokepoints(
     G: nx.MultiDiGraph,
     *,
-    level: str = "facility",
-    platforms: Iterable[str] | None = None,
-    as_of: str | dt.date | None = None,
-    fail: Iterable[str] = (),
-    policy: str | Policy | None = None,
-    substitutions: bool = False,
     top: int | None = None,
     include_trivial: bool = False,
+    **question: Unpack[SinglePointOptions],
 ) -> pd.DataFrame:
     """Rank facilities, companies or countries by the platforms their loss alone stops.
 
@@ -242,18 +227,12 @@ def rank_chokepoints(
     Parameters
     ----------
     %(G)s
-    %(level)s
-    platforms : iterable of str, optional
-        The platforms to rank for (default every platform).
-    %(as_of)s
-    %(fail)s
-    %(policy)s
-    %(substitutions)s
     top : int, optional
         Keep the first ``top`` rows and any row tied with the last one kept (default all).
     include_trivial : bool
         Count a platform's own assembly facility, its company and its country as chokepoints
         too (default ``False``: they stop it by definition).
+    %(single_point_options)s
     %(backend)s
 
     Returns
@@ -277,8 +256,7 @@ def rank_chokepoints(
     >>> table["node"].iloc[0], "US" in set(table["node"])
     ('CN', False)
     """
-    scene, points = _single_points(G, level=level, platforms=platforms, as_of=as_of,
-                                   fail=fail, policy=policy, substitutions=substitutions)
+    scene, points = _single_points(G, **question)
     return _rank(G, scene, points, top=top, include_trivial=include_trivial)
 
 
@@ -367,20 +345,18 @@ class Cut(BaseModel):
 
 
 @shared_docs
+@unpacked_keywords
 def find_smallest_cut(
     G: nx.MultiDiGraph,
     platform: str,
     *,
     level: str = "facility",
     protect: Iterable[str] | None = None,
-    as_of: str | dt.date | None = None,
-    fail: Iterable[str] = (),
-    policy: str | Policy | None = None,
-    substitutions: bool = False,
     max_exact: int = 5000,
     time_limit: float = 60.0,
     alternatives: int = 3,
     include_trivial: bool = False,
+    **scenario: Unpack[ScenarioOptions],
 ) -> Cut:
     """Return the fewest facilities, companies or countries whose joint loss stops ``platform``.
 
@@ -401,10 +377,6 @@ def find_smallest_cut(
     protect : iterable of str, optional
         Group keys that may not be cut (default the platform's own assembly groups, unless
         ``include_trivial``).
-    %(as_of)s
-    %(fail)s
-    %(policy)s
-    %(substitutions)s
     max_exact : int
         The most facilities upstream for which the integer programme is solved exactly
         (default 5000); beyond, a bound and a feasible cut.
@@ -416,6 +388,7 @@ def find_smallest_cut(
     include_trivial : bool
         Count a platform's own assembly facility, its company and its country as chokepoints
         too (default ``False``: they stop it by definition).
+    %(scenario_options)s
 
     Returns
     -------
@@ -439,8 +412,7 @@ def find_smallest_cut(
     (True, 1, [['JP'], ['CN']])
     """
     check_level(level)
-    net, failed, _ = scenario_network(G, fail=fail, as_of=as_of, policy=policy,
-                                      substitutions=substitutions)
+    net, failed, _ = scenario_network(G, **scenario)
     [platform] = _platform_ids(G, net.assemblies, [platform])
     keys = chokepoint_keys(group_keys(net, level), level)
     targets = list(net.assemblies.get(platform, ()))

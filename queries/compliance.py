@@ -36,17 +36,17 @@ rule that licenses shipments a summary (``shipments-denied``, ``shipments-licens
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from typing import Unpack
 
 import networkx as nx
 from oretrace.graphmodel import (
     Confidence,
-    QueryError,
     Verdict,
     parse_date,
     weakest,
 )
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel._keywords import unpacked_keywords
 from oretrace.graphmodel.rules import rule_kinds, rule_time
 from oretrace.queries._compliance_procurement import (
     ProcurementVerdict,
@@ -58,7 +58,7 @@ from oretrace.queries._compliance_procurement import (
 )
 from oretrace.queries._compliance_rules import list_rules, rule_status
 from oretrace.queries._shipments_models import ShipmentVerdict
-from oretrace.queries._shipments_rules import _check, _context, _rules
+from oretrace.queries._shipments_rules import ShipmentOptions, _check, _context, _rules
 from oretrace.queries.exposure import resolve_products
 from oretrace.queries.feasibility import supplied_mask, supply_network
 from oretrace.queries.shipments import shipment_verdicts
@@ -78,7 +78,8 @@ __all__ = [
     "technology_flags",
 ]
 
-#: End users a platform may have (and :func:`evaluate` may be asked to read).
+#: End users a platform may have (the report reads its verdicts for one); a shipment's end
+#: use may also be read as a listed party's (:data:`oretrace.graphmodel.rules.END_USERS`).
 END_USERS: tuple[str, ...] = ("military", "civil")
 
 
@@ -202,16 +203,9 @@ def check_compliance(
 
 
 @shared_docs
+@unpacked_keywords
 def evaluate(
-    G: nx.MultiDiGraph,
-    product: str,
-    *,
-    as_of: str | dt.date | None = None,
-    end_user: str | None = None,
-    destination: str | None = None,
-    rules: str | Iterable[str] | None = None,
-    min_confidence: str | Confidence | None = None,
-    assume: str = "lapsed",
+    G: nx.MultiDiGraph, product: str, **reading: Unpack[ShipmentOptions],
 ) -> list[RuleVerdict]:
     """Return one row per rule for ``product`` as of a date (see the module docstring).
 
@@ -219,15 +213,7 @@ def evaluate(
     ----------
     %(G)s
     %(product)s
-    %(as_of_rules)s
-    %(end_user)s
-    destination : str, optional
-        Read the product as delivered to this ISO country code (default: the platforms' own
-        ``delivered_to``).
-    %(rules)s
-        Rules of another kind give nothing here.
-    %(min_confidence)s
-    %(assume)s
+    %(shipment_options)s
 
     Returns
     -------
@@ -255,16 +241,14 @@ def evaluate(
     >>> [(v.rule, v.verdict.value) for v in evaluate(G, "missile", as_of="2026-12-15")]
     [('NO61', 'shipments-denied'), ('DFARS', 'compliant')]
     """
-    if end_user is not None and end_user not in END_USERS:
-        raise QueryError(f"end user must be one of {', '.join(END_USERS)}, not {end_user!r}")
-    how = _check(assume)
-    day = parse_date(as_of)
+    how = _check(reading["assume"])
+    day = parse_date(reading["as_of"])
     (target,) = resolve_products(G, [product])
-    chosen = _rules(G, rules)
-    ctx = _context(G, [target], day, min_confidence, end_user, destination)
-    rows = shipment_verdicts(G, target, as_of=day, assume=how, rules=[r.id for r in chosen],
-                             min_confidence=min_confidence, end_user=end_user,
-                             destination=destination)
+    chosen = _rules(G, reading["rules"])
+    ctx = _context(G, [target], day, reading["min_confidence"], reading["end_user"],
+                   reading["destination"])
+    reading["as_of"], reading["assume"], reading["rules"] = day, how, [r.id for r in chosen]
+    rows = shipment_verdicts(G, target, **reading)
     out = []
     for rule in chosen:
         time = rule_time(rule, day, assume=how)

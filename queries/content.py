@@ -60,7 +60,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, TypedDict, Unpack, cast
 
 import networkx as nx
 import numpy as np
@@ -72,6 +72,7 @@ from oretrace.graphmodel import (
     restrict,
 )
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel._keywords import Default, group_defaults
 from oretrace.graphmodel.schema import ELEMENTS
 from oretrace.graphmodel.vocab import NodeKind, Stage
 from oretrace.queries._compiled_graph import compile_graph
@@ -290,6 +291,23 @@ def origin_facilities(G: nx.MultiDiGraph, origin: str | Predicate = "CN", *,
 # --------------------------------------------------------------------------- origin share
 
 
+class ContentOptions(TypedDict, total=False):
+    """What content is counted, as keywords with their defaults (Chinese origin, every rare
+    earth the product holds, today, every stage, every category): the content queries take
+    them as ``**content`` (:mod:`oretrace.graphmodel._keywords`); documented once as the
+    ``content_options`` bundle of :mod:`oretrace.graphmodel._docs`."""
+
+    origin: Annotated[str | Predicate, Default("CN")]
+    element: Annotated[str | Iterable[str] | None, Default(None)]
+    as_of: Annotated[str | dt.date | None, Default(None)]
+    stages: Annotated[Iterable[str] | None, Default(None)]
+    categories: Annotated[Iterable[str] | None, Default(None)]
+
+
+#: Each content option's default.
+CONTENT_DEFAULTS: dict[str, Any] = group_defaults(ContentOptions)
+
+
 @dataclass(frozen=True)
 class _Query:
     """What one :func:`origin_share` call asks, read and checked once."""
@@ -303,21 +321,22 @@ class _Query:
     by: str
 
     @classmethod
-    def read(cls, G: nx.MultiDiGraph, product: str, *, origin: str | Predicate = "CN",
-             element: str | Iterable[str] | None = None, by: str = "mass",
-             as_of: str | dt.date | None = None, stages: Iterable[str] | None = None,
-             categories: Iterable[str] | None = None) -> _Query:
+    def read(cls, G: nx.MultiDiGraph, product: str, *, by: str = "mass",
+             **content: Unpack[ContentOptions]) -> _Query:
+        """Check the options (every reader of content options reads them here)."""
         if by not in ("mass", "value"):
             raise QueryError(f"by must be 'mass' or 'value', not {by!r}")
+        c: ContentOptions = {**CONTENT_DEFAULTS, **content}  # type: ignore[typeddict-item]
+        element, categories = c["element"], c["categories"]
         asked = None if element is None else sorted(
             {element} if isinstance(element, str) else set(element))
         for symbol in asked or []:
             if symbol not in ELEMENTS:
                 raise QueryError(f"{symbol!r} is not a chemical element symbol")
         kinds = None if categories is None else frozenset(categories)
-        day = parse_date(as_of)
+        day = parse_date(c["as_of"])
         (target,) = resolve_products(G, [product])
-        return cls(target, day, origin, stages, asked, kinds, by)
+        return cls(target, day, c["origin"], c["stages"], asked, kinds, by)
 
     def sources(self, V: nx.MultiDiGraph) -> tuple[set[str], list[str]]:
         """The origin facilities of ``V`` and the facilities making the product there."""
@@ -339,14 +358,10 @@ def origin_share(
     G: nx.MultiDiGraph,
     product: str,
     *,
-    origin: str | Predicate = "CN",
-    element: str | Iterable[str] | None = None,
     by: str = "mass",
-    as_of: str | dt.date | None = None,
     min_confidence: str | Confidence | None = None,
-    stages: Iterable[str] | None = None,
-    categories: Iterable[str] | None = None,
     threshold: float | None = None,
+    **content: Unpack[ContentOptions],
 ) -> ContentShare:
     """Return the share of ``product``'s rare-earth content (or ``element``'s) of ``origin``.
 
@@ -355,18 +370,14 @@ def origin_share(
     %(G)s
     product : str
         A product id (a platform, a component, a magnet …).
-    %(origin)s
-    %(element)s
     by : {"mass", "value"}
         Which share ``share`` reports; both are computed. With several elements, the value
         share counts items containing any of them.
-    %(as_of)s
     %(min_confidence)s
-    %(stages)s
-    %(categories)s
     threshold : float, optional
         A value-share threshold to test (``0.001``: MOFCOM No. 61's 0.1 %): the answer's
         ``threshold_test`` is ``crosses``, ``clear`` or ``undecided`` over the ranges.
+    %(content_options)s
     %(backend)s
 
     Returns
@@ -389,8 +400,7 @@ def origin_share(
     >>> round(r.value_usd, 4), round(r.share, 4)
     (21.84, 0.2184)
     """
-    q = _Query.read(G, product, origin=origin, element=element, by=by, as_of=as_of,
-                    stages=stages, categories=categories)
+    q = _Query.read(G, product, by=by, **content)
     V = restrict(G, as_of=q.day, min_confidence=min_confidence)
     origins, producers = q.sources(V)
     net = _Network(V, origins)

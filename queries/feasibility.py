@@ -201,14 +201,7 @@ def scenario_network(
 
 @dispatchable()
 @shared_docs
-def simulate(
-    G: nx.MultiDiGraph,
-    *,
-    fail: Iterable[str] = (),
-    as_of: str | dt.date | None = None,
-    policy: str | Policy | None = None,
-    substitutions: bool = False,
-) -> Feasibility:
+def simulate(G: nx.MultiDiGraph, **scenario: Unpack[ScenarioOptions]) -> Feasibility:
     """Return which platforms and facilities are still supplied when ``fail`` fails.
 
     Parameters
@@ -237,13 +230,12 @@ def simulate(
     >>> simulate(G, fail=["country:CN"], as_of="2026-11-24", backend="compiled") == no_cn
     True
     """
-    specs = list(fail)
-    net, failed, report = scenario_network(G, fail=specs, as_of=as_of, policy=policy,
-                                           substitutions=substitutions)
+    scenario["fail"] = specs = list(scenario["fail"])
+    net, failed, report = scenario_network(G, **scenario)
     ok = supplied_mask(net, failed)
     return _feasibility(
         net.as_of, specs, sorted({f for ids in resolve_failures(G, specs).values() for f in ids}),
-        report, substitutions,
+        report, scenario["substitutions"],
         {p: any(ok[i] for i in idx) for p, idx in net.assemblies.items()},
         net.facilities, ok, _substitutions_used(net, ok), _data_gaps(net))
 

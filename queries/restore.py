@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import networkx as nx
 from oretrace.graphmodel import (
@@ -46,6 +46,8 @@ from oretrace.graphmodel import (
     weakest,
 )
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel._keywords import unpacked_keywords
+from oretrace.queries._feasibility_scenario import ScenarioOptions
 from oretrace.queries._restore_dates import change_dates
 from oretrace.queries._restore_missing import MissingInput, _Search, missing_inputs
 from oretrace.queries._restore_state import _Assumed, _State, brought_back, evaluate, rules_of
@@ -166,20 +168,20 @@ def _wanted(G: nx.MultiDiGraph, names: str | Iterable[str] | None) -> list[str]:
 
 
 @shared_docs
+@unpacked_keywords
 def find_restore(
     G: nx.MultiDiGraph,
     platforms: str | Iterable[str] | None = None,
     *,
-    fail: Iterable[str] = (),
-    policy: str | Policy | None = None,
-    substitutions: bool = False,
-    as_of: str | dt.date | None = None,
     until: str | dt.date | None = None,
+    **scenario: Unpack[ScenarioOptions],
 ) -> list[Restoration]:
     """Return when each platform a scenario cuts off is supplied again, and what does it.
 
     For each platform the scenario cuts off on ``as_of``: the first later date on which the
     data's dated changes supply it again, or the inputs nobody outside the failed set makes.
+    The scenario's failures and policy hold on every date searched; the policy's rules are
+    read again at each.
 
     Parameters
     ----------
@@ -188,17 +190,11 @@ def find_restore(
     platforms : str or iterable of str, optional
         Only these platforms (default: all). A platform is *lost* when the scenario leaves it
         unsupplied on ``as_of`` while nothing failed would supply it; the others get no row.
-    %(fail)s
-    policy : str or Policy, optional
-        A rule of the data applied as failed links, e.g. ``"cn-denies-military"``
-        (:data:`oretrace.queries.feasibility.POLICIES`), re-read on every date.
-    %(substitutions)s
-    as_of : datetime.date or str, optional
-        The date the platforms are lost (default today; ISO ``YYYY-MM-DD``).
     until : datetime.date or str, optional
         The last date searched (inclusive). Default: the last date on which the data
         changes (:func:`change_dates`), so every dated change in the data is walked, or
         ``as_of`` when nothing changes after it.
+    %(scenario_options)s
 
     Returns
     -------
@@ -220,12 +216,13 @@ def find_restore(
     ...  find_restore(G, "sub", fail=["country:CN"], as_of="2027-01-01", until="2027-12-31")]
     ['tb-oxide']
     """
-    start = parse_date(as_of)
+    start, policy = parse_date(scenario["as_of"]), scenario["policy"]
+    substitutions = scenario["substitutions"]
     wanted, dates = _wanted(G, platforms), change_dates(G)
     horizon = parse_date(until) if until is not None else max([start, *dates])
     if horizon < start:
         raise QueryError(f"until {horizon} is before as_of {start}")
-    specs = list(fail)
+    specs = list(scenario["fail"])
     rules = rules_of(G)
     kw: dict[str, Any] = {"fail": specs, "policy": policy, "substitutions": substitutions}
     states = [evaluate(G, start, rules, **kw)]

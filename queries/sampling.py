@@ -21,24 +21,23 @@ True
 
 from __future__ import annotations
 
-import datetime as dt
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import networkx as nx
 import numpy as np
-from oretrace.graphmodel import Confidence, QueryError
+from oretrace.graphmodel import Confidence, QueryError, parse_date, restrict
 from oretrace.graphmodel._docs import shared_docs
-from oretrace.queries._intervals_value import _resolve
-from oretrace.queries.content import origin_share
+from oretrace.graphmodel._keywords import unpacked_keywords
+from oretrace.queries._feasibility_scenario import ScenarioOptions
+from oretrace.queries.content import ContentOptions, origin_share
 from oretrace.queries.intervals import (
     Figure,
     ranged_figures,
     value_model,
     with_figures,
 )
-from oretrace.queries.predicates import Predicate
 from pydantic import BaseModel
 
 __all__ = [
@@ -164,6 +163,7 @@ class SampledContent(BaseModel):
 
 
 @shared_docs
+@unpacked_keywords
 def sample_content(
     G: nx.MultiDiGraph,
     product: str,
@@ -171,12 +171,8 @@ def sample_content(
     samples: int = 1000,
     seed: int = 0,
     by: str = "value",
-    origin: str | Predicate = "CN",
-    element: str | Iterable[str] | None = None,
-    as_of: str | dt.date | None = None,
-    stages: Iterable[str] | None = None,
-    categories: Iterable[str] | None = None,
     progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
+    **content: Unpack[ContentOptions],
 ) -> SampledContent:
     """Draw every ranged figure and return the distribution of an origin share.
 
@@ -196,15 +192,9 @@ def sample_content(
         The seed (the same seed draws the same values of each figure).
     by : {"value", "mass"}
         Which share.
-    %(origin)s
-    element : str or iterable of str, optional
-        Count only these elements (default all rare earths the product holds).
-    %(as_of)s
-    %(stages)s
-    categories : iterable of str, optional
-        By value, count only origin items of these product categories.
     progress : callable, optional
         Wraps the loop over draws by mass (e.g. ``tqdm``).
+    %(content_options)s
 
     Returns
     -------
@@ -225,28 +215,25 @@ def sample_content(
     """
     if by not in ("mass", "value"):
         raise QueryError(f"by must be 'mass' or 'value', not {by!r}")
-    exact = origin_share(G, product, origin=origin, element=element, by=by, as_of=as_of,
-                         stages=stages, categories=categories)
+    exact = origin_share(G, product, by=by, **content)
     if exact.share is None:
         why = [n for n in exact.notes if n.startswith(("no unit price for " + repr(
             exact.product), repr(exact.product)))]
         raise QueryError(f"no {by} share of {exact.product!r} to sample"
                          + (f" ({why[0]})" if why else ""))
     if by == "value":
-        model = value_model(G, product, origin=origin, element=element, as_of=as_of,
-                            stages=stages, categories=categories)
+        model = value_model(G, product, **content)
         figures = model.figures
         theta = draw(figures, samples, seed)
         values = model.evaluate(theta) if figures else np.full(samples, exact.share)
     else:
-        V, target, _, _ = _resolve(G, product, origin, as_of, stages)
+        V = restrict(G, as_of=parse_date(content["as_of"]))
         figures = ranged_figures(V)  # every one drawn: the overlay holds no range left
         theta = draw(figures, samples, seed)
         steps = range(samples) if progress is None else progress(range(samples))
         values = np.array([origin_share(
-            with_figures(V, {f.key: theta[n, k] for k, f in enumerate(figures)}), target,
-            origin=origin, element=element, by="mass", as_of=as_of, stages=stages).share
-            for n in steps], dtype=float)
+            with_figures(V, {f.key: theta[n, k] for k, f in enumerate(figures)}),
+            exact.product, by="mass", **content).share for n in steps], dtype=float)
     read = [f.label for f in figures if by == "value" or f.key[-1] in ("share", "qty")]
     dist = distribution(f"{exact.origin}-origin {by} share of {exact.product}", values,
                         seed=seed, point=exact.share, figures=read)
@@ -296,18 +283,16 @@ def _constant(scenario: Any, wanted: list[str] | None) -> dict[str, tuple[float,
 
 
 @shared_docs
+@unpacked_keywords
 def sample_shortfall(
     G: nx.MultiDiGraph,
     *,
-    fail: Iterable[str] = (),
-    as_of: str | dt.date | None = None,
-    policy: Any = None,
-    substitutions: bool = False,
     platform: str | None = None,
     products: Iterable[str] | None = None,
     samples: int = 200,
     seed: int = 0,
     progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
+    **scenario: Unpack[ScenarioOptions],
 ) -> list[SampledShortfall]:
     """Draw every ranged capacity and quantity and return the shortfalls' distributions.
 
@@ -322,7 +307,6 @@ def sample_shortfall(
     Parameters
     ----------
     %(G)s
-    %(scenario_options)s
     platform : str, optional
         The platform whose chain is read (default all platforms together).
     products : iterable of str, optional
@@ -333,6 +317,7 @@ def sample_shortfall(
         The seed (the same seed draws the same values of each figure).
     progress : callable, optional
         Wraps the loop over draws (e.g. ``tqdm``).
+    %(scenario_options)s
 
     Returns
     -------
@@ -351,14 +336,13 @@ def sample_shortfall(
 
     plats = None if platform is None else [platform]
     wanted = None if products is None else list(products)
-    scenario = _Scenario(G, fail=fail, as_of=as_of, policy=policy, substitutions=substitutions,
-                         platforms=plats, per_platform=False)
-    exact = {r.product: r for r in find_shortfall(
-        G, fail=fail, as_of=as_of, policy=policy, substitutions=substitutions,
-        platforms=plats, per_platform=False) if r.computable}
-    figures = ranged_figures(G, as_of=as_of, fields=SHORTFALL_FIELDS)
+    scenario["fail"] = list(scenario["fail"])  # read twice below
+    chains = _Scenario(G, platforms=plats, per_platform=False, **scenario)
+    exact = {r.product: r for r in find_shortfall(G, platforms=plats, per_platform=False,
+                                                  **scenario) if r.computable}
+    figures = ranged_figures(G, as_of=scenario["as_of"], fields=SHORTFALL_FIELDS)
     theta = draw(figures, samples, seed)
-    fixed = {p: [pair] * samples for p, pair in _constant(scenario, wanted).items()
+    fixed = {p: [pair] * samples for p, pair in _constant(chains, wanted).items()
              if p in exact}
     varying = [p for p in exact if p not in fixed and (wanted is None or p in wanted)]
     got: dict[str, list[tuple[float, float]]] = dict(fixed)
@@ -367,7 +351,7 @@ def sample_shortfall(
         if not varying:
             break
         memo = _Memo(Reading(drawn={f.key: float(theta[n, k]) for k, f in enumerate(figures)}))
-        for r in scenario.rows((memo, memo, memo), varying):
+        for r in chains.rows((memo, memo, memo), varying):
             if r.computable and r.shortfall_max is not None:
                 got.setdefault(r.product, []).append(
                     (r.shortfall_max, r.baseline_shortfall_max or 0.0))

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Literal, Unpack
 
 import networkx as nx
 from oretrace.graphmodel import parse_date, weakest
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel._keywords import unpacked_keywords
 from oretrace.graphmodel.vocab import EdgeKind
 from oretrace.queries._changes import (
     AnswerChange,
@@ -30,6 +31,7 @@ from oretrace.queries._changes import (
     rule_changes,
 )
 from oretrace.queries._cut import _walk
+from oretrace.queries._feasibility_scenario import ScenarioOptions
 from oretrace.queries.capacity import Shortfall, find_shortfall
 from oretrace.queries.chokepoints import find_single_points_of_failure
 from oretrace.queries.feasibility import (
@@ -158,25 +160,23 @@ def _blockages(G: nx.MultiDiGraph, net: SupplyNetwork, ok: Sequence[bool],
 
 
 @shared_docs
+@unpacked_keywords
 def simulate_scenario(
     G: nx.MultiDiGraph,
     *,
-    fail: Iterable[str] = (),
-    as_of: str | dt.date | None = None,
-    policy: str | Policy | None = None,
-    substitutions: bool = False,
     shortfall: bool = True,
     per_platform: bool = True,
+    **scenario: Unpack[ScenarioOptions],
 ) -> ScenarioResult:
     """Run a scenario: which platforms keep supply, why others lose it, what capacity is missing.
 
     Parameters
     ----------
     %(G)s
-    %(scenario_options)s
     shortfall, per_platform : bool
         Compute the capacity shortfall (:func:`oretrace.queries.capacity.find_shortfall`), for all
         platforms together and, with ``per_platform``, for each.
+    %(scenario_options)s
 
     Returns
     -------
@@ -194,10 +194,10 @@ def simulate_scenario(
     >>> set(result.lost) <= set(result.unsupplied)
     True
     """
-    specs = list(fail)
-    feas = simulate(G, fail=specs, as_of=as_of, policy=policy, substitutions=substitutions)
-    net, failed, report = scenario_network(G, fail=specs, as_of=as_of, policy=policy,
-                                           substitutions=substitutions)
+    scenario["fail"] = specs = list(scenario["fail"])
+    as_of, substitutions = scenario["as_of"], scenario["substitutions"]
+    feas = simulate(G, **scenario)
+    net, failed, report = scenario_network(G, **scenario)
     ok = supplied_mask(net, failed)
     baseline = set(simulate(G, as_of=as_of, substitutions=substitutions).supplied)
     statuses = [PlatformStatus(platform=p, supplied=p in feas.supplied,
@@ -205,9 +205,7 @@ def simulate_scenario(
                                blocked_by=[] if p in feas.supplied else
                                _blockages(G, net, ok, failed, report, p))
                 for p in sorted(net.assemblies)]
-    rows = find_shortfall(G, fail=specs, as_of=as_of, policy=policy,
-                          substitutions=substitutions, per_platform=per_platform) \
-        if shortfall else []
+    rows = find_shortfall(G, per_platform=per_platform, **scenario) if shortfall else []
     return ScenarioResult(
         as_of=feas.as_of, fail=specs, failed=feas.failed, policy=report,
         substitutions_allowed=substitutions, supplied=feas.supplied,
@@ -313,18 +311,16 @@ def _facility_evidence(G: nx.MultiDiGraph, f: str, went: str) -> Evidence:
 
 
 @shared_docs
+@unpacked_keywords
 def diff_scenarios(
     G: nx.MultiDiGraph,
     *,
-    as_of: str | dt.date | None = None,
     vs: str | dt.date,
-    fail: Iterable[str] = (),
-    policy: str | Policy | None = None,
-    substitutions: bool = False,
     level: str = "facility",
     shortfall: bool = True,
     answers: bool = True,
     assume: str = "lapsed",
+    **scenario: Unpack[ScenarioOptions],
 ) -> ScenarioDiff:
     """Compare one scenario at ``as_of`` (default today) and at ``vs``: what changed.
 
@@ -333,13 +329,8 @@ def diff_scenarios(
     Parameters
     ----------
     %(G)s
-    as_of : date or ISO str, optional
-        The first date (default today).
     vs : date or ISO str
-        The date to compare with, usually later.
-    %(fail)s
-    %(policy)s
-    %(substitutions)s
+        The date to compare with, usually later than ``as_of``.
     %(level)s
     shortfall : bool
         Compare the all-platforms capacity shortfall too (default ``True``; off, ``shortfall``
@@ -349,6 +340,7 @@ def diff_scenarios(
     assume : {"lapsed", "extended"}
         How to read a rule's status after its ``known_until`` (see
         :mod:`oretrace.graphmodel.rules`).
+    %(scenario_options)s
 
     Returns
     -------
@@ -373,8 +365,9 @@ def diff_scenarios(
     ...  for e in r.events if e.event == "effective"]
     ['2025-04-04']
     """
-    a, b = parse_date(as_of), parse_date(vs)
-    specs = list(fail)
+    a, b = parse_date(scenario["as_of"]), parse_date(vs)
+    specs, policy = list(scenario["fail"]), scenario["policy"]
+    substitutions = scenario["substitutions"]
     policy_name = policy.name if isinstance(policy, Policy) else policy
     nets = {}
     for day in (a, b):

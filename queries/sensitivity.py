@@ -18,9 +18,8 @@ True
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Unpack
 
 import networkx as nx
 import numpy as np
@@ -28,8 +27,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from oretrace.graphmodel import QueryError
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel._keywords import unpacked_keywords
+from oretrace.queries._feasibility_scenario import ScenarioOptions
+from oretrace.queries.content import ContentOptions
 from oretrace.queries.intervals import Figure as RangedFigure, ranged_figures, value_model
-from oretrace.queries.predicates import Predicate
 from oretrace.queries.sampling import SHORTFALL_FIELDS
 from pydantic import BaseModel
 
@@ -72,15 +73,9 @@ def _rank(figures: Sequence[RangedFigure], at_low: Sequence[float],
 
 
 @shared_docs
+@unpacked_keywords
 def content_sensitivity(
-    G: nx.MultiDiGraph,
-    product: str,
-    *,
-    origin: str | Predicate = "CN",
-    element: str | Iterable[str] | None = None,
-    as_of: str | dt.date | None = None,
-    stages: Iterable[str] | None = None,
-    categories: Iterable[str] | None = None,
+    G: nx.MultiDiGraph, product: str, **content: Unpack[ContentOptions],
 ) -> Sensitivity:
     """Rank the ranged figures by how far each alone moves an origin value share.
 
@@ -100,8 +95,7 @@ def content_sensitivity(
     >>> round(s.point, 4), s.swings
     (0.2184, [])
     """
-    m = value_model(G, product, origin=origin, element=element, as_of=as_of, stages=stages,
-                    categories=categories)
+    m = value_model(G, product, **content)
     mid = m.midpoints()
     point = float(m.evaluate(mid)[0])
     k = len(m.figures)
@@ -114,15 +108,13 @@ def content_sensitivity(
 
 
 @shared_docs
+@unpacked_keywords
 def shortfall_sensitivity(
     G: nx.MultiDiGraph,
     product: str,
     *,
-    fail: Iterable[str] = (),
-    as_of: str | dt.date | None = None,
-    policy: Any = None,
-    substitutions: bool = False,
     platform: str | None = None,
+    **scenario: Unpack[ScenarioOptions],
 ) -> Sensitivity:
     """Rank the ranged capacities and quantities by how far each alone moves a shortfall.
 
@@ -135,9 +127,9 @@ def shortfall_sensitivity(
     %(G)s
     product : str
         The product short.
-    %(scenario_options)s
     platform : str, optional
         The platform whose chain is read (default all platforms together).
+    %(scenario_options)s
 
     Returns
     -------
@@ -159,15 +151,14 @@ def shortfall_sensitivity(
     """
     from oretrace.queries.capacity import Reading, _Memo, _Scenario
 
-    scenario = _Scenario(G, fail=fail, as_of=as_of, policy=policy, substitutions=substitutions,
-                         platforms=None if platform is None else [platform],
-                         per_platform=False)
-    figures = ranged_figures(G, as_of=as_of, fields=SHORTFALL_FIELDS)
+    chains = _Scenario(G, platforms=None if platform is None else [platform],
+                       per_platform=False, **scenario)
+    figures = ranged_figures(G, as_of=scenario["as_of"], fields=SHORTFALL_FIELDS)
     mids = {f.key: f.mid for f in figures}
 
     def at(values: dict[tuple[str, ...], float]) -> float:
         memo = _Memo(Reading(drawn=values))
-        rows = [r for r in scenario.rows((memo, memo, memo), [product]) if r.computable]
+        rows = [r for r in chains.rows((memo, memo, memo), [product]) if r.computable]
         if not rows:
             raise QueryError(f"no computable shortfall of {product!r} in that chain")
         return float(rows[0].shortfall_max or 0.0)

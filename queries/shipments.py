@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from enum import Enum
-from typing import Any
+from typing import Any, Unpack
 
 import networkx as nx
 import pandas as pd
@@ -48,8 +48,16 @@ from oretrace.graphmodel import (
     Confidence,
 )
 from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel._keywords import unpacked_keywords
 from oretrace.queries._shipments_models import Shipment, ShipmentVerdict
-from oretrace.queries._shipments_rules import _check, _context, _rules, _times, _verdicts_on
+from oretrace.queries._shipments_rules import (
+    ShipmentOptions,
+    _check,
+    _context,
+    _rules,
+    _times,
+    _verdicts_on,
+)
 from oretrace.queries.exposure import resolve_products
 
 __all__ = [
@@ -110,16 +118,9 @@ def list_shipments(G: nx.MultiDiGraph, platform: str | Iterable[str], *,
 
 
 @shared_docs
+@unpacked_keywords
 def shipment_verdicts(
-    G: nx.MultiDiGraph,
-    platform: str | Iterable[str],
-    *,
-    as_of: str | dt.date | None = None,
-    assume: str = "lapsed",
-    rules: str | Iterable[str] | None = None,
-    min_confidence: str | Confidence | None = None,
-    end_user: str | None = None,
-    destination: str | None = None,
+    G: nx.MultiDiGraph, platform: str | Iterable[str], **reading: Unpack[ShipmentOptions],
 ) -> list[ShipmentVerdict]:
     """Return one :class:`ShipmentVerdict` per shipment and rule that bites (module docstring).
 
@@ -127,11 +128,7 @@ def shipment_verdicts(
     ----------
     %(G)s
     %(platforms_merged)s
-    %(rule_options)s
-    %(end_user)s
-    destination : str, optional
-        Read every shipment as if this ISO country code were its only destination (default:
-        the platforms' own ``delivered_to``).
+    %(shipment_options)s
 
     Returns
     -------
@@ -163,10 +160,11 @@ def shipment_verdicts(
     ...  for v in shipment_verdicts(G, "missile", as_of="2026-12-15", end_user="civil")]
     [('value-test', 'licence-required')]
     """
-    chosen = _rules(G, rules)
-    how = _check(assume)
+    chosen = _rules(G, reading["rules"])
+    how = _check(reading["assume"])
     targets = resolve_products(G, [platform] if isinstance(platform, str) else platform)
-    ctx = _context(G, targets, as_of, min_confidence, end_user, destination)
+    ctx = _context(G, targets, reading["as_of"], reading["min_confidence"],
+                   reading["end_user"], reading["destination"])
     times = {rule.id: _times(rule, ctx.day, how) for rule in chosen}
     out = []
     for s in ctx.shipments():
@@ -178,14 +176,9 @@ def shipment_verdicts(
 
 
 @shared_docs
+@unpacked_keywords
 def find_shipments(
-    G: nx.MultiDiGraph,
-    platform: str,
-    *,
-    as_of: str | dt.date | None = None,
-    assume: str = "lapsed",
-    rules: str | Iterable[str] | None = None,
-    min_confidence: str | Confidence | None = None,
+    G: nx.MultiDiGraph, platform: str, **reading: Unpack[ShipmentOptions],
 ) -> pd.DataFrame:
     """Return the shipments of ``platform``'s supply that a rule bites on, one row each.
 
@@ -195,7 +188,7 @@ def find_shipments(
         The oretrace graph, with its rule nodes (not mutated).
     platform : str
         A platform (or any product) id.
-    %(rule_options)s
+    %(shipment_options)s
 
     Returns
     -------
@@ -212,8 +205,7 @@ def find_shipments(
     ...                                                    "status"]].values.tolist()
     [['jp-mag', 'NO61', 'denied', 'assumed-in-force']]
     """
-    rows = shipment_verdicts(G, platform, as_of=as_of, assume=assume, rules=rules,
-                             min_confidence=min_confidence)
+    rows = shipment_verdicts(G, platform, **reading)
     return pd.DataFrame([{c: _plain(getattr(r, c)) for c in SHIPMENT_COLUMNS} for r in rows],
                         columns=list(SHIPMENT_COLUMNS))
 

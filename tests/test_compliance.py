@@ -365,6 +365,27 @@ def test_unknown_ids_and_bad_options_are_clear_errors() -> None:
         evaluate(G, "P", end_user="navy")
 
 
+def test_an_end_use_or_destination_read_in_place_of_the_platforms_is_checked() -> None:
+    """A misspelt end use or a destination that is no country code is an error, not a
+    reading under which no trigger matches (evaluate alone checked the end use before)."""
+    G = graph(*network())
+    for query in (shipment_verdicts, find_shipments, evaluate):
+        with pytest.raises(QueryError, match="end user must be one of military, civil, listed"):
+            query(G, "P", as_of=AFTER, end_user="militray")
+        with pytest.raises(QueryError, match="destination 'USA' is not an ISO 3166-1"):
+            query(G, "P", as_of=AFTER, destination="USA")
+
+
+def test_the_shipment_table_reads_the_end_use_asked_for() -> None:
+    """The same 37 % magnet shipment: denied for the platform's own military end use (§II),
+    a licence for a civil one (§I) -- find_shipments now takes the end use as
+    shipment_verdicts does."""
+    G = graph(*network())
+    verdicts = {use: find_shipments(G, "P", as_of=AFTER, rules="NO61", end_user=use)
+                .set_index("supplier").loc["jp-mag", "verdict"] for use in ("military", "civil")}
+    assert verdicts == {"military": "denied", "civil": "licence-required"}
+
+
 def test_rules_listing_caps_the_confidence_of_an_assumed_status() -> None:
     """tests/data/compliance_mini: NO61 is `documented` and suspended to 2026-11-10, its status
     recorded to that day (known_until). On 2026-11-10 the suspension is a fact: `suspended`,

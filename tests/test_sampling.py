@@ -256,3 +256,28 @@ def test_no_price_no_value_share_to_sample(bundled: nx.MultiDiGraph) -> None:
         sample_content(bundled, platform, samples=5, as_of="2026-06-01")
     with pytest.raises(QueryError, match="no unit price"):
         content_sensitivity(bundled, platform, as_of="2026-06-01")
+
+
+def test_a_misspelt_element_is_refused_by_every_content_reader(
+        bundled: nx.MultiDiGraph) -> None:
+    """"Dx" for Dy: origin_share refused it, but value_model and what stands on it read a
+    share of 0.0 (nothing holds Dx). They now read the content options where origin_share
+    does."""
+    from oretrace.graphmodel import QueryError
+
+    for query in (value_model, content_sensitivity, sample_content):
+        with pytest.raises(QueryError, match="'Dx' is not a chemical element symbol"):
+            query(bundled, "F-35", element="Dx", as_of="2026-06-01")
+
+
+def test_a_failure_list_given_once_is_read_by_each_step(tmp_path: Path) -> None:
+    """``fail`` given as a one-pass iterator reads as the same list: the sampled shortfall
+    is 800 − c without China at every draw, as in the paired test above, and its exact ends
+    are 800 − 350 and 800 − 250 (both are built from the failures: an iterator spent by the
+    first would leave the second with nothing failed)."""
+    G = _andor(tmp_path, **{"mine-au": "250..350"})
+    (r,) = sample_shortfall(G, fail=iter(["country:CN"]), products=["ore"], samples=5, seed=7)
+    (cap,) = [f for f in ranged_figures(G, fields=SHORTFALL_FIELDS)
+              if f.label == "mine-au.capacity"]
+    assert np.allclose(r.values, 800 - draw([cap], 5, seed=7)[:, 0], atol=1e-3)
+    assert (r.low, r.high) == pytest.approx((800 - 350, 800 - 250))  # the exact ends
