@@ -21,9 +21,11 @@ import oretrace
 #: Libraries the issue names as heavy, and numpy, which each of them pulls in.
 HEAVY = ("pandas", "networkx", "scipy", "matplotlib", "pydantic", "numpy", "yaml", "neo4j")
 #: The only oretrace modules below graphmodel and queries that help may read: the tiny
-#: vocabulary and error modules, the lazy-import helper, and the queries' help words.
+#: vocabulary and error modules, the lazy-import helper, the keyword groups (the scenario's
+#: options, standard library only), and the queries' help words.
 LIGHT = {"oretrace.graphmodel", "oretrace.graphmodel._lazy", "oretrace.graphmodel.errors",
-         "oretrace.graphmodel.vocab", "oretrace.queries", "oretrace.queries._vocab"}
+         "oretrace.graphmodel._keywords", "oretrace.graphmodel.vocab", "oretrace.queries",
+         "oretrace.queries._vocab"}
 
 PROBE = """
 import json, sys

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict, Unpack
 
 import typer
 
 from oretrace.cli import FormatOption, emit, state
 from oretrace.cli._output import Format, echo, say
+from oretrace.graphmodel._keywords import Default, unpacked_options
 from oretrace.queries._vocab import LEVELS, POLICY_SUMMARIES
 
 if TYPE_CHECKING:
+    from oretrace.queries._feasibility_scenario import ScenarioOptions
     from oretrace.queries.capacity import Shortfall
     from oretrace.queries.scenarios import Blockage
 
@@ -29,6 +31,26 @@ PolicyOpt = Annotated[str | None, typer.Option("--policy", metavar="NAME", help=
 Subs = Annotated[bool, typer.Option(
     "--substitutions", help="Let substitute inputs (SmCo for NdFeB grades, Dy-lean grades, "
     "recycled feed, ...) stand in; each one used is flagged.")]
+
+
+class ScenarioArgs(TypedDict, total=False):
+    """The scenario's options on the command line, written once for every command that
+    takes a scenario (the queries' ``ScenarioOptions``); read by :func:`scenario_of`."""
+
+    as_of: Annotated[AsOf, Default(None)]
+    fail: Annotated[Fail, Default(None)]
+    policy: Annotated[PolicyOpt, Default(None)]
+    substitutions: Annotated[Subs, Default(False)]
+
+
+def scenario_of(args: ScenarioArgs) -> ScenarioOptions:
+    """The queries' scenario from a command's options: the policy checked, no ``--fail``
+    read as nothing failing."""
+    _check(policy=args["policy"])
+    return {"fail": args["fail"] or (), "as_of": args["as_of"], "policy": args["policy"],
+            "substitutions": args["substitutions"]}
+
+
 Level = Annotated[str, typer.Option(
     "--level", metavar="LEVEL", help=f"Group by {', '.join(LEVELS)}. Markets (pools standing "
     "in for unknown links) belong to no group at any level: never ranked or cut, their "
@@ -77,8 +99,8 @@ def _shortfall_rows(rows: list[Shortfall]) -> list[dict[str, Any]]:
             for r in rows if r.computable]
 
 
-def _sampled_shortfall(G: Any, fail: Any, as_of: str | None, policy: str | None,
-                       substitutions: bool, samples: int, seed: int) -> list[Any]:
+def _sampled_shortfall(G: Any, scenario: ScenarioOptions, samples: int, seed: int
+                       ) -> list[Any]:
     """``scenario --samples``: sampled shortfalls of all platforms together, with a bar."""
     from tqdm import tqdm
 
@@ -87,9 +109,7 @@ def _sampled_shortfall(G: Any, fail: Any, as_of: str | None, policy: str | None,
     def bar(steps: Any) -> Any:
         return tqdm(steps, desc="samples", unit="draw", disable=None, leave=False)
 
-    return sample_shortfall(G, fail=fail, as_of=as_of, policy=policy,
-                            substitutions=substitutions, samples=samples, seed=seed,
-                            progress=bar)
+    return sample_shortfall(G, samples=samples, seed=seed, progress=bar, **scenario)
 
 
 def _sample_rows(rows: list[Any]) -> list[dict[str, Any]]:
@@ -101,6 +121,7 @@ def _sample_rows(rows: list[Any]) -> list[dict[str, Any]]:
             for r in rows if r.high is None or r.low != r.high]
 
 
+@unpacked_options
 def chokepoints(
     ctx: typer.Context,
     platform: Annotated[list[str] | None, typer.Option(
@@ -108,23 +129,20 @@ def chokepoints(
     level: Level = "facility",
     top: Annotated[int | None, typer.Option(
         "--top", min=1, help="Show the first N (and any row tied with the Nth).")] = None,
-    as_of: AsOf = None,
-    fail: Fail = None,
-    policy: PolicyOpt = None,
-    substitutions: Subs = False,
     include_trivial: Annotated[bool, typer.Option(
         "--include-trivial", help="Also list each platform's own final assembly, its "
         "operating company and its country (their loss stops it by definition).")] = False,
     fmt: FormatOption = None,
+    **scenario: Unpack[ScenarioArgs],
 ) -> None:
     """Rank facilities, companies or countries by the platforms their loss alone stops."""
     from oretrace.queries.chokepoints import rank_chokepoints
 
-    _check(level, policy)
+    _check(level)
+    chosen = scenario_of(scenario)
     st = state(ctx)
-    table = rank_chokepoints(st.graph(), level=level, platforms=platform, as_of=as_of,
-                             fail=fail or (), policy=policy, substitutions=substitutions,
-                             top=top, include_trivial=include_trivial)
+    table = rank_chokepoints(st.graph(), level=level, platforms=platform, top=top,
+                             include_trivial=include_trivial, **chosen)
     out = st.format(fmt)
     unsupplied = table.attrs.get("unsupplied", [])
     if unsupplied:
@@ -139,6 +157,7 @@ def chokepoints(
         echo(f"ranked by {table.attrs.get('measure')}")
 
 
+@unpacked_options
 def cut(
     ctx: typer.Context,
     platform: Annotated[str, typer.Argument(help="Platform id, e.g. F-35.")],
@@ -152,21 +171,18 @@ def cut(
     alternatives: Annotated[int, typer.Option(
         "--alternatives", min=0, metavar="N",
         help="Also list up to N other cuts of the same minimum size.")] = 3,
-    as_of: AsOf = None,
-    fail: Fail = None,
-    policy: PolicyOpt = None,
-    substitutions: Subs = False,
     fmt: FormatOption = None,
+    **scenario: Unpack[ScenarioArgs],
 ) -> None:
     """Find the fewest facilities, companies or countries whose joint loss stops PLATFORM."""
     from oretrace.queries.chokepoints import find_smallest_cut
 
-    _check(level, policy)
+    _check(level)
+    chosen = scenario_of(scenario)
     st = state(ctx)
     shield = () if no_protect else protect
     result = find_smallest_cut(st.graph(), platform, level=level, protect=shield,
-                               as_of=as_of, fail=fail or (), policy=policy,
-                               substitutions=substitutions, alternatives=alternatives)
+                               alternatives=alternatives, **chosen)
     out = st.format(fmt)
     if out is not Format.TABLE:
         emit(result, out)
@@ -183,12 +199,9 @@ def cut(
         echo(f"sources of the first cut: {', '.join(result.sources)}")
 
 
+@unpacked_options
 def scenario(
     ctx: typer.Context,
-    fail: Fail = None,
-    policy: PolicyOpt = None,
-    as_of: AsOf = None,
-    substitutions: Subs = False,
     shortfall: Annotated[bool, typer.Option(
         "--shortfall/--no-shortfall", help="Compute the capacity shortfall.")] = True,
     per_platform: Annotated[bool, typer.Option(
@@ -200,22 +213,21 @@ def scenario(
         "draws (0: no sampling).")] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 0,
     fmt: FormatOption = None,
+    **args: Unpack[ScenarioArgs],
 ) -> None:
     """Which platforms keep supply when facilities, companies or countries fail, and
     with what capacity shortfall (t/yr), each figure with its sources."""
     from oretrace.queries.scenarios import simulate_scenario
 
-    _check(policy=policy)
+    chosen = scenario_of(args)
     if samples and not shortfall:
         raise typer.BadParameter("sampling draws the shortfall: drop --no-shortfall",
                                  param_hint="--samples")
     st = state(ctx)
-    result = simulate_scenario(st.graph(), fail=fail or (), as_of=as_of, policy=policy,
-                               substitutions=substitutions, shortfall=shortfall,
-                               per_platform=per_platform)
+    result = simulate_scenario(st.graph(), shortfall=shortfall, per_platform=per_platform,
+                               **chosen)
     out = st.format(fmt)
-    sampled = _sampled_shortfall(st.graph(), fail or (), as_of, policy, substitutions,
-                                 samples, seed) if samples else None
+    sampled = _sampled_shortfall(st.graph(), chosen, samples, seed) if samples else None
     if out is not Format.TABLE:
         if sampled is not None:
             emit({"scenario": result, "samples": sampled} if out is Format.JSON else
@@ -283,29 +295,27 @@ def concentration(
     emit(table, out, title="Concentration by stage and product (capacity shares)")
 
 
+@unpacked_options
 def diff(
     ctx: typer.Context,
     vs: Annotated[str, typer.Option("--vs", help="The date to compare with.")],
-    as_of: AsOf = None,
-    fail: Fail = None,
-    policy: PolicyOpt = None,
     level: Level = "facility",
-    substitutions: Subs = False,
     shortfall: Annotated[bool, typer.Option(
         "--shortfall/--no-shortfall", help="Compare capacity shortfalls.")] = True,
     answers: Annotated[bool, typer.Option(
         "--answers/--no-answers", help="Compare shipments and procurement verdicts "
         "(read without the scenario's failures).")] = True,
     fmt: FormatOption = None,
+    **scenario: Unpack[ScenarioArgs],
 ) -> None:
     """What changed between --as-of and --vs, in the data and in the answers."""
     from oretrace.queries.scenarios import diff_scenarios
 
-    _check(level, policy)
+    _check(level)
+    chosen = scenario_of(scenario)
     st = state(ctx)
-    result = diff_scenarios(st.graph(), as_of=as_of, vs=vs, fail=fail or (),
-                            policy=policy, level=level, substitutions=substitutions,
-                            shortfall=shortfall, answers=answers)
+    result = diff_scenarios(st.graph(), vs=vs, level=level, shortfall=shortfall,
+                            answers=answers, **chosen)
     out = st.format(fmt)
     if out is not Format.TABLE:
         emit(result, out)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Unpack
 
 import typer
 
 from oretrace.cli import FormatOption, emit, state
 from oretrace.cli._output import Format, echo, say
-from oretrace.cli.chokepoints import _POLICIES, AsOf, Fail, PolicyOpt, Subs, _check
+from oretrace.cli.chokepoints import _POLICIES, ScenarioArgs, scenario_of
+from oretrace.graphmodel._keywords import unpacked_options
 
 if TYPE_CHECKING:
     from oretrace.queries.restore import Restoration
@@ -54,27 +55,24 @@ def register(app: typer.Typer) -> None:
                       "links starting, rule events) and names what brings each platform "
                       "back, or the inputs no facility outside the failed set makes.\n\n"
                       + _POLICIES)
+    @unpacked_options
     def restore(
         ctx: typer.Context,
         platform: Annotated[list[str] | None, typer.Argument(
             help="Platform ids (default: every platform lost in the scenario).")] = None,
-        fail: Fail = None,
-        policy: PolicyOpt = None,
-        substitutions: Subs = False,
-        as_of: AsOf = None,
         until: Until = None,
         fmt: FormatOption = None,
+        **args: Unpack[ScenarioArgs],
     ) -> None:
         """By when is each platform that a scenario cuts off supplied again?"""
         from oretrace.graphmodel import parse_date
         from oretrace.queries.restore import find_restore
 
-        _check(policy=policy)
+        scenario = scenario_of(args)
         st = state(ctx)
-        results = find_restore(st.graph(), platform or None, fail=fail or (), policy=policy,
-                               substitutions=substitutions, as_of=as_of, until=until)
+        results = find_restore(st.graph(), platform or None, until=until, **scenario)
         out = st.format(fmt)
-        day = parse_date(as_of)
+        day = parse_date(scenario["as_of"])
         kept = [p for p in dict.fromkeys(platform or []) if p not in {r.platform for r in results}]
         if results and kept:
             say(f"not lost in this scenario on {day}: {', '.join(kept)}")
@@ -90,10 +88,11 @@ def register(app: typer.Typer) -> None:
         if out is Format.JSON:
             emit(results, out)
             return
-        what = ", ".join(fail or []) or "nothing"
+        what = ", ".join(scenario["fail"]) or "nothing"
+        policy = args["policy"]
         title = (f"Lost on {day} ({what} fails{'; policy ' + policy if policy else ''}"
-                 f"{'; substitutions allowed' if substitutions else ''}): supplied again by "
-                 f"{results[0].until}?")
+                 f"{'; substitutions allowed' if scenario['substitutions'] else ''}): "
+                 f"supplied again by {results[0].until}?")
         rows = _rows(results)
         if out is Format.TABLE:  # sources are in CSV and JSON; empty columns say nothing
             empty = [k for k in ("brought back by", "missing inputs")
