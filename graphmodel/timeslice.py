@@ -122,10 +122,12 @@ class Window:
         return list(map(verdict.__getitem__, keys))
 
 
-#: A facility runs from ``online_from`` to ``online_until``; closed with no closing date,
-#: or planned, under construction or uncertain with no start date, it does not exist.
+#: A facility runs from ``online_from`` to ``online_until``; closed or suspended with no
+#: date it stopped, or planned, under construction or uncertain with no start date, it does
+#: not exist.
 FACILITY_WINDOW = Window(
-    "online_from", "online_until", needs_end=frozenset({FacilityStatus.CLOSED}),
+    "online_from", "online_until",
+    needs_end=frozenset({FacilityStatus.CLOSED, FacilityStatus.SUSPENDED}),
     needs_start=frozenset({FacilityStatus.PLANNED, FacilityStatus.CONSTRUCTION,
                            FacilityStatus.UNCERTAIN}))
 #: Supply and ownership links (and anything else dated) exist from ``start`` to ``end``.

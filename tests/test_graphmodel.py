@@ -81,6 +81,12 @@ def test_closed_and_undated_planned_facilities_are_absent() -> None:
     closed = dict(planned, status="closed", online_until=dt.date(2020, 1, 1))
     assert is_active(closed | {"online_from": None}, dt.date(2019, 12, 31))
     assert not is_active(closed, dt.date(2020, 1, 1))
+    # suspended is read as closed: it ran until online_until, and without that date it
+    # runs at no date (it loaded as running at every date before)
+    suspended = dict(closed, status="suspended")
+    assert is_active(suspended, dt.date(2019, 12, 31))
+    assert not is_active(suspended, dt.date(2020, 1, 1))
+    assert not is_active(suspended | {"online_until": None}, dt.date(2019, 12, 31))
 
 
 def test_confidence_floor_drops_weaker_links(mini_copy: Callable[..., Path]) -> None:

@@ -491,7 +491,7 @@ def random_graphs(draw: st.DrawFn) -> nx.MultiDiGraph:
                 id=f"{product}'{i}", name="f", country=draw(st.sampled_from(["CN", "US"])),
                 stage="market" if market else stage, products=[product],
                 company=draw(st.sampled_from([None, "cn-co", "us-co", "held"])),
-                status=draw(st.sampled_from(["operating", "planned", "closed"])),
+                status=draw(st.sampled_from(["operating", "planned", "closed", "suspended"])),
                 **dict(zip(("online_from", "online_until"), draw(windows), strict=True)),
                 technologies=["cn-sx"] if draw(st.booleans()) else [],
                 sources=["s"], confidence=draw(conf)))
