@@ -46,11 +46,12 @@ destinations the platform does not share are candidates too.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, Unpack
 
 import networkx as nx
 from oretrace.graphmodel import Confidence, QueryError, parse_date, platforms
+from oretrace.graphmodel._docs import shared_docs
+from oretrace.graphmodel._keywords import unpacked_keywords
 from oretrace.graphmodel.timeslice import confidence_level
 from oretrace.queries._deciding_base import (
     Answer,
@@ -64,9 +65,9 @@ from oretrace.queries._deciding_base import (
 )
 from oretrace.queries._deciding_compliance import compliance
 from oretrace.queries._deciding_supplied import exposed, supplied
+from oretrace.queries._feasibility_scenario import ScenarioOptions
 from oretrace.queries._shipments_rules import _check
 from oretrace.queries.exposure import supply_graph
-from oretrace.queries.feasibility import Policy
 from oretrace.queries.predicates import Predicate, predicate as named_predicate
 from pydantic import BaseModel, Field
 
@@ -118,20 +119,22 @@ class DecidingLinks(BaseModel):
     assumptions: list[str]
 
 
+@shared_docs
+@unpacked_keywords
 def find_deciding_links(
     G: nx.MultiDiGraph,
     platform: str,
     *,
     question: Question = "supplied",
     through: Predicate | str = "any",
-    fail: Iterable[str] = (),
-    policy: str | Policy | None = None,
-    substitutions: bool = False,
     assume: str = "lapsed",
-    as_of: str | dt.date | None = None,
     below: str | Confidence = Confidence.REPORTED,
+    **scenario: Unpack[ScenarioOptions],
 ) -> DecidingLinks:
     """Return the links whose removal alone changes ``question``'s answer for ``platform``.
+
+    ``fail``, ``policy`` and ``substitutions`` set the scenario of ``supplied``; ``as_of``
+    holds for every question.
 
     Parameters
     ----------
@@ -144,15 +147,12 @@ def find_deciding_links(
     through : Predicate or str
         What ``exposed`` looks for (``any``, ``cn-processing``, ``cn-owned``,
         ``cn-technology``, ``cn-mining``; combinations with ``|`` and ``&``).
-    fail, policy, substitutions : optional
-        The scenario of ``supplied`` (as in :func:`oretrace.queries.feasibility.simulate`).
     assume : {"lapsed", "extended"}
         How ``compliance`` reads a rule's status after its known date.
-    as_of : date or ISO str, optional
-        The date (default today): links and facilities outside their windows are absent.
     below : str
         Ask about links strictly weaker than this level (default ``reported``: estimated and
         illustrative links; ``documented`` adds reported links).
+    %(scenario_options)s
 
     Returns
     -------
@@ -177,11 +177,11 @@ def find_deciding_links(
     """
     if question not in QUESTIONS:
         raise QueryError(f"unknown question {question!r}; choose from {', '.join(QUESTIONS)}")
-    day = parse_date(as_of)
+    day = parse_date(scenario["as_of"])
     floor = confidence_level(below)
     target = platform_of(G, platform)
     how = _check(assume)
-    specs = list(fail)
+    specs, policy = list(scenario["fail"]), scenario["policy"]
     V = dated(G, day)
     links = links_at(V)
     H = supply_graph(V, targets=platforms(V))
@@ -189,7 +189,8 @@ def find_deciding_links(
                             end_uses=question == "compliance" or policy is not None)
     pred = named_predicate(through) if isinstance(through, str) else through
     if question == "supplied":
-        found = supplied(G, target, day, specs, policy, substitutions, hops, links, floor)
+        found = supplied(G, target, day, specs, policy, scenario["substitutions"], hops, links,
+                         floor)
     elif question == "exposed":
         found = exposed(H, pred.select(V) & nx.ancestors(H, target), target, hops, links,
                         floor)
