@@ -76,6 +76,14 @@ def _times(rule: Rule, day: dt.date, assume: Assumption) -> dict[str, RuleTime]:
     return {c.id: clause_applies(rule, c, day, assume, by_id) for c in rule.clauses}
 
 
+def _shipment_rows(ctx: _Context, chosen: list[Rule], how: Assumption
+                   ) -> list[ShipmentVerdict]:
+    """Every shipment of ``ctx`` read against each chosen rule: the rows that bite."""
+    times = {rule.id: _times(rule, ctx.day, how) for rule in chosen}
+    return [row for s in ctx.shipments() for rule in chosen
+            if (row := _verdicts_on(ctx, rule, s, times[rule.id])) is not None]
+
+
 def _verdicts_on(ctx: _Context, rule: Rule, s: Shipment, times: dict[str, RuleTime]
                  ) -> ShipmentVerdict | None:
     by_id = {c.id: c for c in rule.clauses}

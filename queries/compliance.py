@@ -58,7 +58,13 @@ from oretrace.queries._compliance_procurement import (
 )
 from oretrace.queries._compliance_rules import list_rules, rule_status
 from oretrace.queries._shipments_models import ShipmentVerdict
-from oretrace.queries._shipments_rules import ShipmentOptions, _check, _context, _rules
+from oretrace.queries._shipments_rules import (
+    ShipmentOptions,
+    _check,
+    _context,
+    _rules,
+    _shipment_rows,
+)
 from oretrace.queries.exposure import resolve_products
 from oretrace.queries.feasibility import supplied_mask, supply_network
 from oretrace.queries.shipments import shipment_verdicts
@@ -247,8 +253,7 @@ def evaluate(
     chosen = _rules(G, reading["rules"])
     ctx = _context(G, [target], day, reading["min_confidence"], reading["end_user"],
                    reading["destination"])
-    reading["as_of"], reading["assume"], reading["rules"] = day, how, [r.id for r in chosen]
-    rows = shipment_verdicts(G, target, **reading)
+    rows = _shipment_rows(ctx, chosen, how)  # on the same reading of the supply
     out = []
     for rule in chosen:
         time = rule_time(rule, day, assume=how)

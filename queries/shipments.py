@@ -55,8 +55,7 @@ from oretrace.queries._shipments_rules import (
     _check,
     _context,
     _rules,
-    _times,
-    _verdicts_on,
+    _shipment_rows,
 )
 from oretrace.queries.exposure import resolve_products
 
@@ -165,14 +164,7 @@ def shipment_verdicts(
     targets = resolve_products(G, [platform] if isinstance(platform, str) else platform)
     ctx = _context(G, targets, reading["as_of"], reading["min_confidence"],
                    reading["end_user"], reading["destination"])
-    times = {rule.id: _times(rule, ctx.day, how) for rule in chosen}
-    out = []
-    for s in ctx.shipments():
-        for rule in chosen:
-            row = _verdicts_on(ctx, rule, s, times[rule.id])
-            if row is not None:
-                out.append(row)
-    return out
+    return _shipment_rows(ctx, chosen, how)
 
 
 @shared_docs
